@@ -1,0 +1,206 @@
+// The conntrack table: fixed-capacity connection records plus one
+// open-addressing index holding two keys per connection (the original
+// tuple and the reply tuple), so a lookup with the packet's own tuple finds
+// the connection from either direction (Cilium looks up both; netfilter
+// hashes both tuples the same way).
+//
+// Record (128 bytes):
+//   0 family u8 | 1 proto u8 | 2 state u8 | 3 flags u8
+//   4 service slot + 1 u32 | 8 backend id + 1 u32 | 12 nat flags u32
+//  16 orig sport u16 | 18 orig dport u16 | 20 reply sport u16 | 22 reply dport u16
+//  24 expires u64 (capture ns)
+//  32 orig src [16] | 48 orig dst [16] | 64 reply src [16] | 80 reply dst [16]
+//  96 next free u32 | 100 index position of the orig key u32 | 104 created u64
+// The reply tuple is what a reply packet carries: src = backend, dst =
+// client (or the masquerade address).
+
+import { hashTuple, hashSeed } from '../hash';
+import { addrEq } from '../flow';
+import { region, ctMax } from '../config';
+import { timeoutSeconds, DIR_ORIG, DIR_REPLY } from './states';
+import { NS_PER_S } from './timeouts';
+
+export const CT_FAMILY: usize = 0;
+export const CT_PROTO: usize = 1;
+export const CT_STATE: usize = 2;
+export const CT_FLAGS: usize = 3;
+export const CT_SVC: usize = 4;
+export const CT_BACKEND: usize = 8;
+export const CT_NAT: usize = 12;
+export const CT_ORIG_SPORT: usize = 16;
+export const CT_ORIG_DPORT: usize = 18;
+export const CT_REPLY_SPORT: usize = 20;
+export const CT_REPLY_DPORT: usize = 22;
+export const CT_EXPIRES: usize = 24;
+export const CT_ORIG_SRC: usize = 32;
+export const CT_ORIG_DST: usize = 48;
+export const CT_REPLY_SRC: usize = 64;
+export const CT_REPLY_DST: usize = 80;
+const CT_NEXT_FREE: usize = 96;
+export const CT_CREATED: usize = 104;
+const CT_SIZE: usize = 128;
+
+/** NAT flag: the source was masqueraded. */
+export const CTN_MASQ: u32 = 1;
+
+let records: usize = 0;
+let index: usize = 0; // idxCap entries of (hash u32, ref u32); ref = rec*2 + dir + 1
+let idxMask: u32 = 0;
+let freeHead: u32 = 0; // record + 1, 0 = none
+/** Live connections now. */
+export let ctEntries: u32 = 0;
+/** Most connections live at once. */
+export let ctPeak: u32 = 0;
+/** Connections reclaimed because they had expired when space was needed. */
+export let ctEvicted: u64 = 0;
+/** Earliest expiry among live records at the last full sweep: no sweep can free anything before it. */
+let sweepNotBefore: u64 = 0;
+
+/** Lookup result: record pointer (0 = none) and the packet's direction. */
+export let ctRec: usize = 0;
+export let ctDir: u32 = DIR_ORIG;
+
+export function ctInit(): void {
+  records = region(<usize>ctMax * CT_SIZE);
+  let cap: u32 = 16;
+  while (cap < ctMax * 4) cap <<= 1;
+  idxMask = cap - 1;
+  index = region(<usize>cap * 8);
+  freeHead = 0;
+  for (let i: i32 = <i32>ctMax - 1; i >= 0; i--) {
+    store<u32>(records + <usize>i * CT_SIZE + CT_NEXT_FREE, freeHead);
+    freeHead = <u32>i + 1;
+  }
+  ctEntries = 0; ctPeak = 0; ctEvicted = 0; sweepNotBefore = 0;
+}
+
+// @ts-ignore: decorator
+@inline export function ctRecord(i: u32): usize { return records + <usize>i * CT_SIZE; }
+
+// @ts-ignore: decorator
+@inline function tupleHash(family: u32, proto: u32, src: usize, dst: usize, sport: u32, dport: u32): u32 {
+  return <u32>hashTuple(src, dst, sport, dport, proto | (family << 8), hashSeed);
+}
+
+/** Finds the connection a packet with this tuple belongs to; sets ctRec/ctDir. */
+export function ctLookup(family: u32, proto: u32, src: usize, dst: usize, sport: u32, dport: u32): bool {
+  let h = tupleHash(family, proto, src, dst, sport, dport);
+  let i = h & idxMask;
+  while (true) {
+    let e = index + (<usize>i << 3);
+    let ref = load<u32>(e, 4);
+    if (ref == 0) { ctRec = 0; return false; }
+    if (load<u32>(e) == h) {
+      let r = records + <usize>((ref - 1) >> 1) * CT_SIZE;
+      let dir = (ref - 1) & 1;
+      if (<u32>load<u8>(r + CT_FAMILY) == family && <u32>load<u8>(r + CT_PROTO) == proto) {
+        if (dir == DIR_ORIG) {
+          if (<u32>load<u16>(r + CT_ORIG_SPORT) == sport && <u32>load<u16>(r + CT_ORIG_DPORT) == dport &&
+              addrEq(r + CT_ORIG_SRC, src) && addrEq(r + CT_ORIG_DST, dst)) {
+            ctRec = r; ctDir = DIR_ORIG; return true;
+          }
+        } else if (<u32>load<u16>(r + CT_REPLY_SPORT) == sport && <u32>load<u16>(r + CT_REPLY_DPORT) == dport &&
+                   addrEq(r + CT_REPLY_SRC, src) && addrEq(r + CT_REPLY_DST, dst)) {
+          ctRec = r; ctDir = DIR_REPLY; return true;
+        }
+      }
+    }
+    i = (i + 1) & idxMask;
+  }
+}
+
+function indexInsert(h: u32, ref: u32): void {
+  let i = h & idxMask;
+  while (load<u32>(index + (<usize>i << 3), 4) != 0) i = (i + 1) & idxMask;
+  store<u32>(index + (<usize>i << 3), h);
+  store<u32>(index + (<usize>i << 3), ref, 4);
+}
+
+function indexRemove(ref: u32, h: u32): void {
+  let i = h & idxMask;
+  while (load<u32>(index + (<usize>i << 3), 4) != ref) i = (i + 1) & idxMask;
+  // Backward-shift deletion.
+  let hole = i, j = i;
+  while (true) {
+    j = (j + 1) & idxMask;
+    let e = index + (<usize>j << 3);
+    if (load<u32>(e, 4) == 0) break;
+    let home = load<u32>(e) & idxMask;
+    let inRange = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+    if (!inRange) {
+      store<u64>(index + (<usize>hole << 3), load<u64>(e));
+      hole = j;
+    }
+  }
+  store<u64>(index + (<usize>hole << 3), 0);
+}
+
+function origHash(r: usize): u32 {
+  return tupleHash(<u32>load<u8>(r + CT_FAMILY), <u32>load<u8>(r + CT_PROTO), r + CT_ORIG_SRC, r + CT_ORIG_DST,
+    <u32>load<u16>(r + CT_ORIG_SPORT), <u32>load<u16>(r + CT_ORIG_DPORT));
+}
+function replyHash(r: usize): u32 {
+  return tupleHash(<u32>load<u8>(r + CT_FAMILY), <u32>load<u8>(r + CT_PROTO), r + CT_REPLY_SRC, r + CT_REPLY_DST,
+    <u32>load<u16>(r + CT_REPLY_SPORT), <u32>load<u16>(r + CT_REPLY_DPORT));
+}
+
+/** Removes a connection (both keys) and returns its record to the free list. */
+export function ctDelete(r: usize): void {
+  let i = <u32>((r - records) / CT_SIZE);
+  indexRemove(i * 2 + 1, origHash(r));
+  indexRemove(i * 2 + 2, replyHash(r));
+  store<u32>(r + CT_NEXT_FREE, freeHead);
+  store<u8>(r + CT_STATE, 0);
+  freeHead = i + 1;
+  ctEntries--;
+}
+
+/** Reclaims every expired record; remembers when the next one can expire. */
+function sweep(now: u64): void {
+  let earliest: u64 = u64.MAX_VALUE;
+  for (let i: u32 = 0; i < ctMax; i++) {
+    let r = records + <usize>i * CT_SIZE;
+    if (load<u8>(r + CT_STATE) == 0) continue;
+    let exp = load<u64>(r + CT_EXPIRES);
+    if (exp <= now) { ctDelete(r); ctEvicted++; }
+    else if (exp < earliest) earliest = exp;
+  }
+  sweepNotBefore = earliest;
+}
+
+/**
+ * Takes a free record for a new connection, reclaiming expired ones when
+ * the table is full. Returns 0 when every record holds a live connection.
+ * The caller fills the tuples and then calls ctPublish.
+ */
+export function ctAllocate(now: u64): usize {
+  if (freeHead == 0 && now >= sweepNotBefore) sweep(now);
+  if (freeHead == 0) return 0;
+  let r = records + <usize>(freeHead - 1) * CT_SIZE;
+  freeHead = load<u32>(r + CT_NEXT_FREE);
+  return r;
+}
+
+/** Indexes a filled record under both tuples and sets its state and expiry. */
+export function ctPublish(r: usize, state: u32, now: u64): void {
+  let i = <u32>((r - records) / CT_SIZE);
+  store<u8>(r + CT_STATE, <u8>state);
+  store<u64>(r + CT_CREATED, now);
+  ctTouch(r, state, now);
+  indexInsert(origHash(r), i * 2 + 1);
+  indexInsert(replyHash(r), i * 2 + 2);
+  ctEntries++;
+  if (ctEntries > ctPeak) ctPeak = ctEntries;
+}
+
+/** Sets a record's state and pushes its expiry from `now`. */
+// @ts-ignore: decorator
+@inline export function ctTouch(r: usize, state: u32, now: u64): void {
+  store<u8>(r + CT_STATE, <u8>state);
+  let exp = now + timeoutSeconds(<u32>load<u8>(r + CT_PROTO), state) * NS_PER_S;
+  store<u64>(r + CT_EXPIRES, exp);
+  if (exp < sweepNotBefore) sweepNotBefore = exp;
+}
+
+// @ts-ignore: decorator
+@inline export function ctExpired(r: usize, now: u64): bool { return load<u64>(r + CT_EXPIRES) <= now; }

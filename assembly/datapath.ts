@@ -1,0 +1,209 @@
+// The per-packet program. Stages run top to bottom and each either returns
+// a verdict or lets the packet continue:
+//   parse → fragments → conntrack (established / reply) → service lookup →
+//   endpoint set → backend choice → new connection → DNAT.
+// Nothing here allocates, calls the host, or reads outside the packet.
+
+import {
+  DESC_WORDS, D_OFFSET, D_CAPLEN, D_WIRELEN, D_LINKTYPE, D_TS_SEC, D_TS_NSEC, D_VERDICT, D_REASON, D_SERVICE,
+  D_BACKEND, D_EXTRA_OFF, D_EXTRA_LEN, D_L3_OFF, D_L4_OFF, D_META, D_RESERVED, NO_OFFSET, EXTRA_SLOT_BYTES,
+  VERDICT_PASS, VERDICT_TRANSLATED, VERDICT_REVERSED, VERDICT_DROP, VERDICT_REJECT,
+} from './abi/layout';
+import {
+  REASON_NONE, REASON_FRAGMENT_UNTRACKED, REASON_SERVICE_PORT_UNKNOWN, REASON_SERVICE_NO_ENDPOINTS,
+  REASON_NO_LOCAL_ENDPOINTS, REASON_CT_FULL,
+} from './abi/reasons';
+import { inputRegion, descRegion, extraRegion, lbMode, maglevM } from './config';
+import { LB_RANDOM, FE_CLUSTER_IP, FE_CLUSTER_ADDR, SF_INTERNAL_LOCAL, SF_EXTERNAL_LOCAL, C_PACKETS, C_BYTES, C_CONNS } from './abi/tables';
+import { parsePacket, PARSE_NOT_IP } from './parse';
+import {
+  keyFamily, keyProto, keySrc, keyDst, keySport, keyDport, keyL3, keyL4, keyHasPorts, keyTcpFlags, keyL4Type,
+  keyFrag, keyFragId, setPorts, FRAG_FIRST, FRAG_LATER, NO_L4,
+} from './flow';
+import { fragRemember, fragFind, fragSport, fragDport } from './frag';
+import { ctLookup, ctRec, ctDir, ctAllocate, ctPublish, ctTouch, ctDelete, ctExpired,
+  CT_FAMILY, CT_PROTO, CT_STATE, CT_FLAGS, CT_SVC, CT_BACKEND, CT_NAT, CT_ORIG_SPORT, CT_ORIG_DPORT,
+  CT_REPLY_SPORT, CT_REPLY_DPORT, CT_ORIG_SRC, CT_ORIG_DST, CT_REPLY_SRC, CT_REPLY_DST } from './conntrack/table';
+import { initialState, nextState, nextFlags, reopens, DIR_ORIG } from './conntrack/states';
+import {
+  feLookup, feKind, feSlot, svcRecord, backendAddr, backendPort,
+  SVC_FLAGS, SVC_CLUSTER_N, SVC_CLUSTER_LIST, SVC_CLUSTER_TABLE, SVC_LOCAL_N, SVC_LOCAL_LIST, SVC_LOCAL_TABLE,
+} from './lb/tables';
+import { hashTuple, hashSeed, mix, finish } from './hash';
+import { rewrite } from './nat';
+import { buildReject } from './reject';
+import { verdictCounters, reasonCounters, svcCounters, backendCounters, bump, bumpSlot } from './stats';
+
+// Per-packet outputs, kept in globals so stages can set them cheaply.
+let outService: u32 = 0; // slot + 1
+let outBackend: u32 = 0; // id + 1
+let outReason: u32 = 0;
+let nowNs: u64 = 0;
+
+/** Runs packets first .. first+n-1 of the batch. */
+export function processBatch(first: u32, n: u32): void {
+  for (let i: u32 = first; i < first + n; i++) {
+    let d = descRegion + <usize>i * DESC_WORDS * 4;
+    let verdict = processPacket(d, i);
+    store<u32>(d + (<usize>D_VERDICT << 2), verdict);
+    store<u32>(d + (<usize>D_REASON << 2), outReason);
+    store<u32>(d + (<usize>D_SERVICE << 2), outService);
+    store<u32>(d + (<usize>D_BACKEND << 2), outBackend);
+    store<u32>(d + (<usize>D_L3_OFF << 2), keyFamily != 0 ? keyL3 : NO_OFFSET);
+    store<u32>(d + (<usize>D_L4_OFF << 2), keyFamily != 0 && keyL4 != NO_L4 ? keyL4 : NO_OFFSET);
+    store<u32>(d + (<usize>D_META << 2), (keyFamily << 8) | keyProto);
+    store<u32>(d + (<usize>D_RESERVED << 2), 0);
+    bumpSlot(verdictCounters, verdict);
+    if (outReason != REASON_NONE) bumpSlot(reasonCounters, outReason);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function word(d: usize, w: u32): u32 { return load<u32>(d + (<usize>w << 2)); }
+
+function processPacket(d: usize, i: u32): u32 {
+  outService = 0; outBackend = 0; outReason = REASON_NONE;
+  store<u32>(d + (<usize>D_EXTRA_LEN << 2), 0);
+  store<u32>(d + (<usize>D_EXTRA_OFF << 2), 0);
+  let off = word(d, D_OFFSET);
+  let caplen = word(d, D_CAPLEN);
+  let wirelen = word(d, D_WIRELEN);
+  let link = word(d, D_LINKTYPE);
+  nowNs = <u64>word(d, D_TS_SEC) * 1_000_000_000 + <u64>word(d, D_TS_NSEC);
+  let p = inputRegion + <usize>off;
+
+  // Stage: parse.
+  let r = parsePacket(p, caplen, wirelen, link);
+  if (r == PARSE_NOT_IP) return VERDICT_PASS;
+  if (r != REASON_NONE) return drop(r);
+
+  // Stage: fragments. A later fragment borrows its datagram's ports.
+  if (keyFrag == FRAG_LATER) {
+    if (fragFind(keyFamily, keyProto, keySrc, keyDst, keyFragId, nowNs)) setPorts(fragSport, fragDport);
+    else if (isServiceAddress()) return drop(REASON_FRAGMENT_UNTRACKED);
+    else return VERDICT_PASS;
+  } else if (keyFrag == FRAG_FIRST && keyHasPorts) {
+    fragRemember(keyFamily, keyProto, keySrc, keyDst, keyFragId, keySport, keyDport, nowNs);
+  }
+  if (!keyHasPorts) return VERDICT_PASS;
+
+  // Stage: conntrack. Established flows and replies follow their entry.
+  if (ctLookup(keyFamily, keyProto, keySrc, keyDst, keySport, keyDport)) {
+    let v = followConnection(p, wirelen);
+    if (v != CONTINUE) return v;
+  }
+
+  // Stage: service lookup (ClusterIP, externalIPs, LoadBalancer ingress).
+  let fe = feLookup(keyDst, keyFamily, keyProto, keyDport);
+  if (fe == 0) {
+    // An allocated ClusterIP on a port it does not serve (rule 17).
+    if (feLookup(keyDst, keyFamily, 0, 0) != 0) return reject(REASON_SERVICE_PORT_UNKNOWN, p, caplen, link, d, i);
+    return VERDICT_PASS;
+  }
+  let kind = feKind(fe);
+  if (kind == FE_CLUSTER_ADDR) return VERDICT_PASS;
+  let slot = feSlot(fe);
+  let rec = svcRecord(slot);
+  outService = slot + 1;
+  let flags = load<u32>(rec + SVC_FLAGS);
+
+  // Stage: endpoint set (rules 10, 14-16).
+  if (load<u32>(rec + SVC_CLUSTER_N) == 0) return reject(REASON_SERVICE_NO_ENDPOINTS, p, caplen, link, d, i);
+  let useLocal = kind == FE_CLUSTER_IP ? (flags & SF_INTERNAL_LOCAL) != 0 : (flags & SF_EXTERNAL_LOCAL) != 0;
+  let n = load<u32>(rec + (useLocal ? SVC_LOCAL_N : SVC_CLUSTER_N));
+  if (n == 0) return drop(REASON_NO_LOCAL_ENDPOINTS);
+  let list = <usize>load<u32>(rec + (useLocal ? SVC_LOCAL_LIST : SVC_CLUSTER_LIST));
+  let table = <usize>load<u32>(rec + (useLocal ? SVC_LOCAL_TABLE : SVC_CLUSTER_TABLE));
+
+  // Stage: backend choice (rule 13): Maglev, or random per connection.
+  let h = hashTuple(keySrc, keyDst, keySport, keyDport, keyProto | (keyFamily << 8), hashSeed);
+  let backend: u32;
+  if (lbMode == LB_RANDOM) {
+    backend = load<u32>(list + (<usize>(<u32>(finish(mix(h, nowNs)) % <u64>n)) << 2));
+  } else {
+    backend = load<u32>(table + (<usize>(<u32>(h % <u64>maglevM)) << 2));
+  }
+
+  // Stage: new connection.
+  let ct = ctAllocate(nowNs);
+  if (ct == 0) return drop(REASON_CT_FULL);
+  store<u8>(ct + CT_FAMILY, <u8>keyFamily);
+  store<u8>(ct + CT_PROTO, <u8>keyProto);
+  store<u8>(ct + CT_FLAGS, 0);
+  store<u32>(ct + CT_SVC, slot + 1);
+  store<u32>(ct + CT_BACKEND, backend + 1);
+  store<u32>(ct + CT_NAT, 0);
+  store<u16>(ct + CT_ORIG_SPORT, <u16>keySport);
+  store<u16>(ct + CT_ORIG_DPORT, <u16>keyDport);
+  memory.copy(ct + CT_ORIG_SRC, keySrc, 16);
+  memory.copy(ct + CT_ORIG_DST, keyDst, 16);
+  memory.copy(ct + CT_REPLY_SRC, backendAddr(backend), 16);
+  store<u16>(ct + CT_REPLY_SPORT, <u16>backendPort(backend));
+  memory.copy(ct + CT_REPLY_DST, keySrc, 16);
+  store<u16>(ct + CT_REPLY_DPORT, <u16>keySport);
+  ctPublish(ct, initialState(keyProto, keyTcpFlags), nowNs);
+  bump(svcCounters, slot, C_CONNS, 1);
+  bump(backendCounters, backend, C_CONNS, 1);
+
+  // Stage: DNAT.
+  rewrite(p, true, ct + CT_REPLY_SRC, backendPort(backend));
+  return translated(slot, backend, wirelen, VERDICT_TRANSLATED);
+}
+
+const CONTINUE: u32 = 0xffffffff;
+
+/** A packet of a tracked connection: forward DNAT or reverse NAT. */
+function followConnection(p: usize, wirelen: u32): u32 {
+  let ct = ctRec;
+  let dir = ctDir;
+  let state = <u32>load<u8>(ct + CT_STATE);
+  if (ctExpired(ct, nowNs) || (dir == DIR_ORIG && keyProto == 6 && reopens(state, keyTcpFlags))) {
+    ctDelete(ct);
+    return CONTINUE;
+  }
+  let ns = nextState(keyProto, state, <u32>load<u8>(ct + CT_FLAGS), dir, keyTcpFlags, keyL4Type);
+  store<u8>(ct + CT_FLAGS, <u8>nextFlags);
+  ctTouch(ct, ns, nowNs);
+  let slot = load<u32>(ct + CT_SVC) - 1;
+  let backend = load<u32>(ct + CT_BACKEND) - 1;
+  outService = slot + 1;
+  if (dir == DIR_ORIG) {
+    if (load<u32>(ct + CT_NAT) != 0) rewrite(p, false, ct + CT_REPLY_DST, <u32>load<u16>(ct + CT_REPLY_DPORT));
+    rewrite(p, true, ct + CT_REPLY_SRC, <u32>load<u16>(ct + CT_REPLY_SPORT));
+    return translated(slot, backend, wirelen, VERDICT_TRANSLATED);
+  }
+  rewrite(p, false, ct + CT_ORIG_DST, <u32>load<u16>(ct + CT_ORIG_DPORT));
+  if (load<u32>(ct + CT_NAT) != 0) rewrite(p, true, ct + CT_ORIG_SRC, <u32>load<u16>(ct + CT_ORIG_SPORT));
+  return translated(slot, backend, wirelen, VERDICT_REVERSED);
+}
+
+// @ts-ignore: decorator
+@inline function translated(slot: u32, backend: u32, wirelen: u32, verdict: u32): u32 {
+  outService = slot + 1;
+  outBackend = backend + 1;
+  bump(svcCounters, slot, C_PACKETS, 1);
+  bump(svcCounters, slot, C_BYTES, <u64>wirelen);
+  bump(backendCounters, backend, C_PACKETS, 1);
+  bump(backendCounters, backend, C_BYTES, <u64>wirelen);
+  return verdict;
+}
+
+// @ts-ignore: decorator
+@inline function drop(reason: u32): u32 {
+  outReason = reason;
+  return VERDICT_DROP;
+}
+
+function reject(reason: u32, p: usize, caplen: u32, link: u32, d: usize, i: u32): u32 {
+  outReason = reason;
+  let out = extraRegion + <usize>i * EXTRA_SLOT_BYTES;
+  let len = buildReject(p, caplen, link, out);
+  store<u32>(d + (<usize>D_EXTRA_OFF << 2), <u32>(out - extraRegion));
+  store<u32>(d + (<usize>D_EXTRA_LEN << 2), len);
+  return VERDICT_REJECT;
+}
+
+/** Whether the destination is any Service frontend address (for fragments we cannot place). */
+function isServiceAddress(): bool {
+  return feLookup(keyDst, keyFamily, 0, 0) != 0;
+}

@@ -1,0 +1,101 @@
+// The core's exported ABI, and nothing else. Numbers in, numbers out: the
+// host writes packets and descriptors into the regions whose addresses
+// these functions return, calls processBatch once per batch, and reads the
+// verdicts and counters back. Control-plane calls take their addresses and
+// id lists from the scratch region.
+
+import { configure, inputRegion, descRegion, extraRegion, scratchRegion, SCRATCH_BYTES, ctMax } from './config';
+import { tablesInit, setMax, cpBegin as tBegin, cpCommit as tCommit, cpAbort as tAbort, cpBackend as tBackend,
+  cpService as tService, cpServiceSet as tServiceSet, cpServiceRemove as tServiceRemove,
+  cpFrontendAdd as tFrontendAdd, cpFrontendRemove as tFrontendRemove, activeTable } from './lb/tables';
+import { isPrime, maglevBuild } from './lb/maglev';
+import { ctInit, ctEntries, ctPeak, ctEvicted } from './conntrack/table';
+import { fragInit } from './frag';
+import { statsInit, verdictCounters, reasonCounters, svcCounters, backendCounters } from './stats';
+import { crc32cInit } from './wire/crc32c';
+import { setHashSeed } from './hash';
+import { processBatch as run } from './datapath';
+import { INIT_OK, INIT_NOT_PRIME, INIT_BAD_CAPACITY } from './abi/tables';
+
+
+let ready = false;
+
+/**
+ * Allocates every region. Call once. `feCapacity` must be a power of two.
+ * Returns INIT_OK or an INIT_* error.
+ */
+export function init(ctCapacity: u32, svcCapacity: u32, backendCapacity: u32, feCapacity: u32,
+                     maglevSize: u32, lbMode: u32, seedLo: u32, seedHi: u32): u32 {
+  if (ready) return INIT_BAD_CAPACITY;
+  if (!isPrime(maglevSize)) return INIT_NOT_PRIME;
+  if (ctCapacity == 0 || svcCapacity == 0 || backendCapacity == 0 || feCapacity == 0 ||
+      (feCapacity & (feCapacity - 1)) != 0) return INIT_BAD_CAPACITY;
+  setHashSeed((<u64>seedHi << 32) | <u64>seedLo);
+  configure(ctCapacity, svcCapacity, backendCapacity, maglevSize, lbMode);
+  crc32cInit();
+  statsInit();
+  tablesInit(feCapacity);
+  ctInit();
+  fragInit();
+  ready = true;
+  return INIT_OK;
+}
+
+/** Runs the per-packet program over descriptors 0..n-1: the one call per batch. */
+export function processBatch(n: u32): void { run(0, n); }
+/** The same over descriptors first..first+n-1 (a batch split at an update's time). */
+export function processRange(first: u32, n: u32): void { run(first, n); }
+
+export function inputPtr(): usize { return inputRegion; }
+export function descPtr(): usize { return descRegion; }
+export function extraPtr(): usize { return extraRegion; }
+export function scratchPtr(): usize { return scratchRegion; }
+export function scratchBytes(): u32 { return SCRATCH_BYTES; }
+export function verdictCountersPtr(): usize { return verdictCounters; }
+export function reasonCountersPtr(): usize { return reasonCounters; }
+export function serviceCountersPtr(): usize { return svcCounters; }
+export function backendCountersPtr(): usize { return backendCounters; }
+export function conntrackEntries(): u32 { return ctEntries; }
+export function conntrackPeak(): u32 { return ctPeak; }
+export function conntrackEvicted(): u64 { return ctEvicted; }
+export function conntrackCapacity(): u32 { return ctMax; }
+export function maxSetSize(): u32 { return setMax; }
+
+// Control plane: edit the staging generation, then commit (or abort).
+export function cpBegin(): void { tBegin(); }
+export function cpCommit(): void { tCommit(); }
+export function cpAbort(): void { tAbort(); }
+export function cpBackend(id: u32, family: u32, port: u32, slot: u32): u32 { return tBackend(id, family, port, slot); }
+export function cpService(slot: u32, flags: u32, affinitySeconds: u32, port: u32, nodePort: u32): u32 {
+  return tService(slot, flags, affinitySeconds, port, nodePort);
+}
+export function cpServiceSet(slot: u32, which: u32, n: u32): u32 { return tServiceSet(slot, which, n); }
+export function cpServiceRemove(slot: u32): void { tServiceRemove(slot); }
+export function cpFrontendAdd(family: u32, proto: u32, port: u32, kind: u32, slot: u32): u32 {
+  return tFrontendAdd(family, proto, port, kind, slot);
+}
+export function cpFrontendRemove(family: u32, proto: u32, port: u32): void { tFrontendRemove(family, proto, port); }
+
+/**
+ * Allocation probe for tests: each call takes one empty heap block, so two
+ * calls around a run differ by exactly one block when the run allocated
+ * nothing.
+ */
+export function heapProbe(): usize { return heap.alloc(0); }
+
+/**
+ * Runs the pure Maglev builder over scratch (for tests and tools): scratch
+ * holds n ids, n offsets, n skips, n weights, then room for n `next` words
+ * and the m-slot table, which is written there. Returns the table's offset
+ * in scratch, or 0xffffffff when it does not fit or m is not prime.
+ */
+export function maglevBuildScratch(m: u32, n: u32): u32 {
+  let tableOff = <usize>n * 5 * 4;
+  if (!isPrime(m) || n == 0 || n > m || tableOff + <usize>m * 4 > <usize>SCRATCH_BYTES) return 0xffffffff;
+  let s = scratchRegion;
+  maglevBuild(s + tableOff, m, s, n, s + <usize>n * 4, s + <usize>n * 8, s + <usize>n * 12, s + <usize>n * 16);
+  return <u32>tableOff;
+}
+
+/** Address of the active Maglev table of a service port's set (0 when none). */
+export function maglevTableOf(slot: u32, which: u32): usize { return activeTable(slot, which); }

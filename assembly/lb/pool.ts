@@ -1,0 +1,36 @@
+// Blocks for backend lists and Maglev tables, recycled through free lists
+// by size class so a long replay with many updates does not grow memory.
+// Used only by the control plane.
+
+import { region } from '../config';
+
+const CLASSES = 27;
+/** Free-list heads per class (class k holds blocks of 4·2^k bytes). */
+const heads: usize = memory.data(CLASSES * 4, 4);
+
+function classOf(words: u32): u32 {
+  let k: u32 = 0;
+  while ((<u32>1 << k) < words) k++;
+  return k;
+}
+
+/** A block of at least `words` u32, or 0 for none. Returns its size class in the first word before it. */
+export function poolAlloc(words: u32): usize {
+  if (words == 0) return 0;
+  let k = classOf(words);
+  let head = load<u32>(heads + (<usize>k << 2));
+  if (head != 0) {
+    store<u32>(heads + (<usize>k << 2), load<u32>(<usize>head));
+    return <usize>head;
+  }
+  let p = region((<usize>4 << k) + 8) + 8;
+  store<u32>(p - 4, k);
+  return p;
+}
+
+export function poolFree(p: usize): void {
+  if (p == 0) return;
+  let k = load<u32>(p - 4);
+  store<u32>(p, load<u32>(heads + (<usize>k << 2)));
+  store<u32>(heads + (<usize>k << 2), <u32>p);
+}

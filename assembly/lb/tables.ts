@@ -1,0 +1,292 @@
+// Service tables: frontends (address, port, protocol → service-port slot),
+// service-port records, and backends. Frontends and service records exist
+// in two generations: the control plane edits the staging one while packets
+// read the active one, and commit flips them between batches, so no packet
+// ever sees half an update. Backend lists and Maglev tables are immutable
+// blocks shared by both generations until replaced.
+
+import { hashAddrWord, hashSeed } from '../hash';
+import { addrEq } from '../flow';
+import { region, svcMax, backendMax, maglevM, scratchRegion } from '../config';
+import { poolAlloc, poolFree } from './pool';
+import { maglevBuild } from './maglev';
+import { SF_ACTIVE, SET_LOCAL } from '../abi/tables';
+
+// ---- frontends ------------------------------------------------------------
+// Entry (32 bytes): tag u32 (0 = empty; 1 | family<<8 | proto<<16 | kind<<24),
+// port u16 (host order), pad u16, slot u32, pad u32, address [16] wire order.
+const FE_TAG: usize = 0;
+const FE_PORT: usize = 4;
+const FE_SLOT: usize = 8;
+const FE_ADDR: usize = 16;
+const FE_SIZE: usize = 32;
+
+
+export let feCap: u32 = 0;
+let feMask: u32 = 0;
+const feTables: usize = memory.data(8, 4);  // [2] base pointers
+const svcTables: usize = memory.data(8, 4); // [2] base pointers
+/** Index (0/1) of the generation packets read. */
+export let gen: u32 = 0;
+
+// ---- service-port records (64 bytes per slot) -------------------------------
+export const SVC_FLAGS: usize = 0;
+export const SVC_AFFINITY: usize = 4;
+export const SVC_CLUSTER_LIST: usize = 8;
+export const SVC_CLUSTER_N: usize = 12;
+export const SVC_CLUSTER_TABLE: usize = 16;
+export const SVC_LOCAL_LIST: usize = 20;
+export const SVC_LOCAL_N: usize = 24;
+export const SVC_LOCAL_TABLE: usize = 28;
+export const SVC_PORT: usize = 32;
+export const SVC_NODE_PORT: usize = 36;
+const SVC_SIZE: usize = 64;
+
+
+// ---- backends (32 bytes per id, never reused) --------------------------------
+// family u8, pad u8, port u16 (host order), slot u32, pad [8], address [16].
+const BE_FAMILY: usize = 0;
+const BE_PORT: usize = 2;
+const BE_SLOT: usize = 4;
+const BE_ADDR: usize = 16;
+const BE_SIZE: usize = 32;
+let backends: usize = 0;
+
+// Maglev permutation scratch: offsets, skips, weights, next (per backend of one set).
+let mgOffsets: usize = 0;
+let mgSkips: usize = 0;
+let mgWeights: usize = 0;
+let mgNext: usize = 0;
+/** Most backends in one set (a Maglev table needs at least as many slots). */
+export let setMax: u32 = 0;
+
+// Blocks replaced in the staging generation but still read by the active one.
+let deferred: usize = 0;
+let deferredN: u32 = 0;
+
+export function tablesInit(feCapacity: u32): void {
+  feCap = feCapacity; feMask = feCapacity - 1;
+  for (let g = 0; g < 2; g++) {
+    store<u32>(feTables + (<usize>g << 2), <u32>region(<usize>feCap * FE_SIZE));
+    store<u32>(svcTables + (<usize>g << 2), <u32>region(<usize>svcMax * SVC_SIZE));
+  }
+  backends = region(<usize>backendMax * BE_SIZE);
+  setMax = maglevM < 65536 ? maglevM : 65536;
+  mgOffsets = region(<usize>setMax * 4);
+  mgSkips = region(<usize>setMax * 4);
+  mgWeights = region(<usize>setMax * 4);
+  mgNext = region(<usize>setMax * 4);
+  deferred = region(<usize>svcMax * 4 * 4);
+}
+
+// @ts-ignore: decorator
+@inline function feBase(g: u32): usize { return <usize>load<u32>(feTables + (<usize>g << 2)); }
+// @ts-ignore: decorator
+@inline function svcBase(g: u32): usize { return <usize>load<u32>(svcTables + (<usize>g << 2)); }
+/** Record of `slot` in the active generation. */
+// @ts-ignore: decorator
+@inline export function svcRecord(slot: u32): usize { return svcBase(gen) + <usize>slot * SVC_SIZE; }
+// @ts-ignore: decorator
+@inline function stagingRecord(slot: u32): usize { return svcBase(gen ^ 1) + <usize>slot * SVC_SIZE; }
+// @ts-ignore: decorator
+@inline export function backendAddr(id: u32): usize { return backends + <usize>id * BE_SIZE + BE_ADDR; }
+// @ts-ignore: decorator
+@inline export function backendPort(id: u32): u32 { return <u32>load<u16>(backends + <usize>id * BE_SIZE + BE_PORT); }
+// @ts-ignore: decorator
+@inline export function backendSlot(id: u32): u32 { return load<u32>(backends + <usize>id * BE_SIZE + BE_SLOT); }
+
+// @ts-ignore: decorator
+@inline function feTag(family: u32, proto: u32, kind: u32): u32 { return 1 | (family << 8) | (proto << 16) | (kind << 24); }
+// @ts-ignore: decorator
+@inline function feHash(addr: usize, family: u32, proto: u32, port: u32): u32 {
+  return <u32>hashAddrWord(addr, (<u64>family << 24) | (<u64>proto << 16) | <u64>port, hashSeed);
+}
+
+/**
+ * Finds the frontend for (family, proto, port, addr) in the active
+ * generation; returns the entry pointer or 0. Kind is not part of the key:
+ * one address:port:protocol belongs to one frontend.
+ */
+export function feLookup(addr: usize, family: u32, proto: u32, port: u32): usize {
+  let base = feBase(gen);
+  let i = feHash(addr, family, proto, port) & feMask;
+  let want = 1 | (family << 8) | (proto << 16);
+  while (true) {
+    let e = base + <usize>i * FE_SIZE;
+    let tag = load<u32>(e + FE_TAG);
+    if (tag == 0) return 0;
+    if ((tag & 0xffffff) == want && <u32>load<u16>(e + FE_PORT) == port && addrEq(e + FE_ADDR, addr)) return e;
+    i = (i + 1) & feMask;
+  }
+}
+// @ts-ignore: decorator
+@inline export function feKind(e: usize): u32 { return load<u32>(e + FE_TAG) >> 24; }
+// @ts-ignore: decorator
+@inline export function feSlot(e: usize): u32 { return load<u32>(e + FE_SLOT); }
+
+/** The active Maglev table of a set, or 0. */
+export function activeTable(slot: u32, which: u32): usize {
+  if (slot >= svcMax) return 0;
+  return <usize>load<u32>(svcRecord(slot) + (which == SET_LOCAL ? SVC_LOCAL_TABLE : SVC_CLUSTER_TABLE));
+}
+
+// ---- control plane (staging generation) -------------------------------------
+
+/** Starts an update: the staging generation becomes a copy of the active one. */
+export function cpBegin(): void {
+  memory.copy(feBase(gen ^ 1), feBase(gen), <usize>feCap * FE_SIZE);
+  memory.copy(svcBase(gen ^ 1), svcBase(gen), <usize>svcMax * SVC_SIZE);
+  deferredN = 0;
+}
+
+/** Publishes the staging generation (between batches) and frees what only the old one used. */
+export function cpCommit(): void {
+  gen ^= 1;
+  for (let i: u32 = 0; i < deferredN; i++) poolFree(<usize>load<u32>(deferred + (<usize>i << 2)));
+  deferredN = 0;
+}
+
+/** Drops the staging generation; the active one is untouched. */
+export function cpAbort(): void {
+  for (let s: u32 = 0; s < svcMax; s++) {
+    let st = stagingRecord(s), ac = svcRecord(s);
+    for (let f: usize = SVC_CLUSTER_LIST; f <= SVC_LOCAL_TABLE; f += 4) {
+      if (f == SVC_CLUSTER_N || f == SVC_LOCAL_N) continue;
+      let p = load<u32>(st + f);
+      if (p != load<u32>(ac + f)) poolFree(<usize>p);
+    }
+  }
+  deferredN = 0;
+}
+
+/** Registers backend `id` (address of `family` in scratch[0..16]) for service-port `slot`. */
+export function cpBackend(id: u32, family: u32, port: u32, slot: u32): u32 {
+  if (id >= backendMax) return 1;
+  let b = backends + <usize>id * BE_SIZE;
+  store<u8>(b + BE_FAMILY, <u8>family);
+  store<u16>(b + BE_PORT, <u16>port);
+  store<u32>(b + BE_SLOT, slot);
+  memory.copy(b + BE_ADDR, scratchRegion, 16);
+  return 0;
+}
+
+/** Sets the fixed fields of a service-port record in staging. */
+export function cpService(slot: u32, flags: u32, affinitySeconds: u32, port: u32, nodePort: u32): u32 {
+  if (slot >= svcMax) return 1;
+  let r = stagingRecord(slot);
+  store<u32>(r + SVC_FLAGS, flags | SF_ACTIVE);
+  store<u32>(r + SVC_AFFINITY, affinitySeconds);
+  store<u32>(r + SVC_PORT, port);
+  store<u32>(r + SVC_NODE_PORT, nodePort);
+  return 0;
+}
+
+function replaceBlock(slot: u32, field: usize, p: usize): void {
+  let st = stagingRecord(slot);
+  let old = <usize>load<u32>(st + field);
+  if (old != 0) {
+    if (old == <usize>load<u32>(svcRecord(slot) + field)) {
+      store<u32>(deferred + (<usize>deferredN << 2), <u32>old);
+      deferredN++;
+    } else {
+      poolFree(old);
+    }
+  }
+  store<u32>(st + field, <u32>p);
+}
+
+/**
+ * Sets one endpoint set of `slot` in staging from scratch: n backend ids
+ * (u32), then n weights (u32). Builds its Maglev table. Returns 0, or 1
+ * when n is too large.
+ */
+export function cpServiceSet(slot: u32, which: u32, n: u32): u32 {
+  if (slot >= svcMax || n > setMax) return 1;
+  let listField = which == SET_LOCAL ? SVC_LOCAL_LIST : SVC_CLUSTER_LIST;
+  let list: usize = 0, table: usize = 0;
+  if (n > 0) {
+    list = poolAlloc(n);
+    memory.copy(list, scratchRegion, <usize>n << 2);
+    table = poolAlloc(maglevM);
+    let weights = scratchRegion + (<usize>n << 2);
+    for (let i: u32 = 0; i < n; i++) {
+      let id = load<u32>(list + (<usize>i << 2));
+      let b = backends + <usize>id * BE_SIZE;
+      let word = (<u64>load<u8>(b + BE_FAMILY) << 16) | <u64>load<u16>(b + BE_PORT);
+      let h1 = hashAddrWord(b + BE_ADDR, word, hashSeed);
+      let h2 = hashAddrWord(b + BE_ADDR, word, hashSeed ^ 0xa5a5a5a5a5a5a5a5);
+      store<u32>(mgOffsets + (<usize>i << 2), <u32>(h1 % <u64>maglevM));
+      store<u32>(mgSkips + (<usize>i << 2), <u32>(h2 % <u64>(maglevM - 1)) + 1);
+      let w = load<u32>(weights + (<usize>i << 2));
+      store<u32>(mgWeights + (<usize>i << 2), w == 0 ? 1 : w);
+    }
+    maglevBuild(table, maglevM, list, n, mgOffsets, mgSkips, mgWeights, mgNext);
+  }
+  replaceBlock(slot, listField, list);
+  replaceBlock(slot, listField + 8, table);
+  store<u32>(stagingRecord(slot) + listField + 4, n);
+  return 0;
+}
+
+/** Removes a service port from staging. */
+export function cpServiceRemove(slot: u32): void {
+  if (slot >= svcMax) return;
+  replaceBlock(slot, SVC_CLUSTER_LIST, 0);
+  replaceBlock(slot, SVC_CLUSTER_TABLE, 0);
+  replaceBlock(slot, SVC_LOCAL_LIST, 0);
+  replaceBlock(slot, SVC_LOCAL_TABLE, 0);
+  memory.fill(stagingRecord(slot), 0, SVC_SIZE);
+}
+
+/** Adds (or re-points) a frontend in staging; address in scratch[0..16]. 0 ok, 1 table full. */
+export function cpFrontendAdd(family: u32, proto: u32, port: u32, kind: u32, slot: u32): u32 {
+  let base = feBase(gen ^ 1);
+  let addr = scratchRegion;
+  let i = feHash(addr, family, proto, port) & feMask;
+  let want = 1 | (family << 8) | (proto << 16);
+  for (let probes: u32 = 0; probes < feCap; probes++) {
+    let e = base + <usize>i * FE_SIZE;
+    let tag = load<u32>(e + FE_TAG);
+    if (tag == 0 || ((tag & 0xffffff) == want && <u32>load<u16>(e + FE_PORT) == port && addrEq(e + FE_ADDR, addr))) {
+      store<u32>(e + FE_TAG, feTag(family, proto, kind));
+      store<u16>(e + FE_PORT, <u16>port);
+      store<u32>(e + FE_SLOT, slot);
+      memory.copy(e + FE_ADDR, addr, 16);
+      return 0;
+    }
+    i = (i + 1) & feMask;
+  }
+  return 1;
+}
+
+/** Removes a frontend from staging (backward-shift deletion keeps probe chains whole). */
+export function cpFrontendRemove(family: u32, proto: u32, port: u32): void {
+  let base = feBase(gen ^ 1);
+  let addr = scratchRegion;
+  let i = feHash(addr, family, proto, port) & feMask;
+  let want = 1 | (family << 8) | (proto << 16);
+  while (true) {
+    let e = base + <usize>i * FE_SIZE;
+    let tag = load<u32>(e + FE_TAG);
+    if (tag == 0) return;
+    if ((tag & 0xffffff) == want && <u32>load<u16>(e + FE_PORT) == port && addrEq(e + FE_ADDR, addr)) break;
+    i = (i + 1) & feMask;
+  }
+  // Shift later entries of the cluster back into the hole.
+  let hole = i;
+  let j = i;
+  while (true) {
+    j = (j + 1) & feMask;
+    let e = base + <usize>j * FE_SIZE;
+    if (load<u32>(e + FE_TAG) == 0) break;
+    let t = load<u32>(e + FE_TAG);
+    let home = feHash(e + FE_ADDR, (t >> 8) & 0xff, (t >> 16) & 0xff, <u32>load<u16>(e + FE_PORT)) & feMask;
+    // Move e into the hole if its home is not cyclically in (hole, j].
+    let inRange = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+    if (!inRange) {
+      memory.copy(base + <usize>hole * FE_SIZE, e, FE_SIZE);
+      hole = j;
+    }
+  }
+  memory.fill(base + <usize>hole * FE_SIZE, 0, FE_SIZE);
+}

@@ -1,0 +1,159 @@
+// Stage 1: frame → flow key. Returns a drop reason, 0 to continue, or
+// PARSE_NOT_IP when the frame carries no IP the core handles (it passes).
+
+import { parseLink, linkL3Off, linkEtherType, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_RAW_IP } from './wire/link';
+import {
+  IPV4_MIN_HLEN, IPV4_SRC, IPV4_DST, ipv4Version, ipv4HeaderLen, ipv4TotalLen, ipv4Proto, ipv4FragOffset,
+  ipv4MoreFragments, ipv4Id,
+} from './wire/ipv4';
+import {
+  IPV6_HLEN, IPV6_SRC, IPV6_DST, IPV6_MAX_EXT_HEADERS, NEXT_FRAGMENT, ipv6Version, ipv6PayloadLen, ipv6Next,
+  isExtension, extLen, fragOffset, fragMore, fragId,
+} from './wire/ipv6';
+import {
+  PROTO_TCP, PROTO_UDP, PROTO_SCTP, PROTO_ICMP, PROTO_ICMPV6, TCP_MIN_HLEN, UDP_HLEN, SCTP_HLEN, ICMP_HLEN,
+  srcPort, dstPort, tcpHeaderLen, tcpFlags, udpLen, sctpChunkType, icmpType,
+} from './wire/l4';
+import {
+  REASON_NONE, REASON_IP_VERSION_MISMATCH, REASON_IPV4_TRUNCATED, REASON_IPV4_BAD_IHL,
+  REASON_IPV4_BAD_TOTAL_LENGTH, REASON_IPV6_TRUNCATED, REASON_IPV6_BAD_PAYLOAD_LENGTH,
+  REASON_IPV6_BAD_EXT_HEADER, REASON_L4_TRUNCATED, REASON_TCP_BAD_HEADER_LENGTH, REASON_UDP_BAD_LENGTH,
+} from './abi/reasons';
+import {
+  keyReset, keySrc, keyDst, copyAddr, setFamilyProto, setOffsets, setPorts, setL4Info, setFrag,
+  NO_L4, FRAG_NONE, FRAG_FIRST, FRAG_LATER,
+} from './flow';
+
+/** Not a drop: the frame is not IP (ARP, unknown link type, …) and passes. */
+export const PARSE_NOT_IP: u32 = 0xffff;
+
+export function parsePacket(p: usize, caplen: u32, wirelen: u32, linkType: u32): u32 {
+  keyReset();
+  let r = parseLink(p, caplen, linkType);
+  if (r != REASON_NONE) return r;
+  let l3 = linkL3Off;
+  let type = linkEtherType;
+  if (type == ETHERTYPE_RAW_IP) {
+    if (l3 >= caplen) return REASON_IPV4_TRUNCATED;
+    let v = ipv4Version(p + l3);
+    if (v == 4) type = ETHERTYPE_IPV4;
+    else if (v == 6) type = ETHERTYPE_IPV6;
+    else return REASON_IP_VERSION_MISMATCH;
+  }
+  // The wire length of the frame bounds the IP lengths; snaplen only bounds what we read.
+  let frameLen = wirelen > caplen ? wirelen : caplen;
+  if (type == ETHERTYPE_IPV4) return parseIpv4(p, caplen, frameLen, l3);
+  if (type == ETHERTYPE_IPV6) return parseIpv6(p, caplen, frameLen, l3);
+  return PARSE_NOT_IP;
+}
+
+function parseIpv4(p: usize, caplen: u32, frameLen: u32, l3: u32): u32 {
+  if (caplen < l3 + IPV4_MIN_HLEN) {
+    return caplen > l3 && ipv4Version(p + l3) != 4 ? REASON_IP_VERSION_MISMATCH : REASON_IPV4_TRUNCATED;
+  }
+  let ip = p + l3;
+  if (ipv4Version(ip) != 4) return REASON_IP_VERSION_MISMATCH;
+  let hlen = ipv4HeaderLen(ip);
+  if (hlen < IPV4_MIN_HLEN) return REASON_IPV4_BAD_IHL;
+  if (l3 + hlen > caplen) return REASON_IPV4_TRUNCATED;
+  let total = ipv4TotalLen(ip);
+  if (total < hlen || l3 + total > frameLen) return REASON_IPV4_BAD_TOTAL_LENGTH;
+  let proto = ipv4Proto(ip);
+  setFamilyProto(4, proto);
+  copyAddr(keySrc, ip + IPV4_SRC, 4);
+  copyAddr(keyDst, ip + IPV4_DST, 4);
+  let l4 = l3 + hlen;
+  let end = l3 + total;
+  let capEnd = end < caplen ? end : caplen;
+  let fragOff = ipv4FragOffset(ip);
+  if (fragOff != 0) {
+    // A later fragment: no transport header; ports come from the fragment table.
+    setFrag(FRAG_LATER, ipv4Id(ip));
+    setOffsets(l3, NO_L4, 0, 0);
+    return REASON_NONE;
+  }
+  if (ipv4MoreFragments(ip)) setFrag(FRAG_FIRST, ipv4Id(ip));
+  return parseL4(p, l3, l4, capEnd - l4, end - l4, proto);
+}
+
+function parseIpv6(p: usize, caplen: u32, frameLen: u32, l3: u32): u32 {
+  if (caplen < l3 + IPV6_HLEN) {
+    return caplen > l3 && ipv6Version(p + l3) != 6 ? REASON_IP_VERSION_MISMATCH : REASON_IPV6_TRUNCATED;
+  }
+  let ip = p + l3;
+  if (ipv6Version(ip) != 6) return REASON_IP_VERSION_MISMATCH;
+  let end = l3 + IPV6_HLEN + ipv6PayloadLen(ip);
+  // A payload length of 0 with a hop-by-hop header is a jumbogram (RFC 2675): not supported, dropped below.
+  if (end > frameLen) return REASON_IPV6_BAD_PAYLOAD_LENGTH;
+  let capEnd = end < caplen ? end : caplen;
+  copyAddr(keySrc, ip + IPV6_SRC, 6);
+  copyAddr(keyDst, ip + IPV6_DST, 6);
+  let next = ipv6Next(ip);
+  let off = l3 + IPV6_HLEN;
+  let n = 0;
+  while (isExtension(next)) {
+    if (++n > IPV6_MAX_EXT_HEADERS) return REASON_IPV6_BAD_EXT_HEADER;
+    if (off + 8 > capEnd) return REASON_IPV6_BAD_EXT_HEADER;
+    let len = extLen(p + off, next);
+    if (off + len > end) return REASON_IPV6_BAD_EXT_HEADER;
+    if (next == NEXT_FRAGMENT) {
+      let fp = p + off;
+      let after = load<u8>(fp);
+      if (fragOffset(fp) != 0) {
+        setFamilyProto(6, after);
+        setFrag(FRAG_LATER, fragId(fp));
+        setOffsets(l3, NO_L4, 0, 0);
+        return REASON_NONE;
+      }
+      if (fragMore(fp)) setFrag(FRAG_FIRST, fragId(fp));
+    }
+    next = load<u8>(p + off);
+    off += len;
+  }
+  setFamilyProto(6, next);
+  return parseL4(p, l3, off, capEnd > off ? capEnd - off : 0, end - off, next);
+}
+
+/** Transport header at `l4`: `captured` bytes present, `len` per the IP header. */
+function parseL4(p: usize, l3: u32, l4: u32, captured: u32, len: u32, proto: u32): u32 {
+  let h = p + l4;
+  let isFirstFrag = false;
+  // (set by caller through setFrag; a first fragment's UDP length covers the whole datagram)
+  if (proto == PROTO_TCP) {
+    if (captured < TCP_MIN_HLEN) return REASON_L4_TRUNCATED;
+    let hl = tcpHeaderLen(h);
+    if (hl < TCP_MIN_HLEN || hl > len) return REASON_TCP_BAD_HEADER_LENGTH;
+    setOffsets(l3, l4, captured, len);
+    setPorts(srcPort(h), dstPort(h));
+    setL4Info(tcpFlags(h), 0);
+    return REASON_NONE;
+  }
+  if (proto == PROTO_UDP) {
+    if (captured < UDP_HLEN) return REASON_L4_TRUNCATED;
+    let ul = udpLen(h);
+    if (ul < UDP_HLEN || (ul > len && !firstFragment())) return REASON_UDP_BAD_LENGTH;
+    setOffsets(l3, l4, captured, len);
+    setPorts(srcPort(h), dstPort(h));
+    return REASON_NONE;
+  }
+  if (proto == PROTO_SCTP) {
+    if (captured < SCTP_HLEN) return REASON_L4_TRUNCATED;
+    setOffsets(l3, l4, captured, len);
+    setPorts(srcPort(h), dstPort(h));
+    setL4Info(0, captured > SCTP_HLEN ? sctpChunkType(h) : 0);
+    return REASON_NONE;
+  }
+  if (proto == PROTO_ICMP || proto == PROTO_ICMPV6) {
+    if (captured < ICMP_HLEN) return REASON_L4_TRUNCATED;
+    setOffsets(l3, l4, captured, len);
+    setL4Info(0, icmpType(h));
+    return REASON_NONE;
+  }
+  // Another protocol: addresses only.
+  setOffsets(l3, l4, captured, len);
+  return REASON_NONE;
+}
+
+import { keyFrag } from './flow';
+// @ts-ignore: decorator
+@inline function firstFragment(): bool { return keyFrag == FRAG_FIRST; }

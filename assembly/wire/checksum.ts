@@ -1,0 +1,65 @@
+// Internet checksum (RFC 1071) and its incremental update (RFC 1624).
+// Sums are taken over raw little-endian u16 loads; because one's-complement
+// addition commutes with byte swapping, storing the folded result raw gives
+// the right wire value.
+
+/** Folds a 32-bit (or wider) one's-complement accumulator to 16 bits. */
+// @ts-ignore: decorator
+@inline export function fold(sum: u64): u32 {
+  sum = (sum & 0xffffffff) + (sum >> 32);
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  return <u32>sum;
+}
+
+/** One's-complement sum of `len` bytes at `p` (raw, unfolded). */
+export function sumBytes(p: usize, len: usize, acc: u64): u64 {
+  let i: usize = 0;
+  while (i + 4 <= len) { acc += <u64>load<u32>(p + i); i += 4; }
+  if (i + 2 <= len) { acc += <u64>load<u16>(p + i); i += 2; }
+  if (i < len) acc += <u64>load<u8>(p + i); // odd byte: low byte of a LE u16
+  return acc;
+}
+
+/**
+ * The difference of replacing `len` bytes (len even, 2..16) at `oldp` by
+ * the bytes at `newp`, as a one's-complement addend: sum(~old) + sum(new).
+ * Reading both before the write lets one delta serve several checksums.
+ */
+export function delta(oldp: usize, newp: usize, len: usize): u64 {
+  let acc: u64 = 0;
+  for (let i: usize = 0; i < len; i += 2) {
+    acc += <u64>(~load<u16>(oldp + i) & 0xffff);
+    acc += <u64>load<u16>(newp + i);
+  }
+  return acc;
+}
+
+/** Delta of replacing one raw (wire-order) 16-bit word. */
+// @ts-ignore: decorator
+@inline export function delta16(oldRaw: u32, newRaw: u32): u64 {
+  return <u64>(~oldRaw & 0xffff) + <u64>(newRaw & 0xffff);
+}
+
+/**
+ * Applies a delta to the checksum field at `p` (RFC 1624 eqn. 3:
+ * HC' = ~(~HC + ~m + m')).
+ */
+// @ts-ignore: decorator
+@inline export function applyDelta(p: usize, d: u64): void {
+  let hc = <u64>(~load<u16>(p) & 0xffff);
+  store<u16>(p, <u16>~fold(hc + d));
+}
+
+/**
+ * Like applyDelta, for UDP: a checksum of 0 means "none" and stays 0; a
+ * computed 0 is sent as 0xffff (RFC 768).
+ */
+// @ts-ignore: decorator
+@inline export function applyDeltaUdp(p: usize, d: u64): void {
+  let old = load<u16>(p);
+  if (old == 0) return;
+  let v = <u16>~fold(<u64>(~old & 0xffff) + d);
+  store<u16>(p, v == 0 ? 0xffff : v);
+}

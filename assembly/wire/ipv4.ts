@@ -1,0 +1,68 @@
+// IPv4 header (RFC 791).
+//
+//   0                   1                   2                   3
+//   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+//  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//  |Version|  IHL  |Type of Service|          Total Length         |
+//  |         Identification        |Flags|      Fragment Offset    |
+//  |  Time to Live |    Protocol   |         Header Checksum       |
+//  |                       Source Address                          |
+//  |                    Destination Address                        |
+//  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+
+import { ld8, ld16, st8, st16 } from './bytes';
+import { fold, sumBytes } from './checksum';
+
+export const IPV4_VER_IHL: usize = 0;
+export const IPV4_TOS: usize = 1;
+export const IPV4_TOTAL_LEN: usize = 2;
+export const IPV4_ID: usize = 4;
+export const IPV4_FRAG: usize = 6;
+export const IPV4_TTL: usize = 8;
+export const IPV4_PROTO: usize = 9;
+export const IPV4_CSUM: usize = 10;
+export const IPV4_SRC: usize = 12;
+export const IPV4_DST: usize = 16;
+export const IPV4_MIN_HLEN: u32 = 20;
+
+const FRAG_MF: u32 = 0x2000;
+const FRAG_OFFSET_MASK: u32 = 0x1fff;
+
+// @ts-ignore: decorator
+@inline export function ipv4Version(p: usize): u32 { return ld8(p + IPV4_VER_IHL) >> 4; }
+/** Header length in bytes (IHL × 4). */
+// @ts-ignore: decorator
+@inline export function ipv4HeaderLen(p: usize): u32 { return (ld8(p + IPV4_VER_IHL) & 0xf) << 2; }
+// @ts-ignore: decorator
+@inline export function ipv4TotalLen(p: usize): u32 { return ld16(p + IPV4_TOTAL_LEN); }
+// @ts-ignore: decorator
+@inline export function ipv4Id(p: usize): u32 { return ld16(p + IPV4_ID); }
+// @ts-ignore: decorator
+@inline export function ipv4Proto(p: usize): u32 { return ld8(p + IPV4_PROTO); }
+// @ts-ignore: decorator
+@inline export function ipv4Ttl(p: usize): u32 { return ld8(p + IPV4_TTL); }
+/** Fragment offset in bytes. */
+// @ts-ignore: decorator
+@inline export function ipv4FragOffset(p: usize): u32 { return (ld16(p + IPV4_FRAG) & FRAG_OFFSET_MASK) << 3; }
+// @ts-ignore: decorator
+@inline export function ipv4MoreFragments(p: usize): bool { return (ld16(p + IPV4_FRAG) & FRAG_MF) != 0; }
+
+/** Writes a fresh header checksum over `hlen` bytes (for packets the core builds). */
+export function ipv4FillChecksum(p: usize, hlen: u32): void {
+  store<u16>(p + IPV4_CSUM, 0);
+  store<u16>(p + IPV4_CSUM, <u16>~fold(sumBytes(p, hlen, 0)));
+}
+
+/** Writes the fixed fields of a 20-byte header (no options) and its checksum. */
+export function ipv4Build(p: usize, totalLen: u32, id: u32, ttl: u32, proto: u32, src: usize, dst: usize): void {
+  st8(p + IPV4_VER_IHL, 0x45);
+  st8(p + IPV4_TOS, 0);
+  st16(p + IPV4_TOTAL_LEN, totalLen);
+  st16(p + IPV4_ID, id);
+  st16(p + IPV4_FRAG, 0);
+  st8(p + IPV4_TTL, ttl);
+  st8(p + IPV4_PROTO, proto);
+  store<u32>(p + IPV4_SRC, load<u32>(src));
+  store<u32>(p + IPV4_DST, load<u32>(dst));
+  ipv4FillChecksum(p, IPV4_MIN_HLEN);
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+// svcplane command line. The contract is shared/spec/cli.md.
+
+import { writeFileSync } from 'node:fs';
+import { Command, CommanderError, Option, InvalidArgumentError } from 'commander';
+import { replay, type ReplayOptions } from '../replay/replay.js';
+import { formatSummary } from '../replay/report.js';
+import { CaptureFormatError } from '../capture/errors.js';
+import { ManifestError } from '../k8s/load.js';
+import { CoreError } from '../core/core.js';
+import { TableError } from '../core/tables.js';
+import { startProgress } from './progress.js';
+
+/** Bad usage or bad input: exit 2. */
+export class UsageError extends Error {}
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+const positiveInt = (name: string) => (v: string): number => {
+  if (!/^[0-9]+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${name} must be a positive whole number`);
+  return Number(v);
+};
+
+/** Options whose logic has not landed yet: accepted by the parser, refused with exit 2. */
+const NOT_YET = ['nodeIp', 'clusterCidr', 'serviceCidr', 'nodeportAddresses', 'masqueradeAll'] as const;
+
+export function buildProgram(): Command {
+  const program = new Command('svcplane')
+    .description('Replay captured traffic through Kubernetes Services (kube-proxy semantics, in WebAssembly).')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  program.command('replay')
+    .description('push a capture through the cluster\'s Services and write the translated capture')
+    .argument('<capture>', "input pcap or pcapng file; '-' reads standard input")
+    .option('-w, --write <file>', "write the translated capture; '-' writes standard output")
+    .option('-c, --cluster <path>', 'Service / EndpointSlice / Node objects (YAML, JSON, List, watch events, directory); repeatable', collect)
+    .option('--node <name>', 'the node this dataplane runs on')
+    .option('--node-ip <ip>', 'an address of this node; repeatable', collect)
+    .option('--zone <zone>', "this node's zone (default: the Node's topology.kubernetes.io/zone label)")
+    .option('--cluster-cidr <cidr>', 'pod CIDR; repeatable', collect)
+    .option('--service-cidr <cidr>', 'the Service address range; repeatable', collect)
+    .option('--nodeport-addresses <cidr>', 'destinations that accept NodePort traffic; repeatable', collect)
+    .option('--masquerade-all', 'masquerade all Service traffic')
+    .option('--updates <file>', 'watch events applied during the replay at their time')
+    .addOption(new Option('--lb <algorithm>', 'backend choice for new connections').choices(['maglev', 'random']).default('maglev'))
+    .option('--maglev-size <prime>', 'Maglev table size per service port', positiveInt('--maglev-size'), 16381)
+    .option('--hash-seed <text>', 'seed of every hash', 'svcplane')
+    .option('--ct-max <n>', 'conntrack capacity (connections)', positiveInt('--ct-max'), 262144)
+    .option('--trace <file>', 'one JSON line per input packet')
+    .option('--report <file>', 'write the JSON report')
+    .option('--json', 'print the JSON report on standard output instead of the summary')
+    .option('--strict', 'stop (exit 2) on any invalid cluster object instead of skipping it')
+    .option('-q, --quiet', 'no progress bar, no summary')
+    .action((capture: string, o: Record<string, unknown>) => runReplay(capture, o));
+  return program;
+}
+
+function runReplay(capture: string, o: Record<string, unknown>): void {
+  for (const k of NOT_YET) {
+    const v = o[k];
+    if (v !== undefined && !(Array.isArray(v) && v.length === 0)) {
+      const flag = '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+      throw new UsageError(`${flag} is not yet supported`);
+    }
+  }
+  if (o.json && o.write === '-') throw new UsageError('--json and -w - both use standard output');
+  if (o.trace === '-' && (o.write === '-' || o.json)) throw new UsageError('--trace - shares standard output with another output');
+  const quiet = Boolean(o.quiet);
+  const progress = !quiet && process.stderr.isTTY ? startProgress() : undefined;
+  const opts: ReplayOptions = {
+    capture,
+    write: o.write as string | undefined,
+    cluster: o.cluster as string[] | undefined,
+    node: o.node as string | undefined,
+    zone: o.zone as string | undefined,
+    updates: o.updates as string | undefined,
+    trace: o.trace as string | undefined,
+    strict: Boolean(o.strict),
+    lb: o.lb as 'maglev' | 'random',
+    maglevSize: o.maglevSize as number,
+    hashSeed: o.hashSeed as string,
+    ctMax: o.ctMax as number,
+    progress: progress?.update,
+  };
+  let report;
+  try {
+    report = replay(opts);
+  } finally {
+    progress?.stop();
+  }
+  const json = JSON.stringify(report, null, 2) + '\n';
+  if (o.report) writeFileSync(o.report as string, json);
+  if (o.json) process.stdout.write(json);
+  else if (!quiet) {
+    for (const p of report.problems) process.stderr.write(`svcplane: warning: ${p}\n`);
+    (o.write === '-' ? process.stderr : process.stdout).write(formatSummary(report) + '\n');
+  }
+}
+
+/** Runs the command line; returns the exit status. */
+export function main(argv: string[]): number {
+  const program = buildProgram();
+  try {
+    program.parse(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2; // commander already printed the message
+    }
+    const err = e as Error & { code?: string };
+    if (e instanceof UsageError || e instanceof CaptureFormatError || e instanceof ManifestError || e instanceof CoreError || e instanceof TableError) {
+      process.stderr.write(`svcplane: ${err.message}\n`);
+      return 2;
+    }
+    if (err.code === 'ENOENT' || err.code === 'EISDIR' || err.code === 'EACCES') {
+      process.stderr.write(`svcplane: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`svcplane: failed: ${err.stack ?? err.message}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,159 @@
+// Loads the WebAssembly core and gives typed access to its regions, its
+// batch call and its counters. One Core is one dataplane instance.
+
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { instantiateSync } from '@assemblyscript/loader';
+import {
+  BATCH_MAX_BYTES, BATCH_MAX_PACKETS, DESC_WORDS, EXTRA_SLOT_BYTES, INIT_OK, INIT_NOT_PRIME, LB_MAGLEV, LB_RANDOM,
+  VERDICT_SLOTS, REASON_SLOTS, REASON_COUNT, PER_ENTITY,
+} from './abi.js';
+
+export interface CoreOptions {
+  /** Conntrack capacity (connections). Default 262144. */
+  ctMax?: number;
+  /** Service-port slots. Default 16384. */
+  maxServicePorts?: number;
+  /** Backend ids for the whole run (ids are not reused). Default 262144. */
+  maxBackends?: number;
+  /** Frontend hash capacity, a power of two. Default 65536. */
+  maxFrontends?: number;
+  /** Maglev table size per endpoint set; must be prime. Default 16381. */
+  maglevSize?: number;
+  /** Backend choice for new connections. Default 'maglev'. */
+  lb?: 'maglev' | 'random';
+  /** Seed text of every hash. Default "svcplane". */
+  hashSeed?: string;
+  /** Use the debug build (bounds checks on). */
+  debug?: boolean;
+}
+
+interface CoreExports {
+  memory: WebAssembly.Memory;
+  init(ct: number, svc: number, be: number, fe: number, m: number, lb: number, seedLo: number, seedHi: number): number;
+  processBatch(n: number): void;
+  processRange(first: number, n: number): void;
+  inputPtr(): number; descPtr(): number; extraPtr(): number; scratchPtr(): number; scratchBytes(): number;
+  verdictCountersPtr(): number; reasonCountersPtr(): number; serviceCountersPtr(): number; backendCountersPtr(): number;
+  conntrackEntries(): number; conntrackPeak(): number; conntrackEvicted(): bigint; conntrackCapacity(): number;
+  maxSetSize(): number;
+  cpBegin(): void; cpCommit(): void; cpAbort(): void;
+  cpBackend(id: number, family: number, port: number, slot: number): number;
+  cpService(slot: number, flags: number, affinity: number, port: number, nodePort: number): number;
+  cpServiceSet(slot: number, which: number, n: number): number;
+  cpServiceRemove(slot: number): void;
+  cpFrontendAdd(family: number, proto: number, port: number, kind: number, slot: number): number;
+  cpFrontendRemove(family: number, proto: number, port: number): void;
+  heapProbe(): number;
+  maglevBuildScratch(m: number, n: number): number;
+  maglevTableOf(slot: number, which: number): number;
+}
+
+export class CoreError extends Error {}
+
+/** The wasm files, next to this package's build/ folder. */
+function wasmPath(debug: boolean): string {
+  const name = debug ? 'core.debug.wasm' : 'core.wasm';
+  // dist/src/core/core.js and src/core/core.ts both sit three levels below the package root.
+  return fileURLToPath(new URL(`../../${import.meta.url.includes('/dist/') ? '../' : ''}build/${name}`, import.meta.url));
+}
+
+/** 64-bit seed from text: the first 8 bytes of its SHA-256. */
+export function seedFromText(text: string): [number, number] {
+  const d = createHash('sha256').update(text).digest();
+  return [d.readUInt32LE(0), d.readUInt32LE(4)];
+}
+
+let compiled: Map<string, WebAssembly.Module> = new Map();
+
+export class Core {
+  readonly exports: CoreExports;
+  readonly options: Required<CoreOptions>;
+  /** Views over linear memory; rebuilt when memory grows (control-plane calls may grow it). */
+  input!: Uint8Array;
+  desc!: Uint32Array;
+  extra!: Uint8Array;
+  scratch!: Uint8Array;
+  scratch32!: Uint32Array;
+  private buffer: ArrayBuffer | null = null;
+
+  constructor(opts: CoreOptions = {}) {
+    this.options = {
+      ctMax: opts.ctMax ?? 262144,
+      maxServicePorts: opts.maxServicePorts ?? 16384,
+      maxBackends: opts.maxBackends ?? 262144,
+      maxFrontends: opts.maxFrontends ?? 65536,
+      maglevSize: opts.maglevSize ?? 16381,
+      lb: opts.lb ?? 'maglev',
+      hashSeed: opts.hashSeed ?? 'svcplane',
+      debug: opts.debug ?? false,
+    };
+    const file = wasmPath(this.options.debug);
+    let mod = compiled.get(file);
+    if (!mod) {
+      mod = new WebAssembly.Module(readFileSync(file));
+      compiled.set(file, mod);
+    }
+    const inst = instantiateSync<Record<string, unknown>>(mod, {});
+    this.exports = inst.exports as unknown as CoreExports;
+    const o = this.options;
+    const [lo, hi] = seedFromText(o.hashSeed);
+    const rc = this.exports.init(o.ctMax, o.maxServicePorts, o.maxBackends, o.maxFrontends, o.maglevSize,
+      o.lb === 'random' ? LB_RANDOM : LB_MAGLEV, lo, hi);
+    if (rc === INIT_NOT_PRIME) throw new CoreError(`--maglev-size ${o.maglevSize} is not prime`);
+    if (rc !== INIT_OK) throw new CoreError(`the core refused its capacities (code ${rc})`);
+    this.refresh();
+  }
+
+  /** Rebuilds the views if linear memory was replaced by growth. */
+  refresh(): void {
+    const buf = this.exports.memory.buffer;
+    if (buf === this.buffer) return;
+    this.buffer = buf;
+    const e = this.exports;
+    this.input = new Uint8Array(buf, e.inputPtr(), BATCH_MAX_BYTES);
+    this.desc = new Uint32Array(buf, e.descPtr(), BATCH_MAX_PACKETS * DESC_WORDS);
+    this.extra = new Uint8Array(buf, e.extraPtr(), BATCH_MAX_PACKETS * EXTRA_SLOT_BYTES);
+    this.scratch = new Uint8Array(buf, e.scratchPtr(), e.scratchBytes());
+    this.scratch32 = new Uint32Array(buf, e.scratchPtr(), e.scratchBytes() >>> 2);
+  }
+
+  /** Runs the per-packet program over the first n descriptors: the one boundary crossing per batch. */
+  process(n: number): void {
+    this.exports.processBatch(n);
+  }
+
+  /** The same over descriptors first..first+n-1. */
+  processRange(first: number, n: number): void {
+    if (n > 0) this.exports.processRange(first, n);
+  }
+
+  private u64s(ptr: number, count: number): BigUint64Array {
+    this.refresh();
+    return new BigUint64Array(this.exports.memory.buffer, ptr, count);
+  }
+
+  /** Packets per verdict (index VERDICT_*). */
+  verdictCounts(): number[] {
+    return Array.from(this.u64s(this.exports.verdictCountersPtr(), VERDICT_SLOTS), Number);
+  }
+  /** Packets per drop/reject reason (index REASON_*). */
+  reasonCounts(): number[] {
+    return Array.from(this.u64s(this.exports.reasonCountersPtr(), REASON_SLOTS).subarray(0, REASON_COUNT), Number);
+  }
+  /** [packets, bytes, connections] of a service-port slot. */
+  serviceCounters(slot: number): [number, number, number] {
+    const a = this.u64s(this.exports.serviceCountersPtr() + slot * PER_ENTITY * 8, PER_ENTITY);
+    return [Number(a[0]), Number(a[1]), Number(a[2])];
+  }
+  /** [packets, bytes, connections] of a backend id. */
+  backendCounters(id: number): [number, number, number] {
+    const a = this.u64s(this.exports.backendCountersPtr() + id * PER_ENTITY * 8, PER_ENTITY);
+    return [Number(a[0]), Number(a[1]), Number(a[2])];
+  }
+  conntrack(): { entries: number; peak: number; evicted: number; capacity: number } {
+    const e = this.exports;
+    return { entries: e.conntrackEntries(), peak: e.conntrackPeak(), evicted: Number(e.conntrackEvicted()), capacity: e.conntrackCapacity() };
+  }
+}

@@ -1,0 +1,8 @@
+// The k8s room's public surface: objects in, desired dataplane state out.
+export * from './model.js';
+export * from './ip.js';
+export * from './objects.js';
+export { validateObject, type Issue, type ValidationResult } from './validate.js';
+export * from './load.js';
+export * from './rules.js';
+export { formatPath, type PathSeg } from './text.js';

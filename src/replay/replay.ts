@@ -1,0 +1,205 @@
+// The replay pipeline: capture → batches in WASM memory → the core, once
+// per batch → translated capture, trace and report. Cluster updates
+// (--updates) are applied between packets at their capture time by
+// splitting a batch at the first packet at or after the event.
+
+import { openSync, writeSync, closeSync, readFileSync } from 'node:fs';
+import { Core, type CoreOptions } from '../core/core.js';
+import { ServiceTables } from '../core/tables.js';
+import {
+  BATCH_MAX_PACKETS, DESC_WORDS, D_OFFSET, D_CAPLEN, D_WIRELEN, D_VERDICT, D_REASON, D_SERVICE, D_BACKEND,
+  D_EXTRA_OFF, D_EXTRA_LEN, D_TS_SEC, D_TS_NSEC, VERDICT_DROP, VERDICT_REJECT, VERDICT_NAMES, reasonName,
+} from '../core/abi.js';
+import { CaptureBatch } from '../capture/batch.js';
+import { openCaptureReader } from '../capture/reader.js';
+import { openCaptureWriter } from '../capture/writer.js';
+import { linkTypeName } from '../capture/linktypes.js';
+import {
+  loadClusterObjects, parseEventsText, applyEvent, computeClusterState, formatProblem, emptyClusterObjects,
+  type ClusterObjects, type ClusterEvent, type NodeContext,
+} from '../k8s/index.js';
+import { describeFlow } from './trace.js';
+import { buildReport, type ReplayReport, type UpdateReport } from './report.js';
+
+export interface ReplayOptions extends CoreOptions {
+  /** Input capture ('-' = standard input). */
+  capture: string;
+  /** Output capture ('-' = standard output). */
+  write?: string;
+  /** Manifests: files or directories (see loadClusterObjects). */
+  cluster?: string[];
+  /** Objects already loaded (library use); merged before `cluster`. */
+  objects?: ClusterObjects;
+  node?: string;
+  zone?: string;
+  strict?: boolean;
+  /** --updates file: JSON lines of {"at","type","object"}. */
+  updates?: string;
+  /** --trace file ('-' = standard output). */
+  trace?: string;
+  /** Called after every batch with bytes read and the file size (if known). */
+  progress?: (bytesRead: number, fileSize: number | undefined, packets: number) => void;
+}
+
+/** Replays a capture through the cluster's Services. Throws CaptureFormatError / ManifestError on bad input. */
+export function replay(opts: ReplayOptions): ReplayReport {
+  const problems: string[] = [];
+  let objects = opts.objects ?? emptyClusterObjects();
+  if (opts.cluster?.length) {
+    const loaded = loadClusterObjects(opts.cluster, { strict: opts.strict });
+    for (const p of loaded.problems) problems.push(formatProblem(p));
+    objects = opts.objects ? mergeObjects(opts.objects, loaded.objects) : loaded.objects;
+  }
+  let events: ClusterEvent[] = [];
+  if (opts.updates) {
+    const parsed = parseEventsText(readFileSync(opts.updates, 'utf8'), opts.updates, { strict: opts.strict });
+    for (const p of parsed.problems) problems.push(formatProblem(p));
+    events = parsed.events.filter((e) => e.at !== undefined);
+  }
+  const node: NodeContext = { nodeName: opts.node, zone: opts.zone };
+
+  const core = new Core(opts);
+  const tables = new ServiceTables(core);
+  tables.apply(computeClusterState(objects, node));
+
+  const reader = openCaptureReader(opts.capture);
+  const started = performance.now();
+  const updates: UpdateReport[] = [];
+  let traceFd = -1;
+  let generated = 0;
+  let bytesIn = 0, bytesOut = 0;
+  let firstTs: number | null = null, lastTs: number | null = null;
+  let firstNs: bigint | null = null;
+  let nextEvent = 0;
+  let index = 0;
+  const writer = opts.write ? openCaptureWriter(opts.write, reader) : null;
+  try {
+    if (opts.trace) traceFd = opts.trace === '-' ? 1 : openSync(opts.trace, 'w');
+    const trace = new LineBuffer(traceFd);
+    const batch = new CaptureBatch(core.input, core.desc, BATCH_MAX_PACKETS);
+    let before: Uint8Array | null = null;
+    for (;;) {
+      const n = reader.readBatch(batch);
+      if (n === 0) break;
+      const desc = core.desc;
+      if (traceFd >= 0) before = Uint8Array.from(core.input.subarray(0, batch.bytesUsed));
+      // Run the batch, split where an update falls due.
+      let start = 0;
+      while (start < n) {
+        let end = n;
+        if (nextEvent < events.length) {
+          if (firstNs === null) firstNs = tsNs(desc, 0);
+          const due = firstNs + BigInt(Math.round(events[nextEvent].at! * 1e9));
+          end = start;
+          while (end < n && tsNs(desc, end) < due) end++;
+          if (end === start) {
+            // Apply every event due at or before this packet, then continue.
+            while (nextEvent < events.length && firstNs + BigInt(Math.round(events[nextEvent].at! * 1e9)) <= tsNs(desc, start)) {
+              updates.push(applyUpdate(events[nextEvent++], objects, node, tables, problems));
+            }
+            continue;
+          }
+        }
+        core.processRange(start, end - start);
+        start = end;
+      }
+      // Write and trace in input order.
+      for (let i = 0; i < n; i++) {
+        const d = i * DESC_WORDS;
+        const verdict = desc[d + D_VERDICT];
+        bytesIn += desc[d + D_WIRELEN];
+        if (firstNs === null) firstNs = tsNs(desc, 0);
+        const ts = desc[d + D_TS_SEC] + desc[d + D_TS_NSEC] / 1e9;
+        if (firstTs === null) firstTs = ts;
+        lastTs = ts;
+        if (verdict !== VERDICT_DROP && verdict !== VERDICT_REJECT) {
+          writer?.writePacket(batch, i, core.input, desc[d + D_OFFSET], desc[d + D_CAPLEN]);
+          bytesOut += desc[d + D_WIRELEN];
+        }
+        const extraLen = desc[d + D_EXTRA_LEN];
+        if (extraLen > 0) {
+          writer?.writeDerived(batch, i, core.extra, desc[d + D_EXTRA_OFF], extraLen);
+          generated++;
+          bytesOut += extraLen;
+        }
+        if (traceFd >= 0) trace.push(traceLine(index + i, before!, core.input, desc, i, tables));
+      }
+      index += n;
+      trace.flush();
+      opts.progress?.(reader.bytesRead, reader.fileSize, index);
+    }
+  } finally {
+    writer?.close();
+    reader.close();
+    if (traceFd > 2) closeSync(traceFd);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return buildReport(core, tables, {
+    seconds,
+    packetsPerSecond: seconds > 0 ? index / seconds : 0,
+    bytes: { in: bytesIn, out: bytesOut },
+    generated,
+    capture: { file: opts.capture, format: reader.format, linkTypes: reader.linkTypes().map(linkTypeName), firstTimestamp: firstTs, lastTimestamp: lastTs },
+    updates,
+    problems,
+  });
+}
+
+function tsNs(desc: Uint32Array, i: number): bigint {
+  return BigInt(desc[i * DESC_WORDS + D_TS_SEC]) * 1_000_000_000n + BigInt(desc[i * DESC_WORDS + D_TS_NSEC]);
+}
+
+function applyUpdate(ev: ClusterEvent, objects: ClusterObjects, node: NodeContext, tables: ServiceTables, problems: string[]): UpdateReport {
+  const res = applyEvent(objects, ev);
+  for (const p of res.problems) problems.push(formatProblem(p));
+  const meta = ev.object.metadata;
+  const report: UpdateReport = { at: ev.at ?? 0, type: ev.type, object: `${ev.object.kind} ${meta.namespace ?? ''}/${meta.name}`, kept: 0, orphaned: 0, wouldMove: 0, flushed: 0 };
+  if (res.changed) tables.apply(computeClusterState(objects, node));
+  return report;
+}
+
+function traceLine(index: number, before: Uint8Array, after: Uint8Array, desc: Uint32Array, i: number, tables: ServiceTables): string {
+  const d = i * DESC_WORDS;
+  const verdict = desc[d + D_VERDICT];
+  const o: Record<string, unknown> = { index, verdict: VERDICT_NAMES[verdict] };
+  if (verdict === VERDICT_DROP || verdict === VERDICT_REJECT) o.reason = reasonName(desc[d + D_REASON]);
+  const svc = desc[d + D_SERVICE];
+  if (svc > 0) o.service = tables.slotNames[svc - 1];
+  const be = desc[d + D_BACKEND];
+  if (be > 0) o.backend = tables.backendNames[be - 1];
+  const fin = describeFlow(before, desc, i);
+  if (fin !== undefined) {
+    o.in = fin;
+    o.out = describeFlow(after, desc, i);
+  }
+  return JSON.stringify(o);
+}
+
+function mergeObjects(a: ClusterObjects, b: ClusterObjects): ClusterObjects {
+  const out = emptyClusterObjects();
+  for (const src of [a, b]) {
+    for (const k of Object.keys(src) as (keyof ClusterObjects)[]) {
+      const m = src[k];
+      if (m instanceof Map) for (const [key, v] of m) (out[k] as Map<unknown, unknown>).set(key, v);
+    }
+  }
+  return out;
+}
+
+/** Collects lines and writes them in large chunks. */
+class LineBuffer {
+  private parts: string[] = [];
+  private size = 0;
+  constructor(private readonly fd: number) {}
+  push(line: string): void {
+    this.parts.push(line);
+    this.size += line.length;
+    if (this.size > 1 << 20) this.flush();
+  }
+  flush(): void {
+    if (this.fd < 0 || this.parts.length === 0) return;
+    writeSync(this.fd, this.parts.join('\n') + '\n');
+    this.parts = [];
+    this.size = 0;
+  }
+}

@@ -1,0 +1,80 @@
+// The --report / --json document (format in shared/spec/cli.md) and the
+// tcpreplay-style summary printed at the end of a replay.
+
+import type { Core } from '../core/core.js';
+import type { ServiceTables } from '../core/tables.js';
+import { VERDICT_NAMES, REASON_NAMES, reasonName } from '../core/abi.js';
+
+export interface BackendReport { backend: string; packets: number; bytes: number; connections: number }
+export interface ServiceReport { service: string; packets: number; bytes: number; connections: number; backends: BackendReport[] }
+export interface UpdateReport {
+  at: number; type: string; object: string;
+  /** Live connections of the changed service ports whose backend is still in their set. */
+  kept: number;
+  /** Live connections whose backend left the set (they keep their translation). */
+  orphaned: number;
+  /** Of the changed service ports' live connections, how many a new connection with the same tuple would now send elsewhere. */
+  wouldMove: number;
+  /** UDP entries flushed (rule 24). */
+  flushed: number;
+}
+export interface ReplayReport {
+  packets: { in: number; translated: number; reversed: number; passed: number; dropped: number; rejected: number };
+  drops: Record<string, number>;
+  services: ServiceReport[];
+  conntrack: { entries: number; peak: number; evicted: number };
+  seconds: number;
+  packetsPerSecond: number;
+  /** Beyond the spec's fields: bytes in and out, generated packets, capture facts. */
+  bytes: { in: number; out: number };
+  generated: number;
+  capture: { file: string; format: string; linkTypes: string[]; firstTimestamp: number | null; lastTimestamp: number | null };
+  updates: UpdateReport[];
+  problems: string[];
+}
+
+export function buildReport(core: Core, tables: ServiceTables, base: Omit<ReplayReport, 'packets' | 'drops' | 'services' | 'conntrack'>): ReplayReport {
+  const v = core.verdictCounts();
+  const packets = { in: 0, translated: v[1], reversed: v[2], passed: v[0], dropped: v[3], rejected: v[4] };
+  packets.in = v[0] + v[1] + v[2] + v[3] + v[4];
+  const drops: Record<string, number> = {};
+  core.reasonCounts().forEach((n, r) => { if (r > 0 && n > 0) drops[reasonName(r)] = n; });
+  // One entry per service port; dual-stack families of one port are summed.
+  const byName = new Map<string, ServiceReport>();
+  tables.slotNames.forEach((name, slot) => {
+    if (name === undefined) return;
+    const [packetsN, bytes, conns] = core.serviceCounters(slot);
+    let s = byName.get(name);
+    if (!s) { s = { service: name, packets: 0, bytes: 0, connections: 0, backends: [] }; byName.set(name, s); }
+    s.packets += packetsN; s.bytes += bytes; s.connections += conns;
+    for (const id of tables.backendsOf(slot)) {
+      const [bp, bb, bc] = core.backendCounters(id);
+      s.backends.push({ backend: tables.backendNames[id], packets: bp, bytes: bb, connections: bc });
+    }
+  });
+  const services = [...byName.values()].sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0));
+  for (const s of services) s.backends.sort((a, b) => (a.backend < b.backend ? -1 : a.backend > b.backend ? 1 : 0));
+  const ct = core.conntrack();
+  return { packets, drops, services, conntrack: { entries: ct.entries, peak: ct.peak, evicted: ct.evicted }, ...base };
+}
+
+/** Human summary in the style of tcpreplay's closing lines. */
+export function formatSummary(r: ReplayReport): string {
+  const secs = r.seconds;
+  const bps = secs > 0 ? r.bytes.in / secs : 0;
+  const lines = [
+    `Actual: ${r.packets.in} packets (${r.bytes.in} bytes) replayed in ${secs.toFixed(2)} seconds`,
+    `Rated: ${bps.toFixed(1)} Bps, ${((bps * 8) / 1e6).toFixed(2)} Mbps, ${r.packetsPerSecond.toFixed(2)} pps`,
+    `Verdicts: ${VERDICT_NAMES.map((n, i) => `${n} ${[r.packets.passed, r.packets.translated, r.packets.reversed, r.packets.dropped, r.packets.rejected][i]}`).join(', ')}`,
+  ];
+  const drops = Object.entries(r.drops).sort((a, b) => REASON_NAMES.indexOf(a[0]) - REASON_NAMES.indexOf(b[0]));
+  if (drops.length) lines.push(`Drops and rejects: ${drops.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  lines.push(`Conntrack: ${r.conntrack.entries} entries, peak ${r.conntrack.peak}, evicted ${r.conntrack.evicted}`);
+  for (const s of r.services) {
+    if (s.packets === 0) continue;
+    const be = s.backends.filter((b) => b.connections > 0 || b.packets > 0).map((b) => `${b.backend} ${b.connections}`).join(', ');
+    lines.push(`Service ${s.service}: ${s.packets} packets, ${s.connections} connections${be ? ` (${be})` : ''}`);
+  }
+  if (r.updates.length) lines.push(`Updates applied: ${r.updates.length}`);
+  return lines.join('\n');
+}
