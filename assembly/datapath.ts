@@ -11,23 +11,30 @@ import {
 } from './abi/layout';
 import {
   REASON_NONE, REASON_FRAGMENT_UNTRACKED, REASON_SERVICE_PORT_UNKNOWN, REASON_SERVICE_NO_ENDPOINTS,
-  REASON_NO_LOCAL_ENDPOINTS, REASON_CT_FULL,
+  REASON_NO_LOCAL_ENDPOINTS, REASON_CT_FULL, REASON_SERVICE_IP_UNALLOCATED, REASON_SOURCE_RANGE_DENIED,
+  REASON_NAT_PORT_EXHAUSTED,
 } from './abi/reasons';
 import { inputRegion, descRegion, extraRegion, lbMode, maglevM } from './config';
-import { LB_RANDOM, FE_CLUSTER_IP, FE_CLUSTER_ADDR, SF_INTERNAL_LOCAL, SF_EXTERNAL_LOCAL, C_PACKETS, C_BYTES, C_CONNS } from './abi/tables';
+import { LB_RANDOM, FE_CLUSTER_IP, FE_CLUSTER_ADDR, FE_LOAD_BALANCER, SF_INTERNAL_LOCAL, SF_EXTERNAL_LOCAL, SF_AFFINITY, SF_SOURCE_RANGES,
+  C_PACKETS, C_BYTES, C_CONNS, LIST_NODE_IPS, LIST_POD_CIDRS, LIST_SERVICE_CIDRS, LIST_NODEPORT_CIDRS } from './abi/tables';
+import { listContains, listCount, nodeAddr, masqueradeAll, masqLo, masqHi } from './lb/node';
+import { affinityFind, affinityPut } from './lb/affinity';
+import { addrEq } from './flow';
 import { parsePacket, PARSE_NOT_IP } from './parse';
 import {
   keyFamily, keyProto, keySrc, keyDst, keySport, keyDport, keyL3, keyL4, keyHasPorts, keyTcpFlags, keyL4Type,
   keyFrag, keyFragId, setPorts, FRAG_FIRST, FRAG_LATER, NO_L4,
 } from './flow';
 import { fragRemember, fragFind, fragSport, fragDport } from './frag';
-import { ctLookup, ctRec, ctDir, ctAllocate, ctPublish, ctTouch, ctDelete, ctExpired,
+import { ctLookup, ctRec, ctDir, ctAllocate, ctPublish, ctTouch, ctRefresh, ctDelete, ctExpired,
   CT_FAMILY, CT_PROTO, CT_STATE, CT_FLAGS, CT_SVC, CT_BACKEND, CT_NAT, CT_ORIG_SPORT, CT_ORIG_DPORT,
-  CT_REPLY_SPORT, CT_REPLY_DPORT, CT_ORIG_SRC, CT_ORIG_DST, CT_REPLY_SRC, CT_REPLY_DST } from './conntrack/table';
-import { initialState, nextState, nextFlags, reopens, DIR_ORIG } from './conntrack/states';
+  CT_REPLY_SPORT, CT_REPLY_DPORT, CT_ORIG_SRC, CT_ORIG_DST, CT_REPLY_SRC, CT_REPLY_DST, CTN_MASQ } from './conntrack/table';
+import { initialState, nextState, nextFlags, reopens, DIR_ORIG, ST_ESTABLISHED } from './conntrack/states';
+import { TCP_ESTABLISHED_S, NS_PER_S } from './conntrack/timeouts';
+import { PROTO_TCP, TCP_SYN, TCP_FIN, TCP_RST } from './wire/l4';
 import {
-  feLookup, feKind, feSlot, svcRecord, backendAddr, backendPort,
-  SVC_FLAGS, SVC_CLUSTER_N, SVC_CLUSTER_LIST, SVC_CLUSTER_TABLE, SVC_LOCAL_N, SVC_LOCAL_LIST, SVC_LOCAL_TABLE,
+  feLookup, feKind, feSlot, svcRecord, backendAddr, backendPort, sourceAllowed,
+  SVC_FLAGS, SVC_AFFINITY, SVC_CLUSTER_N, SVC_CLUSTER_LIST, SVC_CLUSTER_TABLE, SVC_LOCAL_N, SVC_LOCAL_LIST, SVC_LOCAL_TABLE,
 } from './lb/tables';
 import { hashTuple, hashSeed, mix, finish } from './hash';
 import { rewrite } from './nat';
@@ -93,11 +100,13 @@ function processPacket(d: usize, i: u32): u32 {
     if (v != CONTINUE) return v;
   }
 
-  // Stage: service lookup (ClusterIP, externalIPs, LoadBalancer ingress).
+  // Stage: service lookup (ClusterIP, externalIPs, LoadBalancer ingress, NodePort).
   let fe = feLookup(keyDst, keyFamily, keyProto, keyDport);
+  if (fe == 0 && isNodePortAddress()) fe = feLookup(anyAddr, keyFamily, keyProto, keyDport);
   if (fe == 0) {
     // An allocated ClusterIP on a port it does not serve (rule 17).
     if (feLookup(keyDst, keyFamily, 0, 0) != 0) return reject(REASON_SERVICE_PORT_UNKNOWN, p, caplen, link, d, i);
+    if (listContains(LIST_SERVICE_CIDRS, keyFamily, keyDst)) return drop(REASON_SERVICE_IP_UNALLOCATED);
     return VERDICT_PASS;
   }
   let kind = feKind(fe);
@@ -106,22 +115,60 @@ function processPacket(d: usize, i: u32): u32 {
   let rec = svcRecord(slot);
   outService = slot + 1;
   let flags = load<u32>(rec + SVC_FLAGS);
+  let external = kind != FE_CLUSTER_IP;
 
-  // Stage: endpoint set (rules 10, 14-16).
+  // Stage: loadBalancerSourceRanges, before anything else (rule 21).
+  if (kind == FE_LOAD_BALANCER && (flags & SF_SOURCE_RANGES) && !sourceAllowed(slot, keyFamily, keySrc)) {
+    return drop(REASON_SOURCE_RANGE_DENIED);
+  }
+
+  // Stage: endpoint set (rules 10, 14-16, 20).
   if (load<u32>(rec + SVC_CLUSTER_N) == 0) return reject(REASON_SERVICE_NO_ENDPOINTS, p, caplen, link, d, i);
-  let useLocal = kind == FE_CLUSTER_IP ? (flags & SF_INTERNAL_LOCAL) != 0 : (flags & SF_EXTERNAL_LOCAL) != 0;
+  let podSource = listContains(LIST_POD_CIDRS, keyFamily, keySrc);
+  let nodeSource = listContains(LIST_NODE_IPS, keyFamily, keySrc);
+  let useLocal = external
+    ? (flags & SF_EXTERNAL_LOCAL) != 0 && !podSource && !nodeSource
+    : (flags & SF_INTERNAL_LOCAL) != 0;
   let n = load<u32>(rec + (useLocal ? SVC_LOCAL_N : SVC_CLUSTER_N));
   if (n == 0) return drop(REASON_NO_LOCAL_ENDPOINTS);
   let list = <usize>load<u32>(rec + (useLocal ? SVC_LOCAL_LIST : SVC_CLUSTER_LIST));
   let table = <usize>load<u32>(rec + (useLocal ? SVC_LOCAL_TABLE : SVC_CLUSTER_TABLE));
 
-  // Stage: backend choice (rule 13): Maglev, or random per connection.
-  let h = hashTuple(keySrc, keyDst, keySport, keyDport, keyProto | (keyFamily << 8), hashSeed);
-  let backend: u32;
-  if (lbMode == LB_RANDOM) {
-    backend = load<u32>(list + (<usize>(<u32>(finish(mix(h, nowNs)) % <u64>n)) << 2));
-  } else {
-    backend = load<u32>(table + (<usize>(<u32>(h % <u64>maglevM)) << 2));
+  // Stage: backend choice (rules 13, 22): affinity, else Maglev or random.
+  let backend: u32 = 0xffffffff;
+  if (flags & SF_AFFINITY) {
+    let a = affinityFind(slot, keyFamily, keySrc, nowNs);
+    if (a >= 0 && inList(list, n, <u32>a)) backend = <u32>a;
+  }
+  if (backend == 0xffffffff) {
+    let h = hashTuple(keySrc, keyDst, keySport, keyDport, keyProto | (keyFamily << 8), hashSeed);
+    if (lbMode == LB_RANDOM) {
+      backend = load<u32>(list + (<usize>(<u32>(finish(mix(h, nowNs)) % <u64>n)) << 2));
+    } else {
+      backend = load<u32>(table + (<usize>(<u32>(h % <u64>maglevM)) << 2));
+    }
+  }
+  if (flags & SF_AFFINITY) {
+    affinityPut(slot, keyFamily, keySrc, backend, nowNs, <u64>load<u32>(rec + SVC_AFFINITY) * 1_000_000_000);
+  }
+  let bAddr = backendAddr(backend);
+  let bPort = backendPort(backend);
+
+  // Stage: masquerade decision (rules 18-20) and source port.
+  let masq = masqueradeAll || addrEq(keySrc, bAddr) ||
+    (external ? (flags & SF_EXTERNAL_LOCAL) == 0 || nodeSource
+              : listCount(LIST_POD_CIDRS) > 0 && !podSource);
+  let natAddr = keySrc;
+  let natPort = keySport;
+  if (masq) {
+    let na = nodeAddr(keyFamily);
+    if (na != 0) {
+      natAddr = na;
+      natPort = masqPort(na, bAddr, bPort);
+      if (natPort == 0) return drop(REASON_NAT_PORT_EXHAUSTED);
+    } else {
+      masq = false; // no node address of this family given: nothing to masquerade to
+    }
   }
 
   // Stage: new connection.
@@ -132,38 +179,84 @@ function processPacket(d: usize, i: u32): u32 {
   store<u8>(ct + CT_FLAGS, 0);
   store<u32>(ct + CT_SVC, slot + 1);
   store<u32>(ct + CT_BACKEND, backend + 1);
-  store<u32>(ct + CT_NAT, 0);
+  store<u32>(ct + CT_NAT, masq ? CTN_MASQ : 0);
   store<u16>(ct + CT_ORIG_SPORT, <u16>keySport);
   store<u16>(ct + CT_ORIG_DPORT, <u16>keyDport);
   memory.copy(ct + CT_ORIG_SRC, keySrc, 16);
   memory.copy(ct + CT_ORIG_DST, keyDst, 16);
-  memory.copy(ct + CT_REPLY_SRC, backendAddr(backend), 16);
-  store<u16>(ct + CT_REPLY_SPORT, <u16>backendPort(backend));
-  memory.copy(ct + CT_REPLY_DST, keySrc, 16);
-  store<u16>(ct + CT_REPLY_DPORT, <u16>keySport);
+  memory.copy(ct + CT_REPLY_SRC, bAddr, 16);
+  store<u16>(ct + CT_REPLY_SPORT, <u16>bPort);
+  memory.copy(ct + CT_REPLY_DST, natAddr, 16);
+  store<u16>(ct + CT_REPLY_DPORT, <u16>natPort);
   ctPublish(ct, initialState(keyProto, keyTcpFlags), nowNs);
   bump(svcCounters, slot, C_CONNS, 1);
   bump(backendCounters, backend, C_CONNS, 1);
 
-  // Stage: DNAT.
-  rewrite(p, true, ct + CT_REPLY_SRC, backendPort(backend));
+  // Stage: DNAT (and SNAT when masqueraded).
+  rewrite(p, true, ct + CT_REPLY_SRC, bPort);
+  if (masq) rewrite(p, false, ct + CT_REPLY_DST, natPort);
   return translated(slot, backend, wirelen, VERDICT_TRANSLATED);
 }
 
+/** The all-zero address NodePort frontends are keyed with. */
+const anyAddr: usize = memory.data(16, 16);
+
+/** Destination accepts NodePort traffic: --nodeport-addresses, or else the node IPs. */
+function isNodePortAddress(): bool {
+  let list = listCount(LIST_NODEPORT_CIDRS) > 0 ? LIST_NODEPORT_CIDRS : LIST_NODE_IPS;
+  return listContains(list, keyFamily, keyDst);
+}
+
+function inList(list: usize, n: u32, id: u32): bool {
+  for (let k: u32 = 0; k < n; k++) if (load<u32>(list + (<usize>k << 2)) == id) return true;
+  return false;
+}
+
+/** Most ports tried in the masquerade range before giving up. */
+const MASQ_PROBES: u32 = 1024;
+
+/**
+ * Source port for a masqueraded connection: the client's own when no
+ * connection already uses (backend, port) → (node, port); otherwise the
+ * first free one from a point in the range chosen by the flow's hash, so
+ * the choice is deterministic. 0 when none is free.
+ */
+function masqPort(na: usize, bAddr: usize, bPort: u32): u32 {
+  if (!ctLookup(keyFamily, keyProto, bAddr, na, bPort, keySport)) return keySport;
+  let range = masqHi - masqLo + 1;
+  let start = <u32>(hashTuple(keySrc, keyDst, keySport, keyDport, keyProto, hashSeed) % <u64>range);
+  let tries = range < MASQ_PROBES ? range : MASQ_PROBES;
+  for (let k: u32 = 0; k < tries; k++) {
+    let port = masqLo + (start + k) % range;
+    if (!ctLookup(keyFamily, keyProto, bAddr, na, bPort, port)) return port;
+  }
+  return 0;
+}
+
 const CONTINUE: u32 = 0xffffffff;
+const TCP_ESTABLISHED_NS: u64 = TCP_ESTABLISHED_S * NS_PER_S;
 
 /** A packet of a tracked connection: forward DNAT or reverse NAT. */
 function followConnection(p: usize, wirelen: u32): u32 {
   let ct = ctRec;
   let dir = ctDir;
   let state = <u32>load<u8>(ct + CT_STATE);
-  if (ctExpired(ct, nowNs) || (dir == DIR_ORIG && keyProto == 6 && reopens(state, keyTcpFlags))) {
+  if (ctExpired(ct, nowNs)) {
     ctDelete(ct);
     return CONTINUE;
   }
-  let ns = nextState(keyProto, state, <u32>load<u8>(ct + CT_FLAGS), dir, keyTcpFlags, keyL4Type);
-  store<u8>(ct + CT_FLAGS, <u8>nextFlags);
-  ctTouch(ct, ns, nowNs);
+  if (state == ST_ESTABLISHED && (keyTcpFlags & (TCP_SYN | TCP_FIN | TCP_RST)) == 0) {
+    // The common case: a data or ACK segment of an established connection.
+    ctRefresh(ct, nowNs, TCP_ESTABLISHED_NS);
+  } else {
+    if (dir == DIR_ORIG && keyProto == PROTO_TCP && reopens(state, keyTcpFlags)) {
+      ctDelete(ct);
+      return CONTINUE;
+    }
+    let ns = nextState(keyProto, state, <u32>load<u8>(ct + CT_FLAGS), dir, keyTcpFlags, keyL4Type);
+    store<u8>(ct + CT_FLAGS, <u8>nextFlags);
+    ctTouch(ct, ns, nowNs);
+  }
   let slot = load<u32>(ct + CT_SVC) - 1;
   let backend = load<u32>(ct + CT_BACKEND) - 1;
   outService = slot + 1;

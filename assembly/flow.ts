@@ -41,11 +41,14 @@ export const FRAG_NONE: u32 = 0;
 export const FRAG_FIRST: u32 = 1;
 export const FRAG_LATER: u32 = 2;
 
-/** Resets the key before parsing a packet. */
-export function keyReset(): void {
-  keyFamily = 0; keyProto = 0; keySport = 0; keyDport = 0;
-  keyL3 = 0; keyL4 = NO_L4; keyL4Captured = 0; keyL4Len = 0;
-  keyHasPorts = false; keyTcpFlags = 0; keyL4Type = 0; keyFrag = FRAG_NONE; keyFragId = 0;
+/**
+ * Resets the key before parsing a packet: only the fields a stage may read
+ * without the parser having set them (the rest are always written first).
+ */
+// @ts-ignore: decorator
+@inline export function keyReset(): void {
+  keyFamily = 0; keyProto = 0; keyL4 = NO_L4;
+  keyHasPorts = false; keyTcpFlags = 0; keyL4Type = 0; keyFrag = FRAG_NONE;
 }
 
 // Setters for the parse stage (module globals are read-only to importers).

@@ -24,15 +24,19 @@ export function setHashSeed(s: u64): void { hashSeed = s; }
   return h ^ (h >> 31);
 }
 
-/** Hash of a 5-tuple held in 16-byte address slots. */
+/**
+ * Hash of a 5-tuple held in 16-byte address slots. The three products are
+ * independent (they run in parallel in the CPU), then one finishing round
+ * mixes them: this runs twice per packet on the hot path.
+ */
 // @ts-ignore: decorator
 @inline export function hashTuple(src: usize, dst: usize, sport: u32, dport: u32, proto: u32, seed: u64): u64 {
-  let h = mix(seed, load<u64>(src));
-  h = mix(h, load<u64>(src, 8));
-  h = mix(h, load<u64>(dst));
-  h = mix(h, load<u64>(dst, 8));
-  h = mix(h, (<u64>sport << 32) | (<u64>dport << 16) | <u64>proto);
-  return finish(h);
+  let a = (load<u64>(src) ^ rotl<u64>(load<u64>(src, 8), 23) ^ seed) * K1;
+  let b = (load<u64>(dst) ^ rotl<u64>(load<u64>(dst, 8), 41)) * K2;
+  let c = ((<u64>sport << 32) | (<u64>dport << 16) | <u64>proto) * K3;
+  let h = a ^ rotl<u64>(b, 21) ^ rotl<u64>(c, 42);
+  h = (h ^ (h >> 31)) * K1;
+  return h ^ (h >> 29);
 }
 
 /** Hash of an address slot plus a small word (backend identity, frontend keys). */

@@ -7,10 +7,14 @@
 import { configure, inputRegion, descRegion, extraRegion, scratchRegion, SCRATCH_BYTES, ctMax } from './config';
 import { tablesInit, setMax, cpBegin as tBegin, cpCommit as tCommit, cpAbort as tAbort, cpBackend as tBackend,
   cpService as tService, cpServiceSet as tServiceSet, cpServiceRemove as tServiceRemove,
-  cpFrontendAdd as tFrontendAdd, cpFrontendRemove as tFrontendRemove, activeTable } from './lb/tables';
+  cpFrontendAdd as tFrontendAdd, cpFrontendRemove as tFrontendRemove, activeTable,
+  cpServiceSourceRanges as tSourceRanges } from './lb/tables';
 import { isPrime, maglevBuild } from './lb/maglev';
 import { ctInit, ctEntries, ctPeak, ctEvicted } from './conntrack/table';
 import { fragInit } from './frag';
+import { affinityInit } from './lb/affinity';
+import { cpNodeReset as nodeReset, cpListAdd as listAdd, cpMasquerade as masquerade } from './lb/node';
+import { ctFlushSlot, ctAudit, auditKept, auditOrphaned, auditWouldMove } from './conntrack/audit';
 import { statsInit, verdictCounters, reasonCounters, svcCounters, backendCounters } from './stats';
 import { crc32cInit } from './wire/crc32c';
 import { setHashSeed } from './hash';
@@ -37,6 +41,7 @@ export function init(ctCapacity: u32, svcCapacity: u32, backendCapacity: u32, fe
   tablesInit(feCapacity);
   ctInit();
   fragInit();
+  affinityInit(ctCapacity);
   ready = true;
   return INIT_OK;
 }
@@ -99,3 +104,20 @@ export function maglevBuildScratch(m: u32, n: u32): u32 {
 
 /** Address of the active Maglev table of a service port's set (0 when none). */
 export function maglevTableOf(slot: u32, which: u32): usize { return activeTable(slot, which); }
+
+// Node configuration (lists of CIDRs in assembly/lb/node.ts).
+export function cpNodeReset(): void { nodeReset(); }
+/** Appends a CIDR (address in scratch[0..16]) to a LIST_*; 0 ok, 1 full. */
+export function cpListAdd(list: u32, family: u32, prefix: u32): u32 { return listAdd(list, family, prefix); }
+export function cpMasquerade(all: u32, lo: u32, hi: u32): void { masquerade(all, lo, hi); }
+/** loadBalancerSourceRanges of a slot in staging: n entries of 24 bytes in scratch. */
+export function cpServiceSourceRanges(slot: u32, n: u32): u32 { return tSourceRanges(slot, n); }
+
+// Conntrack after endpoint changes (between batches).
+/** Rule 24: deletes `slot`'s connections whose backend is not among the n ids in scratch. */
+export function ctFlush(slot: u32, n: u32): u32 { return ctFlushSlot(slot, scratchRegion, n); }
+/** Counts `slot`'s live connections against the n ids in scratch and the slot's active cluster table. */
+export function ctAuditSlot(slot: u32, n: u32): void { ctAudit(slot, scratchRegion, n, activeTable(slot, 0)); }
+export function auditResultKept(): u32 { return auditKept; }
+export function auditResultOrphaned(): u32 { return auditOrphaned; }
+export function auditResultWouldMove(): u32 { return auditWouldMove; }

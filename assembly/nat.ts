@@ -8,48 +8,61 @@ import { keyFamily, keyProto, keyL3, keyL4, keyL4Captured, keyL4Len, NO_L4 } fro
 import { IPV4_SRC, IPV4_DST, IPV4_CSUM } from './wire/ipv4';
 import { IPV6_SRC, IPV6_DST } from './wire/ipv6';
 import { PROTO_TCP, PROTO_UDP, PROTO_SCTP, PROTO_ICMPV6, TCP_CSUM, UDP_CSUM, ICMP_CSUM, SCTP_CRC, L4_SPORT, L4_DPORT } from './wire/l4';
-import { delta, delta16, applyDelta, applyDeltaUdp } from './wire/checksum';
+import { delta16, delta32, delta64, applyDelta, applyDeltaUdp } from './wire/checksum';
 import { crc32c } from './wire/crc32c';
 
 /**
  * Rewrites the source (dst = false) or destination (dst = true) address and
  * port of the parsed packet at `p` to the address in slot `addr` (16 bytes,
  * wire order) and `port` (host order). Returns whether anything changed.
+ * Written as straight loads and stores: this runs for every NATed packet.
  */
 export function rewrite(p: usize, dst: bool, addr: usize, port: u32): bool {
   let l3 = p + keyL3;
-  let v4 = keyFamily == 4;
-  let aOff: usize = v4 ? (dst ? IPV4_DST : IPV4_SRC) : (dst ? IPV6_DST : IPV6_SRC);
-  let alen: usize = v4 ? 4 : 16;
-  let ap = l3 + aOff;
-  let addrSame = v4 ? load<u32>(ap) == load<u32>(addr)
-                    : load<u64>(ap) == load<u64>(addr) && load<u64>(ap, 8) == load<u64>(addr, 8);
-  let hasL4 = keyL4 != NO_L4;
-  let l4 = p + keyL4;
-  let pOff: usize = dst ? L4_DPORT : L4_SPORT;
-  let oldPortRaw: u32 = hasL4 ? <u32>load<u16>(l4 + pOff) : 0;
-  let newPortRaw: u32 = hasL4 ? <u32>bswap<u16>(<u16>port) : 0;
-  let portSame = !hasL4 || !portsApply() || oldPortRaw == newPortRaw;
-  if (addrSame && portSame) return false;
-
-  let dAddr: u64 = addrSame ? 0 : delta(ap, addr, alen);
-  if (!addrSame) {
-    if (v4) applyDelta(l3 + IPV4_CSUM, dAddr);
-    memory.copy(ap, addr, alen);
+  let d: u64 = 0;
+  if (keyFamily == 4) {
+    let ap = l3 + (dst ? IPV4_DST : IPV4_SRC);
+    let o = load<u32>(ap), n = load<u32>(addr);
+    if (o != n) {
+      d = delta32(o, n);
+      applyDelta(l3 + IPV4_CSUM, d);
+      store<u32>(ap, n);
+    }
+  } else {
+    let ap = l3 + (dst ? IPV6_DST : IPV6_SRC);
+    let o0 = load<u64>(ap), o1 = load<u64>(ap, 8);
+    let n0 = load<u64>(addr), n1 = load<u64>(addr, 8);
+    if (o0 != n0 || o1 != n1) {
+      d = delta64(o0, n0) + delta64(o1, n1);
+      store<u64>(ap, n0);
+      store<u64>(ap, n1, 8);
+    }
   }
-  if (!hasL4) return true;
-  let dPort: u64 = portSame ? 0 : delta16(oldPortRaw, newPortRaw);
-  if (!portSame) store<u16>(l4 + pOff, <u16>newPortRaw);
+  let changed = d != 0;
+  if (keyL4 == NO_L4) return changed;
+  let l4 = p + keyL4;
   let proto = keyProto;
+  let portChanged = false;
+  if (proto == PROTO_TCP || proto == PROTO_UDP || proto == PROTO_SCTP) {
+    let pp = l4 + (dst ? L4_DPORT : L4_SPORT);
+    let o = <u32>load<u16>(pp);
+    let n = <u32>bswap<u16>(<u16>port);
+    if (o != n) {
+      d += delta16(o, n);
+      store<u16>(pp, <u16>n);
+      portChanged = true;
+    }
+  }
+  if (!changed && !portChanged) return false;
   if (proto == PROTO_TCP) {
-    applyDelta(l4 + TCP_CSUM, dAddr + dPort);
+    applyDelta(l4 + TCP_CSUM, d);
   } else if (proto == PROTO_UDP) {
-    applyDeltaUdp(l4 + UDP_CSUM, dAddr + dPort);
+    applyDeltaUdp(l4 + UDP_CSUM, d);
   } else if (proto == PROTO_ICMPV6) {
-    if (!addrSame) applyDelta(l4 + ICMP_CSUM, dAddr);
+    if (changed) applyDelta(l4 + ICMP_CSUM, d);
   } else if (proto == PROTO_SCTP) {
     // CRC32c covers the whole SCTP packet; without all of it the old value stays.
-    if (!portSame && keyL4Captured >= keyL4Len) store<u32>(l4 + SCTP_CRC, crc32c(l4, keyL4Len, SCTP_CRC));
+    if (portChanged && keyL4Captured >= keyL4Len) store<u32>(l4 + SCTP_CRC, crc32c(l4, keyL4Len, SCTP_CRC));
   }
   return true;
 }

@@ -43,3 +43,18 @@ export const PER_ENTITY = 3;
 export const C_PACKETS = 0;
 export const C_BYTES = 1;
 export const C_CONNS = 2;
+
+// Node lists (cpListAdd): CIDRs the datapath tests addresses against.
+/** This node's addresses (as /32 or /128): NodePort destinations by default, masquerade source, node-sourced traffic. */
+export const LIST_NODE_IPS = 0;
+/** Pod CIDRs (--cluster-cidr): pod-sourced traffic. */
+export const LIST_POD_CIDRS = 1;
+/** Service CIDRs (--service-cidr, ServiceCIDR objects): unallocated addresses are dropped. */
+export const LIST_SERVICE_CIDRS = 2;
+/** NodePort addresses (--nodeport-addresses); empty: the node IPs. */
+export const LIST_NODEPORT_CIDRS = 3;
+export const LIST_COUNT = 4;
+/** Entries per list. */
+export const NODE_LIST_MAX = 32;
+/** Most loadBalancerSourceRanges per service port. */
+export const SOURCE_RANGES_MAX = 64;

@@ -202,5 +202,11 @@ export function ctPublish(r: usize, state: u32, now: u64): void {
   if (exp < sweepNotBefore) sweepNotBefore = exp;
 }
 
+/** Pushes the expiry of a record whose state did not change (timeout given in ns). */
+// @ts-ignore: decorator
+@inline export function ctRefresh(r: usize, now: u64, timeoutNs: u64): void {
+  store<u64>(r + CT_EXPIRES, now + timeoutNs);
+}
+
 // @ts-ignore: decorator
 @inline export function ctExpired(r: usize, now: u64): bool { return load<u64>(r + CT_EXPIRES) <= now; }

@@ -10,7 +10,8 @@ import { addrEq } from '../flow';
 import { region, svcMax, backendMax, maglevM, scratchRegion } from '../config';
 import { poolAlloc, poolFree } from './pool';
 import { maglevBuild } from './maglev';
-import { SF_ACTIVE, SET_LOCAL } from '../abi/tables';
+import { SF_ACTIVE, SET_LOCAL, SOURCE_RANGES_MAX } from '../abi/tables';
+import { prefixMatch } from './node';
 
 // ---- frontends ------------------------------------------------------------
 // Entry (32 bytes): tag u32 (0 = empty; 1 | family<<8 | proto<<16 | kind<<24),
@@ -40,6 +41,10 @@ export const SVC_LOCAL_N: usize = 24;
 export const SVC_LOCAL_TABLE: usize = 28;
 export const SVC_PORT: usize = 32;
 export const SVC_NODE_PORT: usize = 36;
+/** Block: count u32, then count CIDR entries of 24 bytes (family, prefix, pad, address[16]). */
+export const SVC_SOURCE_RANGES: usize = 40;
+/** Pool blocks a record owns (replaced as a whole, shared between generations until then). */
+const BLOCK_FIELDS: StaticArray<u32> = [<u32>SVC_CLUSTER_LIST, <u32>SVC_CLUSTER_TABLE, <u32>SVC_LOCAL_LIST, <u32>SVC_LOCAL_TABLE, <u32>SVC_SOURCE_RANGES];
 const SVC_SIZE: usize = 64;
 
 
@@ -150,8 +155,8 @@ export function cpCommit(): void {
 export function cpAbort(): void {
   for (let s: u32 = 0; s < svcMax; s++) {
     let st = stagingRecord(s), ac = svcRecord(s);
-    for (let f: usize = SVC_CLUSTER_LIST; f <= SVC_LOCAL_TABLE; f += 4) {
-      if (f == SVC_CLUSTER_N || f == SVC_LOCAL_N) continue;
+    for (let k = 0; k < BLOCK_FIELDS.length; k++) {
+      let f = <usize>unchecked(BLOCK_FIELDS[k]);
       let p = load<u32>(st + f);
       if (p != load<u32>(ac + f)) poolFree(<usize>p);
     }
@@ -231,11 +236,33 @@ export function cpServiceSet(slot: u32, which: u32, n: u32): u32 {
 /** Removes a service port from staging. */
 export function cpServiceRemove(slot: u32): void {
   if (slot >= svcMax) return;
-  replaceBlock(slot, SVC_CLUSTER_LIST, 0);
-  replaceBlock(slot, SVC_CLUSTER_TABLE, 0);
-  replaceBlock(slot, SVC_LOCAL_LIST, 0);
-  replaceBlock(slot, SVC_LOCAL_TABLE, 0);
+  for (let k = 0; k < BLOCK_FIELDS.length; k++) replaceBlock(slot, <usize>unchecked(BLOCK_FIELDS[k]), 0);
   memory.fill(stagingRecord(slot), 0, SVC_SIZE);
+}
+
+/** Sets loadBalancerSourceRanges of `slot` in staging: n entries of 24 bytes in scratch. */
+export function cpServiceSourceRanges(slot: u32, n: u32): u32 {
+  if (slot >= svcMax || n > <u32>SOURCE_RANGES_MAX) return 1;
+  let block: usize = 0;
+  if (n > 0) {
+    block = poolAlloc(2 + n * 6);
+    store<u32>(block, n);
+    memory.copy(block + 8, scratchRegion, <usize>n * 24);
+  }
+  replaceBlock(slot, SVC_SOURCE_RANGES, block);
+  return 0;
+}
+
+/** Whether the client address is inside the slot's source ranges (active generation). */
+export function sourceAllowed(slot: u32, family: u32, addr: usize): bool {
+  let block = <usize>load<u32>(svcRecord(slot) + SVC_SOURCE_RANGES);
+  if (block == 0) return true;
+  let n = load<u32>(block);
+  for (let i: u32 = 0; i < n; i++) {
+    let e = block + 8 + <usize>i * 24;
+    if (<u32>load<u8>(e) == family && prefixMatch(e + 8, addr, <u32>load<u8>(e + 1))) return true;
+  }
+  return false;
 }
 
 /** Adds (or re-points) a frontend in staging; address in scratch[0..16]. 0 ok, 1 table full. */

@@ -36,6 +36,19 @@ export function delta(oldp: usize, newp: usize, len: usize): u64 {
   return acc;
 }
 
+/** Delta of replacing 4 raw bytes (two 16-bit words) loaded as one u32. */
+// @ts-ignore: decorator
+@inline export function delta32(o: u32, n: u32): u64 {
+  let no = ~o;
+  return <u64>(no & 0xffff) + <u64>(no >>> 16) + <u64>(n & 0xffff) + <u64>(n >>> 16);
+}
+
+/** Delta of replacing 8 raw bytes (four 16-bit words) loaded as one u64. */
+// @ts-ignore: decorator
+@inline export function delta64(o: u64, n: u64): u64 {
+  return delta32(<u32>o, <u32>n) + delta32(<u32>(o >>> 32), <u32>(n >>> 32));
+}
+
 /** Delta of replacing one raw (wire-order) 16-bit word. */
 // @ts-ignore: decorator
 @inline export function delta16(oldRaw: u32, newRaw: u32): u64 {

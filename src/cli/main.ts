@@ -21,7 +21,7 @@ const positiveInt = (name: string) => (v: string): number => {
 };
 
 /** Options whose logic has not landed yet: accepted by the parser, refused with exit 2. */
-const NOT_YET = ['nodeIp', 'clusterCidr', 'serviceCidr', 'nodeportAddresses', 'masqueradeAll'] as const;
+const NOT_YET: readonly string[] = [];
 
 export function buildProgram(): Command {
   const program = new Command('svcplane')
@@ -41,6 +41,8 @@ export function buildProgram(): Command {
     .option('--nodeport-addresses <cidr>', 'destinations that accept NodePort traffic; repeatable', collect)
     .option('--masquerade-all', 'masquerade all Service traffic')
     .option('--updates <file>', 'watch events applied during the replay at their time')
+    .option('--kubeconfig <file>', 'read Services, EndpointSlices and Nodes from a live cluster (needs get/list only)')
+    .option('--context <name>', 'kubeconfig context to use')
     .addOption(new Option('--lb <algorithm>', 'backend choice for new connections').choices(['maglev', 'random']).default('maglev'))
     .option('--maglev-size <prime>', 'Maglev table size per service port', positiveInt('--maglev-size'), 16381)
     .option('--hash-seed <text>', 'seed of every hash', 'svcplane')
@@ -50,11 +52,11 @@ export function buildProgram(): Command {
     .option('--json', 'print the JSON report on standard output instead of the summary')
     .option('--strict', 'stop (exit 2) on any invalid cluster object instead of skipping it')
     .option('-q, --quiet', 'no progress bar, no summary')
-    .action((capture: string, o: Record<string, unknown>) => runReplay(capture, o));
+    .action(async (capture: string, o: Record<string, unknown>) => runReplay(capture, o));
   return program;
 }
 
-function runReplay(capture: string, o: Record<string, unknown>): void {
+async function runReplay(capture: string, o: Record<string, unknown>): Promise<void> {
   for (const k of NOT_YET) {
     const v = o[k];
     if (v !== undefined && !(Array.isArray(v) && v.length === 0)) {
@@ -64,7 +66,15 @@ function runReplay(capture: string, o: Record<string, unknown>): void {
   }
   if (o.json && o.write === '-') throw new UsageError('--json and -w - both use standard output');
   if (o.trace === '-' && (o.write === '-' || o.json)) throw new UsageError('--trace - shares standard output with another output');
+  if (o.context && !o.kubeconfig) throw new UsageError('--context needs --kubeconfig');
   const quiet = Boolean(o.quiet);
+  let objects;
+  if (o.kubeconfig) {
+    // Loaded lazily: the Kubernetes client is large and only this path needs it.
+    const { loadFromKubeconfig } = await import('../k8s/live.js');
+    const live = await loadFromKubeconfig(o.kubeconfig as string, o.context as string | undefined, { strict: Boolean(o.strict) });
+    objects = live.objects;
+  }
   const progress = !quiet && process.stderr.isTTY ? startProgress() : undefined;
   const opts: ReplayOptions = {
     capture,
@@ -79,6 +89,12 @@ function runReplay(capture: string, o: Record<string, unknown>): void {
     maglevSize: o.maglevSize as number,
     hashSeed: o.hashSeed as string,
     ctMax: o.ctMax as number,
+    objects,
+    nodeIPs: o.nodeIp as string[] | undefined,
+    podCIDRs: o.clusterCidr as string[] | undefined,
+    serviceCIDRs: o.serviceCidr as string[] | undefined,
+    nodePortCIDRs: o.nodeportAddresses as string[] | undefined,
+    masqueradeAll: Boolean(o.masqueradeAll),
     progress: progress?.update,
   };
   let report;
@@ -96,11 +112,11 @@ function runReplay(capture: string, o: Record<string, unknown>): void {
   }
 }
 
-/** Runs the command line; returns the exit status. */
-export function main(argv: string[]): number {
+/** Runs the command line; resolves to the exit status. */
+export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
-    program.parse(argv, { from: 'user' });
+    await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -108,7 +124,8 @@ export function main(argv: string[]): number {
       return 2; // commander already printed the message
     }
     const err = e as Error & { code?: string };
-    if (e instanceof UsageError || e instanceof CaptureFormatError || e instanceof ManifestError || e instanceof CoreError || e instanceof TableError) {
+    if (e instanceof UsageError || e instanceof CaptureFormatError || e instanceof ManifestError || e instanceof CoreError ||
+        e instanceof TableError || err.code === 'ELIVE') {
       process.stderr.write(`svcplane: ${err.message}\n`);
       return 2;
     }
@@ -121,4 +138,4 @@ export function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

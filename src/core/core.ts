@@ -46,6 +46,13 @@ interface CoreExports {
   cpFrontendAdd(family: number, proto: number, port: number, kind: number, slot: number): number;
   cpFrontendRemove(family: number, proto: number, port: number): void;
   heapProbe(): number;
+  cpNodeReset(): void;
+  cpListAdd(list: number, family: number, prefix: number): number;
+  cpMasquerade(all: number, lo: number, hi: number): void;
+  cpServiceSourceRanges(slot: number, n: number): number;
+  ctFlush(slot: number, n: number): number;
+  ctAuditSlot(slot: number, n: number): void;
+  auditResultKept(): number; auditResultOrphaned(): number; auditResultWouldMove(): number;
   maglevBuildScratch(m: number, n: number): number;
   maglevTableOf(slot: number, which: number): number;
 }

@@ -314,7 +314,7 @@ function validateEntry(e: Entry, problems: Problem[], ignoredKinds: Record<strin
   if (e.type === 'ERROR') {
     const status = isRecord(e.object) ? e.object : {};
     const msg = typeof status.message === 'string' ? status.message : JSON.stringify(e.object);
-    const at = e.locate(e.base);
+    const at = e.locate(e.base.slice(0, -1));
     problems.push({
       file: e.file,
       line: at?.line,
@@ -439,6 +439,23 @@ export function parseEventsText(
   const v = parseText(text, fileName);
   if (opts.strict && v.problems.some((p) => p.severity !== 'warning')) throw new ManifestError(v.problems);
   return v;
+}
+
+/**
+ * Like parseObjectsText, for values already decoded (API responses, objects
+ * built in code): each value may be an object, a List or a watch event.
+ * Problems carry `sourceName` and the path (no line numbers).
+ */
+export function objectsFromValues(values: unknown[], sourceName: string, opts: LoadOptions = {}): LoadResult {
+  const problems: Problem[] = [];
+  const ignoredKinds: Record<string, number> = {};
+  const entries: Entry[] = [];
+  for (const value of values) entries.push(...entriesOf(value, sourceName, () => undefined, problems));
+  const events = validateEntries(entries, problems, ignoredKinds);
+  if (opts.strict && problems.some((p) => p.severity !== 'warning')) throw new ManifestError(problems);
+  const objects = emptyClusterObjects();
+  for (const ev of events) applyValidated(objects, ev);
+  return { objects, problems, ignoredKinds, files: [sourceName] };
 }
 
 /** Like loadClusterObjects, for text already in memory (tests, library users, stdin). */

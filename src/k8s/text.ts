@@ -122,6 +122,7 @@ class JsonReader {
         const m = NUMBER.exec(t);
         if (!m) this.fail(`expected a JSON value, found ${this.describeHere()}`);
         this.pos += m[0].length;
+        this.checkEndOfWord();
         return Number(m[0]);
       }
     }
@@ -130,7 +131,13 @@ class JsonReader {
   literal<T>(word: string, v: T): T {
     if (!this.text.startsWith(word, this.pos)) this.fail(`expected a JSON value, found ${this.describeHere()}`);
     this.pos += word.length;
+    this.checkEndOfWord();
     return v;
+  }
+
+  /** "01", "truex", "1.5.2": a number or literal must not run into more word characters. */
+  checkEndOfWord(): void {
+    if (/[0-9A-Za-z_.+-]/.test(this.text[this.pos] ?? '')) this.fail(`unexpected character ${this.describeHere()} after a value`);
   }
 
   object(path: string): Record<string, unknown> {

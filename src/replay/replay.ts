@@ -5,7 +5,7 @@
 
 import { openSync, writeSync, closeSync, readFileSync } from 'node:fs';
 import { Core, type CoreOptions } from '../core/core.js';
-import { ServiceTables } from '../core/tables.js';
+import { ServiceTables, type NodeConfig } from '../core/tables.js';
 import {
   BATCH_MAX_PACKETS, DESC_WORDS, D_OFFSET, D_CAPLEN, D_WIRELEN, D_VERDICT, D_REASON, D_SERVICE, D_BACKEND,
   D_EXTRA_OFF, D_EXTRA_LEN, D_TS_SEC, D_TS_NSEC, VERDICT_DROP, VERDICT_REJECT, VERDICT_NAMES, reasonName,
@@ -21,7 +21,7 @@ import {
 import { describeFlow } from './trace.js';
 import { buildReport, type ReplayReport, type UpdateReport } from './report.js';
 
-export interface ReplayOptions extends CoreOptions {
+export interface ReplayOptions extends CoreOptions, NodeConfig {
   /** Input capture ('-' = standard input). */
   capture: string;
   /** Output capture ('-' = standard output). */
@@ -60,7 +60,9 @@ export function replay(opts: ReplayOptions): ReplayReport {
 
   const core = new Core(opts);
   const tables = new ServiceTables(core);
-  tables.apply(computeClusterState(objects, node));
+  const first = computeClusterState(objects, node);
+  tables.setNode({ ...opts, serviceCIDRs: [...(opts.serviceCIDRs ?? []), ...(first.serviceCIDRs ?? [])] });
+  tables.apply(first);
 
   const reader = openCaptureReader(opts.capture);
   const started = performance.now();
@@ -153,8 +155,13 @@ function applyUpdate(ev: ClusterEvent, objects: ClusterObjects, node: NodeContex
   const res = applyEvent(objects, ev);
   for (const p of res.problems) problems.push(formatProblem(p));
   const meta = ev.object.metadata;
-  const report: UpdateReport = { at: ev.at ?? 0, type: ev.type, object: `${ev.object.kind} ${meta.namespace ?? ''}/${meta.name}`, kept: 0, orphaned: 0, wouldMove: 0, flushed: 0 };
-  if (res.changed) tables.apply(computeClusterState(objects, node));
+  const report: UpdateReport = { at: ev.at ?? 0, type: ev.type, object: `${ev.object.kind} ${meta.namespace ? meta.namespace + '/' : ''}${meta.name}`, kept: 0, orphaned: 0, wouldMove: 0, flushed: 0, services: [] };
+  if (!res.changed) return report;
+  const stats = tables.apply(computeClusterState(objects, node));
+  for (const c of stats.changes) {
+    report.kept += c.kept; report.orphaned += c.orphaned; report.wouldMove += c.wouldMove; report.flushed += c.flushed;
+  }
+  report.services = stats.changes;
   return report;
 }
 

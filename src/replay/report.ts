@@ -17,6 +17,8 @@ export interface UpdateReport {
   wouldMove: number;
   /** UDP entries flushed (rule 24). */
   flushed: number;
+  /** The same per changed service port. */
+  services: { service: string; kept: number; orphaned: number; wouldMove: number; flushed: number }[];
 }
 export interface ReplayReport {
   packets: { in: number; translated: number; reversed: number; passed: number; dropped: number; rejected: number };
@@ -75,6 +77,8 @@ export function formatSummary(r: ReplayReport): string {
     const be = s.backends.filter((b) => b.connections > 0 || b.packets > 0).map((b) => `${b.backend} ${b.connections}`).join(', ');
     lines.push(`Service ${s.service}: ${s.packets} packets, ${s.connections} connections${be ? ` (${be})` : ''}`);
   }
-  if (r.updates.length) lines.push(`Updates applied: ${r.updates.length}`);
+  for (const u of r.updates) {
+    lines.push(`Update at ${u.at}s ${u.type} ${u.object}: ${u.kept} connections kept their backend, ${u.orphaned} keep a removed one, ${u.wouldMove} would now go elsewhere, ${u.flushed} UDP entries flushed`);
+  }
   return lines.join('\n');
 }

@@ -1,10 +1,10 @@
-// Test helpers for capture I/O: read a whole capture into plain objects, build small pcap and
-// pcapng files byte by byte.
+// Support for tests (here and in other rooms): read a whole capture into plain objects, and
+// build small pcap / pcapng files byte by byte. Allocates per packet: never on the replay path.
 
 import { D_CAPLEN, D_LINKTYPE, D_OFFSET, D_TS_NSEC, D_TS_SEC, D_WIRELEN, DESC_WORDS } from '../../assembly/abi/layout.js';
-import { CaptureBatch } from '../../src/capture/batch.js';
-import { CaptureFormatError } from '../../src/capture/errors.js';
-import { openCaptureReader, type CaptureReader } from '../../src/capture/reader.js';
+import { CaptureBatch } from './batch.js';
+import { CaptureFormatError } from './errors.js';
+import { openCaptureReader, type CaptureReader } from './reader.js';
 
 export interface ReadPacket {
   caplen: number;

@@ -1,0 +1,100 @@
+// What the dataplane knows about the node it runs on: its addresses (the
+// masquerade source and NodePort destinations), the pod CIDRs (who counts as
+// a pod), the Service CIDRs (where unallocated addresses are dropped), and
+// masquerade settings. Small fixed lists set by the control plane.
+//
+// A CIDR entry (24 bytes): family u8 | prefix length u8 | pad [6] | address [16].
+
+import { NODE_LIST_MAX, LIST_NODE_IPS, LIST_COUNT } from '../abi/tables';
+import { scratchRegion } from '../config';
+
+const E_FAMILY: usize = 0;
+const E_PREFIX: usize = 1;
+const E_ADDR: usize = 8;
+const E_SIZE: usize = 24;
+
+const LISTS_BYTES: i32 = LIST_COUNT * NODE_LIST_MAX * 24;
+const lists: usize = memory.data(LISTS_BYTES, 16);
+const counts: usize = memory.data(LIST_COUNT * 4, 4);
+
+/** Masquerade every Service connection (--masquerade-all). */
+export let masqueradeAll: bool = false;
+/** Source ports a masqueraded connection may take when its own is in use. */
+export let masqLo: u32 = 32768;
+export let masqHi: u32 = 60999;
+
+/** The node's address of each family (slot in 16 bytes), valid when the flag is set. */
+export const nodeAddr4: usize = memory.data(16, 16);
+export const nodeAddr6: usize = memory.data(16, 16);
+export let hasNodeAddr4: bool = false;
+export let hasNodeAddr6: bool = false;
+
+// @ts-ignore: decorator
+@inline function entry(list: u32, i: u32): usize { return lists + (<usize>(list * NODE_LIST_MAX + i)) * E_SIZE; }
+// @ts-ignore: decorator
+@inline export function listCount(list: u32): u32 { return load<u32>(counts + (<usize>list << 2)); }
+
+/** Whether `addr` (a 16-byte slot of `family`) is inside any CIDR of `list`. */
+export function listContains(list: u32, family: u32, addr: usize): bool {
+  let n = listCount(list);
+  for (let i: u32 = 0; i < n; i++) {
+    let e = entry(list, i);
+    if (<u32>load<u8>(e + E_FAMILY) != family) continue;
+    if (prefixMatch(e + E_ADDR, addr, <u32>load<u8>(e + E_PREFIX))) return true;
+  }
+  return false;
+}
+
+/** The first `bits` bits of two 16-byte slots are equal. */
+export function prefixMatch(a: usize, b: usize, bits: u32): bool {
+  let i: usize = 0;
+  while (bits >= 8) {
+    if (load<u8>(a + i) != load<u8>(b + i)) return false;
+    i++; bits -= 8;
+  }
+  if (bits == 0) return true;
+  let mask = <u32>(0xff00 >> bits) & 0xff;
+  return ((<u32>load<u8>(a + i) ^ <u32>load<u8>(b + i)) & mask) == 0;
+}
+
+/** Node address of a family for masquerade, or 0 when the node has none. */
+export function nodeAddr(family: u32): usize {
+  if (family == 4) return hasNodeAddr4 ? nodeAddr4 : 0;
+  return hasNodeAddr6 ? nodeAddr6 : 0;
+}
+
+// ---- control plane ---------------------------------------------------------
+
+/** Empties a list. */
+export function cpListClear(list: u32): void {
+  if (list < <u32>LIST_COUNT) store<u32>(counts + (<usize>list << 2), 0);
+}
+
+/** Appends a CIDR (address in scratch[0..16]); returns 1 when the list is full. */
+export function cpListAdd(list: u32, family: u32, prefix: u32): u32 {
+  if (list >= <u32>LIST_COUNT) return 1;
+  let n = listCount(list);
+  if (n >= <u32>NODE_LIST_MAX) return 1;
+  let e = entry(list, n);
+  store<u8>(e + E_FAMILY, <u8>family);
+  store<u8>(e + E_PREFIX, <u8>prefix);
+  memory.copy(e + E_ADDR, scratchRegion, 16);
+  store<u32>(counts + (<usize>list << 2), n + 1);
+  if (list == LIST_NODE_IPS) {
+    // The first node IP of each family is the masquerade source.
+    if (family == 4 && !hasNodeAddr4) { memory.copy(nodeAddr4, scratchRegion, 16); hasNodeAddr4 = true; }
+    if (family == 6 && !hasNodeAddr6) { memory.copy(nodeAddr6, scratchRegion, 16); hasNodeAddr6 = true; }
+  }
+  return 0;
+}
+
+export function cpNodeReset(): void {
+  for (let l: u32 = 0; l < <u32>LIST_COUNT; l++) cpListClear(l);
+  hasNodeAddr4 = false; hasNodeAddr6 = false;
+}
+
+export function cpMasquerade(all: u32, lo: u32, hi: u32): void {
+  masqueradeAll = all != 0;
+  if (lo >= 1 && lo <= hi && hi <= 65535) { masqLo = lo; masqHi = hi; }
+}
+

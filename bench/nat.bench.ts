@@ -1,0 +1,327 @@
+// NAT core benchmarks: packets per second of the per-packet program, next to
+// a plain TypeScript implementation of the same logic (bench/peer/js-nat.ts)
+// fed the same bytes in the same run.
+//
+//   node dist/bench/nat.bench.js [--quick] [--sizes 1k,64k,1M] [--json FILE]
+//
+// Paths measured, for N = 1k, 64k and 1M flows:
+//   established  N connections already in conntrack (SYN, SYN-ACK, ACK sent
+//                first), then full batches of BATCH_MAX_PACKETS packets that
+//                visit the flows in a shuffled order, one process(n) per batch;
+//                original direction (DNAT) and reply direction (back to the VIP)
+//                measured separately
+//   new          N SYNs of N distinct flows into an empty conntrack table; a
+//                fresh core (and a fresh peer table) per iteration, created
+//                outside the timed region
+//
+// Packets are rewritten in place, so before every batch its pristine bytes
+// are copied back into the input region with one Uint8Array.set. That copy
+// is timed on its own and NOT included in the Mpps / ns-per-packet figures;
+// it is reported in its own column.
+//
+// Before timing, the peer's output (bytes, verdict, service, backend) is
+// checked equal to the core's for every handshake packet and for the first
+// batch of each timed stream, and the peer's Maglev tables equal the core's.
+
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { Bench } from 'tinybench';
+import {
+  DESC_WORDS, D_VERDICT, D_SERVICE, D_BACKEND, VERDICT_TRANSLATED, VERDICT_REVERSED, VERDICT_NAMES, SET_CLUSTER,
+} from '../src/core/abi.js';
+import { buildCluster, shuffle, rng, type BenchCluster } from './cluster.js';
+import { BATCH, SLOT_LEN, SLOT_OFF, Stream, buildStream, makeFlows, type Flows } from './flows.js';
+import { TCP_ACK, TCP_PSH, TCP_SYN, OFF_IP_DST, OFF_DPORT, get16, get32, checksumsOk } from './packets.js';
+import { MAGLEV_M, coreRig, peerRig, type CoreRig, type PeerRig, type Rig } from './rigs.js';
+
+const SERVICES = 100;
+
+// ---- arguments ------------------------------------------------------------------
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+function arg(name: string): string | undefined {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+function parseSize(t: string): number {
+  const m = /^(\d+)([kKmM]?)$/.exec(t.trim());
+  if (!m) throw new Error(`bad size ${t}`);
+  return Number(m[1]) * (m[2] === '' ? 1 : m[2].toLowerCase() === 'k' ? 1024 : 1024 * 1024);
+}
+const SIZES = (arg('--sizes') ?? (quick ? '1k,64k' : '1k,64k,1M')).split(',').map(parseSize);
+const JSON_OUT = arg('--json');
+const EST_TIME_MS = quick ? 250 : 1500;
+const NEW_ITERATIONS = (n: number) => (quick ? 1 : 3) * (n <= 1024 ? 100 : n <= 65536 ? 10 : 2);
+
+// ---- equality of the two, outside any timed region -------------------------------
+class Mismatch extends Error {}
+
+function compareBatch(what: string, a: CoreRig, b: PeerRig, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const d = i * DESC_WORDS;
+    for (const w of [D_VERDICT, D_SERVICE, D_BACKEND]) {
+      if (a.desc[d + w] !== b.desc[d + w]) {
+        throw new Mismatch(`${what}: packet ${i}: descriptor word ${w} core ${a.desc[d + w]} peer ${b.desc[d + w]}`);
+      }
+    }
+  }
+  const end = SLOT_OFF[n - 1] + SLOT_LEN[n - 1];
+  if (Buffer.compare(a.input.subarray(0, end), b.input.subarray(0, end)) !== 0) {
+    for (let i = 0; i < n; i++) {
+      const x = a.input.subarray(SLOT_OFF[i], SLOT_OFF[i] + SLOT_LEN[i]);
+      const y = b.input.subarray(SLOT_OFF[i], SLOT_OFF[i] + SLOT_LEN[i]);
+      if (Buffer.compare(x, y) !== 0) {
+        throw new Mismatch(`${what}: packet ${i} bytes differ\n core ${Buffer.from(x).toString('hex')}\n peer ${Buffer.from(y).toString('hex')}`);
+      }
+    }
+  }
+  // The core's incremental checksums, against a full recompute, on a sample.
+  for (let i = 0; i < n; i += 97) {
+    if (!checksumsOk(a.input, SLOT_OFF[i], SLOT_LEN[i])) throw new Mismatch(`${what}: packet ${i}: core output checksum wrong`);
+  }
+}
+
+/** Runs a stream through both, batch by batch, checking every batch; `each` sees the core's output frames. */
+function runBoth(what: string, s: Pick<Stream, 'views' | 'counts'>, a: CoreRig, b: PeerRig, expect: number,
+                 each?: (p: number, out: Uint8Array, off: number) => void): void {
+  for (let k = 0; k < s.views.length; k++) {
+    const n = s.counts[k];
+    a.input.set(s.views[k]); a.process(n);
+    b.input.set(s.views[k]); b.process(n);
+    compareBatch(`${what} batch ${k}`, a, b, n);
+    for (let i = 0; i < n; i++) {
+      const v = a.desc[i * DESC_WORDS + D_VERDICT];
+      if (v !== expect) throw new Mismatch(`${what}: packet ${k * BATCH + i} was ${VERDICT_NAMES[v]}, expected ${VERDICT_NAMES[expect]}`);
+      each?.(k * BATCH + i, a.input, SLOT_OFF[i]);
+    }
+  }
+}
+
+/** The peer's Maglev tables hold the same backends, slot for slot, as the core's. */
+function compareMaglev(cluster: BenchCluster, a: CoreRig, b: PeerRig): void {
+  let firstId = 0;
+  cluster.services.forEach((s, slot) => {
+    const ptr = a.core.exports.maglevTableOf(slot, SET_CLUSTER);
+    const core = new Uint32Array(a.core.exports.memory.buffer, ptr, MAGLEV_M);
+    const peer = b.peer.tableOf(s.vip, s.port)!;
+    for (let i = 0; i < MAGLEV_M; i++) {
+      if (core[i] !== firstId + peer[i]) throw new Mismatch(`Maglev table of service ${slot} differs at slot ${i}`);
+    }
+    firstId += s.backends.length;
+  });
+}
+
+// ---- streams ------------------------------------------------------------------------
+function streams(cluster: BenchCluster, f: Flows) {
+  const svc = (i: number) => cluster.services[f.svc[i]];
+  return {
+    syn: () => buildStream(f.n, (p, t) => {
+      t.src = f.client[p]; t.sport = f.cport[p]; t.dst = svc(p).vip; t.dport = svc(p).port; t.flags = TCP_SYN;
+    }),
+    synAck: () => buildStream(f.n, (p, t) => {
+      t.src = f.beAddr[p]; t.sport = f.bePort[p]; t.dst = f.client[p]; t.dport = f.cport[p]; t.flags = TCP_SYN | TCP_ACK;
+    }),
+    ack: () => buildStream(f.n, (p, t) => {
+      t.src = f.client[p]; t.sport = f.cport[p]; t.dst = svc(p).vip; t.dport = svc(p).port; t.flags = TCP_ACK;
+    }),
+    /** `packets` data segments visiting the flows in shuffled rounds; `reply` for the backend → client direction. */
+    data: (packets: number, order: Uint32Array, reply: boolean) => buildStream(packets, (p, t) => {
+      const i = order[p];
+      if (reply) { t.src = f.beAddr[i]; t.sport = f.bePort[i]; t.dst = f.client[i]; t.dport = f.cport[i]; }
+      else { t.src = f.client[i]; t.sport = f.cport[i]; t.dst = svc(i).vip; t.dport = svc(i).port; }
+      t.flags = TCP_ACK | TCP_PSH;
+    }),
+  };
+}
+
+/** Flow indexes for `packets` packets: each round a fresh shuffle of all N flows. */
+function visitOrder(n: number, packets: number, seed: number): Uint32Array {
+  const next = rng(seed);
+  const order = new Uint32Array(packets);
+  const round = new Uint32Array(n);
+  for (let p = 0; p < packets; p += n) {
+    for (let i = 0; i < n; i++) round[i] = i;
+    shuffle(round, next);
+    order.set(round.subarray(0, Math.min(n, packets - p)), p);
+  }
+  return order;
+}
+
+// ---- results ---------------------------------------------------------------------------
+interface Row {
+  path: string; flows: number; impl: 'core' | 'peer';
+  /** Mean ns per packet (process only), its relative margin of error (%), samples. */
+  ns: number; rme: number; samples: number;
+  /** Mean ns per packet of the restore copy (not in `ns`). */
+  copyNs: number;
+}
+const rows: Row[] = [];
+
+interface Meter { sum: number; n: number }
+
+function collect(bench: Bench, meta: Map<string, { path: string; flows: number; impl: 'core' | 'peer'; pkts: number; copy: Meter }>): void {
+  for (const t of bench.tasks) {
+    const r = t.result;
+    const m = meta.get(t.name)!;
+    if (r.state !== 'completed') {
+      const err = 'error' in r ? r.error : undefined;
+      throw new Error(`task ${t.name} ${r.state}${err ? `: ${err.stack ?? err}` : ''}`);
+    }
+    rows.push({
+      path: m.path, flows: m.flows, impl: m.impl,
+      ns: (r.latency.mean * 1e6) / m.pkts, rme: r.latency.rme, samples: r.latency.samplesCount,
+      copyNs: m.copy.n ? (m.copy.sum * 1e6) / m.copy.n / m.pkts : 0,
+    });
+    const last = rows[rows.length - 1];
+    console.error(`  ${t.name.padEnd(36)} ${(1e3 / last.ns).toFixed(2).padStart(7)} Mpps  ${last.ns.toFixed(1).padStart(7)} ns/pkt  ±${last.rme.toFixed(1)}%  (${last.samples} samples; copy ${last.copyNs.toFixed(1)} ns/pkt)`);
+  }
+}
+
+// ---- the run ------------------------------------------------------------------------------
+function label(n: number): string {
+  return n % (1024 * 1024) === 0 ? `${n / 1024 / 1024}M` : n % 1024 === 0 ? `${n / 1024}k` : String(n);
+}
+
+async function established(cluster: BenchCluster, n: number): Promise<void> {
+  const f = makeFlows(n, cluster, 7 + n);
+  const s = streams(cluster, f);
+  const core = coreRig(cluster, n);
+  const peer = peerRig(cluster, n);
+  compareMaglev(cluster, core, peer);
+
+  // Handshake, checked packet for packet; the SYN pass tells which backend each flow got.
+  runBoth('SYN', s.syn(), core, peer, VERDICT_TRANSLATED, (p, out, off) => {
+    f.beAddr[p] = get32(out, off + OFF_IP_DST);
+    f.bePort[p] = get16(out, off + OFF_DPORT);
+  });
+  runBoth('SYN-ACK', s.synAck(), core, peer, VERDICT_REVERSED);
+  runBoth('ACK', s.ack(), core, peer, VERDICT_TRANSLATED);
+  const ct = core.core.conntrack();
+  if (ct.entries !== n || peer.peer.connections !== n) throw new Error(`conntrack holds ${ct.entries} (peer ${peer.peer.connections}), expected ${n}`);
+
+  const packets = Math.max(n, 16 * BATCH);
+  const fwd = s.data(packets, visitOrder(n, packets, 11 + n), false);
+  const rep = s.data(packets, visitOrder(n, packets, 13 + n), true);
+  // First batch of each timed stream through both (conntrack state is unchanged by data segments).
+  runBoth('established forward', { views: [fwd.views[0]], counts: [BATCH] }, core, peer, VERDICT_TRANSLATED);
+  runBoth('established reply', { views: [rep.views[0]], counts: [BATCH] }, core, peer, VERDICT_REVERSED);
+
+  const bench = new Bench({ time: EST_TIME_MS, iterations: 32, warmupTime: quick ? 50 : 250, warmupIterations: 8 });
+  const meta = new Map();
+  for (const [path, stream] of [['established, original direction', fwd], ['established, reply direction', rep]] as const) {
+    for (const [impl, rig] of [['core', core], ['peer', peer]] as const) {
+      const name = `${impl} ${path.replace('established, ', 'est ').replace(' direction', '')} ${label(n)}`;
+      const copy: Meter = { sum: 0, n: 0 };
+      meta.set(name, { path, flows: n, impl, pkts: BATCH, copy });
+      let k = 0;
+      const views = stream.views;
+      bench.add(name, () => {
+        const t0 = performance.now();
+        rig.input.set(views[k]);
+        const t1 = performance.now();
+        rig.process(BATCH);
+        const t2 = performance.now();
+        if (++k === views.length) k = 0;
+        copy.sum += t1 - t0; copy.n++;
+        return { overriddenDuration: t2 - t1, overriddenIterationCost: t2 - t0 };
+      }, { beforeAll: (mode) => { if (mode === 'run') { copy.sum = 0; copy.n = 0; } } });
+    }
+  }
+  await bench.run();
+  collect(bench, meta);
+}
+
+async function newConnections(cluster: BenchCluster, n: number): Promise<void> {
+  const f = makeFlows(n, cluster, 17 + n);
+  const syn = streams(cluster, f).syn();
+  {
+    // The same SYNs through both once, checked.
+    const a = coreRig(cluster, n), b = peerRig(cluster, n);
+    runBoth('new-connection SYN', syn, a, b, VERDICT_TRANSLATED);
+  }
+  const iterations = NEW_ITERATIONS(n);
+  const bench = new Bench({ time: 0, iterations, warmupTime: 0, warmupIterations: Math.max(2, iterations >> 3) });
+  const meta = new Map();
+  const path = 'new connection (SYN)';
+  const makers: [ 'core' | 'peer', () => Rig ][] = [
+    ['core', () => coreRig(cluster, n)],
+    ['peer', () => peerRig(cluster, n)],
+  ];
+  for (const [impl, make] of makers) {
+    const name = `${impl} new ${label(n)}`;
+    const copy: Meter = { sum: 0, n: 0 };
+    meta.set(name, { path, flows: n, impl, pkts: n, copy });
+    let rig: Rig | null = null;
+    bench.add(name, () => {
+      const r = rig!;
+      let proc = 0, cp = 0;
+      for (let k = 0; k < syn.views.length; k++) {
+        const t0 = performance.now();
+        r.input.set(syn.views[k]);
+        const t1 = performance.now();
+        r.process(syn.counts[k]);
+        const t2 = performance.now();
+        cp += t1 - t0; proc += t2 - t1;
+      }
+      copy.sum += cp; copy.n++;
+      return { overriddenDuration: proc, overriddenIterationCost: proc + cp };
+    }, {
+      // A fresh table per iteration, outside the timed region.
+      beforeEach: () => { rig = null; rig = make(); },
+      beforeAll: (mode) => { if (mode === 'run') { copy.sum = 0; copy.n = 0; } },
+    });
+  }
+  await bench.run();
+  collect(bench, meta);
+}
+
+function machine(): { cpu: string; cores: number; node: string; date: string } {
+  let cpu = cpus()[0]?.model ?? 'unknown';
+  try {
+    const m = /Model name:\s*(.+)/.exec(execFileSync('lscpu', { encoding: 'utf8' }));
+    if (m) cpu = m[1].trim();
+  } catch { /* lscpu missing: keep os.cpus() */ }
+  return { cpu, cores: cpus().length, node: process.version, date: new Date().toISOString() };
+}
+
+function table(): string {
+  const out: string[] = [];
+  out.push('| path | flows | core Mpps | core ns/pkt | peer Mpps | peer ns/pkt | core ÷ peer time | restore copy ns/pkt (core / peer, not included) |');
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+  const keys = [...new Set(rows.map((r) => `${r.path}|${r.flows}`))];
+  for (const key of keys) {
+    const c = rows.find((r) => `${r.path}|${r.flows}` === key && r.impl === 'core')!;
+    const p = rows.find((r) => `${r.path}|${r.flows}` === key && r.impl === 'peer')!;
+    const f = (r: Row) => `${(1e3 / r.ns).toFixed(2)}`;
+    const ns = (r: Row) => `${r.ns.toFixed(1)} ±${r.rme.toFixed(1)}%`;
+    out.push(`| ${c.path} | ${label(c.flows)} | ${f(c)} | ${ns(c)} | ${f(p)} | ${ns(p)} | ${(c.ns / p.ns).toFixed(2)} | ${c.copyNs.toFixed(1)} / ${p.copyNs.toFixed(1)} |`);
+  }
+  return out.join('\n');
+}
+
+async function main(): Promise<void> {
+  const m = machine();
+  const cluster = buildCluster(SERVICES);
+  const backends = cluster.services.reduce((a, s) => a + s.backends.length, 0);
+  console.error(`NAT core benchmark: ${m.cpu}, ${m.cores} CPUs, Node ${m.node}, ${m.date}`);
+  console.error(`cluster: ${SERVICES} TCP Services, ${backends} backends, Maglev M=${MAGLEV_M}; batch ${BATCH} packets, frames 64-128 B; sizes ${SIZES.map(label).join(', ')}${quick ? ' (quick)' : ''}`);
+  for (const n of SIZES) {
+    console.error(`${label(n)} flows: established`);
+    await established(cluster, n);
+    console.error(`${label(n)} flows: new connections`);
+    await newConnections(cluster, n);
+  }
+  const md = table();
+  console.log(`Machine: ${m.cpu} (${m.cores} CPUs), Node ${m.node}, ${m.date}`);
+  console.log(`Command: node dist/bench/nat.bench.js ${argv.join(' ')}`.trimEnd());
+  console.log('');
+  console.log(md);
+  if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ machine: m, quick, batch: BATCH, services: SERVICES, backends, maglevSize: MAGLEV_M, rows }, null, 2));
+}
+
+main().catch((err) => {
+  console.error(err instanceof Mismatch ? `core and peer disagree: ${err.message}` : err);
+  process.exit(1);
+});

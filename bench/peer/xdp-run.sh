@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The XDP peer of the NAT benchmark: builds bench/peer/xdp_nat.c, loads it
+# with bpftool into a private bpffs mount, fills its flow map with FLOWS
+# established flows (the same cluster and flows as bench/nat.bench.ts), checks
+# that its output for one packet equals the core's byte for byte, then runs it
+# REPEAT times with BPF_PROG_TEST_RUN and prints the kernel's average ns/run.
+#
+#   bench/peer/xdp-run.sh                 # FLOWS=65536 REPEAT=10000000
+#   FLOWS=1048576 bench/peer/xdp-run.sh
+#
+# Needs root, clang, bpftool, libbpf-dev headers, and a build (npm run build).
+# Skips with a message (exit 0) when any of them is missing.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+FLOWS=${FLOWS:-65536}
+REPEAT=${REPEAT:-10000000}
+ROUNDS=${ROUNDS:-5}
+
+skip() { echo "xdp-run: skipped: $*"; exit 0; }
+
+[ "$(id -u)" = 0 ] || skip "needs root (BPF_PROG_LOAD and BPF_PROG_TEST_RUN)"
+for tool in clang bpftool node; do
+  command -v "$tool" >/dev/null 2>&1 || skip "$tool not installed (Debian: apt-get install -y clang bpftool libbpf-dev)"
+done
+[ -f /usr/include/bpf/bpf_helpers.h ] || skip "libbpf headers missing (Debian: apt-get install -y libbpf-dev)"
+[ -f dist/bench/peer/xdp-fixture.js ] || skip "dist/bench/peer/xdp-fixture.js missing (run: npx asc assembly/index.ts --target release && npx tsc -p tsconfig.json)"
+
+# No dots in the path: libbpf rewrites them in pin paths.
+work=$(mktemp -d /tmp/svcplane-xdp-XXXXXX)
+pin="$work/bpffs"
+mounted=0
+cleanup() {
+  if [ "$mounted" = 1 ]; then umount "$pin" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkdir "$pin"
+mount -t bpf bpf "$pin" 2>/dev/null || skip "cannot mount a bpf filesystem (no CAP_SYS_ADMIN, or no bpffs in this kernel)"
+mounted=1
+mkdir "$pin/maps"
+
+arch_inc="/usr/include/$(gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)"
+clang -O2 -g -target bpf -I"$arch_inc" -DFLOWS_MAX=$((FLOWS + 16)) \
+  -c bench/peer/xdp_nat.c -o "$work/xdp_nat.o"
+mkdir "$pin/progs"
+if ! bpftool prog loadall "$work/xdp_nat.o" "$pin/progs" type xdp pinmaps "$pin/maps" 2>"$work/load.log"; then
+  tail -5 "$work/load.log"
+  skip "the kernel refused the XDP program (see above)"
+fi
+
+node dist/bench/peer/xdp-fixture.js "$work" "$FLOWS"
+sed "s#@MAP@#$pin/maps/flows#" "$work/map.batch" > "$work/map.cmds"
+bpftool batch file "$work/map.cmds" >/dev/null
+
+# Same output as the core for the same input.
+bpftool prog run pinned "$pin/progs/xdp_nat" data_in "$work/pkt.bin" data_out "$work/out.bin" repeat 1 >/dev/null
+if ! cmp -s "$work/out.bin" "$work/expected.bin"; then
+  echo "xdp-run: FAIL: XDP output differs from the core's"
+  echo " core $(od -An -tx1 -v "$work/expected.bin" | tr -d '\n')"
+  echo " xdp  $(od -An -tx1 -v "$work/out.bin" | tr -d '\n')"
+  exit 1
+fi
+echo "xdp-run: output equals the core's for the same packet"
+
+kernel=$(uname -r)
+echo "xdp-run: kernel $kernel, $FLOWS flows in a BPF_MAP_TYPE_HASH, $REPEAT runs x $ROUNDS rounds"
+avg() { sed -n 's/.*duration (average): \([0-9]*\)ns.*/\1/p'; }
+for r in $(seq "$ROUNDS"); do
+  nat=$(bpftool prog run pinned "$pin/progs/xdp_nat" data_in "$work/pkt.bin" repeat "$REPEAT" | avg)
+  base=$(bpftool prog run pinned "$pin/progs/xdp_baseline" data_in "$work/pkt.bin" repeat "$REPEAT" | avg)
+  echo "xdp-run: round $r: xdp_nat $nat ns/packet, empty program $base ns/run (harness)"
+done

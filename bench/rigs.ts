@@ -1,0 +1,58 @@
+// The two NAT implementations the benchmarks drive, behind one shape: a
+// buffer a batch is copied into, a descriptor table in the core's layout,
+// and one call per batch.
+
+import { Core, seedFromText } from '../src/core/core.js';
+import { ServiceTables } from '../src/core/tables.js';
+import { DESC_WORDS, D_OFFSET, D_CAPLEN, D_WIRELEN, D_LINKTYPE, D_TS_SEC, D_TS_NSEC, LINK_EN10MB } from '../src/core/abi.js';
+import type { BenchCluster } from './cluster.js';
+import { BATCH, BATCH_BYTES, SLOT_LEN, SLOT_OFF } from './flows.js';
+import { JsNat } from './peer/js-nat.js';
+
+/** Maglev table size of every endpoint set (the core's default). */
+export const MAGLEV_M = 16381;
+export const HASH_SEED = 'svcplane';
+/** Capture clock of every packet (seconds): far from any timeout. */
+export const TS_SEC = 1000;
+
+export interface Rig {
+  /** Where a batch is copied before processing. */
+  input: Uint8Array;
+  desc: Uint32Array;
+  process(n: number): void;
+}
+
+/** Descriptor IN words for every batch slot; the core only writes OUT words, so this is done once. */
+export function writeDescriptors(desc: Uint32Array): void {
+  for (let i = 0; i < BATCH; i++) {
+    const d = i * DESC_WORDS;
+    desc[d + D_OFFSET] = SLOT_OFF[i];
+    desc[d + D_CAPLEN] = SLOT_LEN[i];
+    desc[d + D_WIRELEN] = SLOT_LEN[i];
+    desc[d + D_LINKTYPE] = LINK_EN10MB;
+    desc[d + D_TS_SEC] = TS_SEC;
+    desc[d + D_TS_NSEC] = 0;
+  }
+}
+
+export interface CoreRig extends Rig { core: Core }
+
+/** A core with conntrack capacity `ctMax`, programmed with the cluster. */
+export function coreRig(cluster: BenchCluster, ctMax: number): CoreRig {
+  const core = new Core({ ctMax, maxServicePorts: 128, maxBackends: 2048, maxFrontends: 1024, maglevSize: MAGLEV_M, hashSeed: HASH_SEED });
+  new ServiceTables(core).apply(cluster.state);
+  core.refresh();
+  writeDescriptors(core.desc);
+  return { core, input: core.input, desc: core.desc, process: (n) => core.process(n) };
+}
+
+export interface PeerRig extends Rig { peer: JsNat }
+
+/** The TypeScript peer with the same cluster and capacity, over its own buffers. */
+export function peerRig(cluster: BenchCluster, ctMax: number): PeerRig {
+  const peer = new JsNat(cluster.services, { maglevSize: MAGLEV_M, seed: seedFromText(HASH_SEED), ctMax });
+  const input = new Uint8Array(BATCH_BYTES);
+  const desc = new Uint32Array(BATCH * DESC_WORDS);
+  writeDescriptors(desc);
+  return { peer, input, desc, process: (n) => peer.process(input, desc, n) };
+}
