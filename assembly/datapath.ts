@@ -19,7 +19,7 @@ import { LB_RANDOM, FE_CLUSTER_IP, FE_CLUSTER_ADDR, FE_LOAD_BALANCER, SF_INTERNA
   C_PACKETS, C_BYTES, C_CONNS, LIST_NODE_IPS, LIST_POD_CIDRS, LIST_SERVICE_CIDRS, LIST_NODEPORT_CIDRS } from './abi/tables';
 import { listContains, listCount, nodeAddr, masqueradeAll, masqLo, masqHi } from './lb/node';
 import { affinityFind, affinityPut } from './lb/affinity';
-import { addrEq } from './flow';
+import { addrEq, copy16 } from './flow';
 import { parsePacket, PARSE_NOT_IP } from './parse';
 import {
   keyFamily, keyProto, keySrc, keyDst, keySport, keyDport, keyL3, keyL4, keyHasPorts, keyTcpFlags, keyL4Type,
@@ -28,7 +28,7 @@ import {
 import { fragRemember, fragFind, fragSport, fragDport } from './frag';
 import { ctLookup, ctRec, ctDir, ctAllocate, ctPublish, ctTouch, ctRefresh, ctDelete, ctExpired,
   CT_FAMILY, CT_PROTO, CT_STATE, CT_FLAGS, CT_SVC, CT_BACKEND, CT_NAT, CT_ORIG_SPORT, CT_ORIG_DPORT,
-  CT_REPLY_SPORT, CT_REPLY_DPORT, CT_ORIG_SRC, CT_ORIG_DST, CT_REPLY_SRC, CT_REPLY_DST, CTN_MASQ } from './conntrack/table';
+  CT_REPLY_SPORT, CT_MASQ_PORT, CT_ORIG_SRC, CT_ORIG_DST, CTN_MASQ, replyDstAddr, replyDstPort } from './conntrack/table';
 import { initialState, nextState, nextFlags, reopens, DIR_ORIG, ST_ESTABLISHED } from './conntrack/states';
 import { TCP_ESTABLISHED_S, NS_PER_S } from './conntrack/timeouts';
 import { PROTO_TCP, TCP_SYN, TCP_FIN, TCP_RST } from './wire/l4';
@@ -179,22 +179,20 @@ function processPacket(d: usize, i: u32): u32 {
   store<u8>(ct + CT_FLAGS, 0);
   store<u32>(ct + CT_SVC, slot + 1);
   store<u32>(ct + CT_BACKEND, backend + 1);
-  store<u32>(ct + CT_NAT, masq ? CTN_MASQ : 0);
+  store<u8>(ct + CT_NAT, <u8>(masq ? CTN_MASQ : 0));
+  store<u16>(ct + CT_MASQ_PORT, <u16>natPort);
   store<u16>(ct + CT_ORIG_SPORT, <u16>keySport);
   store<u16>(ct + CT_ORIG_DPORT, <u16>keyDport);
-  memory.copy(ct + CT_ORIG_SRC, keySrc, 16);
-  memory.copy(ct + CT_ORIG_DST, keyDst, 16);
-  memory.copy(ct + CT_REPLY_SRC, bAddr, 16);
   store<u16>(ct + CT_REPLY_SPORT, <u16>bPort);
-  memory.copy(ct + CT_REPLY_DST, natAddr, 16);
-  store<u16>(ct + CT_REPLY_DPORT, <u16>natPort);
+  copy16(ct + CT_ORIG_SRC, keySrc);
+  copy16(ct + CT_ORIG_DST, keyDst);
   ctPublish(ct, initialState(keyProto, keyTcpFlags), nowNs);
   bump(svcCounters, slot, C_CONNS, 1);
   bump(backendCounters, backend, C_CONNS, 1);
 
   // Stage: DNAT (and SNAT when masqueraded).
-  rewrite(p, true, ct + CT_REPLY_SRC, bPort);
-  if (masq) rewrite(p, false, ct + CT_REPLY_DST, natPort);
+  rewrite(p, true, bAddr, bPort);
+  if (masq) rewrite(p, false, natAddr, natPort);
   return translated(slot, backend, wirelen, VERDICT_TRANSLATED);
 }
 
@@ -260,13 +258,14 @@ function followConnection(p: usize, wirelen: u32): u32 {
   let slot = load<u32>(ct + CT_SVC) - 1;
   let backend = load<u32>(ct + CT_BACKEND) - 1;
   outService = slot + 1;
+  let masq = (<u32>load<u8>(ct + CT_NAT) & CTN_MASQ) != 0;
   if (dir == DIR_ORIG) {
-    if (load<u32>(ct + CT_NAT) != 0) rewrite(p, false, ct + CT_REPLY_DST, <u32>load<u16>(ct + CT_REPLY_DPORT));
-    rewrite(p, true, ct + CT_REPLY_SRC, <u32>load<u16>(ct + CT_REPLY_SPORT));
+    if (masq) rewrite(p, false, replyDstAddr(ct), replyDstPort(ct));
+    rewrite(p, true, backendAddr(backend), <u32>load<u16>(ct + CT_REPLY_SPORT));
     return translated(slot, backend, wirelen, VERDICT_TRANSLATED);
   }
   rewrite(p, false, ct + CT_ORIG_DST, <u32>load<u16>(ct + CT_ORIG_DPORT));
-  if (load<u32>(ct + CT_NAT) != 0) rewrite(p, true, ct + CT_ORIG_SRC, <u32>load<u16>(ct + CT_ORIG_SPORT));
+  if (masq) rewrite(p, true, ct + CT_ORIG_SRC, <u32>load<u16>(ct + CT_ORIG_SPORT));
   return translated(slot, backend, wirelen, VERDICT_REVERSED);
 }
 

@@ -78,3 +78,10 @@ export function setFrag(state: u32, id: u32): void { keyFrag = state; keyFragId 
 @inline export function addrEq(a: usize, b: usize): bool {
   return load<u64>(a) == load<u64>(b) && load<u64>(a, 8) == load<u64>(b, 8);
 }
+
+/** Copies a 16-byte address slot. */
+// @ts-ignore: decorator
+@inline export function copy16(dst: usize, src: usize): void {
+  store<u64>(dst, load<u64>(src));
+  store<u64>(dst, load<u64>(src, 8), 8);
+}

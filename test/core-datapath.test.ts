@@ -179,3 +179,39 @@ describe('malformed packets drop with a named reason', () => {
     });
   }
 });
+
+describe('masquerade (rules 18-20)', () => {
+  const node = { nodeIPs: ['192.168.49.2'], podCIDRs: ['10.244.0.0/16'] };
+  it('a client outside the pod CIDR is masqueraded to the node IP; the reply to node:port comes back to the client from the VIP', () => {
+    const h = new Harness(state, {}, node);
+    const o = h.one({ bytes: pkt({ proto: 'TCP', src: '172.16.7.41', dst: WEB, sport: 52824, dport: 80 }), t: 1 });
+    expect(o.verdict).toBe('translated');
+    expect(hex(o.bytes)).toBe(hex(pkt({ proto: 'TCP', src: '192.168.49.2', dst: '10.244.1.5', sport: 52824, dport: 8080 })));
+    const r = h.one({ bytes: pkt({ proto: 'TCP', src: '10.244.1.5', dst: '192.168.49.2', sport: 8080, dport: 52824, flags: 0x12 }), t: 1.1 });
+    expect(r.verdict).toBe('reversed');
+    expect(hex(r.bytes)).toBe(hex(pkt({ proto: 'TCP', src: WEB, dst: '172.16.7.41', sport: 80, dport: 52824, flags: 0x12 })));
+  });
+  it('a pod client keeps its address', () => {
+    const h = new Harness(state, {}, node);
+    const o = h.one({ bytes: pkt({ proto: 'TCP', src: '10.244.2.9', dst: WEB, sport: 40000, dport: 80 }) });
+    expect(hex(o.bytes)).toBe(hex(pkt({ proto: 'TCP', src: '10.244.2.9', dst: '10.244.1.5', sport: 40000, dport: 8080 })));
+  });
+  it('hairpin: the backend calling its own Service is masqueraded even from inside the pod CIDR', () => {
+    const h = new Harness(state, {}, node);
+    const o = h.one({ bytes: pkt({ proto: 'TCP', src: '10.244.1.5', dst: WEB, sport: 40000, dport: 80 }) });
+    expect(hex(o.bytes)).toBe(hex(pkt({ proto: 'TCP', src: '192.168.49.2', dst: '10.244.1.5', sport: 40000, dport: 8080 })));
+  });
+  it('when the client port is taken on the node address, another port is chosen; when none is free: NAT_PORT_EXHAUSTED', () => {
+    const h = new Harness(state, {}, { ...node, masqueradePorts: [40001, 40001] });
+    const a = h.one({ bytes: pkt({ proto: 'TCP', src: '172.16.0.1', dst: WEB, sport: 40000, dport: 80 }) });
+    const b = h.one({ bytes: pkt({ proto: 'TCP', src: '172.16.0.2', dst: WEB, sport: 40000, dport: 80 }) });
+    const c = h.one({ bytes: pkt({ proto: 'TCP', src: '172.16.0.3', dst: WEB, sport: 40000, dport: 80 }) });
+    const sport = (x: Uint8Array) => (x[34] << 8) | x[35];
+    expect([a.verdict, b.verdict, c.verdict]).toEqual(['translated', 'translated', 'dropped']);
+    expect([sport(a.bytes), sport(b.bytes)]).toEqual([40000, 40001]);
+    expect(c.reason).toBe('NAT_PORT_EXHAUSTED');
+    // The second connection's reply, to node:40001, reaches its own client.
+    const r = h.one({ bytes: pkt({ proto: 'TCP', src: '10.244.1.5', dst: '192.168.49.2', sport: 8080, dport: 40001, flags: 0x12 }) });
+    expect(hex(r.bytes)).toBe(hex(pkt({ proto: 'TCP', src: WEB, dst: '172.16.0.2', sport: 80, dport: 40000, flags: 0x12 })));
+  });
+});

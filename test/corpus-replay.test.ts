@@ -117,16 +117,9 @@ let setupError: unknown;
 
 type TsharkView = { records: TsharkRecord[]; status: number; stderr: string };
 
-/** tshark's view of many files: classic pcap ones merged into one tshark run, the rest one by one. */
-async function tsharkViews(files: readonly string[]): Promise<TsharkView[]> {
-  const merged = files.map((f, i) => ({ f, i })).filter(({ f }) => f.endsWith('.pcap'));
-  const alone = files.map((f, i) => ({ f, i })).filter(({ f }) => !f.endsWith('.pcap'));
-  const out = new Array<TsharkView>(files.length);
-  await Promise.all([
-    tsharkRecordsMany(merged.map((x) => x.f)).then((views) => views.forEach((v, k) => (out[merged[k]!.i] = v))),
-    mapLimit(alone, PARALLEL, async ({ f, i }) => (out[i] = await tsharkRecordsAsync(f, { allowFailure: true }))),
-  ]);
-  return out;
+/** tshark's view of many files (single-interface ones in one merged tshark run). */
+function tsharkViews(files: readonly string[]): Promise<TsharkView[]> {
+  return tsharkRecordsMany(files);
 }
 
 async function setup(dir: string): Promise<void> {
@@ -147,6 +140,7 @@ async function setup(dir: string): Promise<void> {
     const identical = fs.existsSync(out) && fs.readFileSync(out).equals(fs.readFileSync(full));
     return { file, full, format, main, out, report, trace, identical, conv, convOut };
   });
+  fs.appendFileSync('/tmp/timing.log', `cli ${process.cpuUsage().user} ${Date.now()}\n`);
   // 2. tshark on the inputs, the outputs that differ from their input (identical bytes read the
   //    same) and the converted outputs.
   const outputs = cli.filter((c) => !c.identical && fs.existsSync(c.out));
@@ -156,6 +150,7 @@ async function setup(dir: string): Promise<void> {
     tsharkViews(outputs.map((c) => c.out)),
     tsharkViews(converted.map((c) => c.convOut)),
   ]);
+  fs.appendFileSync('/tmp/timing.log', `tshark ${Date.now()}\n`);
   cli.forEach((c, i) => {
     const input = inViews[i]!;
     const o = outputs.indexOf(c);

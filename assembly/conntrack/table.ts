@@ -4,21 +4,25 @@
 // the connection from either direction (Cilium looks up both; netfilter
 // hashes both tuples the same way).
 //
-// Record (128 bytes):
+// Record (64 bytes, one cache line):
 //   0 family u8 | 1 proto u8 | 2 state u8 | 3 flags u8
-//   4 service slot + 1 u32 | 8 backend id + 1 u32 | 12 nat flags u32
-//  16 orig sport u16 | 18 orig dport u16 | 20 reply sport u16 | 22 reply dport u16
+//   4 service slot + 1 u32 | 8 backend id + 1 u32 (next free record + 1 while free)
+//  12 masquerade source port u16 | 14 nat flags u8 | 15 pad
+//  16 orig sport u16 | 18 orig dport u16 | 20 backend port u16 | 22 pad u16
 //  24 expires u64 (capture ns)
-//  32 orig src [16] | 48 orig dst [16] | 64 reply src [16] | 80 reply dst [16]
-//  96 next free u32 | 100 index position of the orig key u32 | 104 created u64
-// The reply tuple is what a reply packet carries: src = backend, dst =
-// client (or the masquerade address).
+//  32 orig src [16] | 48 orig dst [16]
+// The reply tuple (what a reply packet carries) is not stored: its source is
+// the backend (address from the backend table, port at 20), its
+// destination the client, or the node address and masquerade port when the
+// connection was masqueraded.
 
 import { hashTuple, hashSeed } from '../hash';
 import { addrEq } from '../flow';
 import { region, ctMax } from '../config';
 import { timeoutSeconds, DIR_ORIG, DIR_REPLY } from './states';
 import { NS_PER_S } from './timeouts';
+import { backendAddr } from '../lb/tables';
+import { nodeAddr } from '../lb/node';
 
 export const CT_FAMILY: usize = 0;
 export const CT_PROTO: usize = 1;
@@ -26,22 +30,33 @@ export const CT_STATE: usize = 2;
 export const CT_FLAGS: usize = 3;
 export const CT_SVC: usize = 4;
 export const CT_BACKEND: usize = 8;
-export const CT_NAT: usize = 12;
+export const CT_MASQ_PORT: usize = 12;
+export const CT_NAT: usize = 14;
 export const CT_ORIG_SPORT: usize = 16;
 export const CT_ORIG_DPORT: usize = 18;
 export const CT_REPLY_SPORT: usize = 20;
-export const CT_REPLY_DPORT: usize = 22;
 export const CT_EXPIRES: usize = 24;
 export const CT_ORIG_SRC: usize = 32;
 export const CT_ORIG_DST: usize = 48;
-export const CT_REPLY_SRC: usize = 64;
-export const CT_REPLY_DST: usize = 80;
-const CT_NEXT_FREE: usize = 96;
-export const CT_CREATED: usize = 104;
-const CT_SIZE: usize = 128;
+const CT_NEXT_FREE: usize = 8;
+const CT_SIZE: usize = 64;
 
 /** NAT flag: the source was masqueraded. */
 export const CTN_MASQ: u32 = 1;
+
+/** Reply-tuple destination address of a record (client, or node address when masqueraded). */
+// @ts-ignore: decorator
+@inline export function replyDstAddr(r: usize): usize {
+  return (<u32>load<u8>(r + CT_NAT) & CTN_MASQ) ? nodeAddr(<u32>load<u8>(r + CT_FAMILY)) : r + CT_ORIG_SRC;
+}
+/** Reply-tuple destination port. */
+// @ts-ignore: decorator
+@inline export function replyDstPort(r: usize): u32 {
+  return (<u32>load<u8>(r + CT_NAT) & CTN_MASQ) ? <u32>load<u16>(r + CT_MASQ_PORT) : <u32>load<u16>(r + CT_ORIG_SPORT);
+}
+/** Reply-tuple source address: the backend's. */
+// @ts-ignore: decorator
+@inline export function replySrcAddr(r: usize): usize { return backendAddr(load<u32>(r + CT_BACKEND) - 1); }
 
 let records: usize = 0;
 let index: usize = 0; // idxCap entries of (hash u32, ref u32); ref = rec*2 + dir + 1
@@ -99,8 +114,8 @@ export function ctLookup(family: u32, proto: u32, src: usize, dst: usize, sport:
               addrEq(r + CT_ORIG_SRC, src) && addrEq(r + CT_ORIG_DST, dst)) {
             ctRec = r; ctDir = DIR_ORIG; return true;
           }
-        } else if (<u32>load<u16>(r + CT_REPLY_SPORT) == sport && <u32>load<u16>(r + CT_REPLY_DPORT) == dport &&
-                   addrEq(r + CT_REPLY_SRC, src) && addrEq(r + CT_REPLY_DST, dst)) {
+        } else if (<u32>load<u16>(r + CT_REPLY_SPORT) == sport && replyDstPort(r) == dport &&
+                   addrEq(replySrcAddr(r), src) && addrEq(replyDstAddr(r), dst)) {
           ctRec = r; ctDir = DIR_REPLY; return true;
         }
       }
@@ -140,8 +155,8 @@ function origHash(r: usize): u32 {
     <u32>load<u16>(r + CT_ORIG_SPORT), <u32>load<u16>(r + CT_ORIG_DPORT));
 }
 function replyHash(r: usize): u32 {
-  return tupleHash(<u32>load<u8>(r + CT_FAMILY), <u32>load<u8>(r + CT_PROTO), r + CT_REPLY_SRC, r + CT_REPLY_DST,
-    <u32>load<u16>(r + CT_REPLY_SPORT), <u32>load<u16>(r + CT_REPLY_DPORT));
+  return tupleHash(<u32>load<u8>(r + CT_FAMILY), <u32>load<u8>(r + CT_PROTO), replySrcAddr(r), replyDstAddr(r),
+    <u32>load<u16>(r + CT_REPLY_SPORT), replyDstPort(r));
 }
 
 /** Removes a connection (both keys) and returns its record to the free list. */
@@ -185,7 +200,6 @@ export function ctAllocate(now: u64): usize {
 export function ctPublish(r: usize, state: u32, now: u64): void {
   let i = <u32>((r - records) / CT_SIZE);
   store<u8>(r + CT_STATE, <u8>state);
-  store<u64>(r + CT_CREATED, now);
   ctTouch(r, state, now);
   indexInsert(origHash(r), i * 2 + 1);
   indexInsert(replyHash(r), i * 2 + 2);

@@ -94,6 +94,8 @@ export const SHB_SECTION_LEN = 16;
 export const SHB_OPTIONS = 24;
 export const SHB_MIN_LEN = 28;
 export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+/** The byte-order magic of a little-endian section, read big-endian. */
+export const BYTE_ORDER_MAGIC_SWAPPED = 0x4d3c2b1a;
 
 // Interface Description Block
 //  8 |           LinkType            |           Reserved            |

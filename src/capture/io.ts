@@ -43,28 +43,57 @@ export function writeFdFully(fd: number, buf: Uint8Array, off: number, len: numb
   }
 }
 
+/** ensure(): the bytes are there. */
+export const HAVE = 1;
+/** ensure(): end of file came first. */
+export const AT_EOF = 0;
+/** ensure(): the bytes do not fit in the batch data window above its floor. */
+export const NO_ROOM = -1;
+
 /**
- * A reusable window over a file read in large chunks. `buf[start..end)` holds unconsumed bytes;
- * `base` is the file offset of buf[0]. ensure(n) makes n contiguous bytes available at `start`,
- * moving the remainder to the front and growing the buffer only for a block larger than it, so
- * memory stays flat whatever the file size.
+ * A window over a file read in large chunks: `buf[start..end)` holds the unconsumed bytes and
+ * `base` is the file offset of buf[0].
+ *
+ * Outside a fill the window is the reader's own buffer. During a fill it is the batch's data
+ * array itself (attach/detach): records are read straight into it and each packet is moved down
+ * to its aligned place with copyWithin, which needs no view object and is much cheaper per
+ * packet than copying between two arrays. Packets never overtake unread bytes: a record's
+ * header and padding are at least as long as the alignment a packet gains, so a packet's place
+ * is always at or below its bytes, and `floor` (the next packet's place) bounds compaction.
+ *
+ * ensure(n) makes n contiguous bytes available at `start`. Memory stays flat: the own buffer
+ * grows only for a block larger than it.
  */
 export class ChunkSource {
-  buf: Buffer;
+  buf: Uint8Array;
   view: DataView;
   start = 0;
   end = 0;
   base = 0;
+  /** Usable end of the window. */
+  limit: number;
+  /** Compaction moves bytes no lower than this (data window only). */
+  floor = 0;
+  /** The window is a batch's data array. */
+  inData = false;
+  eof = false;
   /** Bytes read from the descriptor so far. */
   bytesFromFd = 0;
-  eof = false;
+  private own: Buffer;
+  private ownView: DataView;
+  private dataView: DataView | undefined;
 
   constructor(
     readonly fd: number,
-    chunkBytes: number,
+    private readonly ownBytes: number,
+    /** Bytes per read while the window is batch data (bounds what is carried between batches). */
+    private readonly dataReadBytes: number,
   ) {
-    this.buf = Buffer.allocUnsafeSlow(chunkBytes);
-    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+    this.own = Buffer.allocUnsafeSlow(ownBytes);
+    this.ownView = new DataView(this.own.buffer, this.own.byteOffset, this.own.length);
+    this.buf = this.own;
+    this.view = this.ownView;
+    this.limit = this.own.length;
   }
 
   /** File offset of buf[start]. */
@@ -76,37 +105,97 @@ export class ChunkSource {
     return this.end - this.start;
   }
 
-  /** True when n bytes are available at `start`; false at end of file with fewer. */
-  ensure(n: number): boolean {
-    if (this.end - this.start >= n) return true;
-    if (this.eof) return false;
-    if (n > this.buf.length) {
-      let size = this.buf.length * 2;
-      while (size < n) size *= 2;
-      const grown = Buffer.allocUnsafeSlow(size);
-      this.buf.copy(grown, 0, this.start, this.end);
-      this.buf = grown;
-      this.view = new DataView(grown.buffer, grown.byteOffset, grown.length);
-      this.compacted();
-    } else if (this.start + n > this.buf.length) {
-      this.buf.copy(this.buf, 0, this.start, this.end);
-      this.compacted();
+  /** HAVE, AT_EOF (fewer than n bytes left in the file) or NO_ROOM (data window too small). */
+  ensure(n: number): number {
+    if (this.end - this.start >= n) return HAVE;
+    if (this.eof) return AT_EOF;
+    if (this.start + n > this.limit) {
+      if (this.inData) {
+        if (this.floor < this.start) this.moveTo(this.floor);
+        if (this.start + n > this.limit) return NO_ROOM;
+      } else if (n > this.own.length) {
+        let size = this.own.length * 2;
+        while (size < n) size *= 2;
+        const grown = Buffer.allocUnsafeSlow(size);
+        grown.set(this.own.subarray(this.start, this.end), 0);
+        this.base += this.start;
+        this.end -= this.start;
+        this.start = 0;
+        this.own = grown;
+        this.ownView = new DataView(grown.buffer, grown.byteOffset, grown.length);
+        this.buf = grown;
+        this.view = this.ownView;
+        this.limit = grown.length;
+      } else {
+        this.moveTo(0);
+      }
     }
     while (this.end - this.start < n) {
-      const got = readFd(this.fd, this.buf, this.end, this.buf.length - this.end);
+      const room = this.limit - this.end;
+      const want = this.inData ? Math.min(room, Math.max(this.dataReadBytes, n - (this.end - this.start))) : room;
+      const got = readFd(this.fd, this.buf, this.end, want);
       if (got === 0) {
         this.eof = true;
-        return false;
+        return AT_EOF;
       }
       this.end += got;
       this.bytesFromFd += got;
     }
-    return true;
+    return HAVE;
   }
 
-  private compacted(): void {
+  /**
+   * Makes `data[0..limit)` the window, moving the unconsumed bytes to its start; stays in the
+   * own buffer when they would take more than half of it (tiny test batches, huge blocks).
+   */
+  attach(data: Uint8Array, limit: number): void {
+    const pending = this.end - this.start;
+    if (this.inData || pending > limit / 2) return;
+    data.set(this.own.subarray(this.start, this.end), 0);
     this.base += this.start;
-    this.end -= this.start;
     this.start = 0;
+    this.end = pending;
+    let v = this.dataView;
+    if (v === undefined || v.buffer !== data.buffer || v.byteOffset !== data.byteOffset || v.byteLength !== data.byteLength) {
+      v = new DataView(data.buffer, data.byteOffset, data.byteLength);
+      this.dataView = v;
+    }
+    this.buf = data;
+    this.view = v;
+    this.limit = limit;
+    this.floor = 0;
+    this.inData = true;
+  }
+
+  /** Back to the own buffer, carrying the unconsumed bytes (the data is the core's now). */
+  detach(): void {
+    if (!this.inData) return;
+    const pending = this.end - this.start;
+    if (pending > this.own.length) {
+      this.own = Buffer.allocUnsafeSlow(pending);
+      this.ownView = new DataView(this.own.buffer, this.own.byteOffset, this.own.length);
+    }
+    this.own.set(this.buf.subarray(this.start, this.end), 0);
+    this.base += this.start;
+    this.start = 0;
+    this.end = pending;
+    this.buf = this.own;
+    this.view = this.ownView;
+    this.limit = this.own.length;
+    this.floor = 0;
+    this.inData = false;
+  }
+
+  /** Copies len bytes at window offset `from` to data[to]. */
+  copyOut(data: Uint8Array, to: number, from: number, len: number): void {
+    if (this.inData) data.copyWithin(to, from, from + len);
+    else this.own.copy(data, to, from, from + len);
+  }
+
+  private moveTo(to: number): void {
+    this.buf.copyWithin(to, this.start, this.end);
+    this.base += this.start - to;
+    this.end -= this.start - to;
+    this.start = to;
   }
 }

@@ -23,6 +23,7 @@ import {
   BT_SHB,
   BT_SPB,
   BYTE_ORDER_MAGIC,
+  BYTE_ORDER_MAGIC_SWAPPED,
   blockTypeName,
   EPB_CAPLEN,
   EPB_DATA,
@@ -66,13 +67,15 @@ import {
   SPB_ORIGLEN,
   TSRESOL_DEFAULT,
 } from './format.js';
-import { ChunkSource } from './io.js';
+import { AT_EOF, ChunkSource, HAVE, NO_ROOM } from './io.js';
 import { CLOCK_NSEC, CLOCK_USEC, TsClock } from './timestamp.js';
 
 export { CaptureFormatError } from './errors.js';
 
-/** Bytes read from the file per read call (the window grows only for a larger block). */
+/** Bytes read per call into the reader's own buffer (it grows only for a larger block). */
 export const READ_CHUNK_BYTES = 1024 * 1024;
+/** Bytes read per call straight into batch data (at most this much is carried between batches). */
+export const DATA_READ_BYTES = 256 * 1024;
 
 /** One capture interface: the pcap file itself, or one pcapng IDB. */
 export interface CaptureInterface {
@@ -147,8 +150,8 @@ export function openCaptureReader(path: string): CaptureReader {
     } catch {
       fileSize = undefined;
     }
-    const src = new ChunkSource(fd, READ_CHUNK_BYTES);
-    if (!src.ensure(4)) {
+    const src = new ChunkSource(fd, READ_CHUNK_BYTES, DATA_READ_BYTES);
+    if (src.ensure(4) !== HAVE) {
       throw new CaptureFormatError(
         name,
         0,
@@ -274,7 +277,7 @@ class PcapReader extends BaseReader {
 
   constructor(path: string, name: string, fd: number, ownsFd: boolean, fileSize: number | undefined, src: ChunkSource) {
     super(path, name, fd, ownsFd, fileSize, src);
-    if (!src.ensure(PCAP_HDR_LEN)) {
+    if (src.ensure(PCAP_HDR_LEN) !== HAVE) {
       throw new CaptureFormatError(name, 0, `pcap file header cut short (${src.available} of ${PCAP_HDR_LEN} bytes)`);
     }
     const dv = src.view;
@@ -313,67 +316,84 @@ class PcapReader extends BaseReader {
     const linkType = this.linkType;
     let n = 0;
     let used = 0;
-    while (n < cap) {
-      if (src.end - src.start < PCAP_REC_LEN && !src.ensure(PCAP_REC_LEN)) {
-        if (src.available === 0) {
-          this.done = true;
-        } else {
-          this.fail(src.position, `record header cut short at end of file (${src.available} of ${PCAP_REC_LEN} bytes)`);
+    src.attach(data, limit);
+    try {
+      while (n < cap) {
+        const off = (used + 7) & ~7;
+        src.floor = off;
+        if (src.end - src.start < PCAP_REC_LEN) {
+          const got = src.ensure(PCAP_REC_LEN);
+          if (got === NO_ROOM) {
+            if (n > 0) break;
+            src.detach();
+            continue;
+          }
+          if (got === AT_EOF) {
+            if (src.available === 0) this.done = true;
+            else this.fail(src.position, `record header cut short at end of file (${src.available} of ${PCAP_REC_LEN} bytes)`);
+            break;
+          }
         }
-        break;
-      }
-      let p = src.start;
-      let dv = src.view;
-      const caplen = dv.getUint32(p + PCAP_REC_CAPLEN, le);
-      if (caplen > RECORD_MAX_BYTES) {
-        this.fail(src.position, `record caplen ${caplen} exceeds the ${RECORD_MAX_BYTES}-byte limit`);
-        break;
-      }
-      const off = (used + 7) & ~7;
-      if (off + caplen > limit) {
-        if (n === 0) this.batchTooSmall(batch, caplen);
-        break;
-      }
-      const total = PCAP_REC_LEN + caplen;
-      if (src.end - p < total) {
-        if (!src.ensure(total)) {
-          this.fail(
-            src.position,
-            `record cut short at end of file (caplen ${caplen}, ${src.available - PCAP_REC_LEN} bytes of packet data present)`,
-          );
+        let p = src.start;
+        let dv = src.view;
+        const caplen = dv.getUint32(p + PCAP_REC_CAPLEN, le);
+        if (caplen > RECORD_MAX_BYTES) {
+          this.fail(src.position, `record caplen ${caplen} exceeds the ${RECORD_MAX_BYTES}-byte limit`);
           break;
         }
-        p = src.start;
-        dv = src.view;
+        if (off + caplen > limit) {
+          if (n === 0) this.batchTooSmall(batch, caplen);
+          break;
+        }
+        const total = PCAP_REC_LEN + caplen;
+        if (src.end - p < total) {
+          const got = src.ensure(total);
+          if (got === NO_ROOM) {
+            if (n > 0) break;
+            src.detach();
+            continue;
+          }
+          if (got === AT_EOF) {
+            this.fail(
+              src.position,
+              `record cut short at end of file (caplen ${caplen}, ${src.available - PCAP_REC_LEN} bytes of packet data present)`,
+            );
+            break;
+          }
+          p = src.start;
+          dv = src.view;
+        }
+        const sec = dv.getUint32(p + PCAP_REC_TS_SEC, le);
+        const frac = dv.getUint32(p + PCAP_REC_TS_FRAC, le);
+        const b = n * DESC_WORDS;
+        desc[b + D_OFFSET] = off;
+        desc[b + D_CAPLEN] = caplen;
+        desc[b + D_WIRELEN] = dv.getUint32(p + PCAP_REC_ORIGLEN, le);
+        desc[b + D_LINKTYPE] = linkType;
+        if (frac < fracMax) {
+          desc[b + D_TS_SEC] = sec;
+          desc[b + D_TS_NSEC] = frac * fracToNs;
+        } else {
+          // Out-of-range fraction (usec >= 1e6): carry whole seconds, as the time it denotes.
+          const carry = Math.floor(frac / fracMax);
+          desc[b + D_TS_SEC] = sec + carry;
+          desc[b + D_TS_NSEC] = (frac - carry * fracMax) * fracToNs;
+        }
+        tsHigh[n] = sec;
+        tsLow[n] = frac;
+        iface[n] = 0;
+        kind[n] = KIND_PCAP;
+        optOff[n] = 0;
+        optLen[n] = 0;
+        preOff[n] = 0;
+        preLen[n] = 0;
+        src.copyOut(data, off, p + PCAP_REC_LEN, caplen);
+        src.start = p + total;
+        used = off + caplen;
+        n++;
       }
-      const sec = dv.getUint32(p + PCAP_REC_TS_SEC, le);
-      const frac = dv.getUint32(p + PCAP_REC_TS_FRAC, le);
-      const b = n * DESC_WORDS;
-      desc[b + D_OFFSET] = off;
-      desc[b + D_CAPLEN] = caplen;
-      desc[b + D_WIRELEN] = dv.getUint32(p + PCAP_REC_ORIGLEN, le);
-      desc[b + D_LINKTYPE] = linkType;
-      if (frac < fracMax) {
-        desc[b + D_TS_SEC] = sec;
-        desc[b + D_TS_NSEC] = frac * fracToNs;
-      } else {
-        // Out-of-range fraction (usec >= 1e6): carry whole seconds, as the time it denotes.
-        const carry = Math.floor(frac / fracMax);
-        desc[b + D_TS_SEC] = sec + carry;
-        desc[b + D_TS_NSEC] = (frac - carry * fracMax) * fracToNs;
-      }
-      tsHigh[n] = sec;
-      tsLow[n] = frac;
-      iface[n] = 0;
-      kind[n] = KIND_PCAP;
-      optOff[n] = 0;
-      optLen[n] = 0;
-      preOff[n] = 0;
-      preLen[n] = 0;
-      src.buf.copy(data, off, p + PCAP_REC_LEN, p + total);
-      src.start = p + total;
-      used = off + caplen;
-      n++;
+    } finally {
+      src.detach();
     }
     batch.bytesUsed = used;
     return n;
@@ -406,183 +426,211 @@ class PcapngReader extends BaseReader {
     const limit = Math.min(data.length, BATCH_MAX_BYTES);
     let n = 0;
     let used = 0;
-    while (n < cap) {
-      if (src.end - src.start < 8 && !src.ensure(8)) {
-        if (src.available === 0) {
-          this.done = true;
-        } else {
-          this.fail(src.position, `block header cut short at end of file (${src.available} of 8 bytes)`);
-        }
-        break;
-      }
-      const pos = src.position;
-      let p = src.start;
-      let dv = src.view;
-      const type = dv.getUint32(p, this.le);
-      let le = this.le;
-      if (type === BT_SHB) {
-        if (!src.ensure(SHB_BOM + 4)) {
-          this.fail(pos, `section header block cut short at end of file (${src.available} of ${SHB_MIN_LEN} bytes)`);
-          break;
-        }
-        p = src.start;
-        dv = src.view;
-        const bom = dv.getUint32(p + SHB_BOM, false);
-        if (bom === BYTE_ORDER_MAGIC) le = false;
-        else if (bom === 0x4d3c2b1a) le = true;
-        else {
-          this.fail(pos, `bad byte-order magic 0x${bom.toString(16).padStart(8, '0')} in section header block`);
-          break;
-        }
-      } else if (this.section < 0) {
-        this.fail(pos, 'pcapng file does not start with a section header block');
-        break;
-      }
-      const len = dv.getUint32(p + BLOCK_LEN, le);
-      const what = blockTypeName(type);
-      const minLen = minBlockLength(type);
-      if (len < minLen || len % 4 !== 0) {
-        this.fail(
-          pos,
-          len % 4 !== 0
-            ? `${what}: block total length ${len} is not a multiple of 4`
-            : `${what}: block total length ${len} is below the minimum of ${minLen}`,
-        );
-        break;
-      }
-      const isPacket = type === BT_EPB || type === BT_PB;
-      if (isPacket) {
-        if (!src.ensure(EPB_DATA)) {
-          this.fail(pos, `${what} cut short at end of file (total length ${len}, ${src.available} bytes present)`);
-          break;
-        }
-        p = src.start;
-        dv = src.view;
-        const caplen = dv.getUint32(p + EPB_CAPLEN, le);
-        if (caplen > RECORD_MAX_BYTES) {
-          this.fail(pos, `${what}: caplen ${caplen} exceeds the ${RECORD_MAX_BYTES}-byte limit`);
-          break;
-        }
-      }
-      if (len > BLOCK_MAX_BYTES) {
-        this.fail(pos, `${what}: block total length ${len} exceeds the ${BLOCK_MAX_BYTES}-byte limit`);
-        break;
-      }
-      if (src.end - src.start < len) {
-        if (!src.ensure(len)) {
-          this.fail(pos, `${what} cut short at end of file (total length ${len}, ${src.available} bytes present)`);
-          break;
-        }
-        p = src.start;
-        dv = src.view;
-      }
-      const trailer = dv.getUint32(p + len - 4, le);
-      if (trailer !== len) {
-        this.fail(pos, `${what}: block total length ${len} at the start but ${trailer} at the end`);
-        break;
-      }
-
-      if (type === BT_EPB || type === BT_PB || type === BT_SPB) {
-        let caplen: number;
-        let wirelen: number;
-        let ifc: CaptureInterface | undefined;
-        if (type === BT_SPB) {
-          ifc = this.sectionIfaces[0];
-          if (ifc === undefined) {
-            this.fail(pos, `${what} but the section has no interface description block`);
-            break;
-          }
-          wirelen = dv.getUint32(p + SPB_ORIGLEN, le);
-          caplen = ifc.snaplen !== 0 && wirelen > ifc.snaplen ? ifc.snaplen : wirelen;
-          if (caplen > len - SPB_MIN_LEN) {
-            this.fail(pos, `${what}: ${caplen} bytes of packet data do not fit in block total length ${len}`);
-            break;
-          }
-          if (caplen > RECORD_MAX_BYTES) {
-            this.fail(pos, `${what}: caplen ${caplen} exceeds the ${RECORD_MAX_BYTES}-byte limit`);
-            break;
-          }
-        } else {
-          const id = type === BT_EPB ? dv.getUint32(p + EPB_IFACE, le) : dv.getUint16(p + PB_IFACE, le);
-          ifc = this.sectionIfaces[id];
-          if (ifc === undefined) {
-            this.fail(
-              pos,
-              `${what} refers to interface ${id}, but the section defines ${this.sectionIfaces.length} interface description block(s)`,
-            );
-            break;
-          }
-          caplen = dv.getUint32(p + EPB_CAPLEN, le);
-          wirelen = dv.getUint32(p + EPB_ORIGLEN, le);
-          if (EPB_MIN_LEN + pad4(caplen) > len) {
-            this.fail(pos, `${what}: caplen ${caplen} does not fit in block total length ${len}`);
-            break;
-          }
-        }
+    src.attach(data, limit);
+    try {
+      while (n < cap) {
         const off = (used + 7) & ~7;
-        if (off + caplen > limit) {
-          if (n === 0) this.batchTooSmall(batch, caplen);
+        src.floor = off;
+        if (src.end - src.start < 8) {
+          const got = src.ensure(8);
+          if (got === NO_ROOM) {
+            if (n > 0) break;
+            src.detach();
+            continue;
+          }
+          if (got === AT_EOF) {
+            if (src.available === 0) this.done = true;
+            else this.fail(src.position, `block header cut short at end of file (${src.available} of 8 bytes)`);
+            break;
+          }
+        }
+        const pos = src.position;
+        let p = src.start;
+        let dv = src.view;
+        const type = dv.getUint32(p, this.le);
+        let le = this.le;
+        if (type === BT_SHB) {
+          const got = src.ensure(SHB_BOM + 4);
+          if (got === NO_ROOM) {
+            if (n > 0) break;
+            src.detach();
+            continue;
+          }
+          if (got === AT_EOF) {
+            this.fail(pos, `section header block cut short at end of file (${src.available} of ${SHB_MIN_LEN} bytes)`);
+            break;
+          }
+          p = src.start;
+          dv = src.view;
+          const bom = dv.getUint32(p + SHB_BOM, false);
+          if (bom === BYTE_ORDER_MAGIC) le = false;
+          else if (bom === BYTE_ORDER_MAGIC_SWAPPED) le = true;
+          else {
+            this.fail(pos, `bad byte-order magic 0x${bom.toString(16).padStart(8, '0')} in section header block`);
+            break;
+          }
+        } else if (this.section < 0) {
+          this.fail(pos, 'pcapng file does not start with a section header block');
           break;
         }
-        const b = n * DESC_WORDS;
-        desc[b + D_OFFSET] = off;
-        desc[b + D_CAPLEN] = caplen;
-        desc[b + D_WIRELEN] = wirelen;
-        desc[b + D_LINKTYPE] = ifc.linkType;
-        iface[n] = ifc.index;
-        let dataAt: number;
-        if (type === BT_SPB) {
-          desc[b + D_TS_SEC] = this.lastSec;
-          desc[b + D_TS_NSEC] = this.lastNsec;
-          ifc.clock.toUnits(this.lastSec, this.lastNsec, tsHigh, tsLow, n);
-          kind[n] = KIND_SPB;
-          optOff[n] = 0;
-          optLen[n] = 0;
-          dataAt = p + SPB_DATA;
-        } else {
-          const hi = dv.getUint32(p + EPB_TS_HIGH, le);
-          const lo = dv.getUint32(p + EPB_TS_LOW, le);
-          ifc.clock.normalize(hi, lo, desc, b);
-          this.lastSec = desc[b + D_TS_SEC]!;
-          this.lastNsec = desc[b + D_TS_NSEC]!;
-          tsHigh[n] = hi;
-          tsLow[n] = lo;
-          kind[n] = type === BT_EPB ? KIND_EPB : KIND_PB;
-          dataAt = p + EPB_DATA;
-          const optStart = dataAt + pad4(caplen);
-          const optEnd = p + len - 4;
-          if (optEnd > optStart) {
-            const at = batch.reserveMeta(optEnd - optStart);
-            src.buf.copy(batch.meta, at, optStart, optEnd);
-            optOff[n] = at;
-            optLen[n] = optEnd - optStart;
+        const len = dv.getUint32(p + BLOCK_LEN, le);
+        const minLen = minBlockLength(type);
+        if (len < minLen || len % 4 !== 0) {
+          const what = blockTypeName(type);
+          this.fail(
+            pos,
+            len % 4 !== 0
+              ? `${what}: block total length ${len} is not a multiple of 4`
+              : `${what}: block total length ${len} is below the minimum of ${minLen}`,
+          );
+          break;
+        }
+        if (type === BT_EPB || type === BT_PB) {
+          const got = src.ensure(EPB_DATA);
+          if (got === NO_ROOM) {
+            if (n > 0) break;
+            src.detach();
+            continue;
+          }
+          if (got === AT_EOF) {
+            this.fail(pos, `${blockTypeName(type)} cut short at end of file (total length ${len}, ${src.available} bytes present)`);
+            break;
+          }
+          p = src.start;
+          dv = src.view;
+          const caplen = dv.getUint32(p + EPB_CAPLEN, le);
+          if (caplen > RECORD_MAX_BYTES) {
+            this.fail(pos, `${blockTypeName(type)}: caplen ${caplen} exceeds the ${RECORD_MAX_BYTES}-byte limit`);
+            break;
+          }
+        }
+        if (len > BLOCK_MAX_BYTES) {
+          this.fail(pos, `${blockTypeName(type)}: block total length ${len} exceeds the ${BLOCK_MAX_BYTES}-byte limit`);
+          break;
+        }
+        if (src.end - src.start < len) {
+          const got = src.ensure(len);
+          if (got === NO_ROOM) {
+            if (n > 0) break;
+            src.detach();
+            continue;
+          }
+          if (got === AT_EOF) {
+            this.fail(pos, `${blockTypeName(type)} cut short at end of file (total length ${len}, ${src.available} bytes present)`);
+            break;
+          }
+          p = src.start;
+          dv = src.view;
+        }
+        const trailer = dv.getUint32(p + len - 4, le);
+        if (trailer !== len) {
+          this.fail(pos, `${blockTypeName(type)}: block total length ${len} at the start but ${trailer} at the end`);
+          break;
+        }
+
+        if (type === BT_EPB || type === BT_PB || type === BT_SPB) {
+          let caplen: number;
+          let wirelen: number;
+          let ifc: CaptureInterface | undefined;
+          if (type === BT_SPB) {
+            ifc = this.sectionIfaces[0];
+            if (ifc === undefined) {
+              this.fail(pos, `${blockTypeName(type)} but the section has no interface description block`);
+              break;
+            }
+            wirelen = dv.getUint32(p + SPB_ORIGLEN, le);
+            caplen = ifc.snaplen !== 0 && wirelen > ifc.snaplen ? ifc.snaplen : wirelen;
+            if (caplen > len - SPB_MIN_LEN) {
+              this.fail(pos, `${blockTypeName(type)}: ${caplen} bytes of packet data do not fit in block total length ${len}`);
+              break;
+            }
+            if (caplen > RECORD_MAX_BYTES) {
+              this.fail(pos, `${blockTypeName(type)}: caplen ${caplen} exceeds the ${RECORD_MAX_BYTES}-byte limit`);
+              break;
+            }
           } else {
+            const id = type === BT_EPB ? dv.getUint32(p + EPB_IFACE, le) : dv.getUint16(p + PB_IFACE, le);
+            ifc = this.sectionIfaces[id];
+            if (ifc === undefined) {
+              this.fail(
+                pos,
+                `${blockTypeName(type)} refers to interface ${id}, but the section defines ${this.sectionIfaces.length} interface description block(s)`,
+              );
+              break;
+            }
+            caplen = dv.getUint32(p + EPB_CAPLEN, le);
+            wirelen = dv.getUint32(p + EPB_ORIGLEN, le);
+            if (EPB_MIN_LEN + pad4(caplen) > len) {
+              this.fail(pos, `${blockTypeName(type)}: caplen ${caplen} does not fit in block total length ${len}`);
+              break;
+            }
+          }
+          if (off + caplen > limit) {
+            if (n === 0) this.batchTooSmall(batch, caplen);
+            break;
+          }
+          const b = n * DESC_WORDS;
+          desc[b + D_OFFSET] = off;
+          desc[b + D_CAPLEN] = caplen;
+          desc[b + D_WIRELEN] = wirelen;
+          desc[b + D_LINKTYPE] = ifc.linkType;
+          iface[n] = ifc.index;
+          let dataAt: number;
+          if (type === BT_SPB) {
+            desc[b + D_TS_SEC] = this.lastSec;
+            desc[b + D_TS_NSEC] = this.lastNsec;
+            ifc.clock.toUnits(this.lastSec, this.lastNsec, tsHigh, tsLow, n);
+            kind[n] = KIND_SPB;
             optOff[n] = 0;
             optLen[n] = 0;
+            dataAt = p + SPB_DATA;
+          } else {
+            const hi = dv.getUint32(p + EPB_TS_HIGH, le);
+            const lo = dv.getUint32(p + EPB_TS_LOW, le);
+            ifc.clock.normalize(hi, lo, desc, b);
+            this.lastSec = desc[b + D_TS_SEC]!;
+            this.lastNsec = desc[b + D_TS_NSEC]!;
+            tsHigh[n] = hi;
+            tsLow[n] = lo;
+            kind[n] = type === BT_EPB ? KIND_EPB : KIND_PB;
+            dataAt = p + EPB_DATA;
+            const optStart = dataAt + pad4(caplen);
+            const optEnd = p + len - 4;
+            if (optEnd > optStart) {
+              const at = batch.reserveMeta(optEnd - optStart);
+              batch.meta.set(src.buf.subarray(optStart, optEnd), at);
+              optOff[n] = at;
+              optLen[n] = optEnd - optStart;
+            } else {
+              optOff[n] = 0;
+              optLen[n] = 0;
+            }
           }
-        }
-        if (this.pendingLen > 0) {
-          const at = batch.reserveMeta(this.pendingLen);
-          batch.meta.set(this.pending.subarray(0, this.pendingLen), at);
-          preOff[n] = at;
-          preLen[n] = this.pendingLen;
-          this.pendingLen = 0;
+          if (this.pendingLen > 0) {
+            const at = batch.reserveMeta(this.pendingLen);
+            batch.meta.set(this.pending.subarray(0, this.pendingLen), at);
+            preOff[n] = at;
+            preLen[n] = this.pendingLen;
+            this.pendingLen = 0;
+          } else {
+            preOff[n] = 0;
+            preLen[n] = 0;
+          }
+          src.copyOut(data, off, dataAt, caplen);
+          used = off + caplen;
+          n++;
         } else {
-          preOff[n] = 0;
-          preLen[n] = 0;
+          if (type === BT_SHB) {
+            if (!this.startSection(pos, p, le)) break;
+          } else if (type === BT_IDB) {
+            if (!this.readIdb(pos, p, len)) break;
+          }
+          this.keepBlock(p, len);
         }
-        src.buf.copy(data, off, dataAt, dataAt + caplen);
-        used = off + caplen;
-        n++;
-      } else {
-        if (type === BT_SHB) {
-          if (!this.startSection(pos, p, le)) break;
-        } else if (type === BT_IDB) {
-          if (!this.readIdb(pos, p, len)) break;
-        }
-        this.keepBlock(p, len);
+        src.start = p + len;
       }
-      src.start = p + len;
+    } finally {
+      src.detach();
     }
     batch.bytesUsed = used;
     return n;
@@ -656,7 +704,7 @@ class PcapngReader extends BaseReader {
       grown.set(this.pending.subarray(0, this.pendingLen));
       this.pending = grown;
     }
-    this.src.buf.copy(this.pending, this.pendingLen, p, p + len);
+    this.pending.set(this.src.buf.subarray(p, p + len), this.pendingLen);
     this.pendingLen = need;
   }
 }

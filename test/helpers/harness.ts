@@ -2,7 +2,8 @@
 // batch, and returns each packet's verdict and bytes as the core left them.
 
 import { Core, type CoreOptions } from '../../src/core/core.js';
-import { ServiceTables } from '../../src/core/tables.js';
+import { ServiceTables, type NodeConfig } from '../../src/core/tables.js';
+import { parseObjectsText, computeClusterState, type NodeContext } from '../../src/k8s/index.js';
 import type { ClusterState, ServicePortState, Backend } from '../../src/k8s/model.js';
 import {
   DESC_WORDS, D_OFFSET, D_CAPLEN, D_WIRELEN, D_LINKTYPE, D_TS_SEC, D_TS_NSEC, D_VERDICT, D_REASON, D_SERVICE,
@@ -30,10 +31,29 @@ export function servicePort(p: Partial<ServicePortState> & { key: string; port: 
 export class Harness {
   readonly core: Core;
   readonly tables: ServiceTables;
-  constructor(state: ClusterState, opts: CoreOptions = {}) {
+  constructor(state: ClusterState, opts: CoreOptions = {}, node?: NodeConfig) {
     this.core = new Core({ ctMax: 1024, maxServicePorts: 64, maxBackends: 1024, maxFrontends: 1024, ...opts });
     this.tables = new ServiceTables(this.core);
+    if (node) this.tables.setNode(node);
     this.tables.apply(state);
+  }
+
+  /**
+   * A harness programmed from manifest text (YAML or JSON, as kubectl prints
+   * it) the way the replay command does: kube-proxy's rules for `node`,
+   * then the node's addresses and CIDRs.
+   */
+  static fromManifests(text: string, node: NodeContext & NodeConfig = {}, opts: CoreOptions = {}): Harness {
+    const { objects, problems } = parseObjectsText(text, 'test.yaml', { strict: true });
+    void problems;
+    const state = computeClusterState(objects, node);
+    return new Harness(state, opts, { ...node, serviceCIDRs: [...(node.serviceCIDRs ?? []), ...state.serviceCIDRs] });
+  }
+
+  /** Applies new manifests (an update) and returns what it meant for live connections. */
+  update(text: string, node: NodeContext = {}) {
+    const { objects } = parseObjectsText(text, 'update.yaml', { strict: true });
+    return this.tables.apply(computeClusterState(objects, node));
   }
 
   run(packets: In[]): Out[] {
