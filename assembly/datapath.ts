@@ -31,7 +31,8 @@ import { ctLookup, ctRec, ctDir, ctAllocate, ctPublish, ctTouch, ctRefresh, ctDe
   CT_REPLY_SPORT, CT_MASQ_PORT, CT_ORIG_SRC, CT_ORIG_DST, CTN_MASQ, replyDstAddr, replyDstPort } from './conntrack/table';
 import { initialState, nextState, nextFlags, reopens, DIR_ORIG, ST_ESTABLISHED } from './conntrack/states';
 import { TCP_ESTABLISHED_S, NS_PER_S } from './conntrack/timeouts';
-import { PROTO_TCP, TCP_SYN, TCP_FIN, TCP_RST } from './wire/l4';
+import { PROTO_TCP, PROTO_ICMP, PROTO_ICMPV6, TCP_SYN, TCP_FIN, TCP_RST } from './wire/l4';
+import { isIcmpError, relate, relatedRec, RELATED_NONE, RELATED_TO_BACKEND } from './related';
 import {
   feLookup, feKind, feSlot, svcRecord, backendAddr, backendPort, sourceAllowed,
   SVC_FLAGS, SVC_AFFINITY, SVC_CLUSTER_N, SVC_CLUSTER_LIST, SVC_CLUSTER_TABLE, SVC_LOCAL_N, SVC_LOCAL_LIST, SVC_LOCAL_TABLE,
@@ -92,7 +93,18 @@ function processPacket(d: usize, i: u32): u32 {
   } else if (keyFrag == FRAG_FIRST && keyHasPorts) {
     fragRemember(keyFamily, keyProto, keySrc, keyDst, keyFragId, keySport, keyDport, nowNs);
   }
-  if (!keyHasPorts) return VERDICT_PASS;
+  if (!keyHasPorts) {
+    // Stage: ICMP errors about a tracked connection.
+    if ((keyProto == PROTO_ICMP || keyProto == PROTO_ICMPV6) && isIcmpError()) {
+      let rel = relate(p);
+      if (rel != RELATED_NONE) {
+        let slot = load<u32>(relatedRec + CT_SVC) - 1;
+        let backend = load<u32>(relatedRec + CT_BACKEND) - 1;
+        return translated(slot, backend, wirelen, rel == RELATED_TO_BACKEND ? VERDICT_TRANSLATED : VERDICT_REVERSED);
+      }
+    }
+    return VERDICT_PASS;
+  }
 
   // Stage: conntrack. Established flows and replies follow their entry.
   if (ctLookup(keyFamily, keyProto, keySrc, keyDst, keySport, keyDport)) {

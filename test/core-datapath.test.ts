@@ -5,7 +5,7 @@
 
 import { describe, it, expect } from 'vitest';
 import { Harness, backend, servicePort } from './helpers/harness.js';
-import { buildPacket, checksumErrors, hex, type PacketSpec } from './helpers/packets.js';
+import { buildPacket, buildIcmpError, checksumErrors, hex, type PacketSpec } from './helpers/packets.js';
 import type { ClusterState } from '../src/k8s/model.js';
 import { LINK_RAW } from '../src/core/abi.js';
 
@@ -213,5 +213,54 @@ describe('masquerade (rules 18-20)', () => {
     // The second connection's reply, to node:40001, reaches its own client.
     const r = h.one({ bytes: pkt({ proto: 'TCP', src: '10.244.1.5', dst: '192.168.49.2', sport: 8080, dport: 40001, flags: 0x12 }) });
     expect(hex(r.bytes)).toBe(hex(pkt({ proto: 'TCP', src: WEB, dst: '172.16.0.2', sport: 80, dport: 40000, flags: 0x12 })));
+  });
+});
+
+describe('related ICMP errors (path MTU discovery through a Service)', () => {
+  const node = { nodeIPs: ['192.168.49.2'], podCIDRs: ['10.244.0.0/16'] };
+  const strip = (frame: Uint8Array) => frame.subarray(14);
+
+  it('fragmentation needed about a forward packet reaches the masqueraded client, quoting what the client sent', () => {
+    const h = new Harness(state, {}, node);
+    h.one({ bytes: pkt({ proto: 'TCP', src: '172.16.7.41', dst: WEB, sport: 52824, dport: 80 }), t: 1 });
+    // A router between node and backend quotes the packet as it left the node.
+    const onWire = pkt({ proto: 'TCP', src: '192.168.49.2', dst: '10.244.1.5', sport: 52824, dport: 8080, payload: 100 });
+    const err = buildIcmpError('10.0.0.254', '192.168.49.2', 3, 4, strip(onWire), 1400);
+    const o = h.one({ bytes: err, t: 1.1 });
+    expect(o.verdict).toBe('reversed');
+    expect(o.service).toBe('default/web:http');
+    const clientSent = pkt({ proto: 'TCP', src: '172.16.7.41', dst: WEB, sport: 52824, dport: 80, payload: 100 });
+    expect(hex(o.bytes)).toBe(hex(buildIcmpError('10.0.0.254', '172.16.7.41', 3, 4, strip(clientSent), 1400)));
+    expect(checksumErrors(o.bytes)).toEqual([]);
+  });
+
+  it('port unreachable sent by the backend itself comes from the VIP', () => {
+    const h = new Harness(state);
+    h.one({ bytes: pkt({ proto: 'UDP', src: '10.244.2.9', dst: DNS, sport: 7000, dport: 53, payload: 10 }), t: 1 });
+    const onWire = pkt({ proto: 'UDP', src: '10.244.2.9', dst: '10.244.1.3', sport: 7000, dport: 5353, payload: 10 });
+    const o = h.one({ bytes: buildIcmpError('10.244.1.3', '10.244.2.9', 3, 3, strip(onWire)), t: 1.1 });
+    expect(o.verdict).toBe('reversed');
+    const clientSent = pkt({ proto: 'UDP', src: '10.244.2.9', dst: DNS, sport: 7000, dport: 53, payload: 10 });
+    expect(hex(o.bytes)).toBe(hex(buildIcmpError(DNS, '10.244.2.9', 3, 3, strip(clientSent))));
+  });
+
+  it('packet too big about a reply (IPv6) goes to the backend, quoting the reply as the backend sent it', () => {
+    const h = new Harness(state);
+    h.one({ bytes: pkt({ proto: 'TCP', src: 'fd00:10:244:1::7', dst: V6, sport: 50000, dport: 443 }), t: 1 });
+    const replyOnWire = pkt({ proto: 'TCP', src: V6, dst: 'fd00:10:244:1::7', sport: 443, dport: 50000, flags: 0x10, payload: 200 });
+    const o = h.one({ bytes: buildIcmpError('fd00:99::1', V6, 2, 0, strip(replyOnWire), 1280), t: 1.1 });
+    expect(o.verdict).toBe('translated');
+    const backendSent = pkt({ proto: 'TCP', src: 'fd00:10:244:2::9', dst: 'fd00:10:244:1::7', sport: 8443, dport: 50000, flags: 0x10, payload: 200 });
+    expect(hex(o.bytes)).toBe(hex(buildIcmpError('fd00:99::1', 'fd00:10:244:2::9', 2, 0, strip(backendSent), 1280)));
+    expect(checksumErrors(o.bytes)).toEqual([]);
+  });
+
+  it('an error about a connection svcplane does not track passes unchanged', () => {
+    const h = new Harness(state);
+    const quoted = strip(pkt({ proto: 'TCP', src: '10.244.2.9', dst: '8.8.8.8', sport: 1, dport: 2 }));
+    const err = buildIcmpError('10.0.0.254', '10.244.2.9', 11, 0, quoted);
+    const o = h.one({ bytes: err });
+    expect(o.verdict).toBe('passed');
+    expect(hex(o.bytes)).toBe(hex(err));
   });
 });

@@ -132,3 +132,28 @@ export function checksumErrors(frame: Uint8Array, l3 = 14): string[] {
 export function hex(b: Uint8Array): string {
   return Buffer.from(b).toString('hex');
 }
+
+/** An ICMP (IPv4) or ICMPv6 error from `src` to `dst` quoting `quoted` (an IP packet, no link header). */
+export function buildIcmpError(src: string, dst: string, type: number, code: number, quoted: Uint8Array, mtu = 0): Uint8Array {
+  const v6 = src.includes(':');
+  const icmp = new Uint8Array(8 + quoted.length);
+  icmp[0] = type; icmp[1] = code;
+  if (mtu) new DataView(icmp.buffer).setUint16(v6 ? 6 : 6, mtu);
+  if (v6 && mtu) new DataView(icmp.buffer).setUint32(4, mtu);
+  icmp.set(quoted, 8);
+  const ipl = v6 ? 40 : 20;
+  const ip = new Uint8Array(ipl + icmp.length);
+  const dv = new DataView(ip.buffer);
+  if (v6) { ip[0] = 0x60; dv.setUint16(4, icmp.length); ip[6] = 58; ip[7] = 64; ip.set(ipBytes(src), 8); ip.set(ipBytes(dst), 24); }
+  else {
+    ip[0] = 0x45; dv.setUint16(2, ip.length); ip[8] = 64; ip[9] = 1; ip.set(ipBytes(src), 12); ip.set(ipBytes(dst), 16);
+    dv.setUint16(10, ~fold(sum16(ip, 0, 20)) & 0xffff);
+  }
+  ip.set(icmp, ipl);
+  fillL4Checksum(ip, v6, v6 ? 58 : 1, ipl);
+  const eth = new Uint8Array(14 + ip.length);
+  eth.set([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2], 0);
+  eth[12] = v6 ? 0x86 : 0x08; eth[13] = v6 ? 0xdd : 0x00;
+  eth.set(ip, 14);
+  return eth;
+}
