@@ -34,7 +34,7 @@ import { TCP_ESTABLISHED_S, NS_PER_S } from './conntrack/timeouts';
 import { PROTO_TCP, PROTO_ICMP, PROTO_ICMPV6, TCP_SYN, TCP_FIN, TCP_RST } from './wire/l4';
 import { isIcmpError, relate, relatedRec, RELATED_NONE, RELATED_TO_BACKEND } from './related';
 import {
-  feLookup, feKind, feSlot, svcRecord, backendAddr, backendPort, sourceAllowed,
+  feLookup, feKind, feSlot, svcRecord, backendAddr, backendPort, sourceAllowed, ensureTable,
   SVC_FLAGS, SVC_AFFINITY, SVC_CLUSTER_N, SVC_CLUSTER_LIST, SVC_CLUSTER_TABLE, SVC_LOCAL_N, SVC_LOCAL_LIST, SVC_LOCAL_TABLE,
 } from './lb/tables';
 import { hashTuple, hashSeed, mix, finish } from './hash';
@@ -157,6 +157,7 @@ function processPacket(d: usize, i: u32): u32 {
     if (lbMode == LB_RANDOM) {
       backend = load<u32>(list + (<usize>(<u32>(finish(mix(h, nowNs)) % <u64>n)) << 2));
     } else {
+      table = ensureTable(list, n, table);
       backend = load<u32>(table + (<usize>(<u32>(h % <u64>maglevM)) << 2));
     }
   }

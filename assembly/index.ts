@@ -8,7 +8,7 @@ import { configure, inputRegion, descRegion, extraRegion, scratchRegion, SCRATCH
 import { tablesInit, setMax, cpBegin as tBegin, cpCommit as tCommit, cpAbort as tAbort, cpBackend as tBackend,
   cpService as tService, cpServiceSet as tServiceSet, cpServiceRemove as tServiceRemove,
   cpFrontendAdd as tFrontendAdd, cpFrontendRemove as tFrontendRemove, activeTable,
-  cpServiceSourceRanges as tSourceRanges } from './lb/tables';
+  cpServiceSourceRanges as tSourceRanges, buildAllTables } from './lb/tables';
 import { isPrime, maglevBuild } from './lb/maglev';
 import { ctInit, ctEntries, ctPeak, ctEvicted } from './conntrack/table';
 import { fragInit } from './frag';
@@ -91,14 +91,15 @@ export function heapProbe(): usize { return heap.alloc(0); }
 /**
  * Runs the pure Maglev builder over scratch (for tests and tools): scratch
  * holds n ids, n offsets, n skips, n weights, then room for n `next` words
- * and the m-slot table, which is written there. Returns the table's offset
+ * and the m-slot table, which is written there (followed by its build bitmap). Returns the table's offset
  * in scratch, or 0xffffffff when it does not fit or m is not prime.
  */
 export function maglevBuildScratch(m: u32, n: u32): u32 {
   let tableOff = <usize>n * 5 * 4;
-  if (!isPrime(m) || n == 0 || n > m || tableOff + <usize>m * 4 > <usize>SCRATCH_BYTES) return 0xffffffff;
+  let usedOff = tableOff + <usize>m * 4;
+  if (!isPrime(m) || n == 0 || n > m || usedOff + (<usize>((m + 31) >>> 5) << 2) > <usize>SCRATCH_BYTES) return 0xffffffff;
   let s = scratchRegion;
-  maglevBuild(s + tableOff, m, s, n, s + <usize>n * 4, s + <usize>n * 8, s + <usize>n * 12, s + <usize>n * 16);
+  maglevBuild(s + tableOff, m, s, n, s + <usize>n * 4, s + <usize>n * 8, s + <usize>n * 12, s + <usize>n * 16, s + usedOff);
   return <u32>tableOff;
 }
 
@@ -121,3 +122,6 @@ export function ctAuditSlot(slot: u32, n: u32): void { ctAudit(slot, scratchRegi
 export function auditResultKept(): u32 { return auditKept; }
 export function auditResultOrphaned(): u32 { return auditOrphaned; }
 export function auditResultWouldMove(): u32 { return auditWouldMove; }
+
+/** Builds every Maglev table of the active generation now instead of on first use; returns how many. */
+export function cpBuildTables(): u32 { return buildAllTables(); }

@@ -1,7 +1,7 @@
 // Counters the host reads after a batch. All u64, little-endian.
 //   verdicts: VERDICT_COUNT slots | reasons: REASON_SLOTS slots
-//   per service-port slot: packets, bytes, connections
-//   per backend id: packets, bytes, connections
+//   per service-port slot: packets, bytes, connections, live connections
+//   per backend id: packets, bytes, connections, (unused)
 
 import { region, svcMax, backendMax } from './config';
 import { VERDICT_SLOTS, REASON_SLOTS, PER_ENTITY } from './abi/tables';
@@ -23,6 +23,11 @@ export function statsInit(): void {
 @inline export function bump(base: usize, index: u32, field: u32, by: u64): void {
   let p = base + ((<usize>index * PER_ENTITY + field) << 3);
   store<u64>(p, load<u64>(p) + by);
+}
+// @ts-ignore: decorator
+@inline export function unbump(base: usize, index: u32, field: u32): void {
+  let p = base + ((<usize>index * PER_ENTITY + field) << 3);
+  store<u64>(p, load<u64>(p) - 1);
 }
 // @ts-ignore: decorator
 @inline export function bumpSlot(base: usize, index: u32): void {

@@ -39,21 +39,24 @@ export interface Flows {
   bePort: Uint16Array;
 }
 
-const CLIENT_BASE = 0x64400000; // 100.64.0.0
+/** Clients of the measured flows. */
+export const CLIENTS = 0x64400000; // 100.64.0.0
+/** Clients of flows used only to warm a table up (disjoint from CLIENTS for up to 4M flows). */
+export const WARM_CLIENTS = 0x647f0000; // 100.127.0.0
 
 /**
- * N distinct flows: client 100.64.0.0 + f/16, port 32768 + (f%16)·1024 + a
+ * N distinct flows: client `clients` + f/16, port 32768 + (f%16)·1024 + a
  * random 10-bit part (so the 5-tuples are distinct by construction), to a
  * random Service.
  */
-export function makeFlows(n: number, cluster: BenchCluster, seed = 1): Flows {
+export function makeFlows(n: number, cluster: BenchCluster, seed = 1, clients = CLIENTS): Flows {
   const next = rng(seed);
   const f: Flows = {
     n, client: new Uint32Array(n), cport: new Uint16Array(n), svc: new Uint16Array(n),
     beAddr: new Uint32Array(n), bePort: new Uint16Array(n),
   };
   for (let i = 0; i < n; i++) {
-    f.client[i] = (CLIENT_BASE + (i >>> 4)) >>> 0;
+    f.client[i] = (clients + (i >>> 4)) >>> 0;
     f.cport[i] = 32768 + ((i & 15) << 10) + (next() & 1023);
     f.svc[i] = next() % cluster.services.length;
   }

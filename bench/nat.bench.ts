@@ -2,7 +2,9 @@
 // a plain TypeScript implementation of the same logic (bench/peer/js-nat.ts)
 // fed the same bytes in the same run.
 //
-//   node dist/bench/nat.bench.js [--quick] [--sizes 1k,64k,1M] [--json FILE]
+//   node dist/bench/nat.bench.js [--quick] [--sizes 1k,64k,1M] [--json FILE] [--check]
+//
+// --check runs only the core/peer equality checks (no timing).
 //
 // Paths measured, for N = 1k, 64k and 1M flows:
 //   established  N connections already in conntrack (SYN, SYN-ACK, ACK sent
@@ -10,8 +12,8 @@
 //                visit the flows in a shuffled order, one process(n) per batch;
 //                original direction (DNAT) and reply direction (back to the VIP)
 //                measured separately
-//   new          N SYNs of N distinct flows into an empty conntrack table; a
-//                fresh core (and a fresh peer table) per iteration, created
+//   new          N SYNs of N distinct flows; per iteration a fresh core (and a
+//                fresh peer) that already holds 4096 other connections, made
 //                outside the timed region
 //
 // Packets are rewritten in place, so before every batch its pristine bytes
@@ -27,15 +29,17 @@
 // batch of each timed stream, and the peer's Maglev tables equal the core's.
 
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Bench } from 'tinybench';
 import {
   DESC_WORDS, D_VERDICT, D_SERVICE, D_BACKEND, VERDICT_TRANSLATED, VERDICT_REVERSED, VERDICT_NAMES, SET_CLUSTER,
 } from '../src/core/abi.js';
 import { buildCluster, shuffle, rng, type BenchCluster } from './cluster.js';
-import { BATCH, SLOT_LEN, SLOT_OFF, Stream, buildStream, makeFlows, type Flows } from './flows.js';
+import { BATCH, SLOT_LEN, SLOT_OFF, WARM_CLIENTS, Stream, buildStream, makeFlows, type Flows } from './flows.js';
 import { TCP_ACK, TCP_PSH, TCP_SYN, OFF_IP_DST, OFF_DPORT, get16, get32, checksumsOk } from './packets.js';
 import { MAGLEV_M, coreRig, peerRig, type CoreRig, type PeerRig, type Rig } from './rigs.js';
 
@@ -55,6 +59,8 @@ function parseSize(t: string): number {
 }
 const SIZES = (arg('--sizes') ?? (quick ? '1k,64k' : '1k,64k,1M')).split(',').map(parseSize);
 const JSON_OUT = arg('--json');
+/** Only the equality checks of core and peer, no timing. */
+const CHECK_ONLY = argv.includes('--check');
 const EST_TIME_MS = quick ? 250 : 1500;
 const NEW_ITERATIONS = (n: number) => (quick ? 1 : 3) * (n <= 1024 ? 100 : n <= 65536 ? 10 : 2);
 
@@ -212,6 +218,7 @@ async function established(cluster: BenchCluster, n: number): Promise<void> {
   // First batch of each timed stream through both (conntrack state is unchanged by data segments).
   runBoth('established forward', { views: [fwd.views[0]], counts: [BATCH] }, core, peer, VERDICT_TRANSLATED);
   runBoth('established reply', { views: [rep.views[0]], counts: [BATCH] }, core, peer, VERDICT_REVERSED);
+  if (CHECK_ONLY) return;
 
   const bench = new Bench({ time: EST_TIME_MS, iterations: 32, warmupTime: quick ? 50 : 250, warmupIterations: 8 });
   const meta = new Map();
@@ -238,21 +245,35 @@ async function established(cluster: BenchCluster, n: number): Promise<void> {
   collect(bench, meta);
 }
 
+/** Connections a table holds before the measured SYNs arrive (see newConnections). */
+const WARM_FLOWS = 4096;
+
 async function newConnections(cluster: BenchCluster, n: number): Promise<void> {
   const f = makeFlows(n, cluster, 17 + n);
   const syn = streams(cluster, f).syn();
+  const warm = streams(cluster, makeFlows(WARM_FLOWS, cluster, 23, WARM_CLIENTS)).syn();
+  // A fresh core or peer per iteration, with WARM_FLOWS other connections
+  // already made: a running dataplane, not a cold instance (on a just-created
+  // core the same SYNs cost about 1.5x more: cold caches and TLB).
+  const fresh = <R extends Rig>(make: (c: BenchCluster, ctMax: number) => R): R => {
+    const r = make(cluster, n + WARM_FLOWS);
+    for (let k = 0; k < warm.views.length; k++) { r.input.set(warm.views[k]); r.process(warm.counts[k]); }
+    return r;
+  };
   {
     // The same SYNs through both once, checked.
-    const a = coreRig(cluster, n), b = peerRig(cluster, n);
+    const a = coreRig(cluster, n + WARM_FLOWS), b = peerRig(cluster, n + WARM_FLOWS);
+    runBoth('warm-up SYN', warm, a, b, VERDICT_TRANSLATED);
     runBoth('new-connection SYN', syn, a, b, VERDICT_TRANSLATED);
   }
+  if (CHECK_ONLY) return;
   const iterations = NEW_ITERATIONS(n);
   const bench = new Bench({ time: 0, iterations, warmupTime: 0, warmupIterations: Math.max(2, iterations >> 3) });
   const meta = new Map();
   const path = 'new connection (SYN)';
   const makers: [ 'core' | 'peer', () => Rig ][] = [
-    ['core', () => coreRig(cluster, n)],
-    ['peer', () => peerRig(cluster, n)],
+    ['core', () => fresh(coreRig)],
+    ['peer', () => fresh(peerRig)],
   ];
   for (const [impl, make] of makers) {
     const name = `${impl} new ${label(n)}`;
@@ -273,7 +294,7 @@ async function newConnections(cluster: BenchCluster, n: number): Promise<void> {
       copy.sum += cp; copy.n++;
       return { overriddenDuration: proc, overriddenIterationCost: proc + cp };
     }, {
-      // A fresh table per iteration, outside the timed region.
+      // A fresh (warmed) table per iteration, outside the timed region.
       beforeEach: () => { rig = null; rig = make(); },
       beforeAll: (mode) => { if (mode === 'run') { copy.sum = 0; copy.n = 0; } },
     });
@@ -282,13 +303,26 @@ async function newConnections(cluster: BenchCluster, n: number): Promise<void> {
   collect(bench, meta);
 }
 
-function machine(): { cpu: string; cores: number; node: string; date: string } {
+/** First 12 hex digits of the SHA-256 of the core that was measured (the build changes as the core does). */
+function coreBuild(): string {
+  try {
+    const file = fileURLToPath(new URL('../../build/core.wasm', import.meta.url));
+    return createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 12);
+  } catch {
+    return 'unknown';
+  }
+}
+
+function machine(): { cpu: string; cores: number; node: string; date: string; load: string; core: string } {
   let cpu = cpus()[0]?.model ?? 'unknown';
   try {
     const m = /Model name:\s*(.+)/.exec(execFileSync('lscpu', { encoding: 'utf8' }));
     if (m) cpu = m[1].trim();
   } catch { /* lscpu missing: keep os.cpus() */ }
-  return { cpu, cores: cpus().length, node: process.version, date: new Date().toISOString() };
+  return {
+    cpu, cores: cpus().length, node: process.version, date: new Date().toISOString(),
+    load: loadavg().map((x) => x.toFixed(1)).join(' '), core: coreBuild(),
+  };
 }
 
 function table(): string {
@@ -310,7 +344,7 @@ async function main(): Promise<void> {
   const m = machine();
   const cluster = buildCluster(SERVICES);
   const backends = cluster.services.reduce((a, s) => a + s.backends.length, 0);
-  console.error(`NAT core benchmark: ${m.cpu}, ${m.cores} CPUs, Node ${m.node}, ${m.date}`);
+  console.error(`NAT core benchmark: ${m.cpu}, ${m.cores} CPUs, Node ${m.node}, ${m.date}, load ${m.load}, core.wasm ${m.core}`);
   console.error(`cluster: ${SERVICES} TCP Services, ${backends} backends, Maglev M=${MAGLEV_M}; batch ${BATCH} packets, frames 64-128 B; sizes ${SIZES.map(label).join(', ')}${quick ? ' (quick)' : ''}`);
   for (const n of SIZES) {
     console.error(`${label(n)} flows: established`);
@@ -318,12 +352,18 @@ async function main(): Promise<void> {
     console.error(`${label(n)} flows: new connections`);
     await newConnections(cluster, n);
   }
+  if (CHECK_ONLY) {
+    console.log(`core and peer agree on every checked packet (sizes ${SIZES.map(label).join(', ')})`);
+    return;
+  }
   const md = table();
-  console.log(`Machine: ${m.cpu} (${m.cores} CPUs), Node ${m.node}, ${m.date}`);
+  const end = loadavg().map((x) => x.toFixed(1)).join(' ');
+  console.log(`Machine: ${m.cpu} (${m.cores} CPUs), Node ${m.node}, ${m.date}; build/core.wasm sha256 ${m.core}`);
+  console.log(`Load average (1/5/15 min): ${m.load} at start, ${end} at end`);
   console.log(`Command: node dist/bench/nat.bench.js ${argv.join(' ')}`.trimEnd());
   console.log('');
   console.log(md);
-  if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ machine: m, quick, batch: BATCH, services: SERVICES, backends, maglevSize: MAGLEV_M, rows }, null, 2));
+  if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ machine: { ...m, loadEnd: end }, quick, batch: BATCH, services: SERVICES, backends, maglevSize: MAGLEV_M, rows }, null, 2));
 }
 
 main().catch((err) => {

@@ -4,13 +4,16 @@
 // call run(n), read the descriptors).
 
 import { Core, type CoreOptions } from './core/core.js';
-import { ServiceTables, type NodeConfig, type ApplyStats } from './core/tables.js';
+import { ServiceTables, type NodeConfig, type ApplyStats, type UpdateOptions } from './core/tables.js';
 import {
   BATCH_MAX_PACKETS, BATCH_MAX_BYTES, DESC_WORDS, D_OFFSET, D_CAPLEN, D_WIRELEN, D_LINKTYPE, D_TS_SEC, D_TS_NSEC,
   D_VERDICT, D_REASON, D_SERVICE, D_BACKEND, D_EXTRA_OFF, D_EXTRA_LEN, LINK_EN10MB, VERDICT_NAMES, reasonName,
   type VerdictName,
 } from './core/abi.js';
-import { computeClusterState, type ClusterObjects, type NodeContext, type ClusterState } from './k8s/index.js';
+import {
+  ClusterView, emptyClusterObjects, ManifestError,
+  type ClusterObjects, type NodeContext, type ClusterState, type WatchEvent, type ClusterEvent,
+} from './k8s/index.js';
 
 export interface DataplaneOptions extends CoreOptions, NodeConfig, NodeContext {}
 
@@ -53,9 +56,24 @@ export class Dataplane {
     this.tables.setNode(opts);
   }
 
+  private view: ClusterView | null = null;
+
   /** Programs the Services of `objects` (kube-proxy's rules for this node), atomically. */
   load(objects: ClusterObjects): ApplyStats {
-    return this.apply(computeClusterState(objects, this.node));
+    this.view = new ClusterView(objects, this.node);
+    return this.apply(this.view.state());
+  }
+
+  /**
+   * Applies one watch event to the loaded objects, reprogramming only the
+   * Services it touches (a full recompute for Node and ServiceCIDR changes).
+   */
+  event(ev: WatchEvent | ClusterEvent, opts: UpdateOptions = {}): ApplyStats {
+    if (!this.view) this.view = new ClusterView(emptyClusterObjects(), this.node);
+    const change = this.view.apply(ev);
+    if (change.problems.some((p) => p.severity !== 'warning')) throw new ManifestError(change.problems);
+    if (change.full) return this.tables.apply(this.view.state(), opts);
+    return this.tables.applyServices(change.ports, change.services, opts);
   }
 
   /** Programs an already computed state, atomically: on error nothing changes. */

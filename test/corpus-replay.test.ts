@@ -11,7 +11,8 @@
 //     (gopacket__le-test901.pcapng): exit 2, one line naming file, byte offset and problem, and
 //     the first section's packets written.
 //
-// All CLI and tshark runs happen in parallel in beforeAll; the tests then only compare.
+// All CLI and tshark runs happen in parallel in beforeAll (tshark reads single-interface files
+// merged: see tsharkRecordsMany); the tests then only compare.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -25,7 +26,6 @@ import {
   readTrace,
   runCliAsync,
   tempDir,
-  tsharkRecordsAsync,
   tsharkRecordsMany,
   type CapinfosInterface,
   type CliResult,
@@ -88,12 +88,14 @@ function pcapRawRecords(file: string): { nsec: boolean; records: PcapRawRecord[]
   return { nsec, records };
 }
 
+type TsharkView = { records: TsharkRecord[]; status: number; stderr: string };
+
 interface Run {
   file: string;
   full: string;
   format: 'pcap' | 'pcapng';
   /** tshark's view of the input. */
-  input: { records: TsharkRecord[]; status: number; stderr: string };
+  input: TsharkView;
   /** replay FILE -w OUT --report --trace -q */
   main: CliResult;
   out: string;
@@ -102,9 +104,9 @@ interface Run {
   /** Output identical to the input, byte for byte. */
   identical: boolean;
   /** tshark's view of the output (the input's when identical). */
-  output: { records: TsharkRecord[]; status: number; stderr: string } | undefined;
+  output: TsharkView | undefined;
   /** pcap inputs: replay FILE -w OUT.pcapng -q */
-  conv?: { result: CliResult; out: string; output: { records: TsharkRecord[]; status: number; stderr: string } | undefined };
+  conv?: { result: CliResult; out: string; output: TsharkView | undefined };
 }
 
 interface Report {
@@ -114,13 +116,6 @@ interface Report {
 
 const runs = new Map<string, Run>();
 let setupError: unknown;
-
-type TsharkView = { records: TsharkRecord[]; status: number; stderr: string };
-
-/** tshark's view of many files (single-interface ones in one merged tshark run). */
-function tsharkViews(files: readonly string[]): Promise<TsharkView[]> {
-  return tsharkRecordsMany(files);
-}
 
 async function setup(dir: string): Promise<void> {
   // 1. Every CLI run, in parallel.
@@ -140,17 +135,15 @@ async function setup(dir: string): Promise<void> {
     const identical = fs.existsSync(out) && fs.readFileSync(out).equals(fs.readFileSync(full));
     return { file, full, format, main, out, report, trace, identical, conv, convOut };
   });
-  fs.appendFileSync('/tmp/timing.log', `cli ${process.cpuUsage().user} ${Date.now()}\n`);
   // 2. tshark on the inputs, the outputs that differ from their input (identical bytes read the
-  //    same) and the converted outputs.
+  //    same) and the converted outputs; single-interface files merged into one tshark run each.
   const outputs = cli.filter((c) => !c.identical && fs.existsSync(c.out));
   const converted = cli.filter((c) => c.conv?.status === 0);
   const [inViews, outViews, convViews] = await Promise.all([
-    tsharkViews(cli.map((c) => c.full)),
-    tsharkViews(outputs.map((c) => c.out)),
-    tsharkViews(converted.map((c) => c.convOut)),
+    tsharkRecordsMany(cli.map((c) => c.full)),
+    tsharkRecordsMany(outputs.map((c) => c.out)),
+    tsharkRecordsMany(converted.map((c) => c.convOut)),
   ]);
-  fs.appendFileSync('/tmp/timing.log', `tshark ${Date.now()}\n`);
   cli.forEach((c, i) => {
     const input = inViews[i]!;
     const o = outputs.indexOf(c);
@@ -191,9 +184,10 @@ function droppedIndexes(run: Run): Set<number> {
 }
 
 /**
- * The expected timestamp of input packet i in a pcapng output. tshark computes a pcap record's ns as usec * 1000 in
- * a 32-bit int, so a fraction of 2^31 ns or more (timestamp_invalid_micro.pcap: usec 2^31) wraps
- * in its view; the raw fields denote sec + fraction, which is what svcplane keeps.
+ * The expected timestamp of input packet i in a pcapng output. tshark computes a pcap record's
+ * ns as usec * 1000 in a 32-bit int, so a fraction of 2^31 ns or more (timestamp_invalid_micro
+ * .pcap: usec 2^31) wraps in its view of the pcap input; the raw fields denote sec + fraction,
+ * which is what svcplane keeps (and tshark shows without wrapping when it reads pcapng).
  */
 function expectedEpochNs(run: Run, i: number, raw: ReturnType<typeof pcapRawRecords> | undefined): bigint | undefined {
   if (raw) {

@@ -39,10 +39,12 @@ export const INIT_BAD_CAPACITY = 2;
 // Counters: u64 slots per verdict, per reason, and per service port / backend.
 export const VERDICT_SLOTS = 8;
 export const REASON_SLOTS = 64;
-export const PER_ENTITY = 3;
+export const PER_ENTITY = 4;
 export const C_PACKETS = 0;
 export const C_BYTES = 1;
 export const C_CONNS = 2;
+/** Live conntrack entries (service ports only): lets the control plane skip scans. */
+export const C_LIVE = 3;
 
 // Node lists (cpListAdd): CIDRs the datapath tests addresses against.
 /** This node's addresses (as /32 or /128): NodePort destinations by default, masquerade source, node-sourced traffic. */

@@ -22,6 +22,8 @@ import { region, ctMax } from '../config';
 import { timeoutSeconds, DIR_ORIG, DIR_REPLY } from './states';
 import { NS_PER_S } from './timeouts';
 import { backendAddr } from '../lb/tables';
+import { svcCounters, bump, unbump } from '../stats';
+import { C_LIVE } from '../abi/tables';
 import { nodeAddr } from '../lb/node';
 
 export const CT_FAMILY: usize = 0;
@@ -164,6 +166,8 @@ export function ctDelete(r: usize): void {
   let i = <u32>((r - records) / CT_SIZE);
   indexRemove(i * 2 + 1, origHash(r));
   indexRemove(i * 2 + 2, replyHash(r));
+  let svc = load<u32>(r + CT_SVC);
+  if (svc != 0) unbump(svcCounters, svc - 1, C_LIVE);
   store<u32>(r + CT_NEXT_FREE, freeHead);
   store<u8>(r + CT_STATE, 0);
   freeHead = i + 1;
@@ -203,6 +207,8 @@ export function ctPublish(r: usize, state: u32, now: u64): void {
   ctTouch(r, state, now);
   indexInsert(origHash(r), i * 2 + 1);
   indexInsert(replyHash(r), i * 2 + 2);
+  let svc = load<u32>(r + CT_SVC);
+  if (svc != 0) bump(svcCounters, svc - 1, C_LIVE, 1);
   ctEntries++;
   if (ctEntries > ctPeak) ctPeak = ctEntries;
 }

@@ -7,17 +7,19 @@
 // turns claiming their next unclaimed slot until the table is full. With
 // integer weights a backend claims `weight` slots per turn.
 
-/** Marks a free slot while building (never a backend id). */
-const EMPTY: u32 = 0xffffffff;
-
 /**
  * Fills `table` (m u32 slots) with values from `ids` (n u32 backend ids).
- * `offsets`, `skips`, `weights` are n u32 each; `next` is n u32 of scratch.
+ * `offsets`, `skips`, `weights` are n u32 each; `next` is n u32 of scratch;
+ * `used` is a bitmap of at least ceil(m / 32) u32 words of scratch.
  * Requires m prime, n >= 1, n <= m, weights >= 1, 1 <= skip < m, offset < m.
+ *
+ * The search for a backend's next unclaimed slot reads a bitmap (2 KiB for
+ * the default size: it stays in L1) rather than the 64 KiB table; the
+ * searches near the end, when most slots are taken, are most of the work.
  */
 export function maglevBuild(table: usize, m: u32, ids: usize, n: u32, offsets: usize, skips: usize,
-                            weights: usize, next: usize): void {
-  for (let s: u32 = 0; s < m; s++) store<u32>(table + (<usize>s << 2), EMPTY);
+                            weights: usize, next: usize, used: usize): void {
+  memory.fill(used, 0, <usize>((m + 31) >>> 5) << 2);
   // next[i] is the slot backend i looks at next: offset_i + j·skip_i, advanced
   // by adding skip modulo m instead of multiplying.
   for (let i: u32 = 0; i < n; i++) store<u32>(next + (<usize>i << 2), load<u32>(offsets + (<usize>i << 2)));
@@ -27,17 +29,22 @@ export function maglevBuild(table: usize, m: u32, ids: usize, n: u32, offsets: u
       let ip = <usize>i << 2;
       let w = load<u32>(weights + ip);
       let skip = load<u32>(skips + ip);
+      let id = load<u32>(ids + ip);
       let c = load<u32>(next + ip);
       for (let k: u32 = 0; k < w; k++) {
         // The permutation visits every slot once (m prime, 0 < skip < m), so an
-        // empty slot is always found while the table is not full.
-        while (load<u32>(table + (<usize>c << 2)) != EMPTY) {
+        // unclaimed slot is always found while the table is not full.
+        while (load<u32>(used + (<usize>(c >>> 5) << 2)) & (<u32>1 << (c & 31))) {
+          // Branch-free wrap: with skips spread over [1, m) the wrap happens about
+          // every other step, which a branch predictor cannot guess.
           c += skip;
-          if (c >= m) c -= m;
+          c = select<u32>(c - m, c, c >= m);
         }
-        store<u32>(table + (<usize>c << 2), load<u32>(ids + ip));
+        let wp = used + (<usize>(c >>> 5) << 2);
+        store<u32>(wp, load<u32>(wp) | (<u32>1 << (c & 31)));
+        store<u32>(table + (<usize>c << 2), id);
         c += skip;
-        if (c >= m) c -= m;
+        c = select<u32>(c - m, c, c >= m);
         if (++filled == m) return;
       }
       store<u32>(next + ip, c);

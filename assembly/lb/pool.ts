@@ -14,13 +14,18 @@ function classOf(words: u32): u32 {
   return k;
 }
 
-/** A block of at least `words` u32, or 0 for none. Returns its size class in the first word before it. */
+/**
+ * A block of at least `words` u32, or 0 for none. The word before it holds
+ * its size class; the word before that is a flag for the block's owner
+ * (cleared on every allocation).
+ */
 export function poolAlloc(words: u32): usize {
   if (words == 0) return 0;
   let k = classOf(words);
   let head = load<u32>(heads + (<usize>k << 2));
   if (head != 0) {
     store<u32>(heads + (<usize>k << 2), load<u32>(<usize>head));
+    store<u32>(<usize>head - 8, 0);
     return <usize>head;
   }
   let p = region((<usize>4 << k) + 8) + 8;
@@ -34,3 +39,9 @@ export function poolFree(p: usize): void {
   store<u32>(p, load<u32>(heads + (<usize>k << 2)));
   store<u32>(heads + (<usize>k << 2), <u32>p);
 }
+
+/** The owner's flag word of a block. */
+// @ts-ignore: decorator
+@inline export function blockFlag(p: usize): u32 { return load<u32>(p - 8); }
+// @ts-ignore: decorator
+@inline export function setBlockFlag(p: usize, v: u32): void { store<u32>(p - 8, v); }

@@ -8,7 +8,7 @@
 import { hashAddrWord, hashSeed } from '../hash';
 import { addrEq } from '../flow';
 import { region, svcMax, backendMax, maglevM, scratchRegion } from '../config';
-import { poolAlloc, poolFree } from './pool';
+import { poolAlloc, poolFree, blockFlag, setBlockFlag } from './pool';
 import { maglevBuild } from './maglev';
 import { SF_ACTIVE, SET_LOCAL, SOURCE_RANGES_MAX } from '../abi/tables';
 import { prefixMatch } from './node';
@@ -62,12 +62,41 @@ let mgOffsets: usize = 0;
 let mgSkips: usize = 0;
 let mgWeights: usize = 0;
 let mgNext: usize = 0;
+let mgUsed: usize = 0;
 /** Most backends in one set (a Maglev table needs at least as many slots). */
 export let setMax: u32 = 0;
 
 // Blocks replaced in the staging generation but still read by the active one.
 let deferred: usize = 0;
 let deferredN: u32 = 0;
+
+// Positions the last update wrote (frontend entries, service slots). After a
+// commit the new staging generation differs from the active one exactly
+// there, so the next cpBegin copies those instead of both whole tables.
+const DIRTY_MAX: u32 = 4096;
+let dirtyFe: usize = 0;
+let dirtyFeN: u32 = 0;
+let dirtySvc: usize = 0;
+let dirtySvcN: u32 = 0;
+/** Too many positions to list: the next cpBegin copies everything. */
+let dirtyAll: bool = true;
+/** Positions written by the update in progress. */
+let stagedFe: usize = 0;
+let stagedFeN: u32 = 0;
+let stagedSvc: usize = 0;
+let stagedSvcN: u32 = 0;
+let stagedAll: bool = false;
+
+function markFe(i: u32): void {
+  if (stagedFeN < DIRTY_MAX) store<u32>(stagedFe + (<usize>stagedFeN << 2), i);
+  else stagedAll = true;
+  stagedFeN++;
+}
+function markSvc(slot: u32): void {
+  if (stagedSvcN < DIRTY_MAX) store<u32>(stagedSvc + (<usize>stagedSvcN << 2), slot);
+  else stagedAll = true;
+  stagedSvcN++;
+}
 
 export function tablesInit(feCapacity: u32): void {
   feCap = feCapacity; feMask = feCapacity - 1;
@@ -81,7 +110,12 @@ export function tablesInit(feCapacity: u32): void {
   mgSkips = region(<usize>setMax * 4);
   mgWeights = region(<usize>setMax * 4);
   mgNext = region(<usize>setMax * 4);
-  deferred = region(<usize>svcMax * 4 * 4);
+  mgUsed = region(<usize>((maglevM + 31) >>> 5) << 2);
+  deferred = region(<usize>svcMax * 5 * 4);
+  dirtyFe = region(<usize>DIRTY_MAX * 4);
+  dirtySvc = region(<usize>DIRTY_MAX * 4);
+  stagedFe = region(<usize>DIRTY_MAX * 4);
+  stagedSvc = region(<usize>DIRTY_MAX * 4);
 }
 
 // @ts-ignore: decorator
@@ -129,19 +163,37 @@ export function feLookup(addr: usize, family: u32, proto: u32, port: u32): usize
 // @ts-ignore: decorator
 @inline export function feSlot(e: usize): u32 { return load<u32>(e + FE_SLOT); }
 
-/** The active Maglev table of a set, or 0. */
+/** The active Maglev table of a set (built if needed), or 0. */
 export function activeTable(slot: u32, which: u32): usize {
   if (slot >= svcMax) return 0;
-  return <usize>load<u32>(svcRecord(slot) + (which == SET_LOCAL ? SVC_LOCAL_TABLE : SVC_CLUSTER_TABLE));
+  let r = svcRecord(slot);
+  let f = which == SET_LOCAL ? SVC_LOCAL_LIST : SVC_CLUSTER_LIST;
+  let n = load<u32>(r + f + 4);
+  let t = <usize>load<u32>(r + f + 8);
+  if (n == 0 || t == 0) return 0;
+  return ensureTable(<usize>load<u32>(r + f), n, t);
 }
 
 // ---- control plane (staging generation) -------------------------------------
 
 /** Starts an update: the staging generation becomes a copy of the active one. */
 export function cpBegin(): void {
-  memory.copy(feBase(gen ^ 1), feBase(gen), <usize>feCap * FE_SIZE);
-  memory.copy(svcBase(gen ^ 1), svcBase(gen), <usize>svcMax * SVC_SIZE);
+  let st = gen ^ 1;
+  if (dirtyAll) {
+    memory.copy(feBase(st), feBase(gen), <usize>feCap * FE_SIZE);
+    memory.copy(svcBase(st), svcBase(gen), <usize>svcMax * SVC_SIZE);
+  } else {
+    for (let k: u32 = 0; k < dirtyFeN; k++) {
+      let i = load<u32>(dirtyFe + (<usize>k << 2));
+      memory.copy(feBase(st) + <usize>i * FE_SIZE, feBase(gen) + <usize>i * FE_SIZE, FE_SIZE);
+    }
+    for (let k: u32 = 0; k < dirtySvcN; k++) {
+      let i = load<u32>(dirtySvc + (<usize>k << 2));
+      memory.copy(svcBase(st) + <usize>i * SVC_SIZE, svcBase(gen) + <usize>i * SVC_SIZE, SVC_SIZE);
+    }
+  }
   deferredN = 0;
+  stagedFeN = 0; stagedSvcN = 0; stagedAll = false;
 }
 
 /** Publishes the staging generation (between batches) and frees what only the old one used. */
@@ -149,6 +201,11 @@ export function cpCommit(): void {
   gen ^= 1;
   for (let i: u32 = 0; i < deferredN; i++) poolFree(<usize>load<u32>(deferred + (<usize>i << 2)));
   deferredN = 0;
+  // What this update wrote is where the old generation is now behind.
+  dirtyAll = stagedAll;
+  memory.copy(dirtyFe, stagedFe, <usize>min(stagedFeN, DIRTY_MAX) << 2);
+  memory.copy(dirtySvc, stagedSvc, <usize>min(stagedSvcN, DIRTY_MAX) << 2);
+  dirtyFeN = stagedFeN; dirtySvcN = stagedSvcN;
 }
 
 /** Drops the staging generation; the active one is untouched. */
@@ -162,6 +219,9 @@ export function cpAbort(): void {
     }
   }
   deferredN = 0;
+  // Staging now differs from the active generation where this update wrote, and
+  // where the previous one did: make the next begin copy everything.
+  dirtyAll = true;
 }
 
 /** Registers backend `id` (address of `family` in scratch[0..16]) for service-port `slot`. */
@@ -179,6 +239,7 @@ export function cpBackend(id: u32, family: u32, port: u32, slot: u32): u32 {
 export function cpService(slot: u32, flags: u32, affinitySeconds: u32, port: u32, nodePort: u32): u32 {
   if (slot >= svcMax) return 1;
   let r = stagingRecord(slot);
+  markSvc(slot);
   store<u32>(r + SVC_FLAGS, flags | SF_ACTIVE);
   store<u32>(r + SVC_AFFINITY, affinitySeconds);
   store<u32>(r + SVC_PORT, port);
@@ -188,6 +249,7 @@ export function cpService(slot: u32, flags: u32, affinitySeconds: u32, port: u32
 
 function replaceBlock(slot: u32, field: usize, p: usize): void {
   let st = stagingRecord(slot);
+  markSvc(slot);
   let old = <usize>load<u32>(st + field);
   if (old != 0) {
     if (old == <usize>load<u32>(svcRecord(slot) + field)) {
@@ -202,30 +264,20 @@ function replaceBlock(slot: u32, field: usize, p: usize): void {
 
 /**
  * Sets one endpoint set of `slot` in staging from scratch: n backend ids
- * (u32), then n weights (u32). Builds its Maglev table. Returns 0, or 1
- * when n is too large.
+ * (u32), then n weights (u32). The set's Maglev table is reserved here and
+ * built on first use (ensureTable): loading thousands of service ports stays
+ * fast, and a table nobody uses is never computed. Returns 0, or 1 when n is
+ * too large.
  */
 export function cpServiceSet(slot: u32, which: u32, n: u32): u32 {
   if (slot >= svcMax || n > setMax) return 1;
   let listField = which == SET_LOCAL ? SVC_LOCAL_LIST : SVC_CLUSTER_LIST;
   let list: usize = 0, table: usize = 0;
   if (n > 0) {
-    list = poolAlloc(n);
-    memory.copy(list, scratchRegion, <usize>n << 2);
+    // The list block holds n ids, then n weights.
+    list = poolAlloc(n * 2);
+    memory.copy(list, scratchRegion, <usize>n << 3);
     table = poolAlloc(maglevM);
-    let weights = scratchRegion + (<usize>n << 2);
-    for (let i: u32 = 0; i < n; i++) {
-      let id = load<u32>(list + (<usize>i << 2));
-      let b = backends + <usize>id * BE_SIZE;
-      let word = (<u64>load<u8>(b + BE_FAMILY) << 16) | <u64>load<u16>(b + BE_PORT);
-      let h1 = hashAddrWord(b + BE_ADDR, word, hashSeed);
-      let h2 = hashAddrWord(b + BE_ADDR, word, hashSeed ^ 0xa5a5a5a5a5a5a5a5);
-      store<u32>(mgOffsets + (<usize>i << 2), <u32>(h1 % <u64>maglevM));
-      store<u32>(mgSkips + (<usize>i << 2), <u32>(h2 % <u64>(maglevM - 1)) + 1);
-      let w = load<u32>(weights + (<usize>i << 2));
-      store<u32>(mgWeights + (<usize>i << 2), w == 0 ? 1 : w);
-    }
-    maglevBuild(table, maglevM, list, n, mgOffsets, mgSkips, mgWeights, mgNext);
   }
   replaceBlock(slot, listField, list);
   replaceBlock(slot, listField + 8, table);
@@ -233,11 +285,55 @@ export function cpServiceSet(slot: u32, which: u32, n: u32): u32 {
   return 0;
 }
 
+const TABLE_BUILT: u32 = 1;
+
+/**
+ * The Maglev table of a set (`list` of n ids, `table` its reserved block),
+ * built now if this is its first use. Building writes only the set's own
+ * block, whose content is a pure function of the set, so it is the same
+ * table whenever and wherever it is built.
+ */
+export function ensureTable(list: usize, n: u32, table: usize): usize {
+  if (blockFlag(table) == TABLE_BUILT) return table;
+  let weights = list + (<usize>n << 2);
+  for (let i: u32 = 0; i < n; i++) {
+    let id = load<u32>(list + (<usize>i << 2));
+    let b = backends + <usize>id * BE_SIZE;
+    let word = (<u64>load<u8>(b + BE_FAMILY) << 16) | <u64>load<u16>(b + BE_PORT);
+    let h1 = hashAddrWord(b + BE_ADDR, word, hashSeed);
+    let h2 = hashAddrWord(b + BE_ADDR, word, hashSeed ^ 0xa5a5a5a5a5a5a5a5);
+    store<u32>(mgOffsets + (<usize>i << 2), <u32>(h1 % <u64>maglevM));
+    store<u32>(mgSkips + (<usize>i << 2), <u32>(h2 % <u64>(maglevM - 1)) + 1);
+    let w = load<u32>(weights + (<usize>i << 2));
+    store<u32>(mgWeights + (<usize>i << 2), w == 0 ? 1 : w);
+  }
+  maglevBuild(table, maglevM, list, n, mgOffsets, mgSkips, mgWeights, mgNext, mgUsed);
+  setBlockFlag(table, TABLE_BUILT);
+  return table;
+}
+
+/** Builds every table of the active generation now (for callers who want no first-use latency). */
+export function buildAllTables(): u32 {
+  let built: u32 = 0;
+  for (let s: u32 = 0; s < svcMax; s++) {
+    let r = svcRecord(s);
+    for (let f: usize = SVC_CLUSTER_LIST; f <= SVC_LOCAL_LIST; f += SVC_LOCAL_LIST - SVC_CLUSTER_LIST) {
+      let n = load<u32>(r + f + 4);
+      let t = <usize>load<u32>(r + f + 8);
+      if (n == 0 || t == 0 || blockFlag(t) == TABLE_BUILT) continue;
+      ensureTable(<usize>load<u32>(r + f), n, t);
+      built++;
+    }
+  }
+  return built;
+}
+
 /** Removes a service port from staging. */
 export function cpServiceRemove(slot: u32): void {
   if (slot >= svcMax) return;
   for (let k = 0; k < BLOCK_FIELDS.length; k++) replaceBlock(slot, <usize>unchecked(BLOCK_FIELDS[k]), 0);
   memory.fill(stagingRecord(slot), 0, SVC_SIZE);
+  markSvc(slot);
 }
 
 /** Sets loadBalancerSourceRanges of `slot` in staging: n entries of 24 bytes in scratch. */
@@ -275,6 +371,7 @@ export function cpFrontendAdd(family: u32, proto: u32, port: u32, kind: u32, slo
     let e = base + <usize>i * FE_SIZE;
     let tag = load<u32>(e + FE_TAG);
     if (tag == 0 || ((tag & 0xffffff) == want && <u32>load<u16>(e + FE_PORT) == port && addrEq(e + FE_ADDR, addr))) {
+      markFe(i);
       store<u32>(e + FE_TAG, feTag(family, proto, kind));
       store<u16>(e + FE_PORT, <u16>port);
       store<u32>(e + FE_SLOT, slot);
@@ -312,8 +409,10 @@ export function cpFrontendRemove(family: u32, proto: u32, port: u32): void {
     let inRange = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
     if (!inRange) {
       memory.copy(base + <usize>hole * FE_SIZE, e, FE_SIZE);
+      markFe(hole);
       hole = j;
     }
   }
   memory.fill(base + <usize>hole * FE_SIZE, 0, FE_SIZE);
+  markFe(hole);
 }

@@ -8,6 +8,8 @@
 //   DIR/map.batch     `bpftool batch` lines filling the flow map with FLOWS
 //                     flows (map path written as @MAP@), plus one entry for the
 //                     rewritten tuple of flow 0 that maps it back to the VIP
+//   DIR/walk.batch    `bpftool batch` lines filling the walk array (@WALK@)
+//                     with the FLOWS original tuples in a shuffled order
 //   DIR/meta.json     what was written
 //
 // BPF_PROG_TEST_RUN with `repeat` runs the program again and again over the
@@ -18,7 +20,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildCluster } from '../cluster.js';
+import { buildCluster, rng, shuffle } from '../cluster.js';
 import { BATCH, SLOT_OFF, buildStream, makeFlows } from '../flows.js';
 import { OFF_DPORT, OFF_IP_DST, TCP_ACK, TCP_PSH, TCP_SYN, get16, get32 } from '../packets.js';
 import { coreRig } from '../rigs.js';
@@ -69,6 +71,17 @@ const lines: string[] = [];
 for (let i = 0; i < n; i++) lines.push(line(f.client[i], svc(i).vip, f.cport[i], svc(i).port, f.beAddr[i], f.bePort[i]));
 lines.push(line(f.client[0], f.beAddr[0], f.cport[0], f.bePort[0], svc(0).vip, svc(0).port));
 
+// The walk: every flow's original tuple, in a shuffled order.
+const order = new Uint32Array(n);
+for (let i = 0; i < n; i++) order[i] = i;
+shuffle(order, rng(19 + n));
+const le32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
+const walk: string[] = [];
+order.forEach((i, k) => {
+  walk.push(`map update pinned @WALK@ key hex ${hex(le32(k))} value hex ${hex([...be32(f.client[i]), ...be32(svc(i).vip), ...be16(f.cport[i]), ...be16(svc(i).port)])}\n`);
+});
+
+writeFileSync(join(dir, 'walk.batch'), walk.join(''));
 writeFileSync(join(dir, 'pkt.bin'), pkt);
 writeFileSync(join(dir, 'expected.bin'), expected);
 writeFileSync(join(dir, 'map.batch'), lines.join(''));

@@ -3,7 +3,11 @@
 # with bpftool into a private bpffs mount, fills its flow map with FLOWS
 # established flows (the same cluster and flows as bench/nat.bench.ts), checks
 # that its output for one packet equals the core's byte for byte, then runs it
-# REPEAT times with BPF_PROG_TEST_RUN and prints the kernel's average ns/run.
+# REPEAT times with BPF_PROG_TEST_RUN and prints the kernel's average ns/run:
+#   xdp_nat       the same packet every run: one map entry, hot in cache
+#   xdp_nat_walk  each run first writes the next flow's tuple (all FLOWS, in
+#                 a shuffled order) into the packet, then does the same work
+#   xdp_baseline  an empty program: the test-run loop's own cost per run
 #
 #   bench/peer/xdp-run.sh                 # FLOWS=65536 REPEAT=10000000
 #   FLOWS=1048576 bench/peer/xdp-run.sh
@@ -42,7 +46,7 @@ mounted=1
 mkdir "$pin/maps"
 
 arch_inc="/usr/include/$(gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)"
-clang -O2 -g -target bpf -I"$arch_inc" -DFLOWS_MAX=$((FLOWS + 16)) \
+clang -O2 -g -target bpf -I"$arch_inc" -DFLOWS_MAX=$((FLOWS + 16)) -DWALK_N="$FLOWS" \
   -c bench/peer/xdp_nat.c -o "$work/xdp_nat.o"
 mkdir "$pin/progs"
 if ! bpftool prog loadall "$work/xdp_nat.o" "$pin/progs" type xdp pinmaps "$pin/maps" 2>"$work/load.log"; then
@@ -53,6 +57,8 @@ fi
 node dist/bench/peer/xdp-fixture.js "$work" "$FLOWS"
 sed "s#@MAP@#$pin/maps/flows#" "$work/map.batch" > "$work/map.cmds"
 bpftool batch file "$work/map.cmds" >/dev/null
+sed "s#@WALK@#$pin/maps/walk#" "$work/walk.batch" > "$work/walk.cmds"
+bpftool batch file "$work/walk.cmds" >/dev/null
 
 # Same output as the core for the same input.
 bpftool prog run pinned "$pin/progs/xdp_nat" data_in "$work/pkt.bin" data_out "$work/out.bin" repeat 1 >/dev/null
@@ -69,6 +75,7 @@ echo "xdp-run: kernel $kernel, $FLOWS flows in a BPF_MAP_TYPE_HASH, $REPEAT runs
 avg() { sed -n 's/.*duration (average): \([0-9]*\)ns.*/\1/p'; }
 for r in $(seq "$ROUNDS"); do
   nat=$(bpftool prog run pinned "$pin/progs/xdp_nat" data_in "$work/pkt.bin" repeat "$REPEAT" | avg)
+  walk=$(bpftool prog run pinned "$pin/progs/xdp_nat_walk" data_in "$work/pkt.bin" repeat "$REPEAT" | avg)
   base=$(bpftool prog run pinned "$pin/progs/xdp_baseline" data_in "$work/pkt.bin" repeat "$REPEAT" | avg)
-  echo "xdp-run: round $r: xdp_nat $nat ns/packet, empty program $base ns/run (harness)"
+  echo "xdp-run: round $r: xdp_nat (one flow, hot) $nat ns/packet; xdp_nat_walk (all $FLOWS flows, shuffled) $walk ns/packet; empty program $base ns/run (harness, included in both)"
 done

@@ -85,7 +85,7 @@ export class ChunkSource {
 
   constructor(
     readonly fd: number,
-    private readonly ownBytes: number,
+    ownBytes: number,
     /** Bytes per read while the window is batch data (bounds what is carried between batches). */
     private readonly dataReadBytes: number,
   ) {

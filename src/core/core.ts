@@ -46,6 +46,7 @@ interface CoreExports {
   cpFrontendAdd(family: number, proto: number, port: number, kind: number, slot: number): number;
   cpFrontendRemove(family: number, proto: number, port: number): void;
   heapProbe(): number;
+  cpBuildTables(): number;
   cpNodeReset(): void;
   cpListAdd(list: number, family: number, prefix: number): number;
   cpMasquerade(all: number, lo: number, hi: number): void;
@@ -149,10 +150,10 @@ export class Core {
   reasonCounts(): number[] {
     return Array.from(this.u64s(this.exports.reasonCountersPtr(), REASON_SLOTS).subarray(0, REASON_COUNT), Number);
   }
-  /** [packets, bytes, connections] of a service-port slot. */
-  serviceCounters(slot: number): [number, number, number] {
+  /** [packets, bytes, connections, live connections] of a service-port slot. */
+  serviceCounters(slot: number): [number, number, number, number] {
     const a = this.u64s(this.exports.serviceCountersPtr() + slot * PER_ENTITY * 8, PER_ENTITY);
-    return [Number(a[0]), Number(a[1]), Number(a[2])];
+    return [Number(a[0]), Number(a[1]), Number(a[2]), Number(a[3])];
   }
   /** [packets, bytes, connections] of a backend id. */
   backendCounters(id: number): [number, number, number] {

@@ -35,22 +35,28 @@ export const PROTOCOL_NUMBERS = { TCP: 6, UDP: 17, SCTP: 132 } as const;
 
 export class TableError extends Error {}
 
-interface Frontend { family: number; proto: number; port: number; addr: string; kind: number; slot: number }
-interface SlotState { signature: string; sets: [string, string]; ranges: string; port: ServicePortState }
+interface Frontend { family: number; proto: number; port: number; addr: string; kind: number; slot: number; owner: string }
+interface SlotState { unit: string; owner: string; signature: string; sets: [string, string]; ranges: string; port: ServicePortState }
 
-/** What the tables hold, as plain maps (copied, then swapped in on commit). */
-interface Snapshot {
-  slotOf: Map<string, number>;
-  slots: Map<number, SlotState>;
-  frontends: Map<string, Frontend>;
-  backendOf: Map<string, number>;
+export interface UpdateOptions {
+  /** Count, per changed service port, the live connections that keep, lose or would change backend (scans conntrack). */
+  audit?: boolean;
 }
 
 /** Result of one apply: what changed, for reports and benchmarks. */
 export interface ApplyStats { servicePorts: number; changedSets: number; frontendsAdded: number; frontendsRemoved: number; changes: SlotChange[] }
 
+const frontendKey = (f: Frontend) => `${f.family}|${f.proto}|${f.port}|${f.addr}`;
+const ownerOf = (sp: ServicePortState) => `${sp.namespace}/${sp.name}`;
+
 export class ServiceTables {
-  private snap: Snapshot = { slotOf: new Map(), slots: new Map(), frontends: new Map(), backendOf: new Map() };
+  // The host's picture of what the core holds. Changed only after a commit.
+  private readonly slotOf = new Map<string, number>();          // "key|family" → slot
+  private readonly slots = new Map<number, SlotState>();
+  private readonly unitsOf = new Map<string, Set<string>>();    // "ns/name" → units
+  private readonly frontends = new Map<string, Frontend>();
+  private readonly frontendsOf = new Map<string, Set<string>>(); // owner → frontend keys
+  private readonly backendOf = new Map<string, number>();       // "slot|ip|port" → id
   private freeSlots: number[] = [];
   private nextSlot = 0;
   private nextBackend = 0;
@@ -63,50 +69,64 @@ export class ServiceTables {
 
   /** Slot of a service port key (family-qualified), if programmed. */
   slotFor(key: string, family: 4 | 6 = 4): number | undefined {
-    return this.snap.slotOf.get(`${key}|${family}`);
+    return this.slotOf.get(`${key}|${family}`);
   }
 
-  /** Programs the core with `state`, atomically. */
-  apply(state: ClusterState): ApplyStats {
+  /** Programs the core with the whole of `state`, atomically: what it does not hold is removed. */
+  apply(state: ClusterState, opts: UpdateOptions = {}): ApplyStats {
+    return this.update(state.servicePorts, null, state.allocatedClusterIPs, opts);
+  }
+
+  /**
+   * Replaces the service ports of some Services ("namespace/name") with
+   * `ports`, atomically, touching nothing else: the incremental path for
+   * one watch event (see ClusterView).
+   */
+  applyServices(ports: ServicePortState[], services: Iterable<string>, opts: UpdateOptions = {}): ApplyStats {
+    return this.update(ports, new Set(services), [], opts);
+  }
+
+  private update(ports: ServicePortState[], scope: Set<string> | null, markers: string[], opts: UpdateOptions): ApplyStats {
     const core = this.core;
     const e = core.exports;
-    const next: Snapshot = {
-      slotOf: new Map(this.snap.slotOf),
-      slots: new Map(this.snap.slots),
-      frontends: new Map(),
-      backendOf: this.snap.backendOf,
-    };
-    const freeSlots = [...this.freeSlots];
-    let nextSlot = this.nextSlot;
+    // Staged changes, applied to the maps above only after the core commits.
+    const newSlots = new Map<string, number>();
+    const slotStates = new Map<number, SlotState>();
+    const removed: { unit: string; slot: number }[] = [];
     const newBackends = new Map<string, number>();
+    const freeSlots = this.freeSlots.slice();
+    let nextSlot = this.nextSlot;
     let nextBackend = this.nextBackend;
-    const stats: ApplyStats = { servicePorts: state.servicePorts.length, changedSets: 0, frontendsAdded: 0, frontendsRemoved: 0, changes: [] };
-    const changedSlots: { slot: number; sp: ServicePortState; existed: boolean }[] = [];
+    const changedSlots: { slot: number; sp: ServicePortState }[] = [];
+    const desired = new Map<string, Frontend>();
+    const feAdded: Frontend[] = [];
+    const feRemoved: Frontend[] = [];
+    const stats: ApplyStats = { servicePorts: ports.length, changedSets: 0, frontendsAdded: 0, frontendsRemoved: 0, changes: [] };
 
     e.cpBegin();
     try {
       const seen = new Set<string>();
-      for (const sp of state.servicePorts) {
+      for (const sp of ports) {
         const unit = `${sp.key}|${sp.family}`;
         if (seen.has(unit)) continue;
         seen.add(unit);
-        let slot = next.slotOf.get(unit);
+        let slot = this.slotOf.get(unit) ?? newSlots.get(unit);
         if (slot === undefined) {
           slot = freeSlots.length ? freeSlots.pop()! : nextSlot++;
           if (slot >= core.options.maxServicePorts) throw new TableError(`more than ${core.options.maxServicePorts} service ports (raise the capacity)`);
-          next.slotOf.set(unit, slot);
+          newSlots.set(unit, slot);
         }
         const proto = PROTOCOL_NUMBERS[sp.protocol];
         const flags = (sp.internalLocal ? SF_INTERNAL_LOCAL : 0) | (sp.externalLocal ? SF_EXTERNAL_LOCAL : 0) |
           (sp.affinitySeconds > 0 ? SF_AFFINITY : 0) | (sp.sourceRanges.length ? SF_SOURCE_RANGES : 0) |
           (sp.protocol === 'UDP' ? SF_UDP : 0);
         const signature = `${flags}|${sp.affinitySeconds}|${sp.port}|${sp.nodePort ?? 0}`;
-        const prev = next.slots.get(slot);
+        const prev = this.slots.get(slot);
         if (!prev || prev.signature !== signature) check(e.cpService(slot, flags, sp.affinitySeconds, sp.port, sp.nodePort ?? 0), 'service');
 
         const ids = (set: Backend[]): number[] => set.map((b) => {
           const bkey = `${slot}|${b.ip}|${b.port}`;
-          let id = next.backendOf.get(bkey) ?? newBackends.get(bkey);
+          let id = this.backendOf.get(bkey) ?? newBackends.get(bkey);
           if (id === undefined) {
             id = nextBackend++;
             if (id >= core.options.maxBackends) throw new TableError(`more than ${core.options.maxBackends} backends (raise the capacity)`);
@@ -118,7 +138,9 @@ export class ServiceTables {
         });
         const sets: [string, string] = ['', ''];
         let setsChanged = false;
-        for (const [which, set] of [[SET_CLUSTER, sp.clusterSet], [SET_LOCAL, sp.localSet]] as const) {
+        // The local set only matters where a Local traffic policy can use it.
+        const needsLocal = sp.internalLocal || sp.externalLocal;
+        for (const [which, set] of [[SET_CLUSTER, sp.clusterSet], [SET_LOCAL, needsLocal ? sp.localSet : []]] as const) {
           const list = ids(set);
           sets[which] = list.join(',');
           if (prev && prev.sets[which] === sets[which]) continue;
@@ -127,50 +149,57 @@ export class ServiceTables {
           if (list.length > e.maxSetSize()) throw new TableError(`${sp.key}: ${list.length} endpoints exceed the Maglev table size`);
           core.refresh();
           core.scratch32.set(list, 0);
-          core.scratch32.fill(1, list.length, list.length * 2);
+          core.scratch32.fill(1, list.length, list.length * 2); // weights
           check(e.cpServiceSet(slot, which, list.length), 'endpoint set');
           stats.changedSets++;
         }
-        if (setsChanged) changedSlots.push({ slot, sp, existed: prev !== undefined });
+        if (setsChanged && prev) changedSlots.push({ slot, sp });
         const ranges = sp.loadBalancerIPs.length ? this.sourceRanges(sp) : '';
         if (!prev || prev.ranges !== ranges) this.writeSourceRanges(slot, ranges);
-        next.slots.set(slot, { signature, sets, ranges, port: sp });
+        slotStates.set(slot, { unit, owner: ownerOf(sp), signature, sets, ranges, port: sp });
 
+        const owner = ownerOf(sp);
         for (const [addrs, kind, port] of [
           [sp.clusterIP ? [sp.clusterIP] : [], FE_CLUSTER_IP, sp.port],
           [sp.externalIPs, FE_EXTERNAL_IP, sp.port],
           [sp.loadBalancerIPs, FE_LOAD_BALANCER, sp.port],
           [sp.nodePort ? [sp.family === 4 ? '0.0.0.0' : '::'] : [], FE_NODE_PORT, sp.nodePort ?? 0],
         ] as const) {
-          for (const addr of addrs) addFrontend(next.frontends, { family: sp.family, proto, port, addr, kind, slot });
+          for (const addr of addrs) addFrontend(desired, { family: sp.family, proto, port, addr, kind, slot, owner });
         }
+        // Its ClusterIP is allocated: unknown ports on it are rejected (rule 17).
+        if (sp.clusterIP) addFrontend(desired, { family: sp.family, proto: 0, port: 0, addr: sp.clusterIP, kind: FE_CLUSTER_ADDR, slot: 0, owner });
       }
-      // Allocated ClusterIPs, for REJECT of unknown ports (rule 17).
-      for (const ip of state.allocatedClusterIPs) {
+      for (const ip of markers) {
         const a = parseIP(ip);
-        if (a) addFrontend(next.frontends, { family: a.family, proto: 0, port: 0, addr: ip, kind: FE_CLUSTER_ADDR, slot: 0 });
+        if (a) addFrontend(desired, { family: a.family, proto: 0, port: 0, addr: ip, kind: FE_CLUSTER_ADDR, slot: 0, owner: '' });
       }
-      // Service ports that are gone.
-      for (const [unit, slot] of [...next.slotOf]) {
+      // Service ports that are gone (of the Services in scope; of all, for a full apply).
+      const units = scope ? [...scope].flatMap((svc) => [...(this.unitsOf.get(svc) ?? [])]) : [...this.slotOf.keys()];
+      for (const unit of units) {
         if (seen.has(unit)) continue;
+        const slot = this.slotOf.get(unit)!;
         e.cpServiceRemove(slot);
-        next.slotOf.delete(unit);
-        next.slots.delete(slot);
+        removed.push({ unit, slot });
         freeSlots.push(slot);
       }
       // Frontends: remove the stale, add or re-point the rest.
-      for (const [k, f] of this.snap.frontends) {
-        if (next.frontends.has(k)) continue;
+      const current = scope
+        ? [...scope, ''].flatMap((o) => (o === '' ? [] : [...(this.frontendsOf.get(o) ?? [])]))
+        : [...this.frontends.keys()];
+      for (const k of current) {
+        if (desired.has(k)) continue;
+        const f = this.frontends.get(k)!;
         this.writeAddr(f.addr);
         e.cpFrontendRemove(f.family, f.proto, f.port);
-        stats.frontendsRemoved++;
+        feRemoved.push(f);
       }
-      for (const [k, f] of next.frontends) {
-        const old = this.snap.frontends.get(k);
-        if (old && old.kind === f.kind && old.slot === f.slot) continue;
+      for (const [k, f] of desired) {
+        const old = this.frontends.get(k);
+        if (old && old.kind === f.kind && old.slot === f.slot && old.owner === f.owner) continue;
         this.writeAddr(f.addr);
         check(e.cpFrontendAdd(f.family, f.proto, f.port, f.kind, f.slot), 'frontend (raise the frontend capacity)');
-        stats.frontendsAdded++;
+        feAdded.push(f);
       }
     } catch (err) {
       e.cpAbort();
@@ -179,31 +208,64 @@ export class ServiceTables {
     }
     e.cpCommit();
     core.refresh();
-    // Commit the host-side view only now.
-    const backendOf = new Map(this.snap.backendOf);
+
+    // The core holds the new state: now the host's picture follows.
+    for (const [unit, slot] of newSlots) this.slotOf.set(unit, slot);
+    for (const { unit, slot } of removed) {
+      const st = this.slots.get(slot);
+      this.slotOf.delete(unit);
+      this.slots.delete(slot);
+      if (st) this.unitsOf.get(st.owner)?.delete(unit);
+    }
+    for (const [slot, st] of slotStates) {
+      this.slots.set(slot, st);
+      let set = this.unitsOf.get(st.owner);
+      if (!set) this.unitsOf.set(st.owner, (set = new Set()));
+      set.add(st.unit);
+      this.slotNames[slot] = st.port.key;
+    }
+    for (const f of feRemoved) {
+      const k = frontendKey(f);
+      this.frontends.delete(k);
+      this.frontendsOf.get(f.owner)?.delete(k);
+    }
+    for (const f of feAdded) {
+      const k = frontendKey(f);
+      const old = this.frontends.get(k);
+      if (old) this.frontendsOf.get(old.owner)?.delete(k);
+      this.frontends.set(k, f);
+      let set = this.frontendsOf.get(f.owner);
+      if (!set) this.frontendsOf.set(f.owner, (set = new Set()));
+      set.add(k);
+    }
     for (const [name, id] of newBackends) {
-      backendOf.set(name, id);
+      this.backendOf.set(name, id);
       const [slot, ip, port] = name.split('|');
       this.backendNames[id] = joinHostPort(ip, Number(port));
       this.backendSlot[id] = Number(slot);
     }
-    next.backendOf = backendOf;
-    this.snap = next;
     this.freeSlots = freeSlots;
     this.nextSlot = nextSlot;
     this.nextBackend = nextBackend;
-    for (const [unit, slot] of next.slotOf) this.slotNames[slot] = unit.slice(0, unit.lastIndexOf('|'));
-    // What the change means for live connections; UDP flush (rule 24).
-    for (const { slot, sp, existed } of changedSlots) {
-      if (!existed) continue;
-      const serving = sp.endpoints.filter((b) => b.serving)
-        .map((b) => this.snap.backendOf.get(`${slot}|${b.ip}|${b.port}`))
-        .filter((id): id is number => id !== undefined);
-      const inSet = sp.clusterSet.map((b) => this.snap.backendOf.get(`${slot}|${b.ip}|${b.port}`)!);
-      core.refresh();
-      core.scratch32.set(inSet, 0);
-      e.ctAuditSlot(slot, inSet.length);
-      const change: SlotChange = { service: sp.key, kept: e.auditResultKept(), orphaned: e.auditResultOrphaned(), wouldMove: e.auditResultWouldMove(), flushed: 0 };
+    stats.frontendsAdded = feAdded.length;
+    stats.frontendsRemoved = feRemoved.length;
+
+    // What the change means for live connections; UDP flush (rule 24). Both
+    // scan conntrack, so only for service ports that have live connections.
+    for (const { slot, sp } of changedSlots) {
+      if (core.serviceCounters(slot)[3] === 0) continue;
+      const idOf = (b: Backend) => this.backendOf.get(`${slot}|${b.ip}|${b.port}`);
+      const serving = sp.endpoints.filter((b) => b.serving).map(idOf).filter((id): id is number => id !== undefined);
+      const inSet = sp.clusterSet.map((b) => idOf(b)!);
+      const change: SlotChange = { service: sp.key, kept: 0, orphaned: 0, wouldMove: 0, flushed: 0 };
+      if (opts.audit) {
+        core.refresh();
+        core.scratch32.set(inSet, 0);
+        e.ctAuditSlot(slot, inSet.length);
+        change.kept = e.auditResultKept();
+        change.orphaned = e.auditResultOrphaned();
+        change.wouldMove = e.auditResultWouldMove();
+      }
       if (sp.protocol === 'UDP' && serving.length > 0) {
         core.scratch32.set(serving, 0);
         change.flushed = e.ctFlush(slot, serving.length) >>> 0;
@@ -211,6 +273,25 @@ export class ServiceTables {
       stats.changes.push(change);
     }
     return stats;
+  }
+
+  /** The programmed service port of a slot. */
+  servicePort(slot: number): ServicePortState | undefined {
+    return this.slots.get(slot)?.port;
+  }
+
+  /** Backend ids ever created for a slot. */
+  backendsOf(slot: number): number[] {
+    const out: number[] = [];
+    for (let id = 0; id < this.nextBackend; id++) if (this.backendSlot[id] === slot) out.push(id);
+    return out;
+  }
+
+  /** Writes an address into scratch[0..16] (IPv4 in the first 4 bytes, the rest zero). */
+  private writeAddr(text: string): void {
+    const a = parseIP(text);
+    if (!a) throw new TableError(`bad address ${text}`);
+    this.writeBytes(a.bytes);
   }
 
   /** Programs the node's addresses and CIDRs. Validates everything before touching the core. */
@@ -285,26 +366,6 @@ export class ServiceTables {
     this.core.scratch.set(bytes, 0);
   }
 
-  /** The programmed service port of a slot. */
-  servicePort(slot: number): ServicePortState | undefined {
-    return this.snap.slots.get(slot)?.port;
-  }
-
-  /** Backend ids ever created for a slot. */
-  backendsOf(slot: number): number[] {
-    const out: number[] = [];
-    for (let id = 0; id < this.nextBackend; id++) if (this.backendSlot[id] === slot) out.push(id);
-    return out;
-  }
-
-  /** Writes an address into scratch[0..16] (IPv4 in the first 4 bytes, the rest zero). */
-  private writeAddr(text: string): void {
-    const a = parseIP(text);
-    if (!a) throw new TableError(`bad address ${text}`);
-    this.core.refresh();
-    this.core.scratch.fill(0, 0, 16);
-    this.core.scratch.set(a.bytes, 0);
-  }
 }
 
 function ipAsCIDR(text: string): CIDR | null {
@@ -313,7 +374,7 @@ function ipAsCIDR(text: string): CIDR | null {
 }
 
 function addFrontend(map: Map<string, Frontend>, f: Frontend): void {
-  const k = `${f.family}|${f.proto}|${f.port}|${f.addr}`;
+  const k = frontendKey(f);
   // One address:port:protocol belongs to one service port; the first one wins.
   if (!map.has(k)) map.set(k, f);
 }

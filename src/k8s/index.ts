@@ -8,3 +8,4 @@ export * from './rules.js';
 export { formatPath, type PathSeg } from './text.js';
 // live.ts (loadFromKubeconfig) is deliberately not re-exported: it pulls in
 // @kubernetes/client-node, which is slow to load; import it where needed.
+export * from './view.js';

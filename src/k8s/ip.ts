@@ -33,21 +33,30 @@ export interface ParseIPOptions {
   sloppy?: boolean;
 }
 
-const IPV4_PART = /^[0-9]{1,3}$/;
 const IPV6_GROUP = /^[0-9a-fA-F]{1,4}$/;
 
 function parseIPv4Into(text: string, out: Uint8Array, offset: number, sloppy: boolean): boolean {
-  const parts = text.split('.');
-  if (parts.length !== 4) return false;
-  for (let i = 0; i < 4; i++) {
-    const part = parts[i];
-    if (!IPV4_PART.test(part)) return false;
-    if (!sloppy && part.length > 1 && part[0] === '0') return false;
-    const value = Number(part);
+  // A character loop: this runs for every endpoint of every Service loaded.
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  let leadingZero = false;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 46; // a final '.' closes the last part
+    if (c >= 48 && c <= 57) {
+      if (digits === 0) leadingZero = c === 48;
+      if (++digits > 3) return false;
+      value = value * 10 + (c - 48);
+      continue;
+    }
+    if (c !== 46 || digits === 0 || part === 4) return false;
+    if (!sloppy && leadingZero && digits > 1) return false;
     if (value > 255) return false;
-    out[offset + i] = value;
+    out[offset + part++] = value;
+    value = 0;
+    digits = 0;
   }
-  return true;
+  return part === 4;
 }
 
 function parseIPv6(text: string, sloppy: boolean): Uint8Array | null {

@@ -389,6 +389,36 @@ function servicePortState(
  * (Service port, IP family) of every Service that gets rules, Services in
  * namespace/name order, IPv4 before IPv6, ports in spec order.
  */
+/** What the rules need about this node, resolved once (zone from the Node object, hint gates). */
+export interface ServiceContext {
+  nodeName: string;
+  zone: string;
+  nodeHints: boolean;
+}
+
+export function serviceContext(objects: ClusterObjects, node: NodeContext = {}): ServiceContext {
+  return { nodeName: node.nodeName ?? '', zone: nodeZone(objects, node), nodeHints: node.preferSameNodeHints !== false };
+}
+
+/**
+ * The service ports of one Service, every family (rules 1-3, 6-11, 22),
+ * given the EndpointSlices that belong to it (slicesByService or
+ * slicesOfService). Empty for skipped Services. The unit of incremental
+ * updates: a change to one Service or one of its slices recomputes only this.
+ */
+export function servicePortsOf(svc: Service, svcSlices: readonly EndpointSlice[], ctx: ServiceContext): ServicePortState[] {
+  const out: ServicePortState[] = [];
+  if (shouldSkipService(svc)) return out;
+  for (const family of FAMILIES) {
+    const clusterIP = clusterIPForFamily(svc, family);
+    if (!clusterIP) continue;
+    for (const port of svc.spec.ports) {
+      out.push(servicePortState(svc, port, family, clusterIP, svcSlices, ctx.nodeName, ctx.zone, ctx.nodeHints));
+    }
+  }
+  return out;
+}
+
 export function computeClusterState(objects: ClusterObjects, node: NodeContext = {}): ClusterState {
   const nodeName = node.nodeName ?? '';
   const zone = nodeZone(objects, node);
@@ -400,17 +430,11 @@ export function computeClusterState(objects: ClusterObjects, node: NodeContext =
   );
   const servicePorts: ServicePortState[] = [];
   const allocated = new Map<string, ReturnType<typeof parseIP>>();
+  const ctx: ServiceContext = { nodeName, zone, nodeHints };
   for (const svc of services) {
-    if (shouldSkipService(svc)) continue;
-    const svcSlices = slices.get(`${svc.metadata.namespace}/${svc.metadata.name}`) ?? [];
-    for (const family of FAMILIES) {
-      const clusterIP = clusterIPForFamily(svc, family);
-      if (!clusterIP) continue;
-      if (svc.spec.ports.length > 0) allocated.set(clusterIP, parseIP(clusterIP));
-      for (const port of svc.spec.ports) {
-        servicePorts.push(servicePortState(svc, port, family, clusterIP, svcSlices, nodeName, zone, nodeHints));
-      }
-    }
+    const ports = servicePortsOf(svc, slices.get(`${svc.metadata.namespace}/${svc.metadata.name}`) ?? [], ctx);
+    for (const sp of ports) if (sp.clusterIP) allocated.set(sp.clusterIP, parseIP(sp.clusterIP));
+    servicePorts.push(...ports);
   }
 
   const allocatedClusterIPs = [...allocated.entries()]

@@ -15,7 +15,7 @@ import { openCaptureReader } from '../capture/reader.js';
 import { openCaptureWriter } from '../capture/writer.js';
 import { linkTypeName } from '../capture/linktypes.js';
 import {
-  loadClusterObjects, parseEventsText, applyEvent, computeClusterState, formatProblem, emptyClusterObjects,
+  loadClusterObjects, parseEventsText, formatProblem, emptyClusterObjects, ClusterView,
   type ClusterObjects, type ClusterEvent, type NodeContext,
 } from '../k8s/index.js';
 import { describeFlow } from './trace.js';
@@ -60,7 +60,8 @@ export function replay(opts: ReplayOptions): ReplayReport {
 
   const core = new Core(opts);
   const tables = new ServiceTables(core);
-  const first = computeClusterState(objects, node);
+  const view = new ClusterView(objects, node);
+  const first = view.state();
   tables.setNode({ ...opts, serviceCIDRs: [...(opts.serviceCIDRs ?? []), ...(first.serviceCIDRs ?? [])] });
   tables.apply(first);
 
@@ -97,7 +98,7 @@ export function replay(opts: ReplayOptions): ReplayReport {
           if (end === start) {
             // Apply every event due at or before this packet, then continue.
             while (nextEvent < events.length && firstNs + BigInt(Math.round(events[nextEvent].at! * 1e9)) <= tsNs(desc, start)) {
-              updates.push(applyUpdate(events[nextEvent++], objects, node, tables, problems));
+              updates.push(applyUpdate(events[nextEvent++], view, tables, problems));
             }
             continue;
           }
@@ -151,13 +152,16 @@ function tsNs(desc: Uint32Array, i: number): bigint {
   return BigInt(desc[i * DESC_WORDS + D_TS_SEC]) * 1_000_000_000n + BigInt(desc[i * DESC_WORDS + D_TS_NSEC]);
 }
 
-function applyUpdate(ev: ClusterEvent, objects: ClusterObjects, node: NodeContext, tables: ServiceTables, problems: string[]): UpdateReport {
-  const res = applyEvent(objects, ev);
-  for (const p of res.problems) problems.push(formatProblem(p));
+/** Applies one --updates event: only the Services it touches are recomputed and reprogrammed. */
+function applyUpdate(ev: ClusterEvent, view: ClusterView, tables: ServiceTables, problems: string[]): UpdateReport {
+  const change = view.apply(ev);
+  for (const p of change.problems) problems.push(formatProblem(p));
   const meta = ev.object.metadata;
   const report: UpdateReport = { at: ev.at ?? 0, type: ev.type, object: `${ev.object.kind} ${meta.namespace ? meta.namespace + '/' : ''}${meta.name}`, kept: 0, orphaned: 0, wouldMove: 0, flushed: 0, services: [] };
-  if (!res.changed) return report;
-  const stats = tables.apply(computeClusterState(objects, node));
+  if (!change.changed) return report;
+  const stats = change.full
+    ? tables.apply(view.state(), { audit: true })
+    : tables.applyServices(change.ports, change.services, { audit: true });
   for (const c of stats.changes) {
     report.kept += c.kept; report.orphaned += c.orphaned; report.wouldMove += c.wouldMove; report.flushed += c.flushed;
   }

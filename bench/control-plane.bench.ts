@@ -1,0 +1,81 @@
+// Control-plane speed: loading a large cluster into the core, and applying
+// one EndpointSlice change to it (the kube-proxy "sync" work). Figures go to
+// bench/RESULTS.md. Run: node dist/bench/control-plane.bench.js [services] [endpointsPerService]
+
+import os from 'node:os';
+import { Core } from '../src/core/core.js';
+import { ServiceTables } from '../src/core/tables.js';
+import { ClusterView, computeClusterState, emptyClusterObjects, applyEvent, type ClusterObjects } from '../src/k8s/index.js';
+
+const SERVICES = Number(process.argv[2] ?? 10_000);
+const PER = Number(process.argv[3] ?? 10);
+const CHANGES = 200;
+
+function ip(n: number): string { return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`; }
+
+function service(i: number): unknown {
+  return {
+    apiVersion: 'v1', kind: 'Service',
+    metadata: { name: `svc-${i}`, namespace: `ns-${i % 50}`, uid: `u-${i}`, resourceVersion: '1' },
+    spec: { type: 'ClusterIP', clusterIP: `10.96.${(i >> 8) & 255}.${i & 255}`, clusterIPs: [`10.96.${(i >> 8) & 255}.${i & 255}`],
+      ipFamilies: ['IPv4'], ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }], sessionAffinity: 'None' },
+  };
+}
+
+function slice(i: number, drop = -1): unknown {
+  const endpoints = [];
+  for (let e = 0; e < PER; e++) {
+    if (e === drop) continue;
+    endpoints.push({ addresses: [ip(i * PER + e + 65536)], conditions: { ready: true, serving: true, terminating: false }, nodeName: `node-${e % 20}` });
+  }
+  return {
+    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+    metadata: { name: `svc-${i}-abcde`, namespace: `ns-${i % 50}`, labels: { 'kubernetes.io/service-name': `svc-${i}` }, resourceVersion: '1' },
+    addressType: 'IPv4', endpoints, ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+  };
+}
+
+function median(xs: number[]): number { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; }
+function p99(xs: number[]): number { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length * 0.99)]; }
+
+const objects: ClusterObjects = emptyClusterObjects();
+for (let i = 0; i < SERVICES; i++) {
+  applyEvent(objects, { type: 'ADDED', object: service(i) });
+  applyEvent(objects, { type: 'ADDED', object: slice(i) });
+}
+
+const t0 = performance.now();
+const state = computeClusterState(objects, { nodeName: 'node-0' });
+const t1 = performance.now();
+const core = new Core({ maxServicePorts: Math.max(16384, SERVICES * 2), maxBackends: Math.max(262144, SERVICES * PER * 2), maxFrontends: 1 << 16 });
+const tables = new ServiceTables(core);
+const t2 = performance.now();
+tables.apply(state);
+const t3 = performance.now();
+
+// One EndpointSlice change at a time: an endpoint leaves, then comes back.
+const view = new ClusterView(objects, { nodeName: 'node-0' });
+const times: number[] = [];
+for (let k = 0; k < CHANGES; k++) {
+  const i = (k * 7919) % SERVICES;
+  const t = performance.now();
+  const change = view.apply({ type: 'MODIFIED', object: slice(i, k % 2 === 0 ? 3 : -1) });
+  tables.applyServices(change.ports, change.services);
+  times.push(performance.now() - t);
+}
+// Building every Maglev table now (they are otherwise built on first use).
+const t4 = performance.now();
+const built = core.exports.cpBuildTables();
+const t5 = performance.now();
+
+const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+console.log(`# Control plane: ${SERVICES} Services, ${SERVICES * PER} endpoints (${new Date().toISOString().slice(0, 10)}, ${cpu}, ${os.cpus().length} cores, Node ${process.version})`);
+console.log(`| step | time |`);
+console.log(`|---|---|`);
+console.log(`| kube-proxy rules (computeClusterState) | ${(t1 - t0).toFixed(0)} ms |`);
+console.log(`| core instance (capacities allocated) | ${(t2 - t1).toFixed(0)} ms |`);
+console.log(`| load into the core (tables, one commit) | ${(t3 - t2).toFixed(0)} ms |`);
+console.log(`| **total load** | **${(t3 - t0).toFixed(0)} ms** |`);
+console.log(`| one EndpointSlice change, median of ${CHANGES} (watch event → rules → commit) | ${(median(times) * 1000).toFixed(0)} µs |`);
+console.log(`| one EndpointSlice change, p99 | ${(p99(times) * 1000).toFixed(0)} µs |`);
+console.log(`| build all ${built} Maglev tables (M=${core.options.maglevSize}) eagerly | ${(t5 - t4).toFixed(0)} ms (${((t5 - t4) / Math.max(built, 1) * 1000).toFixed(0)} µs each) |`);
