@@ -141,6 +141,37 @@ describe('D. dispatch and DNAT', () => {
     checkFlow(h, { name: 'loopback', src: '127.0.0.1', dst: '127.0.0.1', dport: 30080, output: '' }, { ...ENV, sport: 50000 });
   });
 
+  // Two connections from one client address and port to two VIPs of one Service, both DNATed
+  // unmasqueraded to the same endpoint, would have the same reply tuple. Linux conntrack (under
+  // kube-proxy) never lets two entries share a reply tuple: the second connection gets another source
+  // port (implicit source NAT on clash), so the endpoint answers each on its own tuple and each answer
+  // goes back from the VIP it belongs to. svcplane rewrites only the destination: the endpoint sees two
+  // identical tuples, and replies of the second connection are reversed with the first one's VIP.
+  const twoVIPs = [
+    svc('two', { type: 'LoadBalancer', externalTrafficPolicy: 'Local', clusterIP: '10.96.0.140', ingress: [{ ip: '198.51.100.140' }],
+      ports: [{ name: 'dns', port: 53, protocol: 'UDP', nodePort: 30140 }, { name: 'http', port: 80, protocol: 'TCP', nodePort: 30141 }] }),
+    slice('two', { endpoints: [{ ip: '10.244.1.140', node: NODE }], ports: [{ name: 'dns', port: 5353, protocol: 'UDP' }, { name: 'http', port: 8080, protocol: 'TCP' }] }),
+  ];
+  it.fails('rule 13: connections from one client port to two VIPs of a Service stay distinct at their endpoint', () => {
+    const h = harness(twoVIPs);
+    for (const [proto, port] of [['UDP', 53], ['TCP', 80]] as const) {
+      // A pod: not masqueraded on the ClusterIP, short-circuited unmasqueraded on the LB IP (eTP Local).
+      const viaClusterIP = connect(h, proto, POD, '10.96.0.140', 5000, port, 1);
+      const viaLB = connect(h, proto, POD, '198.51.100.140', 5000, port, 1.5);
+      expect([viaClusterIP.verdict, viaLB.verdict]).toEqual(['translated', 'translated']);
+      const [a, b] = [decode(viaClusterIP.bytes), decode(viaLB.bytes)];
+      expect(hostPort(a.src, a.sport) + ' ' + hostPort(a.dst, a.dport), `${proto}: the endpoint can tell the two connections apart`)
+        .not.toBe(hostPort(b.src, b.sport) + ' ' + hostPort(b.dst, b.dport));
+      for (const [o, vip] of [[viaClusterIP, '10.96.0.140'], [viaLB, '198.51.100.140']] as const) {
+        const r = h.one({ bytes: answer(o.bytes), t: 2 });
+        expect(r.verdict).toBe('reversed');
+        const d = decode(r.bytes);
+        expect(hostPort(d.src, d.sport), `${proto}: reply from the VIP the connection targeted`).toBe(hostPort(vip, port));
+        expect(hostPort(d.dst, d.dport)).toBe(hostPort(POD, 5000));
+      }
+    }
+  });
+
   describe('rule 13: backend choice', () => {
     const three = () => [
       svc('api', { clusterIP: '10.96.0.30', ports: [{ name: 'http', port: 80 }] }),
@@ -408,20 +439,20 @@ describe('F. masquerade', () => {
 
     itFor(objects('Local', true))('rule 20: externalTrafficPolicy Local: external clients keep their address and reach only local endpoints', () => {
       const h = harness(objects('Local', true));
-      for (const [dst, dport] of externals) {
-        checkFlow(h, { name: `external > ${dst}`, src: EXTERNAL, dst, dport, output: '10.244.1.100:8080', masq: false }, ENV);
-      }
-      checkFlow(h, { name: 'IPv6 external to LB', src: EXTERNAL6, dst: '2001:db8:41::100', dport: 80, output: '[fd00:10:244:1::100]:8080', masq: false }, ENV);
-      checkFlow(h, { name: 'IPv6 external to NodePort', src: EXTERNAL6, dst: NODE_IP6, dport: 30100, output: '[fd00:10:244:1::100]:8080', masq: false }, ENV);
+      externals.forEach(([dst, dport], i) => {
+        checkFlow(h, { name: `external > ${dst}`, src: EXTERNAL, dst, dport, output: '10.244.1.100:8080', masq: false }, { ...ENV, sport: 1000 + i * 100 });
+      });
+      checkFlow(h, { name: 'IPv6 external to LB', src: EXTERNAL6, dst: '2001:db8:41::100', dport: 80, output: '[fd00:10:244:1::100]:8080', masq: false }, { ...ENV, sport: 2000 });
+      checkFlow(h, { name: 'IPv6 external to NodePort', src: EXTERNAL6, dst: NODE_IP6, dport: 30100, output: '[fd00:10:244:1::100]:8080', masq: false }, { ...ENV, sport: 2100 });
     });
 
     itFor(objects('Local', true), objects('Local', false))('rule 20: externalTrafficPolicy Local: pod clients short-circuit to the cluster set unmasqueraded, even with no local endpoint', () => {
       for (const local of [true, false]) {
         const h = harness(objects('Local', local));
         const set = local ? '10.244.1.100:8080, 10.244.2.100:8080' : '10.244.2.100:8080';
-        for (const [dst, dport] of externals) {
-          checkFlow(h, { name: `pod > ${dst} (local endpoint: ${local})`, src: POD, dst, dport, output: set, masq: false }, ENV);
-        }
+        externals.forEach(([dst, dport], i) => {
+          checkFlow(h, { name: `pod > ${dst} (local endpoint: ${local})`, src: POD, dst, dport, output: set, masq: false }, { ...ENV, sport: 1000 + i * 100 });
+        });
         const set6 = local ? '[fd00:10:244:1::100]:8080, [fd00:10:244:2::100]:8080' : '[fd00:10:244:2::100]:8080';
         checkFlow(h, { name: `IPv6 pod > LB (local endpoint: ${local})`, src: POD6, dst: '2001:db8:41::100', dport: 80, output: set6, masq: false }, ENV);
       }
@@ -432,11 +463,11 @@ describe('F. masquerade', () => {
         // Two IPv4 node addresses: both are this node; the first is the masquerade source.
         const h = harness(objects('Local', local), { nodeIPs: [NODE_IP, '172.16.0.2', NODE_IP6] });
         const set = local ? '10.244.1.100:8080, 10.244.2.100:8080' : '10.244.2.100:8080';
-        for (const [dst, dport] of externals) {
+        externals.forEach(([dst, dport], i) => {
           for (const src of [NODE_IP, '172.16.0.2']) {
-            checkFlow(h, { name: `node ${src} > ${dst} (local endpoint: ${local})`, src, dst, dport, output: set, masq: true }, ENV);
+            checkFlow(h, { name: `node ${src} > ${dst} (local endpoint: ${local})`, src, dst, dport, output: set, masq: true }, { ...ENV, sport: 1000 + i * 100 });
           }
-        }
+        });
         const set6 = local ? '[fd00:10:244:1::100]:8080, [fd00:10:244:2::100]:8080' : '[fd00:10:244:2::100]:8080';
         checkFlow(h, { name: `IPv6 node > LB (local endpoint: ${local})`, src: NODE_IP6, dst: '2001:db8:41::100', dport: 80, output: set6, masq: true }, ENV);
         // Another node is an external client.

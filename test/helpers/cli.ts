@@ -11,7 +11,9 @@
 // npm's prepare step (`npm run asbuild`); ensureBuilt() only checks it is there.
 //
 // tsharkFieldsAsync / tsharkRecordsAsync are non-blocking versions of the functions of
-// ./tshark.ts (same conventions, same parsing helpers), so that tshark runs can overlap.
+// ./tshark.ts (same conventions, same parsing helpers), so that tshark runs can overlap;
+// tsharkRecordsMany reads many captures with one tshark run; capinfosInterfaces lists the
+// interfaces `capinfos -M` shows.
 
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
