@@ -57,6 +57,9 @@ function parseIpv4(p: usize, caplen: u32, frameLen: u32, l3: u32): u32 {
   if (hlen < IPV4_MIN_HLEN) return REASON_IPV4_BAD_IHL;
   if (l3 + hlen > caplen) return REASON_IPV4_TRUNCATED;
   let total = ipv4TotalLen(ip);
+  // 0 is how captures show a segmentation-offload packet larger than 64 KiB
+  // (the length does not fit the field): take the frame's length, as tshark does.
+  if (total == 0) total = frameLen - l3;
   if (total < hlen || l3 + total > frameLen) return REASON_IPV4_BAD_TOTAL_LENGTH;
   let proto = ipv4Proto(ip);
   setFamilyProto(4, proto);
@@ -117,8 +120,6 @@ function parseIpv6(p: usize, caplen: u32, frameLen: u32, l3: u32): u32 {
 /** Transport header at `l4`: `captured` bytes present, `len` per the IP header. */
 function parseL4(p: usize, l3: u32, l4: u32, captured: u32, len: u32, proto: u32): u32 {
   let h = p + l4;
-  let isFirstFrag = false;
-  // (set by caller through setFrag; a first fragment's UDP length covers the whole datagram)
   if (proto == PROTO_TCP) {
     if (captured < TCP_MIN_HLEN) return REASON_L4_TRUNCATED;
     let hl = tcpHeaderLen(h);

@@ -341,10 +341,7 @@ describe('usage errors and bad input: exit 2, one line', () => {
     expectUsageError(r, /no-such-capture\.pcap/, /no such file/i);
   });
 
-  // Bug (src/capture/reader.ts + src/cli/main.ts): a directory as <capture> is opened, the first
-  // read fails with EISDIR, and the message is "svcplane: EISDIR: illegal operation on a
-  // directory, read": it does not name the file, as the contract requires.
-  it.fails('a directory as capture: names it (BUG: EISDIR message without the path)', () => {
+  it('a directory as capture: the message names it', () => {
     const r = runs.usage.directory!;
     expectUsageError(r, new RegExp(r.command.split(' ')[2]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
   });

@@ -15,6 +15,7 @@ import { buildPacket, checksumErrors, hex } from './helpers/packets.js';
 import { endpointSlice, list, service, type EndpointSpec, type ServiceSpec, type SliceSpec } from './fixtures/k8s/builders.js';
 import { checkFlow, checkReject, decode, hostPort, opening, answer, type Flow, type L4 } from './fixtures/conformance/flow.js';
 import type { NodeConfig } from '../src/core/tables.js';
+import { parseObjectsText, computeClusterState } from '../src/k8s/index.js';
 import type { CoreOptions } from '../src/core/core.js';
 
 const NODE = 'node-a';
@@ -768,7 +769,9 @@ describe('K. conntrack on endpoint changes', () => {
       });
       const onA = conns.filter((c) => c.backend === `${A}:8080`);
       expect(onA.length).toBeGreaterThan(0);
-      const stats = h.update(manifests(...objects([B])), { nodeName: NODE });
+      // The update with the connection audit (kept / orphaned counts) turned on.
+      const next = computeClusterState(parseObjectsText(manifests(...objects([B])), 'update.json', { strict: true }).objects, { nodeName: NODE });
+      const stats = h.tables.apply(next, { audit: true });
       const ch = change(stats, `default/t:p`);
       expect(ch.flushed).toBe(0);
       expect(ch.orphaned).toBe(onA.length);

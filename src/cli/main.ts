@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // svcplane command line. The contract is shared/spec/cli.md.
 
-import { writeFileSync } from 'node:fs';
+import { writeFileSync, existsSync, statSync } from 'node:fs';
 import { Command, CommanderError, Option, InvalidArgumentError } from 'commander';
 import { replay, type ReplayOptions } from '../replay/replay.js';
 import { formatSummary } from '../replay/report.js';
@@ -65,6 +65,9 @@ async function runReplay(capture: string, o: Record<string, unknown>): Promise<v
     }
   }
   if (o.json && o.write === '-') throw new UsageError('--json and -w - both use standard output');
+  if (capture !== '-' && existsSync(capture) && statSync(capture).isDirectory()) {
+    throw new UsageError(`${capture}: is a directory, not a capture file`);
+  }
   if (o.trace === '-' && (o.write === '-' || o.json)) throw new UsageError('--trace - shares standard output with another output');
   if (o.context && !o.kubeconfig) throw new UsageError('--context needs --kubeconfig');
   const quiet = Boolean(o.quiet);
