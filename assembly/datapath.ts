@@ -28,7 +28,7 @@ import {
 import { fragRemember, fragFind, fragSport, fragDport } from './frag';
 import { ctLookup, ctRec, ctDir, ctAllocate, ctPublish, ctTouch, ctRefresh, ctDelete, ctExpired,
   CT_FAMILY, CT_PROTO, CT_STATE, CT_FLAGS, CT_SVC, CT_BACKEND, CT_NAT, CT_ORIG_SPORT, CT_ORIG_DPORT,
-  CT_REPLY_SPORT, CT_MASQ_PORT, CT_ORIG_SRC, CT_ORIG_DST, CTN_MASQ, replyDstAddr, replyDstPort } from './conntrack/table';
+  CT_REPLY_SPORT, CT_MASQ_PORT, CT_ORIG_SRC, CT_ORIG_DST, CTN_MASQ, CTN_SPORT, replyDstAddr, replyDstPort } from './conntrack/table';
 import { initialState, nextState, nextFlags, reopens, DIR_ORIG, ST_ESTABLISHED } from './conntrack/states';
 import { TCP_ESTABLISHED_S, NS_PER_S } from './conntrack/timeouts';
 import { PROTO_TCP, PROTO_ICMP, PROTO_ICMPV6, TCP_SYN, TCP_FIN, TCP_RST } from './wire/l4';
@@ -173,15 +173,25 @@ function processPacket(d: usize, i: u32): u32 {
               : listCount(LIST_POD_CIDRS) > 0 && !podSource);
   let natAddr = keySrc;
   let natPort = keySport;
+  let natFlags: u32 = 0;
   if (masq) {
     let na = nodeAddr(keyFamily);
     if (na != 0) {
       natAddr = na;
       natPort = masqPort(na, bAddr, bPort);
       if (natPort == 0) return drop(REASON_NAT_PORT_EXHAUSTED);
+      natFlags = CTN_MASQ;
     } else {
       masq = false; // no node address of this family given: nothing to masquerade to
     }
+  }
+  if (!masq && ctLookup(keyFamily, keyProto, bAddr, keySrc, bPort, keySport)) {
+    // Another connection (the same client port to another VIP of this backend)
+    // already has this reply tuple: like Linux conntrack on a clash, give this
+    // one another source port so the backend can tell them apart.
+    natPort = masqPort(keySrc, bAddr, bPort);
+    if (natPort == 0) return drop(REASON_NAT_PORT_EXHAUSTED);
+    natFlags = CTN_SPORT;
   }
 
   // Stage: new connection.
@@ -192,7 +202,7 @@ function processPacket(d: usize, i: u32): u32 {
   store<u8>(ct + CT_FLAGS, 0);
   store<u32>(ct + CT_SVC, slot + 1);
   store<u32>(ct + CT_BACKEND, backend + 1);
-  store<u8>(ct + CT_NAT, <u8>(masq ? CTN_MASQ : 0));
+  store<u8>(ct + CT_NAT, <u8>natFlags);
   store<u16>(ct + CT_MASQ_PORT, <u16>natPort);
   store<u16>(ct + CT_ORIG_SPORT, <u16>keySport);
   store<u16>(ct + CT_ORIG_DPORT, <u16>keyDport);
@@ -205,7 +215,7 @@ function processPacket(d: usize, i: u32): u32 {
 
   // Stage: DNAT (and SNAT when masqueraded).
   rewrite(p, true, bAddr, bPort);
-  if (masq) rewrite(p, false, natAddr, natPort);
+  if (natFlags != 0) rewrite(p, false, natAddr, natPort);
   return translated(slot, backend, wirelen, VERDICT_TRANSLATED);
 }
 
@@ -214,8 +224,15 @@ const anyAddr: usize = memory.data(16, 16);
 
 /** Destination accepts NodePort traffic: --nodeport-addresses, or else the node IPs. */
 function isNodePortAddress(): bool {
+  // kube-proxy never serves NodePorts on loopback, whatever --nodeport-addresses says.
+  if (keyFamily == 4 ? load<u8>(keyDst) == 127 : isLoopback6(keyDst)) return false;
   let list = listCount(LIST_NODEPORT_CIDRS) > 0 ? LIST_NODEPORT_CIDRS : LIST_NODE_IPS;
   return listContains(list, keyFamily, keyDst);
+}
+
+/** ::1 */
+function isLoopback6(a: usize): bool {
+  return load<u64>(a) == 0 && load<u64>(a, 8) == 0x0100000000000000;
 }
 
 function inList(list: usize, n: u32, id: u32): bool {
@@ -227,10 +244,11 @@ function inList(list: usize, n: u32, id: u32): bool {
 const MASQ_PROBES: u32 = 1024;
 
 /**
- * Source port for a masqueraded connection: the client's own when no
- * connection already uses (backend, port) → (node, port); otherwise the
- * first free one from a point in the range chosen by the flow's hash, so
- * the choice is deterministic. 0 when none is free.
+ * Source port for a connection whose source is rewritten to `na` (the node
+ * address when masqueraded, the client's own on a reply-tuple clash): the
+ * client's port when no connection already uses (backend, port) → (na, port);
+ * otherwise the first free one from a point in the range chosen by the flow's
+ * hash, so the choice is deterministic. 0 when none is free.
  */
 function masqPort(na: usize, bAddr: usize, bPort: u32): u32 {
   if (!ctLookup(keyFamily, keyProto, bAddr, na, bPort, keySport)) return keySport;
@@ -271,14 +289,14 @@ function followConnection(p: usize, wirelen: u32): u32 {
   let slot = load<u32>(ct + CT_SVC) - 1;
   let backend = load<u32>(ct + CT_BACKEND) - 1;
   outService = slot + 1;
-  let masq = (<u32>load<u8>(ct + CT_NAT) & CTN_MASQ) != 0;
+  let snat = load<u8>(ct + CT_NAT) != 0;
   if (dir == DIR_ORIG) {
-    if (masq) rewrite(p, false, replyDstAddr(ct), replyDstPort(ct));
+    if (snat) rewrite(p, false, replyDstAddr(ct), replyDstPort(ct));
     rewrite(p, true, backendAddr(backend), <u32>load<u16>(ct + CT_REPLY_SPORT));
     return translated(slot, backend, wirelen, VERDICT_TRANSLATED);
   }
   rewrite(p, false, ct + CT_ORIG_DST, <u32>load<u16>(ct + CT_ORIG_DPORT));
-  if (masq) rewrite(p, true, ct + CT_ORIG_SRC, <u32>load<u16>(ct + CT_ORIG_SPORT));
+  if (snat) rewrite(p, true, ct + CT_ORIG_SRC, <u32>load<u16>(ct + CT_ORIG_SPORT));
   return translated(slot, backend, wirelen, VERDICT_REVERSED);
 }
 

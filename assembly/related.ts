@@ -21,7 +21,7 @@ import { IPV6_HLEN, IPV6_SRC, IPV6_DST, ipv6Version, ipv6Next } from './wire/ipv
 import { PROTO_TCP, PROTO_UDP, PROTO_SCTP, ICMP_HLEN, ICMP_CSUM, TCP_CSUM, UDP_CSUM, L4_SPORT, L4_DPORT } from './wire/l4';
 import { delta16, delta32, delta64, applyDelta, applyDeltaUdp } from './wire/checksum';
 import { ctLookup, ctRec, ctDir, CT_ORIG_SRC, CT_ORIG_DST, CT_ORIG_SPORT, CT_ORIG_DPORT, CT_REPLY_SPORT, CT_NAT,
-  CT_BACKEND, CTN_MASQ, replyDstAddr, replyDstPort } from './conntrack/table';
+  CT_BACKEND, replyDstAddr, replyDstPort } from './conntrack/table';
 import { DIR_REPLY } from './conntrack/states';
 import { backendAddr } from './lb/tables';
 import { rewrite } from './nat';
@@ -83,7 +83,7 @@ export function relate(p: usize): u32 {
   if (!ctLookup(fam, iproto, innerDst, innerSrc, idport, isport)) return RELATED_NONE;
   let r = ctRec;
   relatedRec = r;
-  let masq = (<u32>load<u8>(r + CT_NAT) & CTN_MASQ) != 0;
+  let masq = load<u8>(r + CT_NAT) != 0; // source rewritten: masquerade, or a port on a clash
   let backend = load<u32>(r + CT_BACKEND) - 1;
   let bAddr = backendAddr(backend);
   let dIp: u64 = 0, dL4: u64 = 0, dIcmp: u64 = 0;

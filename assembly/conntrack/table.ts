@@ -7,7 +7,7 @@
 // Record (64 bytes, one cache line):
 //   0 family u8 | 1 proto u8 | 2 state u8 | 3 flags u8
 //   4 service slot + 1 u32 | 8 backend id + 1 u32 (next free record + 1 while free)
-//  12 masquerade source port u16 | 14 nat flags u8 | 15 pad
+//  12 source port after SNAT u16 | 14 nat flags u8 (CTN_*) | 15 pad
 //  16 orig sport u16 | 18 orig dport u16 | 20 backend port u16 | 22 pad u16
 //  24 expires u64 (capture ns)
 //  32 orig src [16] | 48 orig dst [16]
@@ -45,6 +45,8 @@ const CT_SIZE: usize = 64;
 
 /** NAT flag: the source was masqueraded. */
 export const CTN_MASQ: u32 = 1;
+/** NAT flag: only the source port was changed (a reply-tuple clash), the address is the client's. */
+export const CTN_SPORT: u32 = 2;
 
 /** Reply-tuple destination address of a record (client, or node address when masqueraded). */
 // @ts-ignore: decorator
@@ -54,7 +56,7 @@ export const CTN_MASQ: u32 = 1;
 /** Reply-tuple destination port. */
 // @ts-ignore: decorator
 @inline export function replyDstPort(r: usize): u32 {
-  return (<u32>load<u8>(r + CT_NAT) & CTN_MASQ) ? <u32>load<u16>(r + CT_MASQ_PORT) : <u32>load<u16>(r + CT_ORIG_SPORT);
+  return load<u8>(r + CT_NAT) != 0 ? <u32>load<u16>(r + CT_MASQ_PORT) : <u32>load<u16>(r + CT_ORIG_SPORT);
 }
 /** Reply-tuple source address: the backend's. */
 // @ts-ignore: decorator

@@ -64,6 +64,7 @@ export class ServiceTables {
   readonly slotNames: string[] = [];
   readonly backendNames: string[] = [];
   readonly backendSlot: number[] = [];
+  private readonly backendIP: string[] = [];
 
   constructor(private readonly core: Core) {}
 
@@ -145,9 +146,9 @@ export class ServiceTables {
           sets[which] = list.join(',');
           if (prev && prev.sets[which] === sets[which]) continue;
           setsChanged = true;
+          core.refresh(); // programming earlier sets may have grown memory: views first
           if (list.length * 2 * 4 > core.scratch.byteLength) throw new TableError(`${sp.key}: too many endpoints`);
           if (list.length > e.maxSetSize()) throw new TableError(`${sp.key}: ${list.length} endpoints exceed the Maglev table size`);
-          core.refresh();
           core.scratch32.set(list, 0);
           core.scratch32.fill(1, list.length, list.length * 2); // weights
           check(e.cpServiceSet(slot, which, list.length), 'endpoint set');
@@ -243,6 +244,7 @@ export class ServiceTables {
       const [slot, ip, port] = name.split('|');
       this.backendNames[id] = joinHostPort(ip, Number(port));
       this.backendSlot[id] = Number(slot);
+      this.backendIP[id] = ip;
     }
     this.freeSlots = freeSlots;
     this.nextSlot = nextSlot;
@@ -255,7 +257,10 @@ export class ServiceTables {
     for (const { slot, sp } of changedSlots) {
       if (core.serviceCounters(slot)[3] === 0) continue;
       const idOf = (b: Backend) => this.backendOf.get(`${slot}|${b.ip}|${b.port}`);
-      const serving = sp.endpoints.filter((b) => b.serving).map(idOf).filter((id): id is number => id !== undefined);
+      // Rule 24 keeps an entry whose reply source IP is a serving endpoint's IP (IPs, not ports, as
+      // kube-proxy's conntrack cleanup compares): every backend of this slot with such an IP stays.
+      const servingIPs = new Set(sp.endpoints.filter((b) => b.serving).map((b) => b.ip));
+      const serving = this.backendsOf(slot).filter((id) => servingIPs.has(this.backendIP[id]));
       const inSet = sp.clusterSet.map((b) => idOf(b)!);
       const change: SlotChange = { service: sp.key, kept: 0, orphaned: 0, wouldMove: 0, flushed: 0 };
       if (opts.audit) {
@@ -266,7 +271,7 @@ export class ServiceTables {
         change.orphaned = e.auditResultOrphaned();
         change.wouldMove = e.auditResultWouldMove();
       }
-      if (sp.protocol === 'UDP' && serving.length > 0) {
+      if (sp.protocol === 'UDP' && servingIPs.size > 0) {
         core.scratch32.set(serving, 0);
         change.flushed = e.ctFlush(slot, serving.length) >>> 0;
       }
