@@ -168,7 +168,8 @@ function processPacket(d: usize, i: u32): u32 {
   let bPort = backendPort(backend);
 
   // Stage: masquerade decision (rules 18-20) and source port.
-  let masq = masqueradeAll || addrEq(keySrc, bAddr) ||
+  // --masquerade-all covers ClusterIP traffic only, as kube-proxy's masqueradeAll does.
+  let masq = (masqueradeAll && !external) || addrEq(keySrc, bAddr) ||
     (external ? (flags & SF_EXTERNAL_LOCAL) == 0 || nodeSource
               : listCount(LIST_POD_CIDRS) > 0 && !podSource);
   let natAddr = keySrc;
@@ -266,7 +267,8 @@ const CONTINUE: u32 = 0xffffffff;
 const TCP_ESTABLISHED_NS: u64 = TCP_ESTABLISHED_S * NS_PER_S;
 
 /** A packet of a tracked connection: forward DNAT or reverse NAT. */
-function followConnection(p: usize, wirelen: u32): u32 {
+// @ts-ignore: decorator
+@inline function followConnection(p: usize, wirelen: u32): u32 {
   let ct = ctRec;
   let dir = ctDir;
   let state = <u32>load<u8>(ct + CT_STATE);

@@ -47,7 +47,8 @@ export function parsePacket(p: usize, caplen: u32, wirelen: u32, linkType: u32):
   return PARSE_NOT_IP;
 }
 
-function parseIpv4(p: usize, caplen: u32, frameLen: u32, l3: u32): u32 {
+// @ts-ignore: decorator
+@inline function parseIpv4(p: usize, caplen: u32, frameLen: u32, l3: u32): u32 {
   if (caplen < l3 + IPV4_MIN_HLEN) {
     return caplen > l3 && ipv4Version(p + l3) != 4 ? REASON_IP_VERSION_MISMATCH : REASON_IPV4_TRUNCATED;
   }
@@ -118,7 +119,8 @@ function parseIpv6(p: usize, caplen: u32, frameLen: u32, l3: u32): u32 {
 }
 
 /** Transport header at `l4`: `captured` bytes present, `len` per the IP header. */
-function parseL4(p: usize, l3: u32, l4: u32, captured: u32, len: u32, proto: u32): u32 {
+// @ts-ignore: decorator
+@inline function parseL4(p: usize, l3: u32, l4: u32, captured: u32, len: u32, proto: u32): u32 {
   let h = p + l4;
   if (proto == PROTO_TCP) {
     if (captured < TCP_MIN_HLEN) return REASON_L4_TRUNCATED;

@@ -284,6 +284,34 @@ describe('batches', () => {
     expect(hex(many.packets[12_345]!.bytes)).toBe(hex(payload(150, 12_345)));
   });
 
+  it('reading into batch data and into the own buffer give the same packets', () => {
+    // 1 MiB of data per batch: packets are read straight into it and the batch ends on bytes;
+    // 64 KiB: the unread bytes never fit in half of it, so the reader's own buffer is used.
+    const f = file(pkts(3000, 1000));
+    const inData = readAll(f, makeBatch(4096, 1 << 20));
+    const inOwn = readAll(f, makeBatch(4096, 64 << 10));
+    expect(inData.batches.length).toBeGreaterThan(3);
+    expect(inData.batches.slice(0, -2).every((n) => n === inData.batches[0])).toBe(true);
+    expect(inData.packets.length).toBe(3000);
+    expect(inData.packets.map((p) => [p.sec, hex(p.bytes)])).toEqual(inOwn.packets.map((p) => [p.sec, hex(p.bytes)]));
+  });
+
+  it('a non-packet block larger than the batch data is read in the own buffer', () => {
+    const le = true;
+    const big = block(le, 4, new Uint8Array(5 << 20));
+    const f = file(
+      concat(shb(le), idb(le), epb(le, { ts: 1n, data: payload(100, 1) }), epb(le, { ts: 2n, data: payload(100, 2) }), big, epb(le, { ts: 3n, data: payload(100, 3) })),
+    );
+    const batch = makeBatch(4096, 4 << 20);
+    const reader = openCaptureReader(f);
+    expect(reader.readBatch(batch)).toBe(2);
+    expect(reader.readBatch(batch)).toBe(1);
+    expect(batch.preLen[0]).toBe(big.length);
+    expect(hex(batch.packet(0))).toBe(hex(payload(100, 3)));
+    expect(reader.readBatch(batch)).toBe(0);
+    reader.close();
+  });
+
   it('reads from a pipe (as standard input): no file size, same packets', async () => {
     const fifo = path.join(tmp, 'fifo');
     if (spawnSync('mkfifo', [fifo]).status !== 0) return;

@@ -145,7 +145,12 @@ describe('D. dispatch and DNAT', () => {
   // kube-proxy) never lets two entries share a reply tuple: the second connection gets another source
   // port (implicit source NAT on clash), so the endpoint answers each on its own tuple and each answer
   // goes back from the VIP it belongs to.
-, () => {
+  const twoVIPs = [
+    svc('two', { type: 'LoadBalancer', externalTrafficPolicy: 'Local', clusterIP: '10.96.0.140', ingress: [{ ip: '198.51.100.140' }],
+      ports: [{ name: 'dns', port: 53, protocol: 'UDP', nodePort: 30140 }, { name: 'http', port: 80, protocol: 'TCP', nodePort: 30141 }] }),
+    slice('two', { endpoints: [{ ip: '10.244.1.140', node: NODE }], ports: [{ name: 'dns', port: 5353, protocol: 'UDP' }, { name: 'http', port: 8080, protocol: 'TCP' }] }),
+  ];
+  itFor(twoVIPs)('rule 13: connections from one client port to two VIPs of a Service stay distinct at their endpoint', () => {
     const h = harness(twoVIPs);
     for (const [proto, port] of [['UDP', 53], ['TCP', 80]] as const) {
       // A pod: not masqueraded on the ClusterIP, short-circuited unmasqueraded on the LB IP (eTP Local).

@@ -56,13 +56,23 @@ export function delta(oldp: usize, newp: usize, len: usize): u64 {
 }
 
 /**
+ * Folds a small one's-complement sum (below 2^31, as incremental deltas
+ * are: a dozen 16-bit words at most) to 16 bits: two rounds suffice.
+ */
+// @ts-ignore: decorator
+@inline export function fold32(s: u32): u32 {
+  s = (s & 0xffff) + (s >>> 16);
+  return (s & 0xffff) + (s >>> 16);
+}
+
+/**
  * Applies a delta to the checksum field at `p` (RFC 1624 eqn. 3:
  * HC' = ~(~HC + ~m + m')).
  */
 // @ts-ignore: decorator
 @inline export function applyDelta(p: usize, d: u64): void {
-  let hc = <u64>(~load<u16>(p) & 0xffff);
-  store<u16>(p, <u16>~fold(hc + d));
+  let hc = ~<u32>load<u16>(p) & 0xffff;
+  store<u16>(p, <u16>~fold32(hc + fold32(<u32>d)));
 }
 
 /**
@@ -71,8 +81,8 @@ export function delta(oldp: usize, newp: usize, len: usize): u64 {
  */
 // @ts-ignore: decorator
 @inline export function applyDeltaUdp(p: usize, d: u64): void {
-  let old = load<u16>(p);
+  let old = <u32>load<u16>(p);
   if (old == 0) return;
-  let v = <u16>~fold(<u64>(~old & 0xffff) + d);
+  let v = <u16>~fold32((~old & 0xffff) + fold32(<u32>d));
   store<u16>(p, v == 0 ? 0xffff : v);
 }

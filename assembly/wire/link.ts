@@ -49,7 +49,8 @@ export let linkL3Off: u32 = 0;
 export let linkEtherType: u32 = 0;
 
 /** Parses the link header of a `caplen`-byte frame at `p`; returns a drop reason or 0. */
-export function parseLink(p: usize, caplen: u32, linkType: u32): u32 {
+// @ts-ignore: decorator
+@inline export function parseLink(p: usize, caplen: u32, linkType: u32): u32 {
   if (linkType == LINK_EN10MB) return parseEthernet(p, caplen);
   if (linkType == LINK_RAW || linkType == LINK_IPV4 || linkType == LINK_IPV6) {
     linkL3Off = 0;
@@ -80,13 +81,15 @@ export function parseLink(p: usize, caplen: u32, linkType: u32): u32 {
   return REASON_NONE;
 }
 
-function parseEthernet(p: usize, caplen: u32): u32 {
+// @ts-ignore: decorator
+@inline function parseEthernet(p: usize, caplen: u32): u32 {
   if (caplen < ETH_HLEN) return REASON_LINK_TRUNCATED;
   return afterTags(p, caplen, ETH_HLEN, ld16(p + ETH_TYPE));
 }
 
 /** Skips 802.1Q / 802.1ad tags (SLL can carry them too) after a header of `off` bytes. */
-function afterTags(p: usize, caplen: u32, off: u32, type: u32): u32 {
+// @ts-ignore: decorator
+@inline function afterTags(p: usize, caplen: u32, off: u32, type: u32): u32 {
   let tags = 0;
   while (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ || type == ETHERTYPE_QINQ_OLD) {
     if (tags == VLAN_MAX_TAGS) { type = ETHERTYPE_UNKNOWN; break; }

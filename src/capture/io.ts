@@ -86,8 +86,8 @@ export class ChunkSource {
   constructor(
     readonly fd: number,
     ownBytes: number,
-    /** Bytes per read while the window is batch data (bounds what is carried between batches). */
-    private readonly dataReadBytes: number,
+    /** Bytes per read (unless a block needs more): bounds what is carried between batches. */
+    private readonly readBytes: number,
   ) {
     this.own = Buffer.allocUnsafeSlow(ownBytes);
     this.ownView = new DataView(this.own.buffer, this.own.byteOffset, this.own.length);
@@ -131,8 +131,7 @@ export class ChunkSource {
       }
     }
     while (this.end - this.start < n) {
-      const room = this.limit - this.end;
-      const want = this.inData ? Math.min(room, Math.max(this.dataReadBytes, n - (this.end - this.start))) : room;
+      const want = Math.min(this.limit - this.end, Math.max(this.readBytes, n - (this.end - this.start)));
       const got = readFd(this.fd, this.buf, this.end, want);
       if (got === 0) {
         this.eof = true;

@@ -72,10 +72,10 @@ import { CLOCK_NSEC, CLOCK_USEC, TsClock } from './timestamp.js';
 
 export { CaptureFormatError } from './errors.js';
 
-/** Bytes read per call into the reader's own buffer (it grows only for a larger block). */
-export const READ_CHUNK_BYTES = 1024 * 1024;
-/** Bytes read per call straight into batch data (at most this much is carried between batches). */
-export const DATA_READ_BYTES = 256 * 1024;
+/** Size of the reader's own buffer (it grows only for a larger block). */
+export const OWN_BUFFER_BYTES = 1024 * 1024;
+/** Bytes per read call, into batch data or the own buffer (about what is carried between batches). */
+export const READ_BYTES = 256 * 1024;
 
 /** One capture interface: the pcap file itself, or one pcapng IDB. */
 export interface CaptureInterface {
@@ -150,7 +150,7 @@ export function openCaptureReader(path: string): CaptureReader {
     } catch {
       fileSize = undefined;
     }
-    const src = new ChunkSource(fd, READ_CHUNK_BYTES, DATA_READ_BYTES);
+    const src = new ChunkSource(fd, OWN_BUFFER_BYTES, READ_BYTES);
     if (src.ensure(4) !== HAVE) {
       throw new CaptureFormatError(
         name,
