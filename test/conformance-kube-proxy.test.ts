@@ -52,34 +52,15 @@ const ENV = { masqV4: NODE_IP, masqV6: NODE_IP6 };
 /** Known differences from kube-proxy: case name → why. */
 type Known = Record<string, string>;
 
-// KNOWN BUG (src/core/tables.ts, ServiceTables.apply): the "too many endpoints" size check reads
-// core.scratch.byteLength before core.refresh(). When programming an earlier service port grew
-// linear memory (cpServiceSet allocating a Maglev table), the scratch view is detached (byteLength
-// 0) and the next service port with any endpoint is refused: the Harness (and the replay command)
-// cannot be built at all. kube-proxy programs these clusters. Whether a cluster hits it depends on
-// where memory happens to grow, so it is probed per cluster: when programming throws exactly this
-// error, every case of that cluster is expected to fail (and runs normally once it is fixed).
-const STALE_SCRATCH_VIEW = 'ServiceTables.apply refuses the cluster: "too many endpoints" from a detached scratch view after memory growth';
-function crashesOnProgramming(yaml: string, node: NodeSetup): string | undefined {
-  try {
-    Harness.fromManifests(yaml, node);
-    return undefined;
-  } catch (err) {
-    if (/too many endpoints/.test(String(err))) return STALE_SCRATCH_VIEW;
-    throw err;
-  }
-}
-
 /** One `it` per flow, each on a fresh Harness programmed from `yaml`. */
 function flowTable(yaml: string, node: NodeSetup, flows: Flow[], known: Known = {}, after?: { update: string }): void {
-  const crash = crashesOnProgramming(yaml, node);
   for (const f of flows) {
     const run = () => {
       const h = Harness.fromManifests(yaml, node);
       if (after) h.update(after.update, { nodeName: node.nodeName });
       checkFlow(h, f, ENV);
     };
-    if (known[f.name] || crash) it.fails(f.name, run);
+    if (known[f.name]) it.fails(f.name, run);
     else it(f.name, run);
   }
 }
@@ -377,14 +358,8 @@ describe('TestInternalExternalMasquerade', () => {
   // service chain: it masquerades ClusterIP traffic only. External traffic of an eTP:Local Service
   // that is not short-circuited as node traffic (external clients to the local endpoints, and pod
   // clients short-circuited to the service chain while the destination is still the LB IP / node
-  // IP) stays unmasqueraded. svcplane masquerades every connection when masqueradeAll is set.
-  const masqAllBug = 'svcplane masquerades it under masqueradeAll; kube-proxy keeps the client address (masquerade-all only marks traffic whose destination is the ClusterIP)';
-  const masqAllKnown: Known = {
-    'pod to NodePort with eTP:Local': masqAllBug,
-    'pod to LB with eTP:Local': masqAllBug,
-    'external to NodePort with eTP:Local': masqAllBug,
-    'external to LB with eTP:Local': masqAllBug,
-  };
+  // IP) stays unmasqueraded; svcplane does the same.
+  const masqAllKnown: Known = {};
   const cases: { name: string; masqueradeAll: boolean; localDetector: boolean; overrides: Record<string, Override>; known: Known }[] = [
     { name: 'base', masqueradeAll: false, localDetector: true, overrides: {}, known: {} },
     { name: 'no LocalTrafficDetector', masqueradeAll: false, localDetector: false, overrides: noDetector, known: {} },
