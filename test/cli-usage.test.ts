@@ -40,30 +40,6 @@ const PLAIN_PCAP = fs.existsSync(CORPUS_PCAP) ? CORPUS_PCAP : THREE;
 const VERDICTS = ['translated', 'reversed', 'passed', 'dropped', 'rejected'];
 const TRACE_KEYS = ['index', 'verdict', 'reason', 'service', 'backend', 'in', 'out'];
 
-/**
- * The options src/cli/main.ts accepts but refuses as "not yet supported" (its NOT_YET list, read
- * at test time, so that an option whose logic lands drops out of this test by itself), each with
- * its command-line spelling and whether it takes a value.
- */
-function notYetOptions(): { flag: string; takesValue: boolean }[] {
-  const src = fs.readFileSync(path.join(REPO, 'src', 'cli', 'main.ts'), 'utf8');
-  const m = /const NOT_YET\s*=\s*\[([^\]]*)\]/.exec(src);
-  if (!m) return [];
-  return [...m[1]!.matchAll(/['"]([A-Za-z]+)['"]/g)].map(([, key]) => {
-    const flag = '--' + key!.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
-    const decl = new RegExp(`['"](?:-\\w, )?${flag}( <[^>]+>| \\[[^\\]]+\\])?['"]`).exec(src);
-    return { flag, takesValue: Boolean(decl?.[1]) };
-  });
-}
-
-/** A plausible value for each option (the option is refused before it is looked at). */
-const OPTION_VALUES: Record<string, string> = {
-  '--node-ip': '192.168.49.2',
-  '--cluster-cidr': '10.244.0.0/16',
-  '--service-cidr': '10.96.0.0/16',
-  '--nodeport-addresses': '192.168.49.0/24',
-  '--zone': 'europe-west1-b',
-};
 
 /** A Service manifest with a YAML syntax error on line 10 ("protocol: TCP: UDP"). */
 const BAD_YAML = [
@@ -232,7 +208,6 @@ function backendsFromCluster(file: string): Map<string, Set<string>> {
 
 interface Runs {
   usage: Record<string, CliResult>;
-  notYet: { flag: string; result: CliResult }[];
   stdin: CliResult;
   stdinWithSummary: CliResult;
   json: CliResult;
@@ -241,7 +216,6 @@ interface Runs {
 }
 
 let runs: Runs;
-const NOT_YET = notYetOptions();
 
 async function runAll(): Promise<Runs> {
   const dir = tempDir('svcplane-cli-usage-');
@@ -264,14 +238,8 @@ async function runAll(): Promise<Runs> {
     badManifest: ['replay', PLAIN_PCAP, '-c', badYaml, '-q'],
     noCommand: [],
   };
-  const [usage, notYet, stdin, stdinWithSummary, json, demo, demoInput, threeInput] = await Promise.all([
+  const [usage, stdin, stdinWithSummary, json, demo, demoInput, threeInput] = await Promise.all([
     Promise.all(Object.entries(usageCases).map(async ([k, args]) => [k, await runCliAsync(args)] as const)).then(Object.fromEntries),
-    Promise.all(
-      NOT_YET.map(async ({ flag, takesValue }) => ({
-        flag,
-        result: await runCliAsync(['replay', PLAIN_PCAP, flag, ...(takesValue ? [OPTION_VALUES[flag] ?? 'x'] : []), '-q']),
-      })),
-    ),
     runCliAsync(['replay', '-', '-w', '-', '-q'], { input: plain }),
     runCliAsync(['replay', '-', '-w', '-'], { input: plain }),
     runCliAsync(['replay', THREE, '-c', DEMO_CLUSTER, '--node', 'node-a', '-w', threeOut, '--trace', threeTrace, '--json']),
@@ -285,7 +253,6 @@ async function runAll(): Promise<Runs> {
   ]);
   return {
     usage: usage as Record<string, CliResult>,
-    notYet,
     stdin,
     stdinWithSummary,
     json,
@@ -372,12 +339,6 @@ describe('usage errors and bad input: exit 2, one line', () => {
     expect(r.status, r.stderr).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/Usage: svcplane/);
-  });
-
-  it.skipIf(NOT_YET.length === 0)(`options not yet supported (${NOT_YET.map((o) => o.flag).join(', ') || 'none'})`, () => {
-    for (const { flag, result } of runs.notYet) {
-      expectUsageError(result, new RegExp(`${flag}\\b`), /not yet supported/);
-    }
   });
 });
 

@@ -20,8 +20,6 @@ const positiveInt = (name: string) => (v: string): number => {
   return Number(v);
 };
 
-/** Options whose logic has not landed yet: accepted by the parser, refused with exit 2. */
-const NOT_YET: readonly string[] = [];
 
 export function buildProgram(): Command {
   const program = new Command('svcplane')
@@ -57,13 +55,6 @@ export function buildProgram(): Command {
 }
 
 async function runReplay(capture: string, o: Record<string, unknown>): Promise<void> {
-  for (const k of NOT_YET) {
-    const v = o[k];
-    if (v !== undefined && !(Array.isArray(v) && v.length === 0)) {
-      const flag = '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
-      throw new UsageError(`${flag} is not yet supported`);
-    }
-  }
   if (o.json && o.write === '-') throw new UsageError('--json and -w - both use standard output');
   if (capture !== '-' && existsSync(capture) && statSync(capture).isDirectory()) {
     throw new UsageError(`${capture}: is a directory, not a capture file`);
