@@ -313,7 +313,19 @@ function coreBuild(): string {
   }
 }
 
-function machine(): { cpu: string; cores: number; node: string; date: string; load: string; core: string } {
+/** The commit the core was built from, marked dirty when assembly/ has uncommitted changes. */
+function coreCommit(): string {
+  try {
+    const cwd = fileURLToPath(new URL('../..', import.meta.url));
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', 'assembly'], { cwd, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${head}+dirty assembly/` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function machine(): { cpu: string; cores: number; node: string; date: string; load: string; core: string; commit: string } {
   let cpu = cpus()[0]?.model ?? 'unknown';
   try {
     const m = /Model name:\s*(.+)/.exec(execFileSync('lscpu', { encoding: 'utf8' }));
@@ -321,7 +333,7 @@ function machine(): { cpu: string; cores: number; node: string; date: string; lo
   } catch { /* lscpu missing: keep os.cpus() */ }
   return {
     cpu, cores: cpus().length, node: process.version, date: new Date().toISOString(),
-    load: loadavg().map((x) => x.toFixed(1)).join(' '), core: coreBuild(),
+    load: loadavg().map((x) => x.toFixed(1)).join(' '), core: coreBuild(), commit: coreCommit(),
   };
 }
 
@@ -358,7 +370,7 @@ async function main(): Promise<void> {
   }
   const md = table();
   const end = loadavg().map((x) => x.toFixed(1)).join(' ');
-  console.log(`Machine: ${m.cpu} (${m.cores} CPUs), Node ${m.node}, ${m.date}; build/core.wasm sha256 ${m.core}`);
+  console.log(`Machine: ${m.cpu} (${m.cores} CPUs), Node ${m.node}, ${m.date}; commit ${m.commit}, build/core.wasm sha256 ${m.core}`);
   console.log(`Load average (1/5/15 min): ${m.load} at start, ${end} at end`);
   console.log(`Command: node dist/bench/nat.bench.js ${argv.join(' ')}`.trimEnd());
   console.log('');

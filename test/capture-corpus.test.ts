@@ -9,7 +9,7 @@ import type { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { CaptureFormatError } from '../src/capture/errors.js';
 import { KIND_PCAP, KIND_SPB } from '../src/capture/batch.js';
-import { makeBatch, readAll } from '../src/capture/testing.js';
+import { makeBatch, readAll } from './helpers/capture-builders.js';
 import { hasTshark, tsharkRecordsPartial } from './helpers/tshark.js';
 
 const CORPUS = process.env.SVCPLANE_CORPUS ?? '/work/shared/corpus/public';

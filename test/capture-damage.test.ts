@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RECORD_MAX_BYTES } from '../assembly/abi/layout.js';
 import { CaptureFormatError, openCaptureReader } from '../src/capture/reader.js';
-import { block, concat, epb, idb, makeBatch, payload, pcapHeader, pcapRecord, readAll, shb, spb, words } from '../src/capture/testing.js';
+import { block, concat, epb, idb, makeBatch, payload, pcapHeader, pcapRecord, readAll, shb, spb, words } from './helpers/capture-builders.js';
 import { hasTshark, tsharkRecordsPartial } from './helpers/tshark.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'svcplane-capture-damage-'));

@@ -26,7 +26,7 @@ import {
   readAll,
   shb,
   spb,
-} from '../src/capture/testing.js';
+} from './helpers/capture-builders.js';
 import { mul64, TsClock, U64 } from '../src/capture/timestamp.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'svcplane-capture-reader-'));

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { concat, epb, idb, payload, pcapHeader, pcapRecord, shb } from '../src/capture/testing.js';
+import { concat, epb, idb, payload, pcapHeader, pcapRecord, shb } from './helpers/capture-builders.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'svcplane-capture-stdio-'));

@@ -24,7 +24,7 @@ import {
   spb,
   endOfOptions,
   block,
-} from '../src/capture/testing.js';
+} from './helpers/capture-builders.js';
 import { formatFromPath, openCaptureWriter } from '../src/capture/writer.js';
 import { capinfos, hasTshark, tsharkFields, tsharkRecords, tsharkRecordsPartial, type TsharkRecord } from './helpers/tshark.js';
 

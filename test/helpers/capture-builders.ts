@@ -2,9 +2,9 @@
 // build small pcap / pcapng files byte by byte. Allocates per packet: never on the replay path.
 
 import { D_CAPLEN, D_LINKTYPE, D_OFFSET, D_TS_NSEC, D_TS_SEC, D_WIRELEN, DESC_WORDS } from '../../assembly/abi/layout.js';
-import { CaptureBatch } from './batch.js';
-import { CaptureFormatError } from './errors.js';
-import { openCaptureReader, type CaptureReader } from './reader.js';
+import { CaptureBatch } from '../../src/capture/batch.js';
+import { CaptureFormatError } from '../../src/capture/errors.js';
+import { openCaptureReader, type CaptureReader } from '../../src/capture/reader.js';
 
 export interface ReadPacket {
   caplen: number;
