@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFromKubeconfig, LiveClusterError } from '../src/k8s/live.js';
 import { formatProblem, ManifestError } from '../src/k8s/load.js';
 import { computeClusterState } from '../src/k8s/rules.js';
+import { runCliAsync, ensureBuilt } from './helpers/cli.js';
 
 const fixture = JSON.parse(readFileSync(fileURLToPath(new URL('./fixtures/k8s/list.json', import.meta.url)), 'utf8')) as {
   items: { kind: string; apiVersion: string }[];
@@ -195,5 +196,20 @@ describe('loadFromKubeconfig (live cluster, read-only)', () => {
     expect((err as Error).message).toMatch(/^cannot list .* \(not authenticated\)/);
     await expect(loadFromKubeconfig(kubeconfig(fake.url), 'nope')).rejects.toThrow(/no context named "nope" \(contexts: fake-ctx, other\)/);
     await expect(loadFromKubeconfig('/nonexistent/kubeconfig')).rejects.toBeInstanceOf(ManifestError);
+  });
+
+  it('the command reads a live cluster with --kubeconfig and --context', async () => {
+    ensureBuilt();
+    fake.serviceCIDRs = 'ok';
+    fake.badSliceIP = false;
+    const r = await runCliAsync(['replay', 'pcaps/demo.pcapng', '--kubeconfig', kubeconfig(fake.url), '--context', 'fake-ctx',
+      '--node', 'node-a', '--json', '-q']);
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { services: { service: string; backends: unknown[] }[] };
+    expect(report.services.map((s) => s.service)).toEqual(['shop/cart:http', 'shop/checkout:http']);
+    // A context the kubeconfig does not have: exit 2 with a message.
+    const bad = await runCliAsync(['replay', 'pcaps/demo.pcapng', '--kubeconfig', kubeconfig(fake.url), '--context', 'nope', '-q']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/nope/);
   });
 });
