@@ -3,18 +3,10 @@
 
 import { describe, it, expect } from 'vitest';
 import { Harness, backend, servicePort } from './helpers/harness.js';
+import { rng } from './helpers/rng.js';
 import { buildPacket, checksumErrors, type Proto } from './helpers/packets.js';
 import type { ServicePortState } from '../src/k8s/model.js';
 
-/** Deterministic PRNG (mulberry32) so a failure can be replayed. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('incremental checksums equal a full recompute', () => {
   const r = rng(1624);

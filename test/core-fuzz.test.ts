@@ -5,18 +5,11 @@
 
 import { describe, it, expect } from 'vitest';
 import { Harness, backend, servicePort } from './helpers/harness.js';
+import { rng } from './helpers/rng.js';
 import { buildPacket, buildIcmpError } from './helpers/packets.js';
 import { BATCH_MAX_PACKETS, DESC_WORDS, D_OFFSET, D_CAPLEN, D_WIRELEN, D_LINKTYPE, D_TS_SEC, D_VERDICT, D_REASON,
   D_EXTRA_LEN, LINK_EN10MB, LINK_RAW, LINK_LINUX_SLL, LINK_LINUX_SLL2, LINK_NULL, LINK_IPV6 } from '../src/core/abi.js';
 
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const state = {
   allocatedClusterIPs: ['10.96.0.10'], serviceCIDRs: [],

@@ -20,7 +20,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseEpochNs, WTAP_ENCAP_TO_LINKTYPE, type TsharkRecord } from './tshark.js';
+import { RECORD_FIELDS, recordsFromRows, type TsharkRecord } from './tshark.js';
 
 /** The repository root. */
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -357,40 +357,13 @@ export async function tsharkFieldsAsync(
   return { rows, status, stderr };
 }
 
-const RECORD_FIELDS = [
-  'frame.number',
-  'frame.cap_len',
-  'frame.len',
-  'frame.time_epoch',
-  'frame.interface_id',
-  'frame.section_number',
-  'frame.encap_type',
-  'frame.cb_pen',
-] as const;
-
 /** As tsharkRecordsPartial of ./tshark.ts: the packets of a capture (custom blocks left out). */
 export async function tsharkRecordsAsync(
   file: string,
   opts: { allowFailure?: boolean } = {},
 ): Promise<{ records: TsharkRecord[]; status: number; stderr: string }> {
   const r = await tsharkFieldsAsync(file, RECORD_FIELDS, { allowFailure: opts.allowFailure });
-  const records: TsharkRecord[] = [];
-  for (const c of r.rows) {
-    const [num, caplen, len, time, iface, section, encap, pen] = c as [string, string, string, string, string, string, string, string];
-    if (pen !== '' || encap === '') continue;
-    const e = Number(encap);
-    records.push({
-      frame: Number(num),
-      caplen: Number(caplen),
-      len: Number(len),
-      epochNs: time === '' ? undefined : parseEpochNs(time),
-      iface: iface === '' ? undefined : Number(iface),
-      section: section === '' ? undefined : Number(section),
-      encap: e,
-      linkType: WTAP_ENCAP_TO_LINKTYPE.get(e),
-    });
-  }
-  return { records, status: r.status, stderr: r.stderr };
+  return { records: recordsFromRows(r.rows), status: r.status, stderr: r.stderr };
 }
 
 /** One interface as `capinfos -M` describes it. */

@@ -93,7 +93,7 @@ export interface TsharkRecordsResult {
   stderr: string;
 }
 
-const RECORD_FIELDS = [
+export const RECORD_FIELDS = [
   'frame.number',
   'frame.cap_len',
   'frame.len',
@@ -116,8 +116,13 @@ export function tsharkRecords(file: string, opts: { allowFailure?: boolean } = {
 /** tsharkRecords, plus tshark's exit status and error output (for files it reads only in part). */
 export function tsharkRecordsPartial(file: string, opts: { allowFailure?: boolean } = {}): TsharkRecordsResult {
   const r = tsharkFields(file, RECORD_FIELDS, { allowFailure: opts.allowFailure ?? false });
+  return { records: recordsFromRows(r.rows), status: r.status, stderr: r.stderr };
+}
+
+/** Packet records from the rows of a RECORD_FIELDS query (custom blocks left out). */
+export function recordsFromRows(rows: readonly string[][]): TsharkRecord[] {
   const records: TsharkRecord[] = [];
-  for (const c of r.rows) {
+  for (const c of rows) {
     const [num, caplen, len, time, iface, section, encap, pen] = c as [string, string, string, string, string, string, string, string];
     if (pen !== '' || encap === '') continue; // a custom block, not a packet
     const e = Number(encap);
@@ -132,7 +137,7 @@ export function tsharkRecordsPartial(file: string, opts: { allowFailure?: boolea
       linkType: WTAP_ENCAP_TO_LINKTYPE.get(e),
     });
   }
-  return { records, status: r.status, stderr: r.stderr };
+  return records;
 }
 
 /**
