@@ -36,7 +36,7 @@ export const PROTOCOL_NUMBERS = { TCP: 6, UDP: 17, SCTP: 132 } as const;
 export class TableError extends Error {}
 
 interface Frontend { family: number; proto: number; port: number; addr: string; kind: number; slot: number; owner: string }
-interface SlotState { unit: string; owner: string; signature: string; sets: [string, string]; ranges: string; port: ServicePortState }
+interface SlotState { unit: string; owner: string; signature: string; sets: [number[], number[]]; ranges: string; port: ServicePortState }
 
 export interface UpdateOptions {
   /** Count, per changed service port, the live connections that keep, lose or would change backend (scans conntrack). */
@@ -95,6 +95,7 @@ export class ServiceTables {
     const slotStates = new Map<number, SlotState>();
     const removed: { unit: string; slot: number }[] = [];
     const newBackends = new Map<string, number>();
+    const created: { id: number; slot: number; ip: string; port: number }[] = [];
     const freeSlots = this.freeSlots.slice();
     let nextSlot = this.nextSlot;
     let nextBackend = this.nextBackend;
@@ -134,17 +135,18 @@ export class ServiceTables {
             this.writeAddr(b.ip);
             check(e.cpBackend(id, sp.family, b.port, slot), 'backend');
             newBackends.set(bkey, id);
+            created.push({ id, slot: slot!, ip: b.ip, port: b.port });
           }
           return id;
         });
-        const sets: [string, string] = ['', ''];
+        const sets: [number[], number[]] = [[], []];
         let setsChanged = false;
         // The local set only matters where a Local traffic policy can use it.
         const needsLocal = sp.internalLocal || sp.externalLocal;
         for (const [which, set] of [[SET_CLUSTER, sp.clusterSet], [SET_LOCAL, needsLocal ? sp.localSet : []]] as const) {
           const list = ids(set);
-          sets[which] = list.join(',');
-          if (prev && prev.sets[which] === sets[which]) continue;
+          sets[which] = list;
+          if (prev && sameIds(prev.sets[which], list)) continue;
           setsChanged = true;
           core.refresh(); // programming earlier sets may have grown memory: views first
           if (list.length * 2 * 4 > core.scratch.byteLength) throw new TableError(`${sp.key}: too many endpoints`);
@@ -239,12 +241,11 @@ export class ServiceTables {
       if (!set) this.frontendsOf.set(f.owner, (set = new Set()));
       set.add(k);
     }
-    for (const [name, id] of newBackends) {
-      this.backendOf.set(name, id);
-      const [slot, ip, port] = name.split('|');
-      this.backendNames[id] = joinHostPort(ip, Number(port));
-      this.backendSlot[id] = Number(slot);
-      this.backendIP[id] = ip;
+    for (const [name, id] of newBackends) this.backendOf.set(name, id);
+    for (const b of created) {
+      this.backendNames[b.id] = joinHostPort(b.ip, b.port);
+      this.backendSlot[b.id] = b.slot;
+      this.backendIP[b.id] = b.ip;
     }
     this.freeSlots = freeSlots;
     this.nextSlot = nextSlot;
@@ -382,6 +383,12 @@ function addFrontend(map: Map<string, Frontend>, f: Frontend): void {
   const k = frontendKey(f);
   // One address:port:protocol belongs to one service port; the first one wins.
   if (!map.has(k)) map.set(k, f);
+}
+
+function sameIds(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function check(rc: number, what: string): void {

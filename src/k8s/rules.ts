@@ -11,7 +11,7 @@
 //   endpoints.go           LocalReadyEndpoints (healthCheckNodePort count)
 
 import type { Backend, ClusterState, Family, ServicePortState } from './model.js';
-import { canonicalCIDR, canonicalIP, compareIP, joinHostPort, parseCIDR, parseIP } from './ip.js';
+import { canonicalCIDR, canonicalIP, compareIP, formatIP, joinHostPort, parseCIDR, parseIP } from './ip.js';
 import {
   LABEL_SERVICE_NAME,
   LABEL_SKIP_MIRROR,
@@ -227,8 +227,9 @@ export function collectEndpoints(
       if (sp.name !== portName || sp.protocol !== protocol) continue;
       for (const ep of slice.endpoints) {
         if (ep.addresses.length === 0) continue;
-        const ip = canonicalIP(ep.addresses[0], { sloppy: true });
-        if (!ip || parseIP(ip)!.family !== family) continue;
+        const addr = parseIP(ep.addresses[0], { sloppy: true });
+        if (!addr || addr.family !== family) continue;
+        const ip = formatIP(addr);
         const c = ep.conditions ?? {};
         const b: Backend = {
           ip,
