@@ -80,8 +80,10 @@ function finish(): void {
   H = h; L = l;
 }
 
-/** Rotates H:L left by r (0 < r < 32) into RH:RL. */
+// Result of rotl64.
 let RH = 0, RL = 0;
+
+/** Rotates h:l left by r (0 < r < 32) into RH:RL. */
 function rotl64(h: number, l: number, r: number): void {
   RH = ((h << r) | (l >>> (32 - r))) >>> 0;
   RL = ((l << r) | (h >>> (32 - r))) >>> 0;

@@ -6,7 +6,7 @@
 
 import type { Core } from './core.js';
 import type { ClusterState, ServicePortState, Backend } from '../k8s/model.js';
-import { parseIP, parseCIDR, cidrContains, joinHostPort, type CIDR } from '../k8s/ip.js';
+import { parseIP, parseIPInto, parseCIDR, cidrContains, joinHostPort, type CIDR } from '../k8s/ip.js';
 import {
   FE_CLUSTER_IP, FE_EXTERNAL_IP, FE_LOAD_BALANCER, FE_NODE_PORT, FE_CLUSTER_ADDR, SF_INTERNAL_LOCAL, SF_EXTERNAL_LOCAL,
   SF_AFFINITY, SF_SOURCE_RANGES, SF_UDP, SET_CLUSTER, SET_LOCAL, LIST_NODE_IPS, LIST_POD_CIDRS, LIST_SERVICE_CIDRS,
@@ -295,9 +295,10 @@ export class ServiceTables {
 
   /** Writes an address into scratch[0..16] (IPv4 in the first 4 bytes, the rest zero). */
   private writeAddr(text: string): void {
-    const a = parseIP(text);
-    if (!a) throw new TableError(`bad address ${text}`);
-    this.writeBytes(a.bytes);
+    this.core.refresh();
+    const sc = this.core.scratch;
+    sc.fill(0, 0, 16);
+    if (parseIPInto(text, sc, 0) === 0) throw new TableError(`bad address ${text}`);
   }
 
   /** Programs the node's addresses and CIDRs. Validates everything before touching the core. */

@@ -117,6 +117,20 @@ export function parseIP(text: string, opts: ParseIPOptions = {}): IPAddress | nu
   return parseIPv4Into(text, bytes, 0, sloppy) ? { family: 4, bytes } : null;
 }
 
+/**
+ * Parses address text straight into `out` at `offset` (4 or 16 bytes),
+ * allocating nothing for IPv4: for loops over many endpoints. Returns the
+ * family, or 0 when the text is not an address.
+ */
+export function parseIPInto(text: string, out: Uint8Array, offset = 0): 0 | IPFamily {
+  if (typeof text !== 'string' || text.length === 0 || text.length > 45) return 0;
+  if (!text.includes(':')) return parseIPv4Into(text, out, offset, false) ? 4 : 0;
+  const bytes = parseIPv6(text, false);
+  if (!bytes) return 0;
+  out.set(bytes, offset);
+  return 6;
+}
+
 /** The family of address text, or null when it is not an address. */
 export function ipFamilyOf(text: string, opts: ParseIPOptions = {}): IPFamily | null {
   const ip = parseIP(text, opts);
