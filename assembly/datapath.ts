@@ -40,7 +40,7 @@ import {
 import { hashTuple, hashSeed, mix, finish } from './hash';
 import { rewrite } from './nat';
 import { buildReject } from './reject';
-import { verdictCounters, reasonCounters, svcCounters, backendCounters, bump, bumpSlot } from './stats';
+import { verdictCounters, reasonCounters, backendCounters, bump, bumpSlot } from './stats';
 
 // Per-packet outputs, kept in globals so stages can set them cheaply.
 let outService: u32 = 0; // slot + 1
@@ -211,7 +211,6 @@ function processPacket(d: usize, i: u32): u32 {
   copy16(ct + CT_ORIG_SRC, keySrc);
   copy16(ct + CT_ORIG_DST, keyDst);
   ctPublish(ct, initialState(keyProto, keyTcpFlags), nowNs);
-  bump(svcCounters, slot, C_CONNS, 1);
   bump(backendCounters, backend, C_CONNS, 1);
 
   // Stage: DNAT (and SNAT when masqueraded).
@@ -306,8 +305,7 @@ const TCP_ESTABLISHED_NS: u64 = TCP_ESTABLISHED_S * NS_PER_S;
 @inline function translated(slot: u32, backend: u32, wirelen: u32, verdict: u32): u32 {
   outService = slot + 1;
   outBackend = backend + 1;
-  bump(svcCounters, slot, C_PACKETS, 1);
-  bump(svcCounters, slot, C_BYTES, <u64>wirelen);
+  // Counted per backend only: a service port's figures are the sum of its backends'.
   bump(backendCounters, backend, C_PACKETS, 1);
   bump(backendCounters, backend, C_BYTES, <u64>wirelen);
   return verdict;

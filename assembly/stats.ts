@@ -1,6 +1,7 @@
 // Counters the host reads after a batch. All u64, little-endian.
 //   verdicts: VERDICT_COUNT slots | reasons: REASON_SLOTS slots
-//   per service-port slot: packets, bytes, connections, live connections
+//   per service-port slot: (unused), (unused), (unused), live connections
+//     (packets, bytes and connections of a service port are the sums over its backends)
 //   per backend id: packets, bytes, connections, (unused)
 
 import { region, svcMax, backendMax } from './config';

@@ -97,9 +97,9 @@ describe('conntrack', () => {
     const h = new Harness(state);
     h.run([{ bytes: web(42000, 0x02), t: 1 }, { bytes: fromBackend(42000, 0x12), t: 1.1 }, { bytes: web(42000, 0x10), t: 1.2 },
       { bytes: web(42000, 0x11), t: 2 }, { bytes: fromBackend(42000, 0x11), t: 2.1 }, { bytes: web(42000, 0x10), t: 2.2 }]);
-    expect(h.core.serviceCounters(h.tables.slotFor('default/web:http')!)[2]).toBe(1);
+    expect(h.tables.serviceCounters(h.tables.slotFor('default/web:http')!)[2]).toBe(1);
     h.one({ bytes: web(42000, 0x02), t: 3 });
-    expect(h.core.serviceCounters(h.tables.slotFor('default/web:http')!)[2]).toBe(2);
+    expect(h.tables.serviceCounters(h.tables.slotFor('default/web:http')!)[2]).toBe(2);
     expect(h.core.conntrack().entries).toBe(1);
   });
 
@@ -115,9 +115,9 @@ describe('conntrack', () => {
     const h = new Harness(state);
     const q = (t: number) => ({ bytes: pkt({ proto: 'UDP', src: '10.244.2.9', dst: DNS, sport: 6000, dport: 53, payload: 10 }), t });
     h.run([q(0), q(29)]);
-    expect(h.core.serviceCounters(h.tables.slotFor('kube-system/kube-dns:dns')!)[2]).toBe(1);
+    expect(h.tables.serviceCounters(h.tables.slotFor('kube-system/kube-dns:dns')!)[2]).toBe(1);
     h.run([q(59.5)]); // 30.5 s after the last packet
-    expect(h.core.serviceCounters(h.tables.slotFor('kube-system/kube-dns:dns')!)[2]).toBe(2);
+    expect(h.tables.serviceCounters(h.tables.slotFor('kube-system/kube-dns:dns')!)[2]).toBe(2);
   });
 
   it('when full, expired entries are reclaimed first; otherwise the new connection is dropped CT_FULL', () => {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { instantiateSync } from '@assemblyscript/loader';
 import {
   BATCH_MAX_BYTES, BATCH_MAX_PACKETS, DESC_WORDS, EXTRA_SLOT_BYTES, INIT_OK, INIT_NOT_PRIME, LB_MAGLEV, LB_RANDOM,
-  VERDICT_SLOTS, REASON_SLOTS, REASON_COUNT, PER_ENTITY,
+  VERDICT_SLOTS, REASON_SLOTS, REASON_COUNT, PER_ENTITY, C_LIVE,
 } from './abi.js';
 
 export interface CoreOptions {
@@ -150,10 +150,10 @@ export class Core {
   reasonCounts(): number[] {
     return Array.from(this.u64s(this.exports.reasonCountersPtr(), REASON_SLOTS).subarray(0, REASON_COUNT), Number);
   }
-  /** [packets, bytes, connections, live connections] of a service-port slot. */
-  serviceCounters(slot: number): [number, number, number, number] {
+  /** Live conntrack entries of a service-port slot (packets, bytes and connections are counted per backend). */
+  serviceLive(slot: number): number {
     const a = this.u64s(this.exports.serviceCountersPtr() + slot * PER_ENTITY * 8, PER_ENTITY);
-    return [Number(a[0]), Number(a[1]), Number(a[2]), Number(a[3])];
+    return Number(a[C_LIVE]);
   }
   /** [packets, bytes, connections] of a backend id. */
   backendCounters(id: number): [number, number, number] {

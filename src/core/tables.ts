@@ -65,6 +65,7 @@ export class ServiceTables {
   readonly backendNames: string[] = [];
   readonly backendSlot: number[] = [];
   private readonly backendIP: string[] = [];
+  private readonly slotBackends: number[][] = [];
 
   constructor(private readonly core: Core) {}
 
@@ -219,6 +220,9 @@ export class ServiceTables {
       this.slotOf.delete(unit);
       this.slots.delete(slot);
       if (st) this.unitsOf.get(st.owner)?.delete(unit);
+      // The slot may be reused by another service port: its backends (and their counters) go with it.
+      for (const id of this.slotBackends[slot] ?? []) this.backendOf.delete(`${slot}|${this.backendIP[id]}|${this.backendPortOf(id)}`);
+      this.slotBackends[slot] = [];
     }
     for (const [slot, st] of slotStates) {
       this.slots.set(slot, st);
@@ -246,6 +250,7 @@ export class ServiceTables {
       this.backendNames[b.id] = joinHostPort(b.ip, b.port);
       this.backendSlot[b.id] = b.slot;
       this.backendIP[b.id] = b.ip;
+      (this.slotBackends[b.slot] ??= []).push(b.id);
     }
     this.freeSlots = freeSlots;
     this.nextSlot = nextSlot;
@@ -256,7 +261,7 @@ export class ServiceTables {
     // What the change means for live connections; UDP flush (rule 24). Both
     // scan conntrack, so only for service ports that have live connections.
     for (const { slot, sp } of changedSlots) {
-      if (core.serviceCounters(slot)[3] === 0) continue;
+      if (core.serviceLive(slot) === 0) continue;
       const idOf = (b: Backend) => this.backendOf.get(`${slot}|${b.ip}|${b.port}`);
       // Rule 24 keeps an entry whose reply source IP is a serving endpoint's IP (IPs, not ports, as
       // kube-proxy's conntrack cleanup compares): every backend of this slot with such an IP stays.
@@ -287,10 +292,23 @@ export class ServiceTables {
   }
 
   /** Backend ids ever created for a slot. */
-  backendsOf(slot: number): number[] {
-    const out: number[] = [];
-    for (let id = 0; id < this.nextBackend; id++) if (this.backendSlot[id] === slot) out.push(id);
-    return out;
+  backendsOf(slot: number): readonly number[] {
+    return this.slotBackends[slot] ?? [];
+  }
+
+  private backendPortOf(id: number): number {
+    const name = this.backendNames[id];
+    return Number(name.slice(name.lastIndexOf(':') + 1));
+  }
+
+  /** [packets, bytes, connections] of a service port: the sums over its backends. */
+  serviceCounters(slot: number): [number, number, number] {
+    const sum: [number, number, number] = [0, 0, 0];
+    for (const id of this.backendsOf(slot)) {
+      const [p, b, c] = this.core.backendCounters(id);
+      sum[0] += p; sum[1] += b; sum[2] += c;
+    }
+    return sum;
   }
 
   /** Writes an address into scratch[0..16] (IPv4 in the first 4 bytes, the rest zero). */

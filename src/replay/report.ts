@@ -45,7 +45,7 @@ export function buildReport(core: Core, tables: ServiceTables, base: Omit<Replay
   const byName = new Map<string, ServiceReport>();
   tables.slotNames.forEach((name, slot) => {
     if (name === undefined) return;
-    const [packetsN, bytes, conns] = core.serviceCounters(slot);
+    const [packetsN, bytes, conns] = tables.serviceCounters(slot);
     let s = byName.get(name);
     if (!s) { s = { service: name, packets: 0, bytes: 0, connections: 0, backends: [] }; byName.set(name, s); }
     s.packets += packetsN; s.bytes += bytes; s.connections += conns;
