@@ -20,8 +20,8 @@ import {
   REASON_IPV6_BAD_EXT_HEADER, REASON_L4_TRUNCATED, REASON_TCP_BAD_HEADER_LENGTH, REASON_UDP_BAD_LENGTH,
 } from './abi/reasons';
 import {
-  keyReset, keySrc, keyDst, copyAddr, setFamilyProto, setOffsets, setPorts, setL4Info, setFrag,
-  NO_L4, FRAG_NONE, FRAG_FIRST, FRAG_LATER,
+  keyReset, keySrc, keyDst, copyAddr, setFamilyProto, setOffsets, setPorts, setL4Info, setFrag, keyFrag,
+  NO_L4, FRAG_FIRST, FRAG_LATER,
 } from './flow';
 
 /** Not a drop: the frame is not IP (ARP, unknown link type, …) and passes. */
@@ -157,6 +157,5 @@ function parseIpv6(p: usize, caplen: u32, frameLen: u32, l3: u32): u32 {
   return REASON_NONE;
 }
 
-import { keyFrag } from './flow';
 // @ts-ignore: decorator
 @inline function firstFragment(): bool { return keyFrag == FRAG_FIRST; }

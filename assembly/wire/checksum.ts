@@ -22,20 +22,6 @@ export function sumBytes(p: usize, len: usize, acc: u64): u64 {
   return acc;
 }
 
-/**
- * The difference of replacing `len` bytes (len even, 2..16) at `oldp` by
- * the bytes at `newp`, as a one's-complement addend: sum(~old) + sum(new).
- * Reading both before the write lets one delta serve several checksums.
- */
-export function delta(oldp: usize, newp: usize, len: usize): u64 {
-  let acc: u64 = 0;
-  for (let i: usize = 0; i < len; i += 2) {
-    acc += <u64>(~load<u16>(oldp + i) & 0xffff);
-    acc += <u64>load<u16>(newp + i);
-  }
-  return acc;
-}
-
 /** Delta of replacing 4 raw bytes (two 16-bit words) loaded as one u32. */
 // @ts-ignore: decorator
 @inline export function delta32(o: u32, n: u32): u64 {

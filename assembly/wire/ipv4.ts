@@ -39,8 +39,6 @@ const FRAG_OFFSET_MASK: u32 = 0x1fff;
 @inline export function ipv4Id(p: usize): u32 { return ld16(p + IPV4_ID); }
 // @ts-ignore: decorator
 @inline export function ipv4Proto(p: usize): u32 { return ld8(p + IPV4_PROTO); }
-// @ts-ignore: decorator
-@inline export function ipv4Ttl(p: usize): u32 { return ld8(p + IPV4_TTL); }
 /** Fragment offset in bytes. */
 // @ts-ignore: decorator
 @inline export function ipv4FragOffset(p: usize): u32 { return (ld16(p + IPV4_FRAG) & FRAG_OFFSET_MASK) << 3; }

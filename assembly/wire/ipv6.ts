@@ -56,8 +56,6 @@ export function extLen(p: usize, next: u32): u32 {
   return (ld8(p + 1) + 1) << 3;
 }
 
-// @ts-ignore: decorator
-@inline export function fragHeaderLen(): u32 { return FRAG_HLEN; }
 /** Fragment offset in bytes, from a fragment header. */
 // @ts-ignore: decorator
 @inline export function fragOffset(p: usize): u32 { return ld16(p + FRAG_OFFSET) & 0xfff8; }

@@ -8,7 +8,7 @@
 //        type (1) flags (1) length (2)
 //  ICMP: type (1) code (1) csum (2) rest (4): echo id (2) seq (2)
 
-import { ld8, ld16, st16 } from './bytes';
+import { ld8, ld16 } from './bytes';
 
 export const PROTO_ICMP: u32 = 1;
 export const PROTO_TCP: u32 = 6;
@@ -46,10 +46,8 @@ export const ICMP_CODE: usize = 1;
 export const ICMP_CSUM: usize = 2;
 export const ICMP_REST: usize = 4;
 export const ICMP_HLEN: u32 = 8;
-export const ICMP_ECHO_REPLY: u32 = 0;
 export const ICMP_DEST_UNREACH: u32 = 3;
 export const ICMP_PORT_UNREACH: u32 = 3;
-export const ICMP_ECHO_REQUEST: u32 = 8;
 export const ICMPV6_DEST_UNREACH: u32 = 1;
 export const ICMPV6_PORT_UNREACH: u32 = 4;
 
@@ -69,5 +67,3 @@ export const ICMPV6_PORT_UNREACH: u32 = 4;
 @inline export function icmpType(p: usize): u32 { return ld8(p + ICMP_TYPE); }
 // @ts-ignore: decorator
 @inline export function icmpCode(p: usize): u32 { return ld8(p + ICMP_CODE); }
-// @ts-ignore: decorator
-@inline export function setPortRaw(p: usize, off: usize, v: u32): void { st16(p + off, v); }
