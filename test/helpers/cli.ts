@@ -20,7 +20,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RECORD_FIELDS, recordsFromRows, type TsharkRecord } from './tshark.js';
+import { RECORD_FIELDS, recordsFromRows, fieldsResult, type TsharkRecord } from './tshark.js';
 
 /** The repository root. */
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -341,20 +341,7 @@ export async function tsharkFieldsAsync(
   args.push('-T', 'fields', '-E', 'separator=/t', '-E', `occurrence=${opts.occurrence ?? 'f'}`, '-E', 'aggregator=,', '-E', 'quote=n');
   for (const f of fields) args.push('-e', f);
   const r = await runProcess('tshark', args, { env: tsharkEnv(), timeout: 60_000 });
-  const status = r.status ?? -1;
-  const stderr = r.stderr
-    .split('\n')
-    .filter((l) => !l.startsWith('Running as user "root"'))
-    .join('\n');
-  if (status !== 0 && !opts.allowFailure) throw new Error(`tshark -r ${file} exited with ${status}: ${stderr.trim()}`);
-  const rows: string[][] = [];
-  for (const line of r.stdout.split('\n')) {
-    if (line === '') continue;
-    const cols = line.split('\t');
-    while (cols.length < fields.length) cols.push('');
-    rows.push(cols);
-  }
-  return { rows, status, stderr };
+  return fieldsResult(file, fields, r.status ?? -1, r.stdout, r.stderr, opts.allowFailure ?? false);
 }
 
 /** As tsharkRecordsPartial of ./tshark.ts: the packets of a capture (custom blocks left out). */

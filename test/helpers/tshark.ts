@@ -52,13 +52,18 @@ export function tsharkFields(file: string, fields: readonly string[], opts: Tsha
   for (const f of fields) args.push('-e', f);
   const r = spawnSync('tshark', args, { env: env(), encoding: 'utf8', maxBuffer: 1 << 30 });
   if (r.error) throw r.error;
-  const status = r.status ?? -1;
-  const stderr = stripNoise(r.stderr);
-  if (status !== 0 && !opts.allowFailure) {
+  return fieldsResult(file, fields, r.status ?? -1, r.stdout, r.stderr, opts.allowFailure ?? false);
+}
+
+/** Splits `tshark -T fields` output into rows (padded to the fields asked for); throws on failure unless allowed. */
+export function fieldsResult(file: string, fields: readonly string[], status: number, stdout: string, rawStderr: string,
+                             allowFailure: boolean): TsharkFieldsResult {
+  const stderr = stripNoise(rawStderr);
+  if (status !== 0 && !allowFailure) {
     throw new Error(`tshark -r ${file} exited with ${status}: ${stderr.trim()}`);
   }
   const rows: string[][] = [];
-  for (const line of r.stdout.split('\n')) {
+  for (const line of stdout.split('\n')) {
     if (line === '') continue;
     const cols = line.split('\t');
     while (cols.length < fields.length) cols.push('');
