@@ -1,6 +1,6 @@
 // The per-packet program. Stages run top to bottom and each either returns
 // a verdict or lets the packet continue:
-//   parse → fragments → conntrack (established / reply) → service lookup →
+//   (fast path, fastpath.ts) → parse → fragments → conntrack (established / reply) → service lookup →
 //   endpoint set → backend choice → new connection → DNAT.
 // Nothing here allocates, calls the host, or reads outside the packet.
 
@@ -39,8 +39,12 @@ import {
 } from './lb/tables';
 import { hashTuple, hashSeed, mix, finish } from './hash';
 import { rewrite } from './nat';
+import { fastPath, fastPathOn, FAST_CONTINUE } from './fastpath';
 import { buildReject } from './reject';
 import { verdictCounters, reasonCounters, backendCounters, bump, bumpSlot } from './stats';
+
+// @ts-ignore: decorator
+@inline function word(d: usize, w: u32): u32 { return load<u32>(d + (<usize>w << 2)); }
 
 // Per-packet outputs, kept in globals so stages can set them cheaply.
 let outService: u32 = 0; // slot + 1
@@ -52,6 +56,11 @@ let nowNs: u64 = 0;
 export function processBatch(first: u32, n: u32): void {
   for (let i: u32 = first; i < first + n; i++) {
     let d = descRegion + <usize>i * DESC_WORDS * 4;
+    if (fastPathOn) {
+      let now = <u64>word(d, D_TS_SEC) * 1_000_000_000 + <u64>word(d, D_TS_NSEC);
+      let v = fastPath(d, inputRegion + <usize>word(d, D_OFFSET), word(d, D_CAPLEN), word(d, D_WIRELEN), word(d, D_LINKTYPE), now);
+      if (v != FAST_CONTINUE) continue;
+    }
     let verdict = processPacket(d, i);
     store<u32>(d + (<usize>D_VERDICT << 2), verdict);
     store<u32>(d + (<usize>D_REASON << 2), outReason);
@@ -65,9 +74,6 @@ export function processBatch(first: u32, n: u32): void {
     if (outReason != REASON_NONE) bumpSlot(reasonCounters, outReason);
   }
 }
-
-// @ts-ignore: decorator
-@inline function word(d: usize, w: u32): u32 { return load<u32>(d + (<usize>w << 2)); }
 
 function processPacket(d: usize, i: u32): u32 {
   outService = 0; outBackend = 0; outReason = REASON_NONE;

@@ -39,6 +39,22 @@ export function setHashSeed(s: u64): void { hashSeed = s; }
   return h ^ (h >> 29);
 }
 
+/**
+ * hashTuple of an IPv4 key from its two addresses as raw u32 loads: an
+ * IPv4 slot holds the address in its first 4 bytes and zeros after, so the
+ * upper halves drop out and the value is the same (the fast path and the
+ * general path must find the same conntrack index slot).
+ */
+// @ts-ignore: decorator
+@inline export function hashTuple4(src: u32, dst: u32, sport: u32, dport: u32, proto: u32, seed: u64): u64 {
+  let a = (<u64>src ^ seed) * K1;
+  let b = <u64>dst * K2;
+  let c = ((<u64>sport << 32) | (<u64>dport << 16) | <u64>proto) * K3;
+  let h = a ^ rotl<u64>(b, 21) ^ rotl<u64>(c, 42);
+  h = (h ^ (h >> 31)) * K1;
+  return h ^ (h >> 29);
+}
+
 /** Hash of an address slot plus a small word (backend identity, frontend keys). */
 // @ts-ignore: decorator
 @inline export function hashAddrWord(addr: usize, word: u64, seed: u64): u64 {

@@ -19,6 +19,7 @@ import { statsInit, verdictCounters, reasonCounters, svcCounters, backendCounter
 import { crc32cInit } from './wire/crc32c';
 import { setHashSeed } from './hash';
 import { processBatch as run } from './datapath';
+import { setFastPath as fastPathSet, fastPackets } from './fastpath';
 import { INIT_OK, INIT_NOT_PRIME, INIT_BAD_CAPACITY } from './abi/tables';
 
 
@@ -125,3 +126,7 @@ export function auditResultWouldMove(): u32 { return auditWouldMove; }
 
 /** Builds every Maglev table of the active generation now instead of on first use; returns how many. */
 export function cpBuildTables(): u32 { return buildAllTables(); }
+/** The established-flow fast path on (1) or off (0: tests comparing the two paths). */
+export function setFastPath(on: u32): void { fastPathSet(on != 0); }
+/** Packets the fast path handled. */
+export function fastPathPackets(): u64 { return fastPackets; }

@@ -16,7 +16,7 @@
 // destination the client, or the node address and masquerade port when the
 // connection was masqueraded.
 
-import { hashTuple, hashSeed } from '../hash';
+import { hashTuple, hashTuple4, hashSeed } from '../hash';
 import { addrEq } from '../flow';
 import { region, ctMax } from '../config';
 import { timeoutSeconds, DIR_ORIG, DIR_REPLY } from './states';
@@ -120,6 +120,44 @@ export function ctLookup(family: u32, proto: u32, src: usize, dst: usize, sport:
           }
         } else if (<u32>load<u16>(r + CT_REPLY_SPORT) == sport && replyDstPort(r) == dport &&
                    addrEq(replySrcAddr(r), src) && addrEq(replyDstAddr(r), dst)) {
+          ctRec = r; ctDir = DIR_REPLY; return true;
+        }
+      }
+    }
+    i = (i + 1) & idxMask;
+  }
+}
+
+/** An IPv4 address slot (16 bytes) holding exactly `a` (raw u32): the address, then zeros. */
+// @ts-ignore: decorator
+@inline function slotIs4(slot: usize, a: u32): bool {
+  return load<u32>(slot) == a && load<u32>(slot, 4) == 0 && load<u64>(slot, 8) == 0;
+}
+
+/**
+ * ctLookup for an IPv4 key given as raw address loads and host-order ports:
+ * the same hash, the same index walk and the same answer, without building
+ * the key slots. In an IPv4 record the address slots are zero past 4 bytes
+ * (they are copied from key slots), so one u32 compares each of them.
+ */
+export function ctLookup4(proto: u32, src: u32, dst: u32, sport: u32, dport: u32): bool {
+  let h = <u32>hashTuple4(src, dst, sport, dport, proto | (4 << 8), hashSeed);
+  let famProto = 4 | (proto << 8);
+  let ports = sport | (dport << 16);
+  let i = h & idxMask;
+  while (true) {
+    let e = index + (<usize>i << 3);
+    let ref = load<u32>(e, 4);
+    if (ref == 0) { ctRec = 0; return false; }
+    if (load<u32>(e) == h) {
+      let r = records + <usize>((ref - 1) >> 1) * CT_SIZE;
+      if (<u32>load<u16>(r + CT_FAMILY) == famProto) {
+        if (((ref - 1) & 1) == DIR_ORIG) {
+          if (load<u32>(r + CT_ORIG_SPORT) == ports && load<u32>(r + CT_ORIG_SRC) == src && load<u32>(r + CT_ORIG_DST) == dst) {
+            ctRec = r; ctDir = DIR_ORIG; return true;
+          }
+        } else if (<u32>load<u16>(r + CT_REPLY_SPORT) == sport && replyDstPort(r) == dport &&
+                   slotIs4(replySrcAddr(r), src) && slotIs4(replyDstAddr(r), dst)) {
           ctRec = r; ctDir = DIR_REPLY; return true;
         }
       }

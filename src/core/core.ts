@@ -27,6 +27,11 @@ export interface CoreOptions {
   hashSeed?: string;
   /** Use the debug build (bounds checks on). */
   debug?: boolean;
+  /**
+   * The established-flow fast path (assembly/fastpath.ts). Default on; off
+   * only to check that both paths give the same result.
+   */
+  fastPath?: boolean;
 }
 
 interface CoreExports {
@@ -56,6 +61,8 @@ interface CoreExports {
   auditResultKept(): number; auditResultOrphaned(): number; auditResultWouldMove(): number;
   maglevBuildScratch(m: number, n: number): number;
   maglevTableOf(slot: number, which: number): number;
+  setFastPath(on: number): void;
+  fastPathPackets(): bigint;
 }
 
 export class CoreError extends Error {}
@@ -96,6 +103,7 @@ export class Core {
       lb: opts.lb ?? 'maglev',
       hashSeed: opts.hashSeed ?? 'svcplane',
       debug: opts.debug ?? false,
+      fastPath: opts.fastPath ?? true,
     };
     const file = wasmPath(this.options.debug);
     let mod = compiled.get(file);
@@ -111,6 +119,7 @@ export class Core {
       o.lb === 'random' ? LB_RANDOM : LB_MAGLEV, lo, hi);
     if (rc === INIT_NOT_PRIME) throw new CoreError(`--maglev-size ${o.maglevSize} is not prime`);
     if (rc !== INIT_OK) throw new CoreError(`the core refused its capacities (code ${rc})`);
+    this.exports.setFastPath(o.fastPath ? 1 : 0);
     this.refresh();
   }
 
@@ -159,6 +168,10 @@ export class Core {
   backendCounters(id: number): [number, number, number] {
     const a = this.u64s(this.exports.backendCountersPtr() + id * PER_ENTITY * 8, PER_ENTITY);
     return [Number(a[0]), Number(a[1]), Number(a[2])];
+  }
+  /** Packets the established-flow fast path handled (the rest took the general path). */
+  fastPathPackets(): number {
+    return Number(this.exports.fastPathPackets());
   }
   conntrack(): { entries: number; peak: number; evicted: number; capacity: number } {
     const e = this.exports;

@@ -1,0 +1,117 @@
+// A loop for profilers and quick A/B checks of the NAT core: one path, one
+// flow count, batches of a chosen size, for a fixed time. Prints the
+// fastest and the median batch in ns per packet (the fastest is the least
+// disturbed by other work on a shared machine).
+//
+//   node dist/bench/profile.js [--flows 1k] [--path fwd|reply|new] [--batch 4096] [--seconds 3]
+//   perf record -g node --perf-basic-prof dist/bench/profile.js ...
+//
+// Not a benchmark of record (nat.bench.ts is, with its peer): no checks of
+// the output beyond the verdicts of the first pass.
+
+import { performance } from 'node:perf_hooks';
+import { DESC_WORDS, D_VERDICT, VERDICT_TRANSLATED, VERDICT_REVERSED } from '../src/core/abi.js';
+import { buildCluster, rng, shuffle } from './cluster.js';
+import { BATCH, SLOT_LEN, SLOT_OFF, WARM_CLIENTS, buildStream, makeFlows, type Stream } from './flows.js';
+import { TCP_ACK, TCP_PSH, TCP_SYN, OFF_IP_DST, OFF_DPORT, get16, get32 } from './packets.js';
+import { coreRig, type CoreRig } from './rigs.js';
+
+const argv = process.argv.slice(2);
+function arg(name: string, def: string): string {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : def;
+}
+function size(t: string): number {
+  const m = /^(\d+)([kKmM]?)$/.exec(t);
+  if (!m) throw new Error(`bad size ${t}`);
+  return Number(m[1]) * (m[2] === '' ? 1 : m[2].toLowerCase() === 'k' ? 1024 : 1 << 20);
+}
+const N = size(arg('--flows', '1k'));
+const PATH = arg('--path', 'fwd');
+const B = Math.min(BATCH, size(arg('--batch', String(BATCH))));
+const SECONDS = Number(arg('--seconds', '3'));
+
+const cluster = buildCluster(100);
+const f = makeFlows(N, cluster, 7 + N);
+const svc = (i: number) => cluster.services[f.svc[i]];
+
+function run(rig: CoreRig, s: Stream, expect: number): void {
+  for (let k = 0; k < s.views.length; k++) {
+    rig.input.set(s.views[k]);
+    rig.process(s.counts[k]);
+    for (let i = 0; i < s.counts[k]; i++) {
+      const v = rig.desc[i * DESC_WORDS + D_VERDICT];
+      if (v !== expect) throw new Error(`packet ${k * BATCH + i}: verdict ${v}, expected ${expect}`);
+    }
+  }
+}
+
+const syn = buildStream(N, (p, t) => { t.src = f.client[p]; t.sport = f.cport[p]; t.dst = svc(p).vip; t.dport = svc(p).port; t.flags = TCP_SYN; });
+const times: number[] = [];
+let packets = 0;
+const deadline = performance.now() + SECONDS * 1000;
+
+const WARM_FLOWS = 4096;
+const wf = makeFlows(WARM_FLOWS, cluster, 23, WARM_CLIENTS);
+const warm = buildStream(WARM_FLOWS, (p, t) => {
+  const v = cluster.services[wf.svc[p]];
+  t.src = wf.client[p]; t.sport = wf.cport[p]; t.dst = v.vip; t.dport = v.port; t.flags = TCP_SYN;
+});
+
+if (PATH === 'new') {
+  while (performance.now() < deadline) {
+    // Like nat.bench.ts: a running table (4096 other connections, every Maglev table built).
+    const rig = coreRig(cluster, N + WARM_FLOWS);
+    for (let k = 0; k < warm.views.length; k++) { rig.input.set(warm.views[k]); rig.process(warm.counts[k]); }
+    for (let k = 0; k < syn.views.length; k++) {
+      rig.input.set(syn.views[k]);
+      const t0 = performance.now();
+      rig.process(syn.counts[k]);
+      times.push((performance.now() - t0) * 1e6 / syn.counts[k]);
+      packets += syn.counts[k];
+    }
+  }
+} else {
+  const rig = coreRig(cluster, N);
+  const out = rig.input;
+  for (let k = 0; k < syn.views.length; k++) {
+    rig.input.set(syn.views[k]); rig.process(syn.counts[k]);
+    for (let i = 0; i < syn.counts[k]; i++) {
+      const p = k * BATCH + i, off = syn.frameOff(i);
+      f.beAddr[p] = get32(out, off + OFF_IP_DST); f.bePort[p] = get16(out, off + OFF_DPORT);
+    }
+  }
+  run(rig, buildStream(N, (p, t) => { t.src = f.beAddr[p]; t.sport = f.bePort[p]; t.dst = f.client[p]; t.dport = f.cport[p]; t.flags = TCP_SYN | TCP_ACK; }), VERDICT_REVERSED);
+  run(rig, buildStream(N, (p, t) => { t.src = f.client[p]; t.sport = f.cport[p]; t.dst = svc(p).vip; t.dport = svc(p).port; t.flags = TCP_ACK; }), VERDICT_TRANSLATED);
+  const reply = PATH === 'reply';
+  const total = Math.max(N, 16 * BATCH);
+  const next = rng(11 + N);
+  const round = new Uint32Array(N);
+  const order = new Uint32Array(total);
+  for (let p = 0; p < total; p += N) {
+    for (let i = 0; i < N; i++) round[i] = i;
+    shuffle(round, next);
+    order.set(round.subarray(0, Math.min(N, total - p)), p);
+  }
+  const data = buildStream(total, (p, t) => {
+    const i = order[p];
+    if (reply) { t.src = f.beAddr[i]; t.sport = f.bePort[i]; t.dst = f.client[i]; t.dport = f.cport[i]; }
+    else { t.src = f.client[i]; t.sport = f.cport[i]; t.dst = svc(i).vip; t.dport = svc(i).port; }
+    t.flags = TCP_ACK | TCP_PSH;
+  });
+  run(rig, data, reply ? VERDICT_REVERSED : VERDICT_TRANSLATED);
+  let k = 0;
+  while (performance.now() < deadline) {
+    const v = data.views[k];
+    rig.input.set(v.subarray(0, SLOT_OFF[B - 1] + SLOT_LEN[B - 1]));
+    const t0 = performance.now();
+    rig.process(B);
+    times.push((performance.now() - t0) * 1e6 / B);
+    packets += B;
+    if (++k === data.views.length) k = 0;
+  }
+}
+
+times.sort((a, b) => a - b);
+const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
+console.log(`${PATH} ${N} flows, batch ${PATH === 'new' ? BATCH : B}: min ${at(0).toFixed(1)} p10 ${at(0.1).toFixed(1)} median ${at(0.5).toFixed(1)} ns/pkt over ${times.length} batches (${packets} packets)`);
