@@ -26,20 +26,21 @@ import {
   keyFrag, keyFragId, setPorts, FRAG_FIRST, FRAG_LATER, NO_L4,
 } from './flow';
 import { fragRemember, fragFind, fragSport, fragDport } from './frag';
-import { ctLookup, ctRec, ctDir, ctAllocate, ctPublish, ctTouch, ctRefresh, ctDelete, ctExpired,
+import { ctLookup, ctFind, flowHash, ctWarmFree, ctRec, ctDir, ctAllocate, ctPublish, ctTouch, ctRefresh, ctDelete, ctExpired,
   CT_FAMILY, CT_PROTO, CT_STATE, CT_FLAGS, CT_SVC, CT_BACKEND, CT_NAT, CT_ORIG_SPORT, CT_ORIG_DPORT,
   CT_REPLY_SPORT, CT_MASQ_PORT, CT_ORIG_SRC, CT_ORIG_DST, CTN_MASQ, CTN_SPORT, replyDstAddr, replyDstPort } from './conntrack/table';
 import { initialState, nextState, nextFlags, reopens, DIR_ORIG, ST_ESTABLISHED } from './conntrack/states';
 import { TCP_ESTABLISHED_S, NS_PER_S } from './conntrack/timeouts';
-import { PROTO_TCP, PROTO_ICMP, PROTO_ICMPV6, TCP_SYN, TCP_FIN, TCP_RST } from './wire/l4';
+import { PROTO_TCP, PROTO_ICMP, PROTO_ICMPV6, TCP_SYN, TCP_ACK, TCP_FIN, TCP_RST } from './wire/l4';
 import { isIcmpError, relate, relatedRec, RELATED_NONE, RELATED_TO_BACKEND } from './related';
 import {
-  feLookup, feKind, feSlot, svcRecord, backendAddr, backendPort, sourceAllowed, ensureTable,
+  feLookup, feKind, feSlot, svcRecord, backendAddr, backendPort, sourceAllowed, ensureTable, warmMaglev,
   SVC_FLAGS, SVC_AFFINITY, SVC_CLUSTER_N, SVC_CLUSTER_LIST, SVC_CLUSTER_TABLE, SVC_LOCAL_N, SVC_LOCAL_LIST, SVC_LOCAL_TABLE,
 } from './lb/tables';
 import { hashTuple, hashSeed, mix, finish } from './hash';
 import { rewrite } from './nat';
-import { fastPath, fastPathOn, FAST_CONTINUE } from './fastpath';
+import { maglevPick } from './lb/maglev';
+import { fastPrepare, fastPath, fastPathOn, FAST_CONTINUE, GROUP } from './fastpath';
 import { buildReject } from './reject';
 import { verdictCounters, reasonCounters, backendCounters, bump, bumpSlot } from './stats';
 
@@ -54,25 +55,44 @@ let nowNs: u64 = 0;
 
 /** Runs packets first .. first+n-1 of the batch. */
 export function processBatch(first: u32, n: u32): void {
-  for (let i: u32 = first; i < first + n; i++) {
-    let d = descRegion + <usize>i * DESC_WORDS * 4;
+  let end = first + n;
+  for (let g: u32 = first; g < end; g += GROUP) {
+    let m = end - g < GROUP ? end - g : GROUP;
     if (fastPathOn) {
-      let now = <u64>word(d, D_TS_SEC) * 1_000_000_000 + <u64>word(d, D_TS_NSEC);
-      let v = fastPath(d, inputRegion + <usize>word(d, D_OFFSET), word(d, D_CAPLEN), word(d, D_WIRELEN), word(d, D_LINKTYPE), now);
-      if (v != FAST_CONTINUE) continue;
+      for (let k: u32 = 0; k < m; k++) {
+        let d = desc(g + k);
+        fastPrepare(k, packet(d), word(d, D_CAPLEN), word(d, D_WIRELEN), word(d, D_LINKTYPE));
+      }
     }
-    let verdict = processPacket(d, i);
-    store<u32>(d + (<usize>D_VERDICT << 2), verdict);
-    store<u32>(d + (<usize>D_REASON << 2), outReason);
-    store<u32>(d + (<usize>D_SERVICE << 2), outService);
-    store<u32>(d + (<usize>D_BACKEND << 2), outBackend);
-    store<u32>(d + (<usize>D_L3_OFF << 2), keyFamily != 0 ? keyL3 : NO_OFFSET);
-    store<u32>(d + (<usize>D_L4_OFF << 2), keyFamily != 0 && keyL4 != NO_L4 ? keyL4 : NO_OFFSET);
-    store<u32>(d + (<usize>D_META << 2), (keyFamily << 8) | keyProto);
-    store<u32>(d + (<usize>D_RESERVED << 2), 0);
-    bumpSlot(verdictCounters, verdict);
-    if (outReason != REASON_NONE) bumpSlot(reasonCounters, outReason);
+    for (let k: u32 = 0; k < m; k++) {
+      let d = desc(g + k);
+      if (fastPathOn) {
+        let now = <u64>word(d, D_TS_SEC) * 1_000_000_000 + <u64>word(d, D_TS_NSEC);
+        if (fastPath(k, d, packet(d), word(d, D_WIRELEN), now) != FAST_CONTINUE) continue;
+      }
+      generalPath(d, g + k);
+    }
   }
+}
+
+// @ts-ignore: decorator
+@inline function desc(i: u32): usize { return descRegion + <usize>i * DESC_WORDS * 4; }
+// @ts-ignore: decorator
+@inline function packet(d: usize): usize { return inputRegion + <usize>word(d, D_OFFSET); }
+
+/** Packet i (descriptor d) through the general per-packet program, and its descriptor's OUT words. */
+function generalPath(d: usize, i: u32): void {
+  let verdict = processPacket(d, i);
+  store<u32>(d + (<usize>D_VERDICT << 2), verdict);
+  store<u32>(d + (<usize>D_REASON << 2), outReason);
+  store<u32>(d + (<usize>D_SERVICE << 2), outService);
+  store<u32>(d + (<usize>D_BACKEND << 2), outBackend);
+  store<u32>(d + (<usize>D_L3_OFF << 2), keyFamily != 0 ? keyL3 : NO_OFFSET);
+  store<u32>(d + (<usize>D_L4_OFF << 2), keyFamily != 0 && keyL4 != NO_L4 ? keyL4 : NO_OFFSET);
+  store<u32>(d + (<usize>D_META << 2), (keyFamily << 8) | keyProto);
+  store<u32>(d + (<usize>D_RESERVED << 2), 0);
+  bumpSlot(verdictCounters, verdict);
+  if (outReason != REASON_NONE) bumpSlot(reasonCounters, outReason);
 }
 
 function processPacket(d: usize, i: u32): u32 {
@@ -112,14 +132,29 @@ function processPacket(d: usize, i: u32): u32 {
     return VERDICT_PASS;
   }
 
+  // One hash serves the conntrack lookup and the Maglev choice.
+  let h = flowHash(keyFamily, keyProto, keySrc, keyDst, keySport, keyDport);
+  // A packet that may open a connection looks up its frontend first and
+  // starts the reads a new connection makes (its Maglev slot, a free
+  // record) so they overlap the conntrack lookup's: for a new connection
+  // these cache misses are most of the cost. The answers are used only
+  // below, exactly as if looked up there.
+  let fe: usize = 0;
+  let early = keyProto != PROTO_TCP || (keyTcpFlags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+  if (early) {
+    fe = feLookup(keyDst, keyFamily, keyProto, keyDport);
+    if (fe != 0) warmMaglev(fe, h, parked);
+    ctWarmFree(parked + 4);
+  }
+
   // Stage: conntrack. Established flows and replies follow their entry.
-  if (ctLookup(keyFamily, keyProto, keySrc, keyDst, keySport, keyDport)) {
+  if (ctFind(<u32>h, keyFamily, keyProto, keySrc, keyDst, keySport, keyDport)) {
     let v = followConnection(p, wirelen);
     if (v != CONTINUE) return v;
   }
 
   // Stage: service lookup (ClusterIP, externalIPs, LoadBalancer ingress, NodePort).
-  let fe = feLookup(keyDst, keyFamily, keyProto, keyDport);
+  if (!early) fe = feLookup(keyDst, keyFamily, keyProto, keyDport);
   if (fe == 0 && isNodePortAddress()) fe = feLookup(anyAddr, keyFamily, keyProto, keyDport);
   if (fe == 0) {
     // An allocated ClusterIP on a port it does not serve (rule 17).
@@ -159,12 +194,10 @@ function processPacket(d: usize, i: u32): u32 {
     if (a >= 0 && inList(list, n, <u32>a)) backend = <u32>a;
   }
   if (backend == 0xffffffff) {
-    let h = hashTuple(keySrc, keyDst, keySport, keyDport, keyProto | (keyFamily << 8), hashSeed);
     if (lbMode == LB_RANDOM) {
       backend = load<u32>(list + (<usize>(<u32>(finish(mix(h, nowNs)) % <u64>n)) << 2));
     } else {
-      table = ensureTable(list, n, table);
-      backend = load<u32>(table + (<usize>(<u32>(h % <u64>maglevM)) << 2));
+      backend = maglevPick(ensureTable(list, n, table), list, n, maglevM, h);
     }
   }
   if (flags & SF_AFFINITY) {
@@ -224,6 +257,9 @@ function processPacket(d: usize, i: u32): u32 {
   if (natFlags != 0) rewrite(p, false, natAddr, natPort);
   return translated(slot, backend, wirelen, VERDICT_TRANSLATED);
 }
+
+/** Where values loaded only to warm the cache are stored (never read). */
+const parked: usize = memory.data(8, 8);
 
 /** The all-zero address NodePort frontends are keyed with. */
 const anyAddr: usize = memory.data(16, 16);

@@ -4,12 +4,12 @@
 // verdicts and counters back. Control-plane calls take their addresses and
 // id lists from the scratch region.
 
-import { configure, inputRegion, descRegion, extraRegion, scratchRegion, SCRATCH_BYTES, ctMax } from './config';
+import { configure, inputRegion, descRegion, extraRegion, scratchRegion, SCRATCH_BYTES, ctMax, maglevM } from './config';
 import { tablesInit, setMax, cpBegin as tBegin, cpCommit as tCommit, cpAbort as tAbort, cpBackend as tBackend,
   cpService as tService, cpServiceSet as tServiceSet, cpServiceRemove as tServiceRemove,
-  cpFrontendAdd as tFrontendAdd, cpFrontendRemove as tFrontendRemove, activeTable,
+  cpFrontendAdd as tFrontendAdd, cpFrontendRemove as tFrontendRemove, activeTable, activeList, activeCount,
   cpServiceSourceRanges as tSourceRanges, buildAllTables } from './lb/tables';
-import { isPrime, maglevBuild } from './lb/maglev';
+import { isPrime, maglevBuild, maglevBytes, maglevSlot } from './lb/maglev';
 import { ctInit, ctEntries, ctPeak, ctEvicted } from './conntrack/table';
 import { fragInit } from './frag';
 import { affinityInit } from './lb/affinity';
@@ -98,14 +98,31 @@ export function heapProbe(): usize { return heap.alloc(0); }
 export function maglevBuildScratch(m: u32, n: u32): u32 {
   let tableOff = <usize>n * 5 * 4;
   let usedOff = tableOff + <usize>m * 4;
-  if (!isPrime(m) || n == 0 || n > m || usedOff + (<usize>((m + 31) >>> 5) << 2) > <usize>SCRATCH_BYTES) return 0xffffffff;
+  let slotsOff = (usedOff + (<usize>((m + 31) >>> 5) << 2) + 7) & ~<usize>7;
+  if (!isPrime(m) || n == 0 || n > m || n > 65536 || slotsOff + maglevBytes(m, n) > <usize>SCRATCH_BYTES) return 0xffffffff;
   let s = scratchRegion;
-  maglevBuild(s + tableOff, m, s, n, s + <usize>n * 4, s + <usize>n * 8, s + <usize>n * 12, s + <usize>n * 16, s + usedOff);
+  maglevBuild(s + slotsOff, m, n, s + <usize>n * 4, s + <usize>n * 8, s + <usize>n * 12, s + <usize>n * 16, s + usedOff);
+  expandTable(s + tableOff, s + slotsOff, s, n, m);
   return <u32>tableOff;
 }
 
-/** Address of the active Maglev table of a service port's set (0 when none). */
-export function maglevTableOf(slot: u32, which: u32): usize { return activeTable(slot, which); }
+/**
+ * The active Maglev table of a service port's set as m backend ids (u32)
+ * in scratch, for tests and benchmarks (the core keeps positions, not ids).
+ * Returns its address, or 0 when there is none or it does not fit.
+ */
+export function maglevTableOf(slot: u32, which: u32): usize {
+  let table = activeTable(slot, which);
+  if (table == 0 || <usize>maglevM * 4 > <usize>SCRATCH_BYTES) return 0;
+  expandTable(scratchRegion, table, activeList(slot, which), activeCount(slot, which), maglevM);
+  return scratchRegion;
+}
+
+function expandTable(out: usize, table: usize, list: usize, n: u32, m: u32): void {
+  for (let k: u32 = 0; k < m; k++) {
+    store<u32>(out + (<usize>k << 2), load<u32>(list + (<usize>maglevSlot(table, n, k) << 2)));
+  }
+}
 
 // Node configuration (lists of CIDRs in assembly/lb/node.ts).
 export function cpNodeReset(): void { nodeReset(); }
@@ -119,7 +136,9 @@ export function cpServiceSourceRanges(slot: u32, n: u32): u32 { return tSourceRa
 /** Rule 24: deletes `slot`'s connections whose backend is not among the n ids in scratch. */
 export function ctFlush(slot: u32, n: u32): u32 { return ctFlushSlot(slot, scratchRegion, n); }
 /** Counts `slot`'s live connections against the n ids in scratch and the slot's active cluster table. */
-export function ctAuditSlot(slot: u32, n: u32): void { ctAudit(slot, scratchRegion, n, activeTable(slot, 0)); }
+export function ctAuditSlot(slot: u32, n: u32): void {
+  ctAudit(slot, scratchRegion, n, activeTable(slot, 0), activeList(slot, 0), activeCount(slot, 0));
+}
 export function auditResultKept(): u32 { return auditKept; }
 export function auditResultOrphaned(): u32 { return auditOrphaned; }
 export function auditResultWouldMove(): u32 { return auditWouldMove; }

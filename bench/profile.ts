@@ -49,6 +49,8 @@ function run(rig: CoreRig, s: Stream, expect: number): void {
 const syn = buildStream(N, (p, t) => { t.src = f.client[p]; t.sport = f.cport[p]; t.dst = svc(p).vip; t.dport = svc(p).port; t.flags = TCP_SYN; });
 const times: number[] = [];
 let packets = 0;
+/** Minor page faults taken inside timed calls (first touches of fresh memory). */
+let faults = 0;
 const deadline = performance.now() + SECONDS * 1000;
 
 const WARM_FLOWS = 4096;
@@ -65,9 +67,11 @@ if (PATH === 'new') {
     for (let k = 0; k < warm.views.length; k++) { rig.input.set(warm.views[k]); rig.process(warm.counts[k]); }
     for (let k = 0; k < syn.views.length; k++) {
       rig.input.set(syn.views[k]);
+      const f0 = process.resourceUsage().minorPageFault;
       const t0 = performance.now();
       rig.process(syn.counts[k]);
       times.push((performance.now() - t0) * 1e6 / syn.counts[k]);
+      faults += process.resourceUsage().minorPageFault - f0;
       packets += syn.counts[k];
     }
   }
@@ -114,4 +118,4 @@ if (PATH === 'new') {
 
 times.sort((a, b) => a - b);
 const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
-console.log(`${PATH} ${N} flows, batch ${PATH === 'new' ? BATCH : B}: min ${at(0).toFixed(1)} p10 ${at(0.1).toFixed(1)} median ${at(0.5).toFixed(1)} ns/pkt over ${times.length} batches (${packets} packets)`);
+console.log(`${PATH} ${N} flows, batch ${PATH === 'new' ? BATCH : B}: min ${at(0).toFixed(1)} p10 ${at(0.1).toFixed(1)} median ${at(0.5).toFixed(1)} ns/pkt over ${times.length} batches (${packets} packets)${faults ? `; ${(faults / times.length).toFixed(1)} page faults per batch` : ''}`);

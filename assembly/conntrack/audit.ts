@@ -8,6 +8,7 @@ import { ctRecord, ctDelete, CT_STATE, CT_SVC, CT_BACKEND, CT_ORIG_SRC, CT_ORIG_
   CT_PROTO, CT_FAMILY } from './table';
 import { hashTuple, hashSeed } from '../hash';
 import { maglevM } from '../config';
+import { maglevPick } from '../lb/maglev';
 
 function member(ids: usize, n: u32, id: u32): bool {
   for (let k: u32 = 0; k < n; k++) if (load<u32>(ids + (<usize>k << 2)) == id) return true;
@@ -35,8 +36,11 @@ export let auditKept: u32 = 0;
 export let auditOrphaned: u32 = 0;
 export let auditWouldMove: u32 = 0;
 
-/** Counts the live connections of `slot` against the new set (`ids`, n) and its Maglev table (0 = none). */
-export function ctAudit(slot: u32, ids: usize, n: u32, table: usize): void {
+/**
+ * Counts the live connections of `slot` against the new set (`ids`, n) and
+ * its Maglev table (`table` over `list` of `tn` ids; 0 = none).
+ */
+export function ctAudit(slot: u32, ids: usize, n: u32, table: usize, list: usize, tn: u32): void {
   auditKept = 0; auditOrphaned = 0; auditWouldMove = 0;
   for (let i: u32 = 0; i < ctMax; i++) {
     let r = ctRecord(i);
@@ -46,7 +50,7 @@ export function ctAudit(slot: u32, ids: usize, n: u32, table: usize): void {
     if (table != 0) {
       let h = hashTuple(r + CT_ORIG_SRC, r + CT_ORIG_DST, <u32>load<u16>(r + CT_ORIG_SPORT), <u32>load<u16>(r + CT_ORIG_DPORT),
         <u32>load<u8>(r + CT_PROTO) | (<u32>load<u8>(r + CT_FAMILY) << 8), hashSeed);
-      if (load<u32>(table + (<usize>(<u32>(h % <u64>maglevM)) << 2)) != b) auditWouldMove++;
+      if (maglevPick(table, list, tn, maglevM, h) != b) auditWouldMove++;
     } else {
       auditWouldMove++;
     }

@@ -103,7 +103,23 @@ export function ctInit(): void {
 
 /** Finds the connection a packet with this tuple belongs to; sets ctRec/ctDir. */
 export function ctLookup(family: u32, proto: u32, src: usize, dst: usize, sport: u32, dport: u32): bool {
-  let h = tupleHash(family, proto, src, dst, sport, dport);
+  return ctFind(tupleHash(family, proto, src, dst, sport, dport), family, proto, src, dst, sport, dport);
+}
+
+/** The flow hash conntrack indexes a tuple by (Maglev picks with the same value). */
+// @ts-ignore: decorator
+@inline export function flowHash(family: u32, proto: u32, src: usize, dst: usize, sport: u32, dport: u32): u64 {
+  return hashTuple(src, dst, sport, dport, proto | (family << 8), hashSeed);
+}
+
+/** Starts reading the record a new connection will take, parking the byte at `out` (see ctPrefetch). */
+// @ts-ignore: decorator
+@inline export function ctWarmFree(out: usize): void {
+  if (freeHead != 0) store<u8>(out, load<u8>(records + <usize>(freeHead - 1) * CT_SIZE + CT_STATE));
+}
+
+/** ctLookup with the tuple's hash (<u32>flowHash) already computed. */
+export function ctFind(h: u32, family: u32, proto: u32, src: usize, dst: usize, sport: u32, dport: u32): bool {
   let i = h & idxMask;
   while (true) {
     let e = index + (<usize>i << 3);
@@ -128,6 +144,27 @@ export function ctLookup(family: u32, proto: u32, src: usize, dst: usize, sport:
   }
 }
 
+/** flowHash of an IPv4 key given as raw address loads and host-order ports. */
+// @ts-ignore: decorator
+@inline export function flowHash4(proto: u32, src: u32, dst: u32, sport: u32, dport: u32): u64 {
+  return hashTuple4(src, dst, sport, dport, proto | (4 << 8), hashSeed);
+}
+
+/**
+ * Starts the two reads a lookup of hash `h` begins with (its index slot,
+ * then the record that slot names) and parks the values at `out` (a u32
+ * and a u8 after it) so nothing waits for them now: WebAssembly has no
+ * prefetch instruction, and a load whose value is only stored lets the CPU
+ * go on while the line arrives. (Folding such values into one variable
+ * instead would chain every load to the previous one.)
+ */
+// @ts-ignore: decorator
+@inline export function ctPrefetch(h: u32, out: usize): void {
+  let ref = load<u32>(index + (<usize>(h & idxMask) << 3), 4);
+  store<u32>(out, ref);
+  store<u8>(out, load<u8>(records + <usize>((ref - 1 + <u32>(ref == 0)) >> 1) * CT_SIZE), 4);
+}
+
 /** An IPv4 address slot (16 bytes) holding exactly `a` (raw u32): the address, then zeros. */
 // @ts-ignore: decorator
 @inline function slotIs4(slot: usize, a: u32): bool {
@@ -140,8 +177,7 @@ export function ctLookup(family: u32, proto: u32, src: usize, dst: usize, sport:
  * the key slots. In an IPv4 record the address slots are zero past 4 bytes
  * (they are copied from key slots), so one u32 compares each of them.
  */
-export function ctLookup4(proto: u32, src: u32, dst: u32, sport: u32, dport: u32): bool {
-  let h = <u32>hashTuple4(src, dst, sport, dport, proto | (4 << 8), hashSeed);
+export function ctLookup4(h: u32, proto: u32, src: u32, dst: u32, sport: u32, dport: u32): bool {
   let famProto = 4 | (proto << 8);
   let ports = sport | (dport << 16);
   let i = h & idxMask;

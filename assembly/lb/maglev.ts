@@ -1,14 +1,39 @@
 // Maglev consistent hashing (Eisenbud et al., NSDI 2016, §3.4).
 //
-// Building is separate from lookup: build() is a pure function of the
-// backends' permutation parameters and weights that fills a table of M
-// backend ids; the datapath only reads table[hash % M]. Each backend i has
+// Building is separate from lookup: maglevBuild() is a pure function of
+// the backends' permutation parameters and weights that fills a table of M
+// slots; the datapath only reads table[hash % M]. A slot holds the
+// backend's position in its set's id list, in 1 byte for sets of up to 256
+// backends and 2 bytes above (a set holds at most 65536): at the default
+// M = 16381 a table is 16 or 32 KiB instead of 64 KiB of u32 ids, so more
+// of the tables of many services stay in cache for the one slot read a new
+// connection makes. Each backend i has
 // a permutation offset_i + j·skip_i (mod M) over a prime M; backends take
 // turns claiming their next unclaimed slot until the table is full. With
 // integer weights a backend claims `weight` slots per turn.
 
+/** Bytes per slot of a table over a set of n backends. */
+// @ts-ignore: decorator
+@inline export function maglevWidth(n: u32): u32 { return n <= 256 ? 1 : 2; }
+
+/** Bytes of a table of m slots over a set of n backends. */
+// @ts-ignore: decorator
+@inline export function maglevBytes(m: u32, n: u32): usize { return <usize>m * maglevWidth(n); }
+
+/** Position in the set's list held by slot k of a table over n backends. */
+// @ts-ignore: decorator
+@inline export function maglevSlot(table: usize, n: u32, k: u32): u32 {
+  return n <= 256 ? <u32>load<u8>(table + <usize>k) : <u32>load<u16>(table + (<usize>k << 1));
+}
+
+/** The backend id for hash `h`: list[table[h % m]]. */
+// @ts-ignore: decorator
+@inline export function maglevPick(table: usize, list: usize, n: u32, m: u32, h: u64): u32 {
+  return load<u32>(list + (<usize>maglevSlot(table, n, <u32>(h % <u64>m)) << 2));
+}
+
 /**
- * Fills `table` (m u32 slots) with values from `ids` (n u32 backend ids).
+ * Fills `table` (m slots of maglevWidth(n) bytes) with backend positions 0..n-1.
  * `offsets`, `skips`, `weights` are n u32 each; `next` is n u32 of scratch;
  * `used` is a bitmap of at least ceil(m / 32) u32 words of scratch.
  * Requires m prime, n >= 1, n <= m, weights >= 1, 1 <= skip < m, offset < m.
@@ -17,8 +42,9 @@
  * the default size: it stays in L1) rather than the 64 KiB table; the
  * searches near the end, when most slots are taken, are most of the work.
  */
-export function maglevBuild(table: usize, m: u32, ids: usize, n: u32, offsets: usize, skips: usize,
+export function maglevBuild(table: usize, m: u32, n: u32, offsets: usize, skips: usize,
                             weights: usize, next: usize, used: usize): void {
+  let wide = maglevWidth(n) == 2;
   memory.fill(used, 0, <usize>((m + 31) >>> 5) << 2);
   // next[i] is the slot backend i looks at next: offset_i + j·skip_i, advanced
   // by adding skip modulo m instead of multiplying.
@@ -29,7 +55,6 @@ export function maglevBuild(table: usize, m: u32, ids: usize, n: u32, offsets: u
       let ip = <usize>i << 2;
       let w = load<u32>(weights + ip);
       let skip = load<u32>(skips + ip);
-      let id = load<u32>(ids + ip);
       let c = load<u32>(next + ip);
       for (let k: u32 = 0; k < w; k++) {
         // The permutation visits every slot once (m prime, 0 < skip < m), so an
@@ -42,7 +67,8 @@ export function maglevBuild(table: usize, m: u32, ids: usize, n: u32, offsets: u
         }
         let wp = used + (<usize>(c >>> 5) << 2);
         store<u32>(wp, load<u32>(wp) | (<u32>1 << (c & 31)));
-        store<u32>(table + (<usize>c << 2), id);
+        if (wide) store<u16>(table + (<usize>c << 1), <u16>i);
+        else store<u8>(table + <usize>c, <u8>i);
         c += skip;
         c = select<u32>(c - m, c, c >= m);
         if (++filled == m) return;

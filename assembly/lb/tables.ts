@@ -9,7 +9,7 @@ import { hashAddrWord, hashSeed } from '../hash';
 import { addrEq } from '../flow';
 import { region, svcMax, backendMax, maglevM, scratchRegion } from '../config';
 import { poolAlloc, poolFree, blockFlag, setBlockFlag } from './pool';
-import { maglevBuild } from './maglev';
+import { maglevBuild, maglevBytes, maglevSlot } from './maglev';
 import { SF_ACTIVE, SET_LOCAL, SOURCE_RANGES_MAX } from '../abi/tables';
 import { prefixMatch } from './node';
 
@@ -163,6 +163,17 @@ export function feLookup(addr: usize, family: u32, proto: u32, port: u32): usize
 // @ts-ignore: decorator
 @inline export function feSlot(e: usize): u32 { return load<u32>(e + FE_SLOT); }
 
+/** The active id list of a service port's set (0 when none). */
+export function activeList(slot: u32, which: u32): usize {
+  if (slot >= svcMax) return 0;
+  return <usize>load<u32>(svcRecord(slot) + (which == SET_LOCAL ? SVC_LOCAL_LIST : SVC_CLUSTER_LIST));
+}
+/** How many ids that list holds. */
+export function activeCount(slot: u32, which: u32): u32 {
+  if (slot >= svcMax) return 0;
+  return load<u32>(svcRecord(slot) + (which == SET_LOCAL ? SVC_LOCAL_LIST : SVC_CLUSTER_LIST) + 4);
+}
+
 /** The active Maglev table of a set (built if needed), or 0. */
 export function activeTable(slot: u32, which: u32): usize {
   if (slot >= svcMax) return 0;
@@ -172,6 +183,21 @@ export function activeTable(slot: u32, which: u32): usize {
   let t = <usize>load<u32>(r + f + 8);
   if (n == 0 || t == 0) return 0;
   return ensureTable(<usize>load<u32>(r + f), n, t);
+}
+
+/**
+ * Starts reading the Maglev slot a new connection to frontend `fe` with
+ * flow hash `h` will read, and parks the value at `out` (a u32 nobody
+ * reads): WebAssembly has no prefetch, and a load whose value is only
+ * stored lets the CPU go on while the line arrives. A hint: the cluster
+ * set only, and only a table already built.
+ */
+export function warmMaglev(fe: usize, h: u64, out: usize): void {
+  let r = svcRecord(feSlot(fe));
+  let n = load<u32>(r + SVC_CLUSTER_N);
+  let table = <usize>load<u32>(r + SVC_CLUSTER_TABLE);
+  if (n == 0 || blockFlag(table) != TABLE_BUILT) return;
+  store<u32>(out, maglevSlot(table, n, <u32>(h % <u64>maglevM)));
 }
 
 // ---- control plane (staging generation) -------------------------------------
@@ -277,7 +303,7 @@ export function cpServiceSet(slot: u32, which: u32, n: u32): u32 {
     // The list block holds n ids, then n weights.
     list = poolAlloc(n * 2);
     memory.copy(list, scratchRegion, <usize>n << 3);
-    table = poolAlloc(maglevM);
+    table = poolAlloc(<u32>((maglevBytes(maglevM, n) + 3) >> 2));
   }
   replaceBlock(slot, listField, list);
   replaceBlock(slot, listField + 8, table);
@@ -307,7 +333,7 @@ export function ensureTable(list: usize, n: u32, table: usize): usize {
     let w = load<u32>(weights + (<usize>i << 2));
     store<u32>(mgWeights + (<usize>i << 2), w == 0 ? 1 : w);
   }
-  maglevBuild(table, maglevM, list, n, mgOffsets, mgSkips, mgWeights, mgNext, mgUsed);
+  maglevBuild(table, maglevM, n, mgOffsets, mgSkips, mgWeights, mgNext, mgUsed);
   setBlockFlag(table, TABLE_BUILT);
   return table;
 }
