@@ -26,7 +26,7 @@ import {
   keyFrag, keyFragId, setPorts, FRAG_FIRST, FRAG_LATER, NO_L4,
 } from './flow';
 import { fragRemember, fragFind, fragSport, fragDport } from './frag';
-import { ctLookup, ctFind, flowHash, ctWarmFree, ctRec, ctDir, ctAllocate, ctPublish, ctTouch, ctRefresh, ctDelete, ctExpired,
+import { ctLookup, ctFind, flowHash, ctWarmFree, ctSetNat4, ctRec, ctDir, ctAllocate, ctPublish, ctTouch, ctRefresh, ctDelete, ctExpired,
   CT_FAMILY, CT_PROTO, CT_STATE, CT_FLAGS, CT_SVC, CT_BACKEND, CT_NAT, CT_ORIG_SPORT, CT_ORIG_DPORT,
   CT_REPLY_SPORT, CT_MASQ_PORT, CT_ORIG_SRC, CT_ORIG_DST, CTN_MASQ, CTN_SPORT, replyDstAddr, replyDstPort } from './conntrack/table';
 import { initialState, nextState, nextFlags, reopens, DIR_ORIG, ST_ESTABLISHED } from './conntrack/states';
@@ -249,6 +249,7 @@ function processPacket(d: usize, i: u32): u32 {
   store<u16>(ct + CT_REPLY_SPORT, <u16>bPort);
   copy16(ct + CT_ORIG_SRC, keySrc);
   copy16(ct + CT_ORIG_DST, keyDst);
+  if (keyFamily == 4) ctSetNat4(ct, load<u32>(keyDst), keyDport, load<u32>(bAddr), bPort);
   ctPublish(ct, initialState(keyProto, keyTcpFlags), nowNs);
   bump(backendCounters, backend, C_CONNS, 1);
 

@@ -4,7 +4,7 @@
 // between batches, never per packet.
 
 import { ctMax } from '../config';
-import { ctRecord, ctDelete, CT_STATE, CT_SVC, CT_BACKEND, CT_ORIG_SRC, CT_ORIG_DST, CT_ORIG_SPORT, CT_ORIG_DPORT,
+import { ctRecord, ctDelete, ctOrigFlowHash, CT_STATE, CT_SVC, CT_BACKEND, CT_ORIG_SRC, CT_ORIG_DST, CT_ORIG_SPORT, CT_ORIG_DPORT,
   CT_PROTO, CT_FAMILY } from './table';
 import { hashTuple, hashSeed } from '../hash';
 import { maglevM } from '../config';
@@ -48,8 +48,7 @@ export function ctAudit(slot: u32, ids: usize, n: u32, table: usize, list: usize
     let b = load<u32>(r + CT_BACKEND) - 1;
     if (member(ids, n, b)) auditKept++; else auditOrphaned++;
     if (table != 0) {
-      let h = hashTuple(r + CT_ORIG_SRC, r + CT_ORIG_DST, <u32>load<u16>(r + CT_ORIG_SPORT), <u32>load<u16>(r + CT_ORIG_DPORT),
-        <u32>load<u8>(r + CT_PROTO) | (<u32>load<u8>(r + CT_FAMILY) << 8), hashSeed);
+      let h = ctOrigFlowHash(r);
       if (maglevPick(table, list, tn, maglevM, h) != b) auditWouldMove++;
     } else {
       auditWouldMove++;

@@ -11,12 +11,21 @@
 //  16 orig sport u16 | 18 orig dport u16 | 20 backend port u16 | 22 pad u16
 //  24 expires u64 (capture ns)
 //  32 orig src [16] | 48 orig dst [16]
+// An IPv4 record uses the 12 bytes its orig dst slot does not need for the
+// DNAT of its packets, all fixed for the connection's life, so the
+// established fast path touches neither the backend table nor computes a
+// checksum delta (deltas folded as nat.ts applies them, so the bytes are
+// the same as a fresh computation):
+//  52 backend address (raw u32) | 56 IPv4-header delta VIP → backend u16
+//  58 TCP/UDP delta VIP:port → backend:port u16 | 60, 62 the same backend → VIP
+// so for IPv4 only the first 4 bytes of the orig dst slot are the address.
 // The reply tuple (what a reply packet carries) is not stored: its source is
 // the backend (address from the backend table, port at 20), its
 // destination the client, or the node address and masquerade port when the
 // connection was masqueraded.
 
 import { hashTuple, hashTuple4, hashSeed } from '../hash';
+import { delta16, delta32, fold32 } from '../wire/checksum';
 import { addrEq } from '../flow';
 import { region, ctMax } from '../config';
 import { timeoutSeconds, DIR_ORIG, DIR_REPLY } from './states';
@@ -40,6 +49,11 @@ export const CT_REPLY_SPORT: usize = 20;
 export const CT_EXPIRES: usize = 24;
 export const CT_ORIG_SRC: usize = 32;
 export const CT_ORIG_DST: usize = 48;
+export const CT_V4_BACKEND: usize = 52;
+export const CT_V4_FWD_IP: usize = 56;
+export const CT_V4_FWD_L4: usize = 58;
+export const CT_V4_REV_IP: usize = 60;
+export const CT_V4_REV_L4: usize = 62;
 const CT_NEXT_FREE: usize = 8;
 const CT_SIZE: usize = 64;
 
@@ -131,7 +145,7 @@ export function ctFind(h: u32, family: u32, proto: u32, src: usize, dst: usize, 
       if (<u32>load<u8>(r + CT_FAMILY) == family && <u32>load<u8>(r + CT_PROTO) == proto) {
         if (dir == DIR_ORIG) {
           if (<u32>load<u16>(r + CT_ORIG_SPORT) == sport && <u32>load<u16>(r + CT_ORIG_DPORT) == dport &&
-              addrEq(r + CT_ORIG_SRC, src) && addrEq(r + CT_ORIG_DST, dst)) {
+              addrEq(r + CT_ORIG_SRC, src) && origDstIs(r, family, dst)) {
             ctRec = r; ctDir = DIR_ORIG; return true;
           }
         } else if (<u32>load<u16>(r + CT_REPLY_SPORT) == sport && replyDstPort(r) == dport &&
@@ -193,7 +207,7 @@ export function ctLookup4(h: u32, proto: u32, src: u32, dst: u32, sport: u32, dp
             ctRec = r; ctDir = DIR_ORIG; return true;
           }
         } else if (<u32>load<u16>(r + CT_REPLY_SPORT) == sport && replyDstPort(r) == dport &&
-                   slotIs4(replySrcAddr(r), src) && slotIs4(replyDstAddr(r), dst)) {
+                   load<u32>(r + CT_V4_BACKEND) == src && slotIs4(replyDstAddr(r), dst)) {
           ctRec = r; ctDir = DIR_REPLY; return true;
         }
       }
@@ -228,9 +242,39 @@ function indexRemove(ref: u32, h: u32): void {
   store<u64>(index + (<usize>hole << 3), 0);
 }
 
-function origHash(r: usize): u32 {
-  return tupleHash(<u32>load<u8>(r + CT_FAMILY), <u32>load<u8>(r + CT_PROTO), r + CT_ORIG_SRC, r + CT_ORIG_DST,
-    <u32>load<u16>(r + CT_ORIG_SPORT), <u32>load<u16>(r + CT_ORIG_DPORT));
+function origHash(r: usize): u32 { return <u32>ctOrigFlowHash(r); }
+
+/** flowHash of a record's original tuple (what Maglev chose its backend by). */
+export function ctOrigFlowHash(r: usize): u64 {
+  let family = <u32>load<u8>(r + CT_FAMILY), proto = <u32>load<u8>(r + CT_PROTO);
+  let sport = <u32>load<u16>(r + CT_ORIG_SPORT), dport = <u32>load<u16>(r + CT_ORIG_DPORT);
+  if (family == 4) return flowHash4(proto, load<u32>(r + CT_ORIG_SRC), load<u32>(r + CT_ORIG_DST), sport, dport);
+  return flowHash(family, proto, r + CT_ORIG_SRC, r + CT_ORIG_DST, sport, dport);
+}
+
+/** The record's orig dst is the address in slot `a` (of `family`; see the IPv4 layout above). */
+// @ts-ignore: decorator
+@inline function origDstIs(r: usize, family: u32, a: usize): bool {
+  return family == 4 ? slotIs4(a, load<u32>(r + CT_ORIG_DST)) : addrEq(r + CT_ORIG_DST, a);
+}
+
+/**
+ * Fills the IPv4 DNAT fields of a new record: the backend address and the
+ * checksum deltas of VIP:port → backend:port and back, computed and folded
+ * exactly as nat.ts rewrite() computes and applies them (addresses raw,
+ * ports host order). Call after the orig dst slot is written.
+ */
+export function ctSetNat4(r: usize, vip: u32, vport: u32, be: u32, bport: u32): void {
+  let vp = <u32>bswap<u16>(<u16>vport), bp = <u32>bswap<u16>(<u16>bport);
+  let fa: u64 = vip != be ? delta32(vip, be) : 0;
+  let ra: u64 = vip != be ? delta32(be, vip) : 0;
+  let fp: u64 = vp != bp ? delta16(vp, bp) : 0;
+  let rp: u64 = vp != bp ? delta16(bp, vp) : 0;
+  store<u32>(r + CT_V4_BACKEND, be);
+  store<u16>(r + CT_V4_FWD_IP, <u16>fold32(<u32>fa));
+  store<u16>(r + CT_V4_FWD_L4, <u16>fold32(<u32>(fa + fp)));
+  store<u16>(r + CT_V4_REV_IP, <u16>fold32(<u32>ra));
+  store<u16>(r + CT_V4_REV_L4, <u16>fold32(<u32>(ra + rp)));
 }
 function replyHash(r: usize): u32 {
   return tupleHash(<u32>load<u8>(r + CT_FAMILY), <u32>load<u8>(r + CT_PROTO), replySrcAddr(r), replyDstAddr(r),

@@ -258,6 +258,8 @@ export function cpBackend(id: u32, family: u32, port: u32, slot: u32): u32 {
   store<u16>(b + BE_PORT, <u16>port);
   store<u32>(b + BE_SLOT, slot);
   memory.copy(b + BE_ADDR, scratchRegion, 16);
+  // An IPv4 address slot is the address and then zeros (conntrack compares IPv4 as one u32).
+  if (family == 4) { store<u32>(b + BE_ADDR, 0, 4); store<u64>(b + BE_ADDR, 0, 8); }
   return 0;
 }
 
