@@ -276,7 +276,7 @@ export function ctSetNat4(r: usize, vip: u32, vport: u32, be: u32, bport: u32): 
   store<u16>(r + CT_V4_REV_IP, <u16>fold32(<u32>ra));
   store<u16>(r + CT_V4_REV_L4, <u16>fold32(<u32>(ra + rp)));
 }
-function replyHash(r: usize): u32 {
+export function replyHash(r: usize): u32 {
   return tupleHash(<u32>load<u8>(r + CT_FAMILY), <u32>load<u8>(r + CT_PROTO), replySrcAddr(r), replyDstAddr(r),
     <u32>load<u16>(r + CT_REPLY_SPORT), replyDstPort(r));
 }
@@ -322,11 +322,16 @@ export function ctAllocate(now: u64): usize {
 
 /** Indexes a filled record under both tuples and sets its state and expiry. */
 export function ctPublish(r: usize, state: u32, now: u64): void {
+  ctPublishHashed(r, state, now, origHash(r), replyHash(r));
+}
+
+/** ctPublish when the caller already has both tuples' hashes (<u32>flowHash of each). */
+export function ctPublishHashed(r: usize, state: u32, now: u64, hOrig: u32, hReply: u32): void {
   let i = <u32>((r - records) / CT_SIZE);
   store<u8>(r + CT_STATE, <u8>state);
   ctTouch(r, state, now);
-  indexInsert(origHash(r), i * 2 + 1);
-  indexInsert(replyHash(r), i * 2 + 2);
+  indexInsert(hOrig, i * 2 + 1);
+  indexInsert(hReply, i * 2 + 2);
   let svc = load<u32>(r + CT_SVC);
   if (svc != 0) bump(svcCounters, svc - 1, C_LIVE, 1);
   ctEntries++;
