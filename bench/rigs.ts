@@ -20,6 +20,8 @@ export interface Rig {
   input: Uint8Array;
   desc: Uint32Array;
   process(n: number): void;
+  /** Descriptors first..first+n-1 only. */
+  processRange(first: number, n: number): void;
 }
 
 /** Descriptor IN words for every batch slot; the core only writes OUT words, so this is done once. */
@@ -43,7 +45,7 @@ export function coreRig(cluster: BenchCluster, ctMax: number): CoreRig {
   new ServiceTables(core).apply(cluster.state);
   core.refresh();
   writeDescriptors(core.desc);
-  return { core, input: core.input, desc: core.desc, process: (n) => core.process(n) };
+  return { core, input: core.input, desc: core.desc, process: (n) => core.process(n), processRange: (f, n) => core.processRange(f, n) };
 }
 
 export interface PeerRig extends Rig { peer: JsNat }
@@ -54,5 +56,5 @@ export function peerRig(cluster: BenchCluster, ctMax: number): PeerRig {
   const input = new Uint8Array(BATCH_BYTES);
   const desc = new Uint32Array(BATCH * DESC_WORDS);
   writeDescriptors(desc);
-  return { peer, input, desc, process: (n) => peer.process(input, desc, n) };
+  return { peer, input, desc, process: (n) => peer.process(input, desc, n), processRange: (f, n) => peer.process(input, desc, n, f) };
 }

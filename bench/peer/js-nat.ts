@@ -210,9 +210,9 @@ export class JsNat {
     return mod64(m, 4294967296 % m);
   }
 
-  /** Processes descriptors 0..n-1 over `buf`, like the core's processBatch. */
-  process(buf: Uint8Array, desc: Uint32Array, n: number): void {
-    for (let i = 0; i < n; i++) {
+  /** Processes descriptors first..first+n-1 over `buf`, like the core's processRange (processBatch: first 0). */
+  process(buf: Uint8Array, desc: Uint32Array, n: number, first = 0): void {
+    for (let i = first; i < first + n; i++) {
       const d = i * DESC_WORDS;
       desc[d + D_REASON] = 0;
       desc[d + D_SERVICE] = 0;
