@@ -30,6 +30,7 @@ import { IPV4_TOTAL_LEN, IPV4_FRAG, IPV4_PROTO, IPV4_CSUM, IPV4_SRC, IPV4_DST, I
 import { PROTO_TCP, PROTO_UDP, TCP_DOFF, TCP_FLAGS, TCP_CSUM, TCP_MIN_HLEN, TCP_SYN, TCP_FIN, TCP_RST,
   UDP_LEN, UDP_CSUM, UDP_HLEN, L4_SPORT, L4_DPORT } from './wire/l4';
 import { delta16, delta32, applyDelta, applyDeltaUdp } from './wire/checksum';
+import { dnat4 } from './nat';
 import { ctLookup4, ctPrefetch, flowHash4, ctRec, ctDir, CT_STATE, CT_EXPIRES, CT_NAT, CT_SVC, CT_BACKEND, CT_REPLY_SPORT,
   CT_ORIG_SRC, CT_ORIG_DST, CT_ORIG_SPORT, CT_ORIG_DPORT, CT_V4_BACKEND, CT_V4_FWD_IP, CT_V4_REV_IP,
   replyDstAddr, replyDstPort } from './conntrack/table';
@@ -162,30 +163,6 @@ export function fastPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u3
   put(d, D_EXTRA_OFF, 0);
   put(d, D_EXTRA_LEN, 0);
   return verdict;
-}
-
-/**
- * rewrite4 for the address and port the conntrack lookup matched: the
- * field holds `from` (the lookup compared it), it becomes `to` and `port`,
- * and the two folded deltas at `deltas` (IPv4 header, then TCP/UDP) are
- * the ones rewrite4 would compute (conntrack/table.ts ctSetNat4).
- */
-// @ts-ignore: decorator
-@inline function dnat4(ip: usize, l4: usize, proto: u32, addrOff: usize, portOff: usize, from: u32, to: u32, port: u32,
-                       deltas: usize): void {
-  let changed = false;
-  if (from != to) {
-    applyDelta(ip + IPV4_CSUM, <u64>load<u16>(deltas));
-    store<u32>(ip + addrOff, to);
-    changed = from != 0xffffffff || to != 0; // delta32 of ~0 → 0 is 0: rewrite4 treats that as unchanged
-  }
-  let pn = <u32>bswap<u16>(<u16>port);
-  let portChanged = <u32>load<u16>(l4 + portOff) != pn;
-  if (portChanged) store<u16>(l4 + portOff, <u16>pn);
-  if (!changed && !portChanged) return;
-  let d = <u64>load<u16>(deltas, 2);
-  if (proto == PROTO_TCP) applyDelta(l4 + TCP_CSUM, d);
-  else applyDeltaUdp(l4 + UDP_CSUM, d);
 }
 
 /**

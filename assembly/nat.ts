@@ -67,6 +67,32 @@ export function rewrite(p: usize, dst: bool, addr: usize, port: u32): bool {
   return true;
 }
 
+/**
+ * rewrite() of an IPv4 TCP/UDP packet's address (at `addrOff` from the IP
+ * header `ip`) and port (at `portOff` from the transport header `l4`) from
+ * a connection's fixed DNAT: the field holds `from`, it becomes `to` and
+ * `port` (host order), and the two folded deltas at `deltas` (IPv4 header,
+ * then TCP/UDP) are the ones rewrite() computes for that change
+ * (conntrack/table.ts ctSetNat4), so the bytes are the same.
+ */
+// @ts-ignore: decorator
+@inline export function dnat4(ip: usize, l4: usize, proto: u32, addrOff: usize, portOff: usize, from: u32, to: u32, port: u32,
+                       deltas: usize): void {
+  let changed = false;
+  if (from != to) {
+    applyDelta(ip + IPV4_CSUM, <u64>load<u16>(deltas));
+    store<u32>(ip + addrOff, to);
+    changed = from != 0xffffffff || to != 0; // delta32 of ~0 → 0 is 0: rewrite4 treats that as unchanged
+  }
+  let pn = <u32>bswap<u16>(<u16>port);
+  let portChanged = <u32>load<u16>(l4 + portOff) != pn;
+  if (portChanged) store<u16>(l4 + portOff, <u16>pn);
+  if (!changed && !portChanged) return;
+  let d = <u64>load<u16>(deltas, 2);
+  if (proto == PROTO_TCP) applyDelta(l4 + TCP_CSUM, d);
+  else applyDeltaUdp(l4 + UDP_CSUM, d);
+}
+
 /** Ports exist in the transport header (TCP, UDP, SCTP). */
 // @ts-ignore: decorator
 @inline function portsApply(): bool {
