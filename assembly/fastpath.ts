@@ -1,8 +1,10 @@
 // The established-flow fast path: most packets of a busy node are one
 // shape, and this handles that shape in one pass over the frame:
 //   Ethernet II (no VLAN tag) | IPv4 without options, not a fragment |
-//   TCP or UDP of a connection conntrack holds in a steady state
-//   (TCP established and no SYN, FIN or RST; UDP replied), not expired.
+//   TCP or UDP of a connection conntrack holds in a state the packet does
+//   not change (TCP without SYN, FIN or RST in SYN_SENT, ESTABLISHED,
+//   CLOSE_WAIT, TIME_WAIT or CLOSE; UDP replied, or unreplied and from the
+//   client: states.ts nextState), not expired.
 // It makes exactly the checks the general parse makes, the same conntrack
 // lookup, the same refresh, rewrites and counters, and returns the same
 // verdict. Anything else returns CONTINUE having written nothing, and the
@@ -31,11 +33,11 @@ import { PROTO_TCP, PROTO_UDP, TCP_DOFF, TCP_FLAGS, TCP_CSUM, TCP_MIN_HLEN, TCP_
   UDP_LEN, UDP_CSUM, UDP_HLEN, L4_SPORT, L4_DPORT } from './wire/l4';
 import { delta16, delta32, applyDelta, applyDeltaUdp } from './wire/checksum';
 import { dnat4 } from './nat';
-import { ctLookup4, ctPrefetch, flowHash4, ctRec, ctDir, CT_STATE, CT_EXPIRES, CT_NAT, CT_SVC, CT_BACKEND, CT_REPLY_SPORT,
+import { ctLookup4, ctPrefetch, flowHash4, ctRefresh, ctTouch, ctRec, ctDir, CT_STATE, CT_EXPIRES, CT_NAT, CT_SVC, CT_BACKEND, CT_REPLY_SPORT,
   CT_ORIG_SRC, CT_ORIG_DST, CT_ORIG_SPORT, CT_ORIG_DPORT, CT_V4_BACKEND, CT_V4_FWD_IP, CT_V4_REV_IP,
   replyDstAddr, replyDstPort } from './conntrack/table';
-import { ST_ESTABLISHED, ST_REPLIED, DIR_ORIG } from './conntrack/states';
-import { TCP_ESTABLISHED_S, UDP_REPLIED_S, NS_PER_S } from './conntrack/timeouts';
+import { ST_ESTABLISHED, ST_SYN_SENT, ST_CLOSE_WAIT, ST_TIME_WAIT, ST_CLOSE, ST_REPLIED, ST_UNREPLIED, DIR_ORIG } from './conntrack/states';
+import { TCP_ESTABLISHED_S, NS_PER_S } from './conntrack/timeouts';
 import { verdictCounters, backendCounters, bump, bumpSlot } from './stats';
 
 /** Not handled here: run the general path. */
@@ -58,7 +60,6 @@ const IPV4_VER_IHL5: u32 = 0x45;
 const FRAG_MF_OFFSET_LE: u32 = 0xff3f;
 const NOT_STEADY_TCP: u32 = TCP_SYN | TCP_FIN | TCP_RST;
 const TCP_ESTABLISHED_NS: u64 = TCP_ESTABLISHED_S * NS_PER_S;
-const UDP_REPLIED_NS: u64 = UDP_REPLIED_S * NS_PER_S;
 
 // @ts-ignore: decorator
 @inline function put(d: usize, w: u32, v: u32): void { store<u32>(d + (<usize>w << 2), v); }
@@ -90,7 +91,7 @@ export function fastPrepare(k: u32, p: usize, caplen: u32, wirelen: u32, link: u
   let l4 = ip + IPV4_MIN_HLEN;
   let len = total - IPV4_MIN_HLEN;
   let proto = <u32>load<u8>(ip + IPV4_PROTO);
-  // UDP is steady once replied (checked in pass two).
+  // Whether the connection's state lets it through is checked in pass two.
   let steady = true;
   if (proto == PROTO_TCP) {
     let end = L3 + total;
@@ -121,15 +122,22 @@ export function fastPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u3
   let ip = p + L3;
   let l4 = ip + IPV4_MIN_HLEN;
   let proto = <u32>load<u8>(ip + IPV4_PROTO);
-  let timeout = proto == PROTO_TCP ? TCP_ESTABLISHED_NS : UDP_REPLIED_NS;
 
   // Conntrack: a live entry in its steady state.
   if (!ctLookup4(load<u32>(groupHash + (<usize>k << 2)), proto, load<u32>(ip + IPV4_SRC), load<u32>(ip + IPV4_DST),
                  ld16(l4 + L4_SPORT), ld16(l4 + L4_DPORT))) return FAST_CONTINUE;
   let ct = ctRec;
   let state = <u32>load<u8>(ct + CT_STATE);
-  if (state != (proto == PROTO_TCP ? ST_ESTABLISHED : ST_REPLIED) || load<u64>(ct + CT_EXPIRES) <= now) return FAST_CONTINUE;
-  store<u64>(ct + CT_EXPIRES, now + timeout);
+  if (load<u64>(ct + CT_EXPIRES) <= now) return FAST_CONTINUE;
+  if (state == ST_ESTABLISHED) {
+    ctRefresh(ct, now, TCP_ESTABLISHED_NS);
+  } else {
+    let steady = proto == PROTO_TCP
+      ? state == ST_SYN_SENT || state == ST_CLOSE_WAIT || state == ST_TIME_WAIT || state == ST_CLOSE
+      : state == ST_REPLIED || (state == ST_UNREPLIED && ctDir == DIR_ORIG);
+    if (!steady) return FAST_CONTINUE;
+    ctTouch(ct, state, now);
+  }
 
   // NAT, in the general path's order.
   let snat = load<u8>(ct + CT_NAT) != 0;

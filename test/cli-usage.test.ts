@@ -366,6 +366,9 @@ describe('--json and --trace', () => {
     const packets = rep.packets as Record<string, number>;
     for (const k of ['in', 'translated', 'reversed', 'passed', 'dropped', 'rejected']) expect(typeof packets[k], `packets.${k}`).toBe('number');
     expect(packets.in).toBe(packets.translated! + packets.reversed! + packets.passed! + packets.dropped! + packets.rejected!);
+    // Beyond the spec: packets the established-flow fast path took, some of the translated ones.
+    expect(rep.fastPath as number).toBeGreaterThan(0);
+    expect(rep.fastPath as number).toBeLessThanOrEqual(packets.translated! + packets.reversed!);
     expect(typeof rep.drops).toBe('object');
     for (const v of Object.values(rep.drops as object)) expect(typeof v).toBe('number');
     const services = rep.services as Record<string, unknown>[];

@@ -2,7 +2,8 @@
 // an answer: the same traffic through a core with it on and a core with it
 // off gives the same bytes, the same descriptor words, the same counters
 // and the same conntrack. The traffic is mostly what the fast path takes
-// (established TCP, replied UDP, masqueraded or not, both directions) plus
+// (established TCP, replied UDP, masqueraded or not, both directions, and
+// one-sided flows left in SYN_SENT or unreplied) plus
 // packets that look almost like it: other TCP flags, cut captures, IP
 // options, fragments, VLAN tags, bad lengths, flipped bytes, expired
 // entries.
@@ -35,6 +36,8 @@ function harness(fastPath: boolean): Harness {
 
 interface Flow {
   udp: boolean; client: string; cport: number; vip: string; vport: number;
+  /** Seen from the client's side only (TCP stays SYN_SENT, UDP unreplied), as in a one-sided capture. */
+  oneWay: boolean;
   /** What the backend sees and answers to, learned from the first packet's output. */
   beAddr?: string; bePort?: number; seenSrc?: string; seenSport?: number;
   t: number;
@@ -88,6 +91,7 @@ describe('established-flow fast path', () => {
       flows.push({
         udp, client: pod ? `10.244.${3 + (i >> 8)}.${i & 255}` : `172.16.${i >> 8}.${i & 255}`,
         cport: 20000 + Math.floor(r() * 40000), vip: udp ? '10.96.0.11' : '10.96.0.10', vport: udp ? 53 : 80, t: 1,
+        oneWay: r() < 0.2,
       });
     }
     // First packets, then the backends' answers, then the handshake's last ACK.
@@ -106,8 +110,9 @@ describe('established-flow fast path', () => {
     const orig = (f: Flow, flags: number, payload: number) => buildPacket({
       proto: f.udp ? 'UDP' : 'TCP', src: f.client, dst: f.vip, sport: f.cport, dport: f.vport, flags, payload,
     });
-    both(a, b, flows.map((f) => ({ t: 2, bytes: reply(f, TCP_SYN | TCP_ACK, 10) })));
-    both(a, b, flows.filter((f) => !f.udp).map((f) => ({ t: 3, bytes: orig(f, TCP_ACK, 0) })));
+    const twoWay = flows.filter((f) => !f.oneWay);
+    both(a, b, twoWay.map((f) => ({ t: 2, bytes: reply(f, TCP_SYN | TCP_ACK, 10) })));
+    both(a, b, twoWay.filter((f) => !f.udp).map((f) => ({ t: 3, bytes: orig(f, TCP_ACK, 0) })));
 
     // Steady traffic, both directions, with near misses mixed in.
     let t = 4;
@@ -118,7 +123,7 @@ describe('established-flow fast path', () => {
       const plain: boolean[] = [];
       for (let k = 0; k < 200; k++) {
         const f = flows[Math.floor(r() * flows.length)];
-        const fromClient = r() < 0.55;
+        const fromClient = f.oneWay || r() < 0.55;
         const pkt = fromClient ? orig(f, TCP_ACK | TCP_PSH, Math.floor(r() * 300)) : reply(f, TCP_ACK, Math.floor(r() * 300));
         t += 0.01;
         const x = r();

@@ -347,10 +347,16 @@ export function ctPublishHashed(r: usize, state: u32, now: u64, hOrig: u32, hRep
   if (exp < sweepNotBefore) sweepNotBefore = exp;
 }
 
-/** Pushes the expiry of a record whose state did not change (timeout given in ns). */
+/**
+ * Pushes the expiry of a record whose state did not change (timeout given
+ * in ns). Usually later than before, but a capture's clock can step back,
+ * so the sweep bound is kept as ctTouch keeps it.
+ */
 // @ts-ignore: decorator
 @inline export function ctRefresh(r: usize, now: u64, timeoutNs: u64): void {
-  store<u64>(r + CT_EXPIRES, now + timeoutNs);
+  let exp = now + timeoutNs;
+  store<u64>(r + CT_EXPIRES, exp);
+  if (exp < sweepNotBefore) sweepNotBefore = exp;
 }
 
 // @ts-ignore: decorator

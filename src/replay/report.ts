@@ -25,6 +25,8 @@ export interface ReplayReport {
   drops: Record<string, number>;
   services: ServiceReport[];
   conntrack: { entries: number; peak: number; evicted: number };
+  /** Packets the established-flow fast path handled (the rest took the general path). */
+  fastPath: number;
   seconds: number;
   packetsPerSecond: number;
   /** Beyond the spec's fields: bytes in and out, generated packets, capture facts. */
@@ -35,7 +37,8 @@ export interface ReplayReport {
   problems: string[];
 }
 
-export function buildReport(core: Core, tables: ServiceTables, base: Omit<ReplayReport, 'packets' | 'drops' | 'services' | 'conntrack'>): ReplayReport {
+export function buildReport(core: Core, tables: ServiceTables,
+                            base: Omit<ReplayReport, 'packets' | 'drops' | 'services' | 'conntrack' | 'fastPath'>): ReplayReport {
   const v = core.verdictCounts();
   const packets = { in: 0, translated: v[1], reversed: v[2], passed: v[0], dropped: v[3], rejected: v[4] };
   packets.in = v[0] + v[1] + v[2] + v[3] + v[4];
@@ -57,7 +60,8 @@ export function buildReport(core: Core, tables: ServiceTables, base: Omit<Replay
   const services = [...byName.values()].sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0));
   for (const s of services) s.backends.sort((a, b) => (a.backend < b.backend ? -1 : a.backend > b.backend ? 1 : 0));
   const ct = core.conntrack();
-  return { packets, drops, services, conntrack: { entries: ct.entries, peak: ct.peak, evicted: ct.evicted }, ...base };
+  return { packets, drops, services, conntrack: { entries: ct.entries, peak: ct.peak, evicted: ct.evicted },
+    fastPath: core.fastPathPackets(), ...base };
 }
 
 /** Human summary in the style of tcpreplay's closing lines. */
