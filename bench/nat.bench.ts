@@ -30,6 +30,11 @@
 // iteration (one batch for the established path, N packets for new
 // connections): the mean is printed next to it, and on a shared machine it
 // is inflated by the iterations during which the process was descheduled.
+// The tasks of one flow count run in ROUNDS short rounds (tinybench runs
+// its tasks one after another), and each task's samples are pooled over
+// the rounds: this machine has slow and fast stretches lasting seconds,
+// and without rounds one task could land in a slow stretch and the next
+// in a fast one.
 //
 // Before timing, the peer's output (bytes, verdict, service, backend) is
 // checked equal to the core's for every handshake packet and for the first
@@ -73,6 +78,8 @@ const JSON_OUT = arg('--json');
 const CHECK_ONLY = argv.includes('--check');
 const EST_TIME_MS = quick ? 250 : 1500;
 const NEW_ITERATIONS = (n: number) => (quick ? 1 : 3) * (n <= 1024 ? 100 : n <= 65536 ? 10 : 2);
+/** Rounds each group of tasks is run in (see the top of this file). */
+const ROUNDS = quick ? 2 : 5;
 
 // ---- equality of the two, outside any timed region -------------------------------
 class Mismatch extends Error {}
@@ -180,25 +187,52 @@ interface Row {
 }
 const rows: Row[] = [];
 
-interface Meter { sum: number; n: number }
+/** Restore-copy time of the current tinybench run (reset at its start), and of all rounds. */
+interface Meter { sum: number; n: number; totalSum: number; totalN: number }
+const meter = (): Meter => ({ sum: 0, n: 0, totalSum: 0, totalN: 0 });
+type Meta = Map<string, { path: string; flows: number; impl: 'core' | 'peer'; pkts: number; copy: Meter }>;
 
-function collect(bench: Bench, meta: Map<string, { path: string; flows: number; impl: 'core' | 'peer'; pkts: number; copy: Meter }>): void {
-  for (const t of bench.tasks) {
-    const r = t.result;
-    const m = meta.get(t.name)!;
-    if (r.state !== 'completed') {
-      const err = 'error' in r ? r.error : undefined;
-      throw new Error(`task ${t.name} ${r.state}${err ? `: ${err.stack ?? err}` : ''}`);
+/** Runs the bench ROUNDS times, pooling each task's samples (ms per iteration), then records the rows. */
+async function runInRounds(bench: Bench, meta: Meta): Promise<void> {
+  const pooled = new Map<string, number[]>();
+  for (let round = 0; round < ROUNDS; round++) {
+    await bench.run();
+    for (const t of bench.tasks) {
+      const r = t.result;
+      if (r.state !== 'completed') {
+        const err = 'error' in r ? r.error : undefined;
+        throw new Error(`task ${t.name} ${r.state}${err ? `: ${err.stack ?? err}` : ''}`);
+      }
+      const into = pooled.get(t.name) ?? [];
+      into.push(...(r.latency.samples ?? []));
+      pooled.set(t.name, into);
+      const c = meta.get(t.name)!.copy;
+      c.totalSum += c.sum; c.totalN += c.n;
     }
+  }
+  collect(pooled, meta);
+}
+
+function collect(pooled: Map<string, number[]>, meta: Meta): void {
+  for (const [name, samples] of pooled) {
+    const m = meta.get(name)!;
+    const s = samples.slice().sort((a, b) => a - b);
+    if (s.length === 0) throw new Error(`task ${name}: no samples`);
+    const mean = s.reduce((a, b) => a + b, 0) / s.length;
+    const sd = Math.sqrt(s.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, s.length - 1));
+    const mid = s.length >> 1;
+    const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
     rows.push({
       path: m.path, flows: m.flows, impl: m.impl,
-      ns: (r.latency.p50 * 1e6) / m.pkts, meanNs: (r.latency.mean * 1e6) / m.pkts, rme: r.latency.rme,
-      minNs: (r.latency.min * 1e6) / m.pkts,
-      samples: r.latency.samplesCount,
-      copyNs: m.copy.n ? (m.copy.sum * 1e6) / m.copy.n / m.pkts : 0,
+      ns: (median * 1e6) / m.pkts, meanNs: (mean * 1e6) / m.pkts,
+      // 95% margin of error of the mean (normal approximation), in % of the mean.
+      rme: (1.96 * sd / Math.sqrt(s.length) / mean) * 100,
+      minNs: (s[0] * 1e6) / m.pkts,
+      samples: s.length,
+      copyNs: m.copy.totalN ? (m.copy.totalSum * 1e6) / m.copy.totalN / m.pkts : 0,
     });
     const last = rows[rows.length - 1];
-    console.error(`  ${t.name.padEnd(24)} ${(1e3 / last.ns).toFixed(2).padStart(7)} Mpps  ${last.ns.toFixed(1).padStart(7)} ns/pkt median` +
+    console.error(`  ${name.padEnd(24)} ${(1e3 / last.ns).toFixed(2).padStart(7)} Mpps  ${last.ns.toFixed(1).padStart(7)} ns/pkt median` +
       `  (mean ${last.meanNs.toFixed(1)} ±${last.rme.toFixed(1)}%, fastest ${last.minNs.toFixed(1)}, ${last.samples} samples; copy ${last.copyNs.toFixed(1)} ns/pkt)`);
   }
 }
@@ -233,12 +267,12 @@ async function established(cluster: BenchCluster, n: number): Promise<void> {
   runBoth('established reply', { views: [rep.views[0]], counts: [BATCH] }, core, peer, VERDICT_REVERSED);
   if (CHECK_ONLY) return;
 
-  const bench = new Bench({ time: EST_TIME_MS, iterations: 32, warmupTime: quick ? 50 : 250, warmupIterations: 8 });
+  const bench = new Bench({ time: EST_TIME_MS / ROUNDS, iterations: 8, warmupTime: quick ? 50 : 100, warmupIterations: 8, retainSamples: true });
   const meta = new Map();
   for (const [path, stream] of [['established, original direction', fwd], ['established, reply direction', rep]] as const) {
     for (const [impl, rig] of [['core', core], ['peer', peer]] as const) {
       const name = `${impl} ${path.replace('established, ', 'est ').replace(' direction', '')} ${label(n)}`;
-      const copy: Meter = { sum: 0, n: 0 };
+      const copy = meter();
       meta.set(name, { path, flows: n, impl, pkts: EST_BATCH, copy });
       // Sub-batch j of each block: its bytes at their place in the input region, descriptors j·B.. .
       const parts: { bytes: Uint8Array; at: number; first: number }[] = [];
@@ -262,8 +296,7 @@ async function established(cluster: BenchCluster, n: number): Promise<void> {
       }, { beforeAll: (mode) => { if (mode === 'run') { copy.sum = 0; copy.n = 0; } } });
     }
   }
-  await bench.run();
-  collect(bench, meta);
+  await runInRounds(bench, meta);
 }
 
 /** Connections a table holds before the measured SYNs arrive (see newConnections). */
@@ -289,7 +322,8 @@ async function newConnections(cluster: BenchCluster, n: number): Promise<void> {
   }
   if (CHECK_ONLY) return;
   const iterations = NEW_ITERATIONS(n);
-  const bench = new Bench({ time: 0, iterations, warmupTime: 0, warmupIterations: Math.max(2, iterations >> 3) });
+  const bench = new Bench({ time: 0, iterations: Math.ceil(iterations / ROUNDS), warmupTime: 0,
+                            warmupIterations: Math.max(1, iterations >> 4), retainSamples: true });
   const meta = new Map();
   const path = 'new connection (SYN)';
   const makers: [ 'core' | 'peer', () => Rig ][] = [
@@ -298,7 +332,7 @@ async function newConnections(cluster: BenchCluster, n: number): Promise<void> {
   ];
   for (const [impl, make] of makers) {
     const name = `${impl} new ${label(n)}`;
-    const copy: Meter = { sum: 0, n: 0 };
+    const copy = meter();
     meta.set(name, { path, flows: n, impl, pkts: n, copy });
     let rig: Rig | null = null;
     bench.add(name, () => {
@@ -320,8 +354,7 @@ async function newConnections(cluster: BenchCluster, n: number): Promise<void> {
       beforeAll: (mode) => { if (mode === 'run') { copy.sum = 0; copy.n = 0; } },
     });
   }
-  await bench.run();
-  collect(bench, meta);
+  await runInRounds(bench, meta);
 }
 
 /** First 12 hex digits of the SHA-256 of the core that was measured (the build changes as the core does). */

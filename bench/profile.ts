@@ -88,6 +88,7 @@ if (PATH === 'new') {
   run(rig, buildStream(N, (p, t) => { t.src = f.beAddr[p]; t.sport = f.bePort[p]; t.dst = f.client[p]; t.dport = f.cport[p]; t.flags = TCP_SYN | TCP_ACK; }), VERDICT_REVERSED);
   run(rig, buildStream(N, (p, t) => { t.src = f.client[p]; t.sport = f.cport[p]; t.dst = svc(p).vip; t.dport = svc(p).port; t.flags = TCP_ACK; }), VERDICT_TRANSLATED);
   const reply = PATH === 'reply';
+  const alternate = PATH === 'both';
   const total = Math.max(N, 16 * BATCH);
   const next = rng(11 + N);
   const round = new Uint32Array(N);
@@ -97,15 +98,36 @@ if (PATH === 'new') {
     shuffle(round, next);
     order.set(round.subarray(0, Math.min(N, total - p)), p);
   }
-  const data = buildStream(total, (p, t) => {
+  const stream = (rep: boolean) => buildStream(total, (p, t) => {
     const i = order[p];
-    if (reply) { t.src = f.beAddr[i]; t.sport = f.bePort[i]; t.dst = f.client[i]; t.dport = f.cport[i]; }
+    if (rep) { t.src = f.beAddr[i]; t.sport = f.bePort[i]; t.dst = f.client[i]; t.dport = f.cport[i]; }
     else { t.src = f.client[i]; t.sport = f.cport[i]; t.dst = svc(i).vip; t.dport = svc(i).port; }
     t.flags = TCP_ACK | TCP_PSH;
   });
+  const data = stream(reply);
   run(rig, data, reply ? VERDICT_REVERSED : VERDICT_TRANSLATED);
+  if (alternate) {
+    // One batch of each direction in turn: both see the same moments of the machine.
+    const other = stream(true);
+    const t2: number[] = [];
+    let k2 = 0;
+    while (performance.now() < deadline) {
+      for (const [s2, into] of [[data, times], [other, t2]] as const) {
+        const v = s2.views[k2];
+        rig.input.set(v.subarray(0, SLOT_OFF[B - 1] + SLOT_LEN[B - 1]));
+        const t0 = performance.now();
+        rig.process(B);
+        into.push((performance.now() - t0) * 1e6 / B);
+      }
+      packets += 2 * B;
+      if (++k2 === data.views.length) k2 = 0;
+    }
+    t2.sort((a, b) => a - b);
+    const q = (q: number) => t2[Math.floor(q * t2.length)].toFixed(1);
+    console.log(`reply (alternating): min ${q(0)} p10 ${q(0.1)} median ${q(0.5)}`);
+  }
   let k = 0;
-  while (performance.now() < deadline) {
+  while (!alternate && performance.now() < deadline) {
     const v = data.views[k];
     rig.input.set(v.subarray(0, SLOT_OFF[B - 1] + SLOT_LEN[B - 1]));
     const t0 = performance.now();
