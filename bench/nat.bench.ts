@@ -196,6 +196,7 @@ type Meta = Map<string, { path: string; flows: number; impl: 'core' | 'peer'; pk
 async function runInRounds(bench: Bench, meta: Meta): Promise<void> {
   const pooled = new Map<string, number[]>();
   for (let round = 0; round < ROUNDS; round++) {
+    bench.reset(); // without it a second run() keeps the first run's results and runs nothing
     await bench.run();
     for (const t of bench.tasks) {
       const r = t.result;
