@@ -26,7 +26,7 @@ import {
   keyFrag, keyFragId, setPorts, FRAG_FIRST, FRAG_LATER, NO_L4,
 } from './flow';
 import { fragRemember, fragFind, fragSport, fragDport } from './frag';
-import { ctLookup, ctFind, flowHash, ctWarmFree, ctSetNat4, ctRec, ctDir, ctAllocate, ctPublish, ctPublishHashed, replyHash, ctTouch, ctRefresh, ctDelete, ctExpired,
+import { ctLookup, ctFind, flowHash, ctWarmFree, ctSetNat4, ctRec, ctDir, ctAllocate, ctPublishHashed, replyHash, ctTouch, ctRefresh, ctDelete, ctExpired,
   CT_FAMILY, CT_PROTO, CT_STATE, CT_FLAGS, CT_SVC, CT_BACKEND, CT_NAT, CT_ORIG_SPORT, CT_ORIG_DPORT,
   CT_REPLY_SPORT, CT_MASQ_PORT, CT_ORIG_SRC, CT_ORIG_DST, CTN_MASQ, CTN_SPORT, replyDstAddr, replyDstPort } from './conntrack/table';
 import { initialState, nextState, nextFlags, reopens, DIR_ORIG, ST_ESTABLISHED } from './conntrack/states';
@@ -226,12 +226,8 @@ function processPacket(d: usize, i: u32): u32 {
     }
   }
   // The reply tuple's hash, when the source is kept: the clash lookup and the index insert share it.
-  let hReply: u32 = 0;
-  let haveReply = false;
-  if (!masq) {
-    hReply = <u32>flowHash(keyFamily, keyProto, bAddr, keySrc, bPort, keySport);
-    haveReply = true;
-  }
+  let haveReply = !masq;
+  let hReply = masq ? 0 : <u32>flowHash(keyFamily, keyProto, bAddr, keySrc, bPort, keySport);
   if (!masq && ctFind(hReply, keyFamily, keyProto, bAddr, keySrc, bPort, keySport)) {
     // Another connection (the same client port to another VIP of this backend)
     // already has this reply tuple: like Linux conntrack on a clash, give this
@@ -258,8 +254,7 @@ function processPacket(d: usize, i: u32): u32 {
   copy16(ct + CT_ORIG_SRC, keySrc);
   copy16(ct + CT_ORIG_DST, keyDst);
   if (keyFamily == 4) ctSetNat4(ct, load<u32>(keyDst), keyDport, load<u32>(bAddr), bPort);
-  if (haveReply) ctPublishHashed(ct, initialState(keyProto, keyTcpFlags), nowNs, <u32>h, hReply);
-  else ctPublishHashed(ct, initialState(keyProto, keyTcpFlags), nowNs, <u32>h, replyHash(ct));
+  ctPublishHashed(ct, initialState(keyProto, keyTcpFlags), nowNs, <u32>h, haveReply ? hReply : replyHash(ct));
   bump(backendCounters, backend, C_CONNS, 1);
 
   // Stage: DNAT (and SNAT when masqueraded).
