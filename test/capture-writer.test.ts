@@ -11,6 +11,7 @@ import { CaptureFormatError } from '../src/capture/errors.js';
 import { openCaptureReader } from '../src/capture/reader.js';
 import {
   concat,
+  eachBatch,
   epb,
   idb,
   makeBatch,
@@ -59,16 +60,7 @@ function copyCapture(input: string, output: string, o: CopyOptions = {}): { erro
   let error: CaptureFormatError | undefined;
   let index = 0;
   try {
-    for (;;) {
-      let n: number;
-      try {
-        n = reader.readBatch(batch);
-      } catch (e) {
-        if (!(e instanceof CaptureFormatError)) throw e;
-        error = e;
-        break;
-      }
-      if (n === 0) break;
+    error = eachBatch(reader, batch, (n) => {
       for (let i = 0; i < n; i++, index++) {
         const b = i * DESC_WORDS;
         const off = batch.desc[b + D_OFFSET]!;
@@ -80,7 +72,7 @@ function copyCapture(input: string, output: string, o: CopyOptions = {}): { erro
         const d = o.derived?.(index);
         if (d) writer.writeDerived(batch, i, d, 0, d.length);
       }
-    }
+    });
   } finally {
     writer.close();
     reader.close();

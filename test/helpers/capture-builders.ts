@@ -58,6 +58,24 @@ export function packetOf(batch: CaptureBatch, i: number): ReadPacket {
 }
 
 /**
+ * Calls `each(n)` with the packet count of every batch `reader` fills, the final 0 included.
+ * Returns the CaptureFormatError that ended the read early, if one did (other errors propagate).
+ */
+export function eachBatch(reader: CaptureReader, batch: CaptureBatch, each: (n: number) => void): CaptureFormatError | undefined {
+  for (;;) {
+    let n: number;
+    try {
+      n = reader.readBatch(batch);
+    } catch (e) {
+      if (e instanceof CaptureFormatError) return e;
+      throw e;
+    }
+    each(n);
+    if (n === 0) return undefined;
+  }
+}
+
+/**
  * Reads a whole capture, batch by batch. A CaptureFormatError ends the read and is returned;
  * it must come from a readBatch call after the one that returned the last packets.
  */
@@ -67,21 +85,10 @@ export function readAll(path: string, batch: CaptureBatch = makeBatch()): ReadRe
   const batches: number[] = [];
   let error: CaptureFormatError | undefined;
   try {
-    for (;;) {
-      let n: number;
-      try {
-        n = reader.readBatch(batch);
-      } catch (e) {
-        if (e instanceof CaptureFormatError) {
-          error = e;
-          break;
-        }
-        throw e;
-      }
+    error = eachBatch(reader, batch, (n) => {
       batches.push(n);
-      if (n === 0) break;
       for (let i = 0; i < n; i++) packets.push(packetOf(batch, i));
-    }
+    });
   } finally {
     reader.close();
   }
