@@ -40,7 +40,8 @@ import {
 import { hashTuple, hashSeed, mix, finish } from './hash';
 import { rewrite } from './nat';
 import { maglevPick } from './lb/maglev';
-import { fastPrepare, fastPath, fastPathOn, FAST_CONTINUE, GROUP } from './fastpath';
+import { fastPrepare, fastPath, fastPathOn, countFast, FAST_CONTINUE, GROUP } from './fastpath';
+import { openersReset, openersSlots, openersReplies, openerPath, openMask, OPEN_CONTINUE } from './openers';
 import { buildReject } from './reject';
 import { verdictCounters, reasonCounters, backendCounters, bump, bumpSlot } from './stats';
 
@@ -59,16 +60,20 @@ export function processBatch(first: u32, n: u32): void {
   for (let g: u32 = first; g < end; g += GROUP) {
     let m = end - g < GROUP ? end - g : GROUP;
     if (fastPathOn) {
+      openersReset();
       for (let k: u32 = 0; k < m; k++) {
         let d = desc(g + k);
         fastPrepare(k, packet(d), word(d, D_CAPLEN), word(d, D_WIRELEN), word(d, D_LINKTYPE));
       }
+      if (openMask != 0) { openersSlots(); openersReplies(); }
     }
     for (let k: u32 = 0; k < m; k++) {
       let d = desc(g + k);
       if (fastPathOn) {
         let now = <u64>word(d, D_TS_SEC) * 1_000_000_000 + <u64>word(d, D_TS_NSEC);
-        if (fastPath(k, d, packet(d), word(d, D_WIRELEN), now) != FAST_CONTINUE) continue;
+        if (openMask & (1 << k)) {
+          if (openerPath(k, d, packet(d), word(d, D_WIRELEN), now) != OPEN_CONTINUE) { countFast(); continue; }
+        } else if (fastPath(k, d, packet(d), word(d, D_WIRELEN), now) != FAST_CONTINUE) continue;
       }
       generalPath(d, g + k);
     }

@@ -179,6 +179,12 @@ export function ctFind(h: u32, family: u32, proto: u32, src: usize, dst: usize, 
   store<u8>(out, load<u8>(records + <usize>((ref - 1 + <u32>(ref == 0)) >> 1) * CT_SIZE), 4);
 }
 
+/** Starts reading only the index slot of hash `h`, parking its ref at `out` (see ctPrefetch). */
+// @ts-ignore: decorator
+@inline export function ctWarmSlot(h: u32, out: usize): void {
+  store<u32>(out, load<u32>(index + (<usize>(h & idxMask) << 3), 4));
+}
+
 /** An IPv4 address slot (16 bytes) holding exactly `a` (raw u32): the address, then zeros. */
 // @ts-ignore: decorator
 @inline function slotIs4(slot: usize, a: u32): bool {
@@ -314,6 +320,10 @@ function sweep(now: u64): void {
  * the table is full. Returns 0 when every record holds a live connection.
  * The caller fills the tuples and then calls ctPublish.
  */
+/** Whether a record is free now (ctAllocate would not need a sweep). */
+// @ts-ignore: decorator
+@inline export function ctHasFree(): bool { return freeHead != 0; }
+
 export function ctAllocate(now: u64): usize {
   if (freeHead == 0 && now >= sweepNotBefore) sweep(now);
   if (freeHead == 0) return 0;

@@ -186,6 +186,17 @@ export function activeTable(slot: u32, which: u32): usize {
 }
 
 /**
+ * The built Maglev table of frontend `fe`'s cluster set, or 0 (no
+ * endpoints, or not built yet): for reads that only warm the cache.
+ */
+export function builtClusterTable(fe: usize): usize {
+  let r = svcRecord(feSlot(fe));
+  let table = <usize>load<u32>(r + SVC_CLUSTER_TABLE);
+  if (load<u32>(r + SVC_CLUSTER_N) == 0 || blockFlag(table) != TABLE_BUILT) return 0;
+  return table;
+}
+
+/**
  * Starts reading the Maglev slot a new connection to frontend `fe` with
  * flow hash `h` will read, and parks the value at `out` (a u32 nobody
  * reads): WebAssembly has no prefetch, and a load whose value is only
@@ -193,10 +204,9 @@ export function activeTable(slot: u32, which: u32): usize {
  * set only, and only a table already built.
  */
 export function warmMaglev(fe: usize, h: u64, out: usize): void {
-  let r = svcRecord(feSlot(fe));
-  let n = load<u32>(r + SVC_CLUSTER_N);
-  let table = <usize>load<u32>(r + SVC_CLUSTER_TABLE);
-  if (n == 0 || blockFlag(table) != TABLE_BUILT) return;
+  let table = builtClusterTable(fe);
+  if (table == 0) return;
+  let n = load<u32>(svcRecord(feSlot(fe)) + SVC_CLUSTER_N);
   store<u32>(out, maglevSlot(table, n, <u32>(h % <u64>maglevM)));
 }
 

@@ -1,0 +1,203 @@
+// Connection openers in a group (see fastpath.ts for the groups). A new
+// connection's cost is mostly cache misses that come one after another:
+// its Maglev slot, then, once the backend is known, its reply tuple's
+// conntrack index slot. WebAssembly has no prefetch, and a load only
+// stops the CPU when it reaches the head of the reorder window with its
+// line still missing; so misses overlap only when they are issued close
+// together, with little work between them. Hence tiny passes over a
+// group's openers (TCP SYNs of the fast shape), each doing just enough
+// arithmetic to issue the next read:
+//   pass one (openerPrepare): the frontend (in cache) and where its
+//     Maglev slot is; no miss yet;
+//   slot pass (openersSlots): read every opener's Maglev slot;
+//   reply pass (openersReplies): backend from the slot, reply tuple's
+//     hash, read its index slot and the original tuple's.
+// They only read: values are parked where nobody reads them, and the
+// general path decides everything again (local sets, affinity, masquerade
+// and clashes included), so the outcome never depends on these guesses.
+
+import { D_VERDICT, D_REASON, D_SERVICE, D_BACKEND, D_EXTRA_OFF, D_EXTRA_LEN, D_L3_OFF, D_L4_OFF, D_META, D_RESERVED,
+  VERDICT_TRANSLATED } from './abi/layout';
+import { REASON_NONE } from './abi/reasons';
+import { PER_ENTITY, C_PACKETS, C_BYTES, C_CONNS, LB_RANDOM, FE_CLUSTER_IP, SF_INTERNAL_LOCAL, SF_AFFINITY, LIST_POD_CIDRS } from './abi/tables';
+import { IPV4_SRC, IPV4_DST, IPV4_MIN_HLEN } from './wire/ipv4';
+import { PROTO_TCP, TCP_FLAGS, TCP_SYN, TCP_ACK, TCP_FIN, TCP_RST, L4_SPORT, L4_DPORT } from './wire/l4';
+import { ld16 } from './wire/bytes';
+import { maglevM, lbMode } from './config';
+import { feLookup, feKind, feSlot, svcRecord, backendAddr, backendPort, ensureTable,
+  SVC_FLAGS, SVC_CLUSTER_N, SVC_CLUSTER_LIST, SVC_CLUSTER_TABLE } from './lb/tables';
+import { maglevWidth, maglevPick } from './lb/maglev';
+import { masqueradeAll, listCount, listContains } from './lb/node';
+import { ctWarmSlot, flowHash4, ctLookup4, ctHasFree, ctAllocate, ctSetNat4, ctPublishHashed,
+  CT_FAMILY, CT_PROTO, CT_FLAGS, CT_SVC, CT_BACKEND, CT_NAT, CT_MASQ_PORT, CT_ORIG_SPORT, CT_ORIG_DPORT,
+  CT_REPLY_SPORT, CT_ORIG_SRC, CT_ORIG_DST, CT_V4_FWD_IP } from './conntrack/table';
+import { ST_SYN_SENT } from './conntrack/states';
+import { dnat4 } from './nat';
+import { svcCounters, backendCounters, verdictCounters, bump, bumpSlot } from './stats';
+
+/** Where the IPv4 header of a fast-shape frame starts (Ethernet II, no tag). */
+const FRAME_L3: u32 = 14;
+
+/** The most openers a group may hold (bits of openMask). */
+export const OPEN_MAX: u32 = 32;
+/** Group positions holding an opener whose frontend has endpoints (bit k). */
+export let openMask: u32 = 0;
+export function openersReset(): void { openMask = 0; }
+
+// Per group position (64 bytes): its Maglev slot's address, the set's
+// list and size, the IPv4 header, the flow hash, the table, the
+// service-port slot, the frontend entry, and parking words.
+const O_SLOT: usize = 0;
+const O_LIST: usize = 4;
+const O_N: usize = 8;
+const O_IP: usize = 12;
+const O_HASH: usize = 16;
+const O_TABLE: usize = 24;
+const O_SVC: usize = 28;
+const O_FE: usize = 32;
+const O_PARK: usize = 40;
+const O_SIZE: usize = 64;
+const opens: usize = memory.data(<i32>(OPEN_MAX * <u32>O_SIZE), 16);
+/** An IPv4 destination as a 16-byte key slot (the rest stays zero). */
+const dstSlot: usize = memory.data(16, 16);
+
+// @ts-ignore: decorator
+@inline function at(k: u32): usize { return opens + <usize>k * O_SIZE; }
+
+/** Pass one for an opener at group position `k` (IPv4 header at `ip`, flow hash `h`). */
+export function openerPrepare(k: u32, ip: usize, h: u64): void {
+  store<u32>(dstSlot, load<u32>(ip + IPV4_DST));
+  let fe = feLookup(dstSlot, 4, PROTO_TCP, ld16(ip + IPV4_MIN_HLEN + L4_DPORT));
+  if (fe == 0) return;
+  let slot = feSlot(fe);
+  let r = svcRecord(slot);
+  let n = load<u32>(r + SVC_CLUSTER_N);
+  let table = <usize>load<u32>(r + SVC_CLUSTER_TABLE);
+  if (n == 0 || table == 0) return;
+  let o = at(k);
+  store<u32>(o + O_SLOT, <u32>(table + <usize>(<u32>(h % <u64>maglevM) * maglevWidth(n))));
+  store<u32>(o + O_LIST, load<u32>(r + SVC_CLUSTER_LIST));
+  store<u32>(o + O_N, n);
+  store<u32>(o + O_IP, <u32>ip);
+  store<u64>(o + O_HASH, h);
+  store<u32>(o + O_TABLE, <u32>table);
+  store<u32>(o + O_SVC, slot);
+  store<u32>(o + O_FE, <u32>fe);
+  openMask |= 1 << k;
+}
+
+/** Reads every opener's Maglev slot, its table's header and its service port's counters. */
+export function openersSlots(): void {
+  for (let bits = openMask; bits != 0; bits &= bits - 1) {
+    let o = at(<u32>ctz(bits));
+    store<u8>(o + O_PARK, load<u8>(<usize>load<u32>(o + O_SLOT)));
+    store<u8>(o + O_PARK + 1, load<u8>(<usize>load<u32>(o + O_TABLE) - 8));
+    store<u8>(o + O_PARK + 2, load<u8>(svcCounters + (<usize>load<u32>(o + O_SVC) * PER_ENTITY << 3)));
+  }
+}
+
+/** Picks each opener's backend and reads its reply tuple's index slot, its own, and the backend's counters. */
+export function openersReplies(): void {
+  for (let bits = openMask; bits != 0; bits &= bits - 1) {
+    let o = at(<u32>ctz(bits));
+    let n = load<u32>(o + O_N);
+    let s = <usize>load<u32>(o + O_SLOT);
+    // A table not built yet holds anything: keep the position inside the list.
+    let pos = n <= 256 ? <u32>load<u8>(s) : <u32>load<u16>(s);
+    if (pos >= n) pos = 0;
+    let id = load<u32>(<usize>load<u32>(o + O_LIST) + (<usize>pos << 2));
+    let ip = <usize>load<u32>(o + O_IP);
+    let h = load<u64>(o + O_HASH);
+    let hr = flowHash4(PROTO_TCP, load<u32>(backendAddr(id)), load<u32>(ip + IPV4_SRC), backendPort(id),
+                       ld16(ip + IPV4_MIN_HLEN + L4_SPORT));
+    ctWarmSlot(<u32>hr, o + O_PARK + 4);
+    ctWarmSlot(<u32>h, o + O_PARK + 8);
+    store<u8>(o + O_PARK + 3, load<u8>(backendCounters + (<usize>id * PER_ENTITY << 3)));
+  }
+}
+
+/** Not handled here: run the general path. */
+export const OPEN_CONTINUE: u32 = 0xffffffff;
+
+/** An IPv4 source as a 16-byte key slot (the rest stays zero). */
+const srcSlot: usize = memory.data(16, 16);
+
+/**
+ * Pass two for the opener at group position `k` (frame `p`, descriptor
+ * `d`): the new connection the general path would make, for the common
+ * case only: a plain SYN (no ACK, FIN or RST) to a ClusterIP whose service
+ * port has no local policy and no affinity, Maglev choice, no masquerade,
+ * no clash, a free record, no entry for the tuple yet. The same checks in
+ * the same order, the same record, rewrite, counters and descriptor words;
+ * anything else returns OPEN_CONTINUE having written nothing, and the
+ * general path decides (test/core-fastpath.test.ts compares both).
+ */
+export function openerPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u32 {
+  let o = at(k);
+  let ip = p + FRAME_L3;
+  let l4 = ip + IPV4_MIN_HLEN;
+  if ((<u32>load<u8>(l4 + TCP_FLAGS) & (TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST)) != TCP_SYN) return OPEN_CONTINUE;
+  if (lbMode == LB_RANDOM || masqueradeAll || !ctHasFree()) return OPEN_CONTINUE;
+  let h = load<u64>(o + O_HASH);
+  let src = load<u32>(ip + IPV4_SRC), dst = load<u32>(ip + IPV4_DST);
+  let sport = ld16(l4 + L4_SPORT), dport = ld16(l4 + L4_DPORT);
+  if (ctLookup4(<u32>h, PROTO_TCP, src, dst, sport, dport)) return OPEN_CONTINUE;
+  let fe = <usize>load<u32>(o + O_FE);
+  if (feKind(fe) != FE_CLUSTER_IP) return OPEN_CONTINUE;
+  let slot = load<u32>(o + O_SVC);
+  let rec = svcRecord(slot);
+  if ((load<u32>(rec + SVC_FLAGS) & (SF_INTERNAL_LOCAL | SF_AFFINITY)) != 0) return OPEN_CONTINUE;
+  let n = load<u32>(o + O_N);
+  let list = <usize>load<u32>(o + O_LIST);
+  let backend = maglevPick(ensureTable(list, n, <usize>load<u32>(o + O_TABLE)), list, n, maglevM, h);
+  let bAddr = backendAddr(backend);
+  let be = load<u32>(bAddr);
+  let bPort = backendPort(backend);
+  // Masquerade (datapath.ts, ClusterIP): hairpin, or a source outside --cluster-cidr.
+  if (be == src && load<u32>(bAddr, 4) == 0 && load<u64>(bAddr, 8) == 0) return OPEN_CONTINUE;
+  if (listCount(LIST_POD_CIDRS) > 0) {
+    store<u32>(srcSlot, src);
+    if (!listContains(LIST_POD_CIDRS, 4, srcSlot)) return OPEN_CONTINUE;
+  }
+  let hReply = <u32>flowHash4(PROTO_TCP, be, src, bPort, sport);
+  if (ctLookup4(hReply, PROTO_TCP, be, src, bPort, sport)) return OPEN_CONTINUE;
+
+  // The new connection, as datapath.ts fills it.
+  let ct = ctAllocate(now);
+  store<u8>(ct + CT_FAMILY, 4);
+  store<u8>(ct + CT_PROTO, <u8>PROTO_TCP);
+  store<u8>(ct + CT_FLAGS, 0);
+  store<u32>(ct + CT_SVC, slot + 1);
+  store<u32>(ct + CT_BACKEND, backend + 1);
+  store<u8>(ct + CT_NAT, 0);
+  store<u16>(ct + CT_MASQ_PORT, <u16>sport);
+  store<u16>(ct + CT_ORIG_SPORT, <u16>sport);
+  store<u16>(ct + CT_ORIG_DPORT, <u16>dport);
+  store<u16>(ct + CT_REPLY_SPORT, <u16>bPort);
+  store<u32>(ct + CT_ORIG_SRC, src);
+  store<u32>(ct + CT_ORIG_SRC + 4, 0);
+  store<u64>(ct + CT_ORIG_SRC + 8, 0);
+  store<u32>(ct + CT_ORIG_DST, dst);
+  ctSetNat4(ct, dst, dport, be, bPort);
+  ctPublishHashed(ct, ST_SYN_SENT, now, <u32>h, hReply);
+  bump(backendCounters, backend, C_CONNS, 1);
+  dnat4(ip, l4, PROTO_TCP, IPV4_DST, L4_DPORT, dst, be, bPort, ct + CT_V4_FWD_IP);
+
+  bump(backendCounters, backend, C_PACKETS, 1);
+  bump(backendCounters, backend, C_BYTES, <u64>wirelen);
+  bumpSlot(verdictCounters, VERDICT_TRANSLATED);
+  put(d, D_VERDICT, VERDICT_TRANSLATED);
+  put(d, D_REASON, REASON_NONE);
+  put(d, D_SERVICE, slot + 1);
+  put(d, D_BACKEND, backend + 1);
+  put(d, D_L3_OFF, FRAME_L3);
+  put(d, D_L4_OFF, FRAME_L3 + IPV4_MIN_HLEN);
+  put(d, D_META, (4 << 8) | PROTO_TCP);
+  put(d, D_RESERVED, 0);
+  put(d, D_EXTRA_OFF, 0);
+  put(d, D_EXTRA_LEN, 0);
+  return VERDICT_TRANSLATED;
+}
+
+// @ts-ignore: decorator
+@inline function put(d: usize, w: u32, v: u32): void { store<u32>(d + (<usize>w << 2), v); }
