@@ -40,8 +40,8 @@ import {
 import { hashTuple, hashSeed, mix, finish } from './hash';
 import { rewrite } from './nat';
 import { maglevPick } from './lb/maglev';
-import { fastPrepare, fastPath, fastPathOn, countFast, FAST_CONTINUE, GROUP } from './fastpath';
-import { openersReset, openersSlots, openersReplies, openerPath, openMask, OPEN_CONTINUE } from './openers';
+import { fastPrepare, fastPath, fastPathOn, FAST_CONTINUE, GROUP } from './fastpath';
+import { openersReset, openersSlots, openersReplies, openMask } from './openers';
 import { buildReject } from './reject';
 import { verdictCounters, reasonCounters, backendCounters, bump, bumpSlot } from './stats';
 
@@ -71,9 +71,7 @@ export function processBatch(first: u32, n: u32): void {
       let d = desc(g + k);
       if (fastPathOn) {
         let now = <u64>word(d, D_TS_SEC) * 1_000_000_000 + <u64>word(d, D_TS_NSEC);
-        if (openMask & (1 << k)) {
-          if (openerPath(k, d, packet(d), word(d, D_WIRELEN), now) != OPEN_CONTINUE) { countFast(); continue; }
-        } else if (fastPath(k, d, packet(d), word(d, D_WIRELEN), now) != FAST_CONTINUE) continue;
+        if (fastPath(k, d, packet(d), word(d, D_WIRELEN), now) != FAST_CONTINUE) continue;
       }
       generalPath(d, g + k);
     }

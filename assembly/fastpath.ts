@@ -19,7 +19,8 @@
 // handles the packets in order (fastPath). With many flows those reads
 // miss the cache, and this way the misses of a group overlap instead of
 // coming one after another. The first pass only reads, so the order in
-// which packets change conntrack is unchanged.
+// which packets change conntrack is unchanged. TCP SYNs of this shape are
+// new connections: openers.ts handles them in the same groups.
 
 import {
   D_VERDICT, D_REASON, D_SERVICE, D_BACKEND, D_EXTRA_OFF, D_EXTRA_LEN, D_L3_OFF, D_L4_OFF, D_META, D_RESERVED,
@@ -33,7 +34,7 @@ import { PROTO_TCP, PROTO_UDP, TCP_DOFF, TCP_FLAGS, TCP_CSUM, TCP_MIN_HLEN, TCP_
   UDP_LEN, UDP_CSUM, UDP_HLEN, L4_SPORT, L4_DPORT } from './wire/l4';
 import { delta16, delta32, applyDelta, applyDeltaUdp } from './wire/checksum';
 import { dnat4 } from './nat';
-import { openerPrepare, OPEN_MAX } from './openers';
+import { openerPrepare, openerPath, OPEN_MAX } from './openers';
 import { ctLookup4, ctPrefetch, flowHash4, ctRefresh, ctTouch, ctRec, ctDir, CT_STATE, CT_EXPIRES, CT_NAT, CT_SVC, CT_BACKEND, CT_REPLY_SPORT,
   CT_ORIG_SRC, CT_ORIG_DST, CT_ORIG_SPORT, CT_ORIG_DPORT, CT_V4_BACKEND, CT_V4_FWD_IP, CT_V4_REV_IP,
   replyDstAddr, replyDstPort } from './conntrack/table';
@@ -49,9 +50,6 @@ export let fastPathOn: bool = true;
 /** Packets handled here (the report shows the share). */
 export let fastPackets: u64 = 0;
 export function setFastPath(on: bool): void { fastPathOn = on; }
-/** A packet another fast path (openers.ts) handled. */
-// @ts-ignore: decorator
-@inline export function countFast(): void { fastPackets++; }
 
 // Ethernet II: type at 12, IPv4 header at 14 (the general path also accepts VLAN tags: not here).
 const ETH_TYPE: usize = 12;
@@ -74,8 +72,14 @@ const TCP_ESTABLISHED_NS: u64 = TCP_ESTABLISHED_S * NS_PER_S;
 export const GROUP: u32 = 8;
 /** Per group position: the flow hash, 0 for a packet not of the fast shape... */
 const groupHash: usize = memory.data(GROUP * 4, 16);
-/** ...whether it is of the fast shape... */
+/** ...what pass one found it to be (SHAPE_*)... */
 const groupFast: usize = memory.data(GROUP, 16);
+/** Not of the fast shape (or an opener with no frontend): the general path. */
+const SHAPE_OTHER: u8 = 0;
+/** Of the fast shape, with flags that leave a connection's state unchanged. */
+const SHAPE_STEADY: u8 = 1;
+/** A SYN of the fast shape to a frontend with endpoints (openers.ts). */
+const SHAPE_OPENER: u8 = 2;
 /** ...and where its prefetched values are parked (8 bytes each, never read). */
 const groupPark: usize = memory.data(GROUP * 8, 16);
 
@@ -85,7 +89,7 @@ const groupPark: usize = memory.data(GROUP * 8, 16);
  * flow hash, and the conntrack reads started.
  */
 export function fastPrepare(k: u32, p: usize, caplen: u32, wirelen: u32, link: u32): void {
-  store<u8>(groupFast + k, 0);
+  store<u8>(groupFast + k, SHAPE_OTHER);
   if (link != LINK_EN10MB || caplen < L4 + UDP_HLEN) return;
   if (<u32>load<u16>(p + ETH_TYPE) != ETHERTYPE_IPV4_LE) return;
   let ip = p + L3;
@@ -116,11 +120,11 @@ export function fastPrepare(k: u32, p: usize, caplen: u32, wirelen: u32, link: u
   }
   let h = flowHash4(proto, load<u32>(ip + IPV4_SRC), load<u32>(ip + IPV4_DST), ld16(l4 + L4_SPORT), ld16(l4 + L4_DPORT));
   if (!steady) {
-    if (opens && k < OPEN_MAX) openerPrepare(k, ip, h);
+    if (opens && k < OPEN_MAX && openerPrepare(k, ip, h)) store<u8>(groupFast + k, SHAPE_OPENER);
     return;
   }
   store<u32>(groupHash + (<usize>k << 2), <u32>h);
-  store<u8>(groupFast + k, 1);
+  store<u8>(groupFast + k, SHAPE_STEADY);
   ctPrefetch(<u32>h, groupPark + (<usize>k << 3));
 }
 
@@ -130,7 +134,13 @@ export function fastPrepare(k: u32, p: usize, caplen: u32, wirelen: u32, link: u
  * in a steady state; else FAST_CONTINUE, having written nothing.
  */
 export function fastPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u32 {
-  if (load<u8>(groupFast + k) == 0) return FAST_CONTINUE;
+  let shape = load<u8>(groupFast + k);
+  if (shape != SHAPE_STEADY) {
+    if (shape != SHAPE_OPENER) return FAST_CONTINUE;
+    let v = openerPath(k, d, p, wirelen, now);
+    if (v != FAST_CONTINUE) fastPackets++;
+    return v;
+  }
   let ip = p + L3;
   let l4 = ip + IPV4_MIN_HLEN;
   let proto = <u32>load<u8>(ip + IPV4_PROTO);

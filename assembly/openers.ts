@@ -1,20 +1,22 @@
-// Connection openers in a group (see fastpath.ts for the groups). A new
-// connection's cost is mostly cache misses that come one after another:
-// its Maglev slot, then, once the backend is known, its reply tuple's
-// conntrack index slot. WebAssembly has no prefetch, and a load only
-// stops the CPU when it reaches the head of the reorder window with its
-// line still missing; so misses overlap only when they are issued close
-// together, with little work between them. Hence tiny passes over a
-// group's openers (TCP SYNs of the fast shape), each doing just enough
-// arithmetic to issue the next read:
+// New connections: a plain SYN to a ClusterIP, handled within the group
+// passes of fastpath.ts. A new connection's cost is mostly cache misses
+// that come one after another: its Maglev slot, then, once the backend is
+// known, its reply tuple's conntrack index slot (and the backend's
+// counters). WebAssembly has no prefetch, and a load only stops the CPU
+// when it reaches the head of the reorder window with its line still
+// missing; so misses overlap only when they are issued close together,
+// with little work between them (starting these reads from the heavier
+// pass one, or from the general path, measured slower than not at all).
+// Hence tiny passes over a group's openers (TCP SYNs of the fast shape
+// whose destination is a frontend with endpoints):
 //   pass one (openerPrepare): the frontend (in cache) and where its
 //     Maglev slot is; no miss yet;
 //   slot pass (openersSlots): read every opener's Maglev slot;
 //   reply pass (openersReplies): backend from the slot, reply tuple's
-//     hash, read its index slot and the original tuple's.
-// They only read: values are parked where nobody reads them, and the
-// general path decides everything again (local sets, affinity, masquerade
-// and clashes included), so the outcome never depends on these guesses.
+//     hash, read its index slot and the original tuple's;
+// which only read, values parked where nobody reads them. Then pass two
+// (openerPath) makes the connection for the common case and hands every
+// other SYN to the general path, which decides from scratch.
 
 import { D_VERDICT, D_REASON, D_SERVICE, D_BACKEND, D_EXTRA_OFF, D_EXTRA_LEN, D_L3_OFF, D_L4_OFF, D_META, D_RESERVED,
   VERDICT_TRANSLATED } from './abi/layout';
@@ -64,16 +66,19 @@ const dstSlot: usize = memory.data(16, 16);
 // @ts-ignore: decorator
 @inline function at(k: u32): usize { return opens + <usize>k * O_SIZE; }
 
-/** Pass one for an opener at group position `k` (IPv4 header at `ip`, flow hash `h`). */
-export function openerPrepare(k: u32, ip: usize, h: u64): void {
+/**
+ * Pass one for an opener at group position `k` (IPv4 header at `ip`, flow
+ * hash `h`): whether its destination is a frontend with endpoints.
+ */
+export function openerPrepare(k: u32, ip: usize, h: u64): bool {
   store<u32>(dstSlot, load<u32>(ip + IPV4_DST));
   let fe = feLookup(dstSlot, 4, PROTO_TCP, ld16(ip + IPV4_MIN_HLEN + L4_DPORT));
-  if (fe == 0) return;
+  if (fe == 0) return false;
   let slot = feSlot(fe);
   let r = svcRecord(slot);
   let n = load<u32>(r + SVC_CLUSTER_N);
   let table = <usize>load<u32>(r + SVC_CLUSTER_TABLE);
-  if (n == 0 || table == 0) return;
+  if (n == 0 || table == 0) return false;
   let o = at(k);
   store<u32>(o + O_SLOT, <u32>(table + <usize>(<u32>(h % <u64>maglevM) * maglevWidth(n))));
   store<u32>(o + O_LIST, load<u32>(r + SVC_CLUSTER_LIST));
@@ -84,6 +89,7 @@ export function openerPrepare(k: u32, ip: usize, h: u64): void {
   store<u32>(o + O_SVC, slot);
   store<u32>(o + O_FE, <u32>fe);
   openMask |= 1 << k;
+  return true;
 }
 
 /** Reads every opener's Maglev slot, its table's header and its service port's counters. */
@@ -116,7 +122,7 @@ export function openersReplies(): void {
   }
 }
 
-/** Not handled here: run the general path. */
+/** Not handled here: run the general path (fastpath.ts FAST_CONTINUE). */
 export const OPEN_CONTINUE: u32 = 0xffffffff;
 
 /** An IPv4 source as a 16-byte key slot (the rest stays zero). */
