@@ -178,13 +178,24 @@ export function fastPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u3
     verdict = VERDICT_REVERSED;
   }
 
+  fastPackets++;
+  fastDone(d, verdict, load<u32>(ct + CT_SVC) - 1, backend, proto, wirelen);
+  return verdict;
+}
+
+/**
+ * What the general path's translated() and generalPath() leave for a
+ * packet of the fast shape: the backend's packet and byte counters, the
+ * verdict counter and the descriptor's OUT words.
+ */
+// @ts-ignore: decorator
+@inline export function fastDone(d: usize, verdict: u32, slot: u32, backend: u32, proto: u32, wirelen: u32): void {
   bump(backendCounters, backend, C_PACKETS, 1);
   bump(backendCounters, backend, C_BYTES, <u64>wirelen);
   bumpSlot(verdictCounters, verdict);
-  fastPackets++;
   put(d, D_VERDICT, verdict);
   put(d, D_REASON, REASON_NONE);
-  put(d, D_SERVICE, load<u32>(ct + CT_SVC));
+  put(d, D_SERVICE, slot + 1);
   put(d, D_BACKEND, backend + 1);
   put(d, D_L3_OFF, L3);
   put(d, D_L4_OFF, L4);
@@ -192,7 +203,6 @@ export function fastPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u3
   put(d, D_RESERVED, 0);
   put(d, D_EXTRA_OFF, 0);
   put(d, D_EXTRA_LEN, 0);
-  return verdict;
 }
 
 /**

@@ -18,10 +18,8 @@
 // (openerPath) makes the connection for the common case and hands every
 // other SYN to the general path, which decides from scratch.
 
-import { D_VERDICT, D_REASON, D_SERVICE, D_BACKEND, D_EXTRA_OFF, D_EXTRA_LEN, D_L3_OFF, D_L4_OFF, D_META, D_RESERVED,
-  VERDICT_TRANSLATED } from './abi/layout';
-import { REASON_NONE } from './abi/reasons';
-import { PER_ENTITY, C_PACKETS, C_BYTES, C_CONNS, LB_RANDOM, FE_CLUSTER_IP, SF_INTERNAL_LOCAL, SF_AFFINITY, LIST_POD_CIDRS } from './abi/tables';
+import { VERDICT_TRANSLATED } from './abi/layout';
+import { PER_ENTITY, C_CONNS, LB_RANDOM, FE_CLUSTER_IP, SF_INTERNAL_LOCAL, SF_AFFINITY, LIST_POD_CIDRS } from './abi/tables';
 import { IPV4_SRC, IPV4_DST, IPV4_MIN_HLEN } from './wire/ipv4';
 import { PROTO_TCP, TCP_FLAGS, TCP_SYN, TCP_ACK, TCP_FIN, TCP_RST, L4_SPORT, L4_DPORT } from './wire/l4';
 import { ld16 } from './wire/bytes';
@@ -35,7 +33,8 @@ import { ctWarmSlot, flowHash4, ctLookup4, ctHasFree, ctAllocate, ctSetNat4, ctP
   CT_REPLY_SPORT, CT_ORIG_SRC, CT_ORIG_DST, CT_V4_FWD_IP } from './conntrack/table';
 import { ST_SYN_SENT } from './conntrack/states';
 import { dnat4 } from './nat';
-import { svcCounters, backendCounters, verdictCounters, bump, bumpSlot } from './stats';
+import { svcCounters, backendCounters, bump } from './stats';
+import { fastDone } from './fastpath';
 
 /** Where the IPv4 header of a fast-shape frame starts (Ethernet II, no tag). */
 const FRAME_L3: u32 = 14;
@@ -189,21 +188,7 @@ export function openerPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): 
   bump(backendCounters, backend, C_CONNS, 1);
   dnat4(ip, l4, PROTO_TCP, IPV4_DST, L4_DPORT, dst, be, bPort, ct + CT_V4_FWD_IP);
 
-  bump(backendCounters, backend, C_PACKETS, 1);
-  bump(backendCounters, backend, C_BYTES, <u64>wirelen);
-  bumpSlot(verdictCounters, VERDICT_TRANSLATED);
-  put(d, D_VERDICT, VERDICT_TRANSLATED);
-  put(d, D_REASON, REASON_NONE);
-  put(d, D_SERVICE, slot + 1);
-  put(d, D_BACKEND, backend + 1);
-  put(d, D_L3_OFF, FRAME_L3);
-  put(d, D_L4_OFF, FRAME_L3 + IPV4_MIN_HLEN);
-  put(d, D_META, (4 << 8) | PROTO_TCP);
-  put(d, D_RESERVED, 0);
-  put(d, D_EXTRA_OFF, 0);
-  put(d, D_EXTRA_LEN, 0);
+  fastDone(d, VERDICT_TRANSLATED, slot, backend, PROTO_TCP, wirelen);
   return VERDICT_TRANSLATED;
 }
 
-// @ts-ignore: decorator
-@inline function put(d: usize, w: u32, v: u32): void { store<u32>(d + (<usize>w << 2), v); }

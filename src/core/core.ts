@@ -28,8 +28,9 @@ export interface CoreOptions {
   /** Use the debug build (bounds checks on). */
   debug?: boolean;
   /**
-   * The established-flow fast path (assembly/fastpath.ts). Default on; off
-   * only to check that both paths give the same result.
+   * The fast paths: established flows (assembly/fastpath.ts) and plain SYNs
+   * to a ClusterIP (assembly/openers.ts). Default on; off only to check that
+   * both paths give the same result.
    */
   fastPath?: boolean;
 }

@@ -25,7 +25,7 @@ export interface ReplayReport {
   drops: Record<string, number>;
   services: ServiceReport[];
   conntrack: { entries: number; peak: number; evicted: number };
-  /** Packets the established-flow fast path handled (the rest took the general path). */
+  /** Packets the fast paths handled: established flows and plain SYNs to a ClusterIP (the rest took the general path). */
   fastPath: number;
   seconds: number;
   packetsPerSecond: number;
