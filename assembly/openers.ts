@@ -26,7 +26,7 @@ import { ld16 } from './wire/bytes';
 import { maglevM, lbMode } from './config';
 import { feLookup, feKind, feSlot, svcRecord, backendAddr, backendPort, ensureTable,
   SVC_FLAGS, SVC_CLUSTER_N, SVC_CLUSTER_LIST, SVC_CLUSTER_TABLE } from './lb/tables';
-import { maglevWidth, maglevPick } from './lb/maglev';
+import { maglevSlot, maglevPick } from './lb/maglev';
 import { masqueradeAll, listCount, listContains } from './lb/node';
 import { ctWarmSlot, flowHash4, ctLookup4, ctHasFree, ctAllocate, ctSetNat4, ctPublishHashed,
   CT_FAMILY, CT_PROTO, CT_FLAGS, CT_SVC, CT_BACKEND, CT_NAT, CT_MASQ_PORT, CT_ORIG_SPORT, CT_ORIG_DPORT,
@@ -45,7 +45,7 @@ export const OPEN_MAX: u32 = 32;
 export let openMask: u32 = 0;
 export function openersReset(): void { openMask = 0; }
 
-// Per group position (64 bytes): its Maglev slot's address, the set's
+// Per group position (64 bytes): its Maglev slot (h % M), the set's
 // list and size, the IPv4 header, the flow hash, the table, the
 // service-port slot, the frontend entry, and parking words.
 const O_SLOT: usize = 0;
@@ -79,7 +79,7 @@ export function openerPrepare(k: u32, ip: usize, h: u64): bool {
   let table = <usize>load<u32>(r + SVC_CLUSTER_TABLE);
   if (n == 0 || table == 0) return false;
   let o = at(k);
-  store<u32>(o + O_SLOT, <u32>(table + <usize>(<u32>(h % <u64>maglevM) * maglevWidth(n))));
+  store<u32>(o + O_SLOT, <u32>(h % <u64>maglevM));
   store<u32>(o + O_LIST, load<u32>(r + SVC_CLUSTER_LIST));
   store<u32>(o + O_N, n);
   store<u32>(o + O_IP, <u32>ip);
@@ -95,9 +95,9 @@ export function openerPrepare(k: u32, ip: usize, h: u64): bool {
 export function openersSlots(): void {
   for (let bits = openMask; bits != 0; bits &= bits - 1) {
     let o = at(<u32>ctz(bits));
-    store<u8>(o + O_PARK, load<u8>(<usize>load<u32>(o + O_SLOT)));
-    store<u8>(o + O_PARK + 1, load<u8>(<usize>load<u32>(o + O_TABLE) - 8));
-    store<u8>(o + O_PARK + 2, load<u8>(svcCounters + (<usize>load<u32>(o + O_SVC) * PER_ENTITY << 3)));
+    store<u32>(o + O_PARK, maglevSlot(<usize>load<u32>(o + O_TABLE), load<u32>(o + O_N), load<u32>(o + O_SLOT)));
+    store<u8>(o + O_PARK + 4, load<u8>(<usize>load<u32>(o + O_TABLE) - 8));
+    store<u8>(o + O_PARK + 5, load<u8>(svcCounters + (<usize>load<u32>(o + O_SVC) * PER_ENTITY << 3)));
   }
 }
 
@@ -106,18 +106,17 @@ export function openersReplies(): void {
   for (let bits = openMask; bits != 0; bits &= bits - 1) {
     let o = at(<u32>ctz(bits));
     let n = load<u32>(o + O_N);
-    let s = <usize>load<u32>(o + O_SLOT);
     // A table not built yet holds anything: keep the position inside the list.
-    let pos = n <= 256 ? <u32>load<u8>(s) : <u32>load<u16>(s);
+    let pos = maglevSlot(<usize>load<u32>(o + O_TABLE), n, load<u32>(o + O_SLOT));
     if (pos >= n) pos = 0;
     let id = load<u32>(<usize>load<u32>(o + O_LIST) + (<usize>pos << 2));
     let ip = <usize>load<u32>(o + O_IP);
     let h = load<u64>(o + O_HASH);
     let hr = flowHash4(PROTO_TCP, load<u32>(backendAddr(id)), load<u32>(ip + IPV4_SRC), backendPort(id),
                        ld16(ip + IPV4_MIN_HLEN + L4_SPORT));
-    ctWarmSlot(<u32>hr, o + O_PARK + 4);
-    ctWarmSlot(<u32>h, o + O_PARK + 8);
-    store<u8>(o + O_PARK + 3, load<u8>(backendCounters + (<usize>id * PER_ENTITY << 3)));
+    ctWarmSlot(<u32>hr, o + O_PARK + 8);
+    ctWarmSlot(<u32>h, o + O_PARK + 12);
+    store<u8>(o + O_PARK + 6, load<u8>(backendCounters + (<usize>id * PER_ENTITY << 3)));
   }
 }
 
