@@ -16,8 +16,8 @@ import {
 } from './abi/reasons';
 import { inputRegion, descRegion, extraRegion, lbMode, maglevM } from './config';
 import { LB_RANDOM, FE_CLUSTER_IP, FE_CLUSTER_ADDR, FE_LOAD_BALANCER, SF_INTERNAL_LOCAL, SF_EXTERNAL_LOCAL, SF_AFFINITY, SF_SOURCE_RANGES,
-  C_PACKETS, C_BYTES, C_CONNS, LIST_NODE_IPS, LIST_POD_CIDRS, LIST_SERVICE_CIDRS, LIST_NODEPORT_CIDRS } from './abi/tables';
-import { listContains, listCount, nodeAddr, masqueradeAll, masqLo, masqHi } from './lb/node';
+  C_PACKETS, C_BYTES, C_CONNS, LIST_NODE_IPS, LIST_POD_CIDRS, LIST_SERVICE_CIDRS } from './abi/tables';
+import { listContains, listCount, nodeAddr, masqueradeAll, masqLo, masqHi, acceptsNodePort, anyAddr } from './lb/node';
 import { affinityFind, affinityPut } from './lb/affinity';
 import { addrEq, copy16 } from './flow';
 import { parsePacket, PARSE_NOT_IP } from './parse';
@@ -40,8 +40,8 @@ import {
 import { hashTuple, hashSeed, mix, finish } from './hash';
 import { rewrite } from './nat';
 import { maglevPick } from './lb/maglev';
-import { fastPrepare, fastPath, fastPathOn, FAST_CONTINUE, GROUP } from './fastpath';
-import { openersReset, openersSlots, openersReplies, openMask } from './openers';
+import { fastPrepare, fastPath, fastPathOn, groupShape, FAST_CONTINUE, GROUP, SHAPE_OPENER } from './fastpath';
+import { openersReset, openersPrepare, openersSlots, openersReplies, openerPath, synMask, openMask, OPEN_CONTINUE } from './openers';
 import { buildReject } from './reject';
 import { verdictCounters, reasonCounters, backendCounters, bump, bumpSlot } from './stats';
 
@@ -65,13 +65,18 @@ export function processBatch(first: u32, n: u32): void {
         let d = desc(g + k);
         fastPrepare(k, packet(d), word(d, D_CAPLEN), word(d, D_WIRELEN), word(d, D_LINKTYPE));
       }
-      if (openMask != 0) { openersSlots(); openersReplies(); }
+      if (synMask != 0) {
+        openersPrepare();
+        if (openMask != 0) { openersSlots(); openersReplies(); }
+      }
     }
     for (let k: u32 = 0; k < m; k++) {
       let d = desc(g + k);
       if (fastPathOn) {
         let now = <u64>word(d, D_TS_SEC) * 1_000_000_000 + <u64>word(d, D_TS_NSEC);
-        if (fastPath(k, d, packet(d), word(d, D_WIRELEN), now) != FAST_CONTINUE) continue;
+        if (groupShape(k) == SHAPE_OPENER) {
+          if (openerPath(k, d, packet(d), word(d, D_WIRELEN), now) != OPEN_CONTINUE) continue;
+        } else if (fastPath(k, d, packet(d), word(d, D_WIRELEN), now) != FAST_CONTINUE) continue;
       }
       generalPath(d, g + k);
     }
@@ -158,7 +163,7 @@ function processPacket(d: usize, i: u32): u32 {
 
   // Stage: service lookup (ClusterIP, externalIPs, LoadBalancer ingress, NodePort).
   if (!early) fe = feLookup(keyDst, keyFamily, keyProto, keyDport);
-  if (fe == 0 && isNodePortAddress()) fe = feLookup(anyAddr, keyFamily, keyProto, keyDport);
+  if (fe == 0 && acceptsNodePort(keyFamily, keyDst)) fe = feLookup(anyAddr, keyFamily, keyProto, keyDport);
   if (fe == 0) {
     // An allocated ClusterIP on a port it does not serve (rule 17).
     if (feLookup(keyDst, keyFamily, 0, 0) != 0) return reject(REASON_SERVICE_PORT_UNKNOWN, p, caplen, link, d, i);
@@ -268,22 +273,6 @@ function processPacket(d: usize, i: u32): u32 {
 
 /** Where values loaded only to warm the cache are stored (never read). */
 const parked: usize = memory.data(8, 8);
-
-/** The all-zero address NodePort frontends are keyed with. */
-const anyAddr: usize = memory.data(16, 16);
-
-/** Destination accepts NodePort traffic: --nodeport-addresses, or else the node IPs. */
-function isNodePortAddress(): bool {
-  // kube-proxy never serves NodePorts on loopback, whatever --nodeport-addresses says.
-  if (keyFamily == 4 ? load<u8>(keyDst) == 127 : isLoopback6(keyDst)) return false;
-  let list = listCount(LIST_NODEPORT_CIDRS) > 0 ? LIST_NODEPORT_CIDRS : LIST_NODE_IPS;
-  return listContains(list, keyFamily, keyDst);
-}
-
-/** ::1 */
-function isLoopback6(a: usize): bool {
-  return load<u64>(a) == 0 && load<u64>(a, 8) == 0x0100000000000000;
-}
 
 function inList(list: usize, n: u32, id: u32): bool {
   for (let k: u32 = 0; k < n; k++) if (load<u32>(list + (<usize>k << 2)) == id) return true;

@@ -34,7 +34,7 @@ import { PROTO_TCP, PROTO_UDP, TCP_DOFF, TCP_FLAGS, TCP_CSUM, TCP_MIN_HLEN, TCP_
   UDP_LEN, UDP_CSUM, UDP_HLEN, L4_SPORT, L4_DPORT } from './wire/l4';
 import { delta16, delta32, applyDelta, applyDeltaUdp } from './wire/checksum';
 import { dnat4 } from './nat';
-import { openerPrepare, openerPath, OPEN_MAX } from './openers';
+import { openerNote, OPEN_MAX } from './openers';
 import { ctLookup4, ctPrefetch, flowHash4, ctRefresh, ctTouch, ctRec, ctDir, CT_STATE, CT_EXPIRES, CT_NAT, CT_SVC, CT_BACKEND, CT_REPLY_SPORT,
   CT_ORIG_SRC, CT_ORIG_DST, CT_ORIG_SPORT, CT_ORIG_DPORT, CT_V4_BACKEND, CT_V4_FWD_IP, CT_V4_REV_IP,
   replyDstAddr, replyDstPort } from './conntrack/table';
@@ -78,8 +78,8 @@ const groupFast: usize = memory.data(GROUP, 16);
 const SHAPE_OTHER: u8 = 0;
 /** Of the fast shape, with flags that leave a connection's state unchanged. */
 const SHAPE_STEADY: u8 = 1;
-/** A SYN of the fast shape to a frontend with endpoints (openers.ts). */
-const SHAPE_OPENER: u8 = 2;
+/** A SYN of the fast shape (openers.ts). */
+export const SHAPE_OPENER: u8 = 2;
 /** ...and where its prefetched values are parked (8 bytes each, never read). */
 const groupPark: usize = memory.data(GROUP * 8, 16);
 
@@ -103,15 +103,14 @@ export function fastPrepare(k: u32, p: usize, caplen: u32, wirelen: u32, link: u
   let proto = <u32>load<u8>(ip + IPV4_PROTO);
   // Whether the connection's state lets it through is checked in pass two.
   let steady = true;
-  let opens = false;
+  let flags: u32 = 0;
   if (proto == PROTO_TCP) {
     let end = L3 + total;
     if ((end < caplen ? end : caplen) < L4 + TCP_MIN_HLEN) return;
     let hl = (<u32>load<u8>(l4 + TCP_DOFF) >> 4) << 2;
     if (hl < TCP_MIN_HLEN || hl > len) return;
-    let flags = <u32>load<u8>(l4 + TCP_FLAGS);
+    flags = <u32>load<u8>(l4 + TCP_FLAGS);
     steady = (flags & NOT_STEADY_TCP) == 0;
-    opens = (flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN;
   } else if (proto == PROTO_UDP) {
     let ul = ld16(l4 + UDP_LEN);
     if (ul < UDP_HLEN || ul > len) return;
@@ -120,7 +119,11 @@ export function fastPrepare(k: u32, p: usize, caplen: u32, wirelen: u32, link: u
   }
   let h = flowHash4(proto, load<u32>(ip + IPV4_SRC), load<u32>(ip + IPV4_DST), ld16(l4 + L4_SPORT), ld16(l4 + L4_DPORT));
   if (!steady) {
-    if (opens && k < OPEN_MAX && openerPrepare(k, ip, h)) store<u8>(groupFast + k, SHAPE_OPENER);
+    // A TCP SYN without ACK or RST may open a connection (openers.ts).
+    if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN && k < OPEN_MAX) {
+      openerNote(k, ip, h);
+      store<u8>(groupFast + k, SHAPE_OPENER);
+    }
     return;
   }
   store<u32>(groupHash + (<usize>k << 2), <u32>h);
@@ -128,19 +131,18 @@ export function fastPrepare(k: u32, p: usize, caplen: u32, wirelen: u32, link: u
   ctPrefetch(<u32>h, groupPark + (<usize>k << 3));
 }
 
+/** What pass one found packet `k` of the group to be (SHAPE_*). */
+// @ts-ignore: decorator
+@inline export function groupShape(k: u32): u8 { return load<u8>(groupFast + k); }
+
 /**
  * Pass two: handles packet `p` (descriptor `d`, group position `k`) when
  * pass one found it of the fast shape and conntrack holds its connection
- * in a steady state; else FAST_CONTINUE, having written nothing.
+ * in a steady state; else FAST_CONTINUE, having written nothing. Openers
+ * go to openerPath instead (datapath.ts: a call here slowed this path).
  */
 export function fastPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u32 {
-  let shape = load<u8>(groupFast + k);
-  if (shape != SHAPE_STEADY) {
-    if (shape != SHAPE_OPENER) return FAST_CONTINUE;
-    let v = openerPath(k, d, p, wirelen, now);
-    if (v != FAST_CONTINUE) fastPackets++;
-    return v;
-  }
+  if (load<u8>(groupFast + k) != SHAPE_STEADY) return FAST_CONTINUE;
   let ip = p + L3;
   let l4 = ip + IPV4_MIN_HLEN;
   let proto = <u32>load<u8>(ip + IPV4_PROTO);
@@ -178,7 +180,6 @@ export function fastPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u3
     verdict = VERDICT_REVERSED;
   }
 
-  fastPackets++;
   fastDone(d, verdict, load<u32>(ct + CT_SVC) - 1, backend, proto, wirelen);
   return verdict;
 }
@@ -193,6 +194,7 @@ export function fastPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u3
   bump(backendCounters, backend, C_PACKETS, 1);
   bump(backendCounters, backend, C_BYTES, <u64>wirelen);
   bumpSlot(verdictCounters, verdict);
+  fastPackets++;
   put(d, D_VERDICT, verdict);
   put(d, D_REASON, REASON_NONE);
   put(d, D_SERVICE, slot + 1);
@@ -212,7 +214,7 @@ export function fastPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u3
  * `addr` is raw (wire order), `port` host order.
  */
 // @ts-ignore: decorator
-@inline function rewrite4(ip: usize, l4: usize, proto: u32, addrOff: usize, portOff: usize, addr: u32, port: u32): void {
+@inline export function rewrite4(ip: usize, l4: usize, proto: u32, addrOff: usize, portOff: usize, addr: u32, port: u32): void {
   let d: u64 = 0;
   let o = load<u32>(ip + addrOff);
   if (o != addr) {

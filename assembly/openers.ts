@@ -1,53 +1,59 @@
-// New connections: a plain SYN to a ClusterIP, handled within the group
-// passes of fastpath.ts. A new connection's cost is mostly cache misses
-// that come one after another: its Maglev slot, then, once the backend is
-// known, its reply tuple's conntrack index slot (and the backend's
-// counters). WebAssembly has no prefetch, and a load only stops the CPU
-// when it reaches the head of the reorder window with its line still
-// missing; so misses overlap only when they are issued close together,
-// with little work between them (starting these reads from the heavier
-// pass one, or from the general path, measured slower than not at all).
-// Hence tiny passes over a group's openers (TCP SYNs of the fast shape
-// whose destination is a frontend with endpoints):
-//   pass one (openerPrepare): the frontend (in cache) and where its
-//     Maglev slot is; no miss yet;
+// New connections: TCP SYNs handled within the group passes of
+// fastpath.ts. A new connection's cost is mostly cache misses that come
+// one after another: its Maglev slot, then, once the backend is known, its
+// reply tuple's conntrack index slot (and the backend's counters).
+// WebAssembly has no prefetch, and a load only stops the CPU when it
+// reaches the head of the reorder window with its line still missing; so
+// misses overlap only when they are issued close together, with little
+// work between them (starting these reads from the heavier pass one, or
+// from the general path, measured slower than not at all). Hence tiny
+// passes over a group's SYNs, after pass one has noted them (openerNote):
+//   prepare pass (openersPrepare): the frontend (in cache), the decisions
+//     that depend only on the packet and the tables: which endpoint set,
+//     masquerade or not, where the Maglev slot is; no miss yet;
 //   slot pass (openersSlots): read every opener's Maglev slot;
 //   reply pass (openersReplies): backend from the slot, reply tuple's
 //     hash, read its index slot and the original tuple's;
 // which only read, values parked where nobody reads them. Then pass two
 // (openerPath) makes the connection for the common case and hands every
-// other SYN to the general path, which decides from scratch.
+// other SYN to the general path, which decides from scratch. What pass
+// two still checks is what earlier packets of the same group may change:
+// conntrack (the tuple, the reply tuple, a free record).
 
 import { VERDICT_TRANSLATED } from './abi/layout';
-import { PER_ENTITY, C_CONNS, LB_RANDOM, FE_CLUSTER_IP, SF_INTERNAL_LOCAL, SF_AFFINITY, LIST_POD_CIDRS } from './abi/tables';
+import { PER_ENTITY, C_CONNS, LB_RANDOM, FE_CLUSTER_IP, FE_CLUSTER_ADDR, FE_LOAD_BALANCER,
+  SF_INTERNAL_LOCAL, SF_EXTERNAL_LOCAL, SF_AFFINITY, SF_SOURCE_RANGES, LIST_POD_CIDRS, LIST_NODE_IPS } from './abi/tables';
 import { IPV4_SRC, IPV4_DST, IPV4_MIN_HLEN } from './wire/ipv4';
 import { PROTO_TCP, TCP_FLAGS, TCP_SYN, TCP_ACK, TCP_FIN, TCP_RST, L4_SPORT, L4_DPORT } from './wire/l4';
 import { ld16 } from './wire/bytes';
 import { maglevM, lbMode } from './config';
 import { feLookup, feKind, feSlot, svcRecord, backendAddr, backendPort, ensureTable,
-  SVC_FLAGS, SVC_CLUSTER_N, SVC_CLUSTER_LIST, SVC_CLUSTER_TABLE } from './lb/tables';
+  SVC_FLAGS, SVC_CLUSTER_N, SVC_CLUSTER_LIST, SVC_CLUSTER_TABLE, SVC_LOCAL_N, SVC_LOCAL_LIST, SVC_LOCAL_TABLE } from './lb/tables';
 import { maglevSlot, maglevPick } from './lb/maglev';
-import { masqueradeAll, listCount, listContains } from './lb/node';
+import { masqueradeAll, listCount, listContains, nodeAddr, acceptsNodePort, anyAddr } from './lb/node';
 import { ctWarmSlot, flowHash4, ctLookup4, ctHasFree, ctAllocate, ctSetNat4, ctPublishHashed,
   CT_FAMILY, CT_PROTO, CT_FLAGS, CT_SVC, CT_BACKEND, CT_NAT, CT_MASQ_PORT, CT_ORIG_SPORT, CT_ORIG_DPORT,
-  CT_REPLY_SPORT, CT_ORIG_SRC, CT_ORIG_DST, CT_V4_FWD_IP } from './conntrack/table';
+  CT_REPLY_SPORT, CT_ORIG_SRC, CT_ORIG_DST, CT_V4_FWD_IP, CTN_MASQ } from './conntrack/table';
 import { ST_SYN_SENT } from './conntrack/states';
 import { dnat4 } from './nat';
 import { svcCounters, backendCounters, bump } from './stats';
-import { fastDone } from './fastpath';
+import { fastDone, rewrite4 } from './fastpath';
 
 /** Where the IPv4 header of a fast-shape frame starts (Ethernet II, no tag). */
 const FRAME_L3: u32 = 14;
 
 /** The most openers a group may hold (bits of openMask). */
 export const OPEN_MAX: u32 = 32;
-/** Group positions holding an opener whose frontend has endpoints (bit k). */
+/** Group positions holding a SYN of the fast shape, noted by pass one (bit k). */
+export let synMask: u32 = 0;
+/** Group positions holding an opener the prepare pass found a connection for (bit k). */
 export let openMask: u32 = 0;
-export function openersReset(): void { openMask = 0; }
+export function openersReset(): void { openMask = 0; synMask = 0; }
 
-// Per group position (64 bytes): its Maglev slot (h % M), the set's
-// list and size, the IPv4 header, the flow hash, the table, the
-// service-port slot, the frontend entry, and parking words.
+// Per group position (64 bytes): its Maglev slot (h % M), the set's list
+// and size, the IPv4 header, the flow hash, the table, the service-port
+// slot, the reply tuple's destination address (the client's, or the
+// node's when masqueraded) and whether it is masqueraded, parking words.
 const O_SLOT: usize = 0;
 const O_LIST: usize = 4;
 const O_N: usize = 8;
@@ -55,40 +61,81 @@ const O_IP: usize = 12;
 const O_HASH: usize = 16;
 const O_TABLE: usize = 24;
 const O_SVC: usize = 28;
-const O_FE: usize = 32;
+const O_REPLY_DST: usize = 32;
+const O_MASQ: usize = 36;
 const O_PARK: usize = 40;
 const O_SIZE: usize = 64;
 const opens: usize = memory.data(<i32>(OPEN_MAX * <u32>O_SIZE), 16);
-/** An IPv4 destination as a 16-byte key slot (the rest stays zero). */
+/** IPv4 addresses as 16-byte key slots (the rest stays zero). */
 const dstSlot: usize = memory.data(16, 16);
+const srcSlot: usize = memory.data(16, 16);
 
 // @ts-ignore: decorator
 @inline function at(k: u32): usize { return opens + <usize>k * O_SIZE; }
 
-/**
- * Pass one for an opener at group position `k` (IPv4 header at `ip`, flow
- * hash `h`): whether its destination is a frontend with endpoints.
- */
-export function openerPrepare(k: u32, ip: usize, h: u64): bool {
-  store<u32>(dstSlot, load<u32>(ip + IPV4_DST));
-  let fe = feLookup(dstSlot, 4, PROTO_TCP, ld16(ip + IPV4_MIN_HLEN + L4_DPORT));
-  if (fe == 0) return false;
-  let slot = feSlot(fe);
-  let r = svcRecord(slot);
-  let n = load<u32>(r + SVC_CLUSTER_N);
-  let table = <usize>load<u32>(r + SVC_CLUSTER_TABLE);
-  if (n == 0 || table == 0) return false;
+/** Pass one notes a SYN of the fast shape at group position `k` (IPv4 header at `ip`, flow hash `h`). */
+// @ts-ignore: decorator
+@inline export function openerNote(k: u32, ip: usize, h: u64): void {
   let o = at(k);
-  store<u32>(o + O_SLOT, <u32>(h % <u64>maglevM));
-  store<u32>(o + O_LIST, load<u32>(r + SVC_CLUSTER_LIST));
-  store<u32>(o + O_N, n);
   store<u32>(o + O_IP, <u32>ip);
   store<u64>(o + O_HASH, h);
-  store<u32>(o + O_TABLE, <u32>table);
-  store<u32>(o + O_SVC, slot);
-  store<u32>(o + O_FE, <u32>fe);
-  openMask |= 1 << k;
-  return true;
+  synMask |= 1 << k;
+}
+
+/**
+ * For every noted SYN, what datapath.ts decides from the packet and the
+ * tables alone, in its order: the frontend (the destination's, else a
+ * NodePort on a NodePort address), the endpoint set (rules 10, 14-16, 20)
+ * and the masquerade decision (rules 18-20, but for hairpin, which needs
+ * the backend). SYNs to a service port with affinity, source ranges on a
+ * LoadBalancer IP, no endpoints, random choice or any other answer than
+ * a new connection are left to the general path.
+ */
+export function openersPrepare(): void {
+  if (lbMode == LB_RANDOM) return;
+  let na = nodeAddr(4);
+  for (let bits = synMask; bits != 0; bits &= bits - 1) {
+    let k = <u32>ctz(bits);
+    let o = at(k);
+    let ip = <usize>load<u32>(o + O_IP);
+    let dport = ld16(ip + IPV4_MIN_HLEN + L4_DPORT);
+    store<u32>(dstSlot, load<u32>(ip + IPV4_DST));
+    let fe = feLookup(dstSlot, 4, PROTO_TCP, dport);
+    if (fe == 0) {
+      if (!acceptsNodePort(4, dstSlot)) continue;
+      fe = feLookup(anyAddr, 4, PROTO_TCP, dport);
+      if (fe == 0) continue;
+    }
+    let kind = feKind(fe);
+    if (kind == FE_CLUSTER_ADDR) continue;
+    let slot = feSlot(fe);
+    let r = svcRecord(slot);
+    let flags = load<u32>(r + SVC_FLAGS);
+    if ((flags & SF_AFFINITY) != 0 || (kind == FE_LOAD_BALANCER && (flags & SF_SOURCE_RANGES) != 0)) continue;
+    if (load<u32>(r + SVC_CLUSTER_N) == 0) continue;
+    let src = load<u32>(ip + IPV4_SRC);
+    store<u32>(srcSlot, src);
+    let external = kind != FE_CLUSTER_IP;
+    // Whether the source is a node matters to external traffic only.
+    let podSource = listCount(LIST_POD_CIDRS) > 0 && listContains(LIST_POD_CIDRS, 4, srcSlot);
+    let nodeSource = external && listContains(LIST_NODE_IPS, 4, srcSlot);
+    let useLocal = external
+      ? (flags & SF_EXTERNAL_LOCAL) != 0 && !podSource && !nodeSource
+      : (flags & SF_INTERNAL_LOCAL) != 0;
+    let n = load<u32>(r + (useLocal ? SVC_LOCAL_N : SVC_CLUSTER_N));
+    let table = load<u32>(r + (useLocal ? SVC_LOCAL_TABLE : SVC_CLUSTER_TABLE));
+    if (n == 0 || table == 0) continue;
+    let masq = na != 0 && ((masqueradeAll && !external) ||
+      (external ? (flags & SF_EXTERNAL_LOCAL) == 0 || nodeSource : listCount(LIST_POD_CIDRS) > 0 && !podSource));
+    store<u32>(o + O_SLOT, <u32>(load<u64>(o + O_HASH) % <u64>maglevM));
+    store<u32>(o + O_LIST, load<u32>(r + (useLocal ? SVC_LOCAL_LIST : SVC_CLUSTER_LIST)));
+    store<u32>(o + O_N, n);
+    store<u32>(o + O_TABLE, table);
+    store<u32>(o + O_SVC, slot);
+    store<u32>(o + O_REPLY_DST, masq ? load<u32>(na) : src);
+    store<u8>(o + O_MASQ, <u8>masq);
+    openMask |= 1 << k;
+  }
 }
 
 /** Reads every opener's Maglev slot, its table's header and its service port's counters. */
@@ -112,7 +159,7 @@ export function openersReplies(): void {
     let id = load<u32>(<usize>load<u32>(o + O_LIST) + (<usize>pos << 2));
     let ip = <usize>load<u32>(o + O_IP);
     let h = load<u64>(o + O_HASH);
-    let hr = flowHash4(PROTO_TCP, load<u32>(backendAddr(id)), load<u32>(ip + IPV4_SRC), backendPort(id),
+    let hr = flowHash4(PROTO_TCP, load<u32>(backendAddr(id)), load<u32>(o + O_REPLY_DST), backendPort(id),
                        ld16(ip + IPV4_MIN_HLEN + L4_SPORT));
     ctWarmSlot(<u32>hr, o + O_PARK + 8);
     ctWarmSlot(<u32>h, o + O_PARK + 12);
@@ -120,51 +167,49 @@ export function openersReplies(): void {
   }
 }
 
-/** Not handled here: run the general path (fastpath.ts FAST_CONTINUE). */
+/** Not handled here: run the general path. */
 export const OPEN_CONTINUE: u32 = 0xffffffff;
 
-/** An IPv4 source as a 16-byte key slot (the rest stays zero). */
-const srcSlot: usize = memory.data(16, 16);
-
 /**
- * Pass two for the opener at group position `k` (frame `p`, descriptor
- * `d`): the new connection the general path would make, for the common
- * case only: a plain SYN (no ACK, FIN or RST) to a ClusterIP whose service
- * port has no local policy and no affinity, Maglev choice, no masquerade,
- * no clash, a free record, no entry for the tuple yet. The same checks in
- * the same order, the same record, rewrite, counters and descriptor words;
+ * Pass two for the SYN at group position `k` (frame `p`, descriptor `d`):
+ * the new connection the general path would make, when the prepare pass
+ * found one and it is the common case: a plain SYN (no ACK, FIN or RST),
+ * no entry for the tuple yet, a free record, and the reply tuple free
+ * (no clash; when masqueraded, the client's own port is free on the node
+ * address). The same record, rewrites, counters and descriptor words;
  * anything else returns OPEN_CONTINUE having written nothing, and the
- * general path decides (test/core-fastpath.test.ts compares both).
+ * general path decides (test/core-openers.test.ts compares both).
  */
 export function openerPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u32 {
+  if ((openMask & (1 << k)) == 0) return OPEN_CONTINUE;
   let o = at(k);
   let ip = p + FRAME_L3;
   let l4 = ip + IPV4_MIN_HLEN;
   if ((<u32>load<u8>(l4 + TCP_FLAGS) & (TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST)) != TCP_SYN) return OPEN_CONTINUE;
-  if (lbMode == LB_RANDOM || masqueradeAll || !ctHasFree()) return OPEN_CONTINUE;
+  if (!ctHasFree()) return OPEN_CONTINUE;
   let h = load<u64>(o + O_HASH);
   let src = load<u32>(ip + IPV4_SRC), dst = load<u32>(ip + IPV4_DST);
   let sport = ld16(l4 + L4_SPORT), dport = ld16(l4 + L4_DPORT);
   if (ctLookup4(<u32>h, PROTO_TCP, src, dst, sport, dport)) return OPEN_CONTINUE;
-  let fe = <usize>load<u32>(o + O_FE);
-  if (feKind(fe) != FE_CLUSTER_IP) return OPEN_CONTINUE;
   let slot = load<u32>(o + O_SVC);
-  let rec = svcRecord(slot);
-  if ((load<u32>(rec + SVC_FLAGS) & (SF_INTERNAL_LOCAL | SF_AFFINITY)) != 0) return OPEN_CONTINUE;
   let n = load<u32>(o + O_N);
   let list = <usize>load<u32>(o + O_LIST);
   let backend = maglevPick(ensureTable(list, n, <usize>load<u32>(o + O_TABLE)), list, n, maglevM, h);
   let bAddr = backendAddr(backend);
   let be = load<u32>(bAddr);
   let bPort = backendPort(backend);
-  // Masquerade (datapath.ts, ClusterIP): hairpin, or a source outside --cluster-cidr.
-  if (be == src && load<u32>(bAddr, 4) == 0 && load<u64>(bAddr, 8) == 0) return OPEN_CONTINUE;
-  if (listCount(LIST_POD_CIDRS) > 0) {
-    store<u32>(srcSlot, src);
-    if (!listContains(LIST_POD_CIDRS, 4, srcSlot)) return OPEN_CONTINUE;
+  let masq = load<u8>(o + O_MASQ) != 0;
+  let replyDst = load<u32>(o + O_REPLY_DST);
+  // Hairpin (a backend reaching itself through its Service) is masqueraded too.
+  if (!masq && be == src && load<u32>(bAddr, 4) == 0 && load<u64>(bAddr, 8) == 0) {
+    let na = nodeAddr(4);
+    if (na != 0) { masq = true; replyDst = load<u32>(na); }
   }
-  let hReply = <u32>flowHash4(PROTO_TCP, be, src, bPort, sport);
-  if (ctLookup4(hReply, PROTO_TCP, be, src, bPort, sport)) return OPEN_CONTINUE;
+  // Taken: a clash with another connection's reply tuple, or, masqueraded,
+  // the client's port already used on the node address; the general path
+  // then picks another source port.
+  let hReply = <u32>flowHash4(PROTO_TCP, be, replyDst, bPort, sport);
+  if (ctLookup4(hReply, PROTO_TCP, be, replyDst, bPort, sport)) return OPEN_CONTINUE;
 
   // The new connection, as datapath.ts fills it.
   let ct = ctAllocate(now);
@@ -173,7 +218,7 @@ export function openerPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): 
   store<u8>(ct + CT_FLAGS, 0);
   store<u32>(ct + CT_SVC, slot + 1);
   store<u32>(ct + CT_BACKEND, backend + 1);
-  store<u8>(ct + CT_NAT, 0);
+  store<u8>(ct + CT_NAT, masq ? <u8>CTN_MASQ : 0);
   store<u16>(ct + CT_MASQ_PORT, <u16>sport);
   store<u16>(ct + CT_ORIG_SPORT, <u16>sport);
   store<u16>(ct + CT_ORIG_DPORT, <u16>dport);
@@ -186,8 +231,8 @@ export function openerPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): 
   ctPublishHashed(ct, ST_SYN_SENT, now, <u32>h, hReply);
   bump(backendCounters, backend, C_CONNS, 1);
   dnat4(ip, l4, PROTO_TCP, IPV4_DST, L4_DPORT, dst, be, bPort, ct + CT_V4_FWD_IP);
+  if (masq) rewrite4(ip, l4, PROTO_TCP, IPV4_SRC, L4_SPORT, replyDst, sport);
 
   fastDone(d, VERDICT_TRANSLATED, slot, backend, PROTO_TCP, wirelen);
   return VERDICT_TRANSLATED;
 }
-

@@ -50,24 +50,27 @@ function backend(ip: string, port: number): Backend {
   return { ip, port, ready: true, serving: true, terminating: false, isLocal: false };
 }
 
-function servicePort(key: string, clusterIP: string, port: number, endpoints: Backend[]): ServicePortState {
+function servicePort(key: string, clusterIP: string, port: number, endpoints: Backend[], nodePort?: number): ServicePortState {
   const [namespace, rest] = key.split('/');
   const [name, portName = ''] = rest.split(':');
   return {
     key, namespace, name, portName, family: 4, protocol: 'TCP', clusterIP, port,
     externalIPs: [], loadBalancerIPs: [], sourceRanges: [], internalLocal: false, externalLocal: false,
-    affinitySeconds: 0, endpoints, clusterSet: endpoints, localSet: [],
+    affinitySeconds: 0, endpoints, clusterSet: endpoints, localSet: [], ...(nodePort ? { nodePort } : {}),
   };
 }
+
+export const NODE_PORT_BASE = 30000;
 
 const SERVICE_PORTS = [80, 443, 8080, 5432, 6379, 9090, 3306, 8443];
 const TARGET_PORTS = [8080, 8443, 8080, 5432, 6379, 9090, 3306, 8443];
 
 /**
  * `count` TCP ClusterIP Services (10.96.0.10, .11, …), each with 3..10
- * ready backends in 10.244.<i>.0/24.
+ * ready backends in 10.244.<i>.0/24; with `nodePorts`, Service i is also
+ * NodePort NODE_PORT_BASE + i.
  */
-export function buildCluster(count = 100): BenchCluster {
+export function buildCluster(count = 100, nodePorts = false): BenchCluster {
   const services: BenchService[] = [];
   const ports: ServicePortState[] = [];
   for (let i = 0; i < count; i++) {
@@ -78,7 +81,8 @@ export function buildCluster(count = 100): BenchCluster {
     const backends: { addr: number; port: number }[] = [];
     for (let j = 0; j < n; j++) backends.push({ addr: (ipNum('10.244.0.2') + (i << 8) + j) >>> 0, port: target });
     services.push({ vip, port, backends });
-    ports.push(servicePort(`bench/svc-${i}:p`, ipText(vip), port, backends.map((b) => backend(ipText(b.addr), b.port))));
+    ports.push(servicePort(`bench/svc-${i}:p`, ipText(vip), port, backends.map((b) => backend(ipText(b.addr), b.port)),
+      nodePorts ? NODE_PORT_BASE + i : undefined));
   }
   return {
     services,

@@ -3,7 +3,11 @@
 // fastest and the median batch in ns per packet (the fastest is the least
 // disturbed by other work on a shared machine).
 //
-//   node dist/bench/profile.js [--flows 1k] [--path fwd|reply|new] [--batch 4096] [--seconds 3]
+//   node dist/bench/profile.js [--flows 1k] [--path fwd|reply|new|both] [--batch 4096] [--seconds 3]
+//                              [--syn cluster|masq|nodeport]
+// --syn (new connections only): SYNs from pods to ClusterIPs (the default,
+// as nat.bench.ts), from outside the pod CIDR to ClusterIPs (masqueraded to
+// the node address), or from outside to NodePorts on the node address.
 //   perf record -g node --perf-basic-prof dist/bench/profile.js ...
 //
 // Not a benchmark of record (nat.bench.ts is, with its peer): no checks of
@@ -11,7 +15,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { DESC_WORDS, D_VERDICT, VERDICT_TRANSLATED, VERDICT_REVERSED } from '../src/core/abi.js';
-import { buildCluster, rng, shuffle } from './cluster.js';
+import { buildCluster, rng, shuffle, ipNum, NODE_PORT_BASE } from './cluster.js';
 import { BATCH, SLOT_LEN, SLOT_OFF, WARM_CLIENTS, buildStream, makeFlows, type Stream } from './flows.js';
 import { TCP_ACK, TCP_PSH, TCP_SYN, OFF_IP_DST, OFF_DPORT, get16, get32 } from './packets.js';
 import { coreRig, type CoreRig } from './rigs.js';
@@ -30,8 +34,13 @@ const N = size(arg('--flows', '1k'));
 const PATH = arg('--path', 'fwd');
 const B = Math.min(BATCH, size(arg('--batch', String(BATCH))));
 const SECONDS = Number(arg('--seconds', '3'));
+const SYN = arg('--syn', 'cluster');
+if (!['cluster', 'masq', 'nodeport'].includes(SYN)) throw new Error(`--syn ${SYN}: cluster, masq or nodeport`);
+const NODE_IP = '192.168.0.2';
+// The benchmark's clients (100.64.0.0/10) are pods unless the pod CIDR says otherwise.
+const node = SYN === 'cluster' ? undefined : { nodeIPs: [NODE_IP], podCIDRs: ['10.244.0.0/16'] };
 
-const cluster = buildCluster(100);
+const cluster = buildCluster(100, SYN === 'nodeport');
 const f = makeFlows(N, cluster, 7 + N);
 const svc = (i: number) => cluster.services[f.svc[i]];
 
@@ -46,11 +55,15 @@ function run(rig: CoreRig, s: Stream, expect: number): void {
   }
 }
 
-const syn = buildStream(N, (p, t) => { t.src = f.client[p]; t.sport = f.cport[p]; t.dst = svc(p).vip; t.dport = svc(p).port; t.flags = TCP_SYN; });
+const syn = buildStream(N, (p, t) => {
+  t.src = f.client[p]; t.sport = f.cport[p]; t.flags = TCP_SYN;
+  if (SYN === 'nodeport') { t.dst = ipNum(NODE_IP); t.dport = NODE_PORT_BASE + f.svc[p]; } else { t.dst = svc(p).vip; t.dport = svc(p).port; }
+});
 const times: number[] = [];
 let packets = 0;
 /** Minor page faults taken inside timed calls (first touches of fresh memory). */
 let faults = 0;
+let fastShare = '';
 const deadline = performance.now() + SECONDS * 1000;
 
 const WARM_FLOWS = 4096;
@@ -63,14 +76,22 @@ const warm = buildStream(WARM_FLOWS, (p, t) => {
 if (PATH === 'new') {
   while (performance.now() < deadline) {
     // Like nat.bench.ts: a running table (4096 other connections, every Maglev table built).
-    const rig = coreRig(cluster, N + WARM_FLOWS);
+    const rig = coreRig(cluster, N + WARM_FLOWS, node);
     for (let k = 0; k < warm.views.length; k++) { rig.input.set(warm.views[k]); rig.process(warm.counts[k]); }
     for (let k = 0; k < syn.views.length; k++) {
       rig.input.set(syn.views[k]);
       const f0 = process.resourceUsage().minorPageFault;
+      const fast0 = times.length === 0 ? rig.core.fastPathPackets() : 0;
       const t0 = performance.now();
       rig.process(syn.counts[k]);
       times.push((performance.now() - t0) * 1e6 / syn.counts[k]);
+      if (times.length === 1) {
+        for (let i = 0; i < syn.counts[k]; i++) {
+          const v = rig.desc[i * DESC_WORDS + D_VERDICT];
+          if (v !== VERDICT_TRANSLATED) throw new Error(`SYN ${i}: verdict ${v}, expected ${VERDICT_TRANSLATED}`);
+        }
+        fastShare = `; ${rig.core.fastPathPackets() - fast0} of ${syn.counts[k]} SYNs on the opener path`;
+      }
       faults += process.resourceUsage().minorPageFault - f0;
       packets += syn.counts[k];
     }
@@ -141,4 +162,4 @@ if (PATH === 'new') {
 times.sort((a, b) => a - b);
 const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
 if (argv.includes('--deciles')) console.log([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9].map((q) => at(q).toFixed(1)).join(' '));
-console.log(`${PATH} ${N} flows, batch ${PATH === 'new' ? BATCH : B}: min ${at(0).toFixed(1)} p10 ${at(0.1).toFixed(1)} median ${at(0.5).toFixed(1)} ns/pkt over ${times.length} batches (${packets} packets)${faults ? `; ${(faults / times.length).toFixed(1)} page faults per batch` : ''}`);
+console.log(`${PATH}${PATH === 'new' && SYN !== 'cluster' ? ` (${SYN})` : ''} ${N} flows, batch ${PATH === 'new' ? BATCH : B}: min ${at(0).toFixed(1)} p10 ${at(0.1).toFixed(1)} median ${at(0.5).toFixed(1)} ns/pkt over ${times.length} batches (${packets} packets)${faults ? `; ${(faults / times.length).toFixed(1)} page faults per batch` : ''}${fastShare}`);

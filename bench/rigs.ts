@@ -3,7 +3,7 @@
 // and one call per batch.
 
 import { Core, seedFromText } from '../src/core/core.js';
-import { ServiceTables } from '../src/core/tables.js';
+import { ServiceTables, type NodeConfig } from '../src/core/tables.js';
 import { DESC_WORDS, D_OFFSET, D_CAPLEN, D_WIRELEN, D_LINKTYPE, D_TS_SEC, D_TS_NSEC, LINK_EN10MB } from '../src/core/abi.js';
 import type { BenchCluster } from './cluster.js';
 import { BATCH, BATCH_BYTES, SLOT_LEN, SLOT_OFF } from './flows.js';
@@ -39,10 +39,12 @@ export function writeDescriptors(desc: Uint32Array): void {
 
 export interface CoreRig extends Rig { core: Core }
 
-/** A core with conntrack capacity `ctMax`, programmed with the cluster. */
-export function coreRig(cluster: BenchCluster, ctMax: number): CoreRig {
+/** A core with conntrack capacity `ctMax`, programmed with the cluster (and a node's addresses and CIDRs). */
+export function coreRig(cluster: BenchCluster, ctMax: number, node?: NodeConfig): CoreRig {
   const core = new Core({ ctMax, maxServicePorts: 128, maxBackends: 2048, maxFrontends: 1024, maglevSize: MAGLEV_M, hashSeed: HASH_SEED });
-  new ServiceTables(core).apply(cluster.state);
+  const tables = new ServiceTables(core);
+  if (node) tables.setNode(node);
+  tables.apply(cluster.state);
   core.refresh();
   writeDescriptors(core.desc);
   return { core, input: core.input, desc: core.desc, process: (n) => core.process(n), processRange: (f, n) => core.processRange(f, n) };

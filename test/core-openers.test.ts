@@ -1,12 +1,15 @@
 // The connection-opener fast path (assembly/openers.ts) must never change
 // an answer either: SYNs through cores with the fast paths on and off give
 // the same bytes, descriptor words, counters and conntrack. The traffic is
-// made to hit every case where the opener path has to hand a SYN back to
-// the general path: masquerade (sources outside the pod CIDR, hairpin,
-// --masquerade-all), affinity, internalTrafficPolicy Local, no endpoints,
-// an unknown port, a NodePort, a reply-tuple clash, a full table, a tuple
-// already tracked, other TCP flags, IPv6, random choice; and time jumps
-// so entries expire and records are reclaimed.
+// made to hit every decision the opener path makes (masquerade for sources
+// outside the pod CIDR, hairpin, --masquerade-all and external traffic;
+// internal and external traffic policy Local; NodePort on a node address
+// or on --nodeport-addresses, LoadBalancer IPs, externalIPs) and every
+// case where it has to hand a SYN back to the general path: affinity,
+// source ranges, no (local) endpoints, an unknown port, a reply-tuple
+// clash or a masquerade port in use, a full table, a tuple already
+// tracked, other TCP flags, IPv6, random choice; and time jumps so
+// entries expire and records are reclaimed.
 
 import { describe, it, expect } from 'vitest';
 import { Harness, backend, servicePort, type In } from './helpers/harness.js';
@@ -35,13 +38,23 @@ const state: ClusterState = {
     servicePort({ key: 'default/lb:http', clusterIP: '10.96.0.15', port: 81, loadBalancerIPs: ['203.0.113.7'],
       clusterSet: [backend('10.244.1.10', 80)] }),
     servicePort({ key: 'default/v6:https', family: 6, clusterIP: 'fd00::10', port: 443, clusterSet: [backend('fd00::5', 8443)] }),
+    // externalTrafficPolicy Local: outside clients keep their address and reach local endpoints only.
+    servicePort({ key: 'default/etp:http', clusterIP: '10.96.0.16', port: 80, externalLocal: true, nodePort: 30090,
+      externalIPs: ['198.51.100.9'], clusterSet: [backend('10.244.1.11', 80), backend('10.244.2.11', 80, { isLocal: true })] }),
+    servicePort({ key: 'default/etp-none:http', clusterIP: '10.96.0.17', port: 80, externalLocal: true, nodePort: 30091,
+      clusterSet: [backend('10.244.1.12', 80)] }),
+    servicePort({ key: 'default/ranges:http', clusterIP: '10.96.0.18', port: 82, loadBalancerIPs: ['203.0.113.8'],
+      sourceRanges: ['172.16.0.0/31'], clusterSet: [backend('10.244.1.13', 80)] }),
   ],
 } as unknown as ClusterState;
 
-const clients = ['10.244.3.1', '10.244.3.2', '10.244.4.9', '172.16.0.1', '172.16.0.2', '10.244.1.5', '10.244.1.8', '192.168.49.2'];
+const clients = ['10.244.3.1', '10.244.3.2', '10.244.4.9', '172.16.0.1', '172.16.0.2', '10.244.1.5', '10.244.1.8', '192.168.49.2',
+  '10.244.2.11', '192.168.49.3'];
 const targets: [string, number][] = [
   ['10.96.0.10', 80], ['10.96.0.10', 80], ['10.96.0.10', 80], ['10.96.0.11', 80], ['10.96.0.12', 80], ['10.96.0.13', 80],
   ['10.96.0.14', 80], ['10.96.0.10', 81], ['203.0.113.7', 81], ['10.96.0.15', 81], ['192.168.49.2', 30080], ['10.96.0.99', 80],
+  ['192.168.49.2', 30090], ['198.51.100.9', 80], ['10.96.0.16', 80], ['192.168.49.2', 30091], ['203.0.113.8', 82],
+  ['10.0.0.5', 30080], ['127.0.0.1', 30080], ['192.168.49.2', 30099],
 ];
 const FLAGS = [TCP_SYN, TCP_SYN, TCP_SYN, TCP_SYN, TCP_SYN | TCP_FIN, TCP_SYN | TCP_ACK, TCP_SYN | TCP_RST, TCP_ACK | TCP_PSH, TCP_RST];
 
@@ -103,7 +116,8 @@ function compare(opts: CoreOptions, node: NodeConfig, seed: number): { opened: n
 }
 
 describe('connection-opener fast path', () => {
-  const node = { nodeIPs: ['192.168.49.2'], podCIDRs: ['10.244.0.0/16'] };
+  // Two node IPs: traffic from the second is node-sourced but masquerades to the first.
+  const node = { nodeIPs: ['192.168.49.2', '192.168.49.3'], podCIDRs: ['10.244.0.0/16'] };
   it.each([
     ['pod CIDR set (outside sources masqueraded)', {}, node],
     ['no pod CIDR (nothing masqueraded but hairpin)', {}, { nodeIPs: ['192.168.49.2'] }],
@@ -117,17 +131,38 @@ describe('connection-opener fast path', () => {
   });
 
   it.each([
-    ['Maglev, pod sources', {}, node, 8],
-    ['outside sources (masqueraded)', {}, node, 0],
-    ['--masquerade-all', {}, { ...node, masqueradeAll: true }, 0],
-    ['random choice', { lb: 'random' as const }, node, 0],
-  ])('takes fresh SYNs to a ClusterIP only when nothing special applies: %s', (name, opts, n, taken) => {
+    ['--nodeport-addresses', {}, { ...node, nodePortCIDRs: ['10.0.0.0/24'] }],
+    ['no node IP (nothing to masquerade to)', {}, { podCIDRs: ['10.244.0.0/16'] }],
+  ])('gives the same answers as the general path: %s', (_name, opts, n) => {
+    const { translated } = compare(opts, n, 11);
+    expect(translated).toBeGreaterThan(100);
+  });
+
+  // [what, node config, core options, source, destination, port, SYNs the opener path takes of 8]
+  const cases: [string, NodeConfig, CoreOptions, string, string, number, number][] = [
+    ['ClusterIP, pod sources', node, {}, '10.244.9.', '10.96.0.10', 80, 8],
+    ['ClusterIP, outside sources (masqueraded)', node, {}, '172.16.0.', '10.96.0.10', 80, 8],
+    ['ClusterIP, --masquerade-all', { ...node, masqueradeAll: true }, {}, '10.244.9.', '10.96.0.10', 80, 8],
+    ['ClusterIP, random choice', node, { lb: 'random' }, '10.244.9.', '10.96.0.10', 80, 0],
+    ['ClusterIP, affinity', node, {}, '10.244.9.', '10.96.0.12', 80, 0],
+    ['ClusterIP, internalTrafficPolicy Local', node, {}, '10.244.9.', '10.96.0.13', 80, 8],
+    ['NodePort from outside (masqueraded)', node, {}, '172.16.0.', '192.168.49.2', 30080, 8],
+    ['NodePort, externalTrafficPolicy Local, from outside', node, {}, '172.16.0.', '192.168.49.2', 30090, 8],
+    ['NodePort, externalTrafficPolicy Local, no local endpoint (dropped)', node, {}, '172.16.0.', '192.168.49.2', 30091, 0],
+    ['externalIP, externalTrafficPolicy Local', node, {}, '172.16.0.', '198.51.100.9', 80, 8],
+    ['LoadBalancer IP', node, {}, '172.16.0.', '203.0.113.7', 81, 8],
+    ['LoadBalancer IP with source ranges', node, {}, '172.16.0.', '203.0.113.8', 82, 0],
+  ];
+  it.each(cases)('takes fresh SYNs it can make the connection for: %s', (name, n, opts, src, dst, dport, taken) => {
     const h = new Harness(state, { ...opts, fastPath: true }, n);
-    const src = name.startsWith('outside') ? '172.16.0.' : '10.244.9.';
-    const out = h.run(Array.from({ length: 8 }, (_, i) => ({
-      t: 1, bytes: buildPacket({ proto: 'TCP', src: `${src}${i + 1}`, dst: '10.96.0.10', sport: 40000 + i, dport: 80, flags: TCP_SYN }),
-    })));
-    expect(out.map((o) => o.verdict)).toEqual(Array(8).fill('translated'));
+    const g = new Harness(state, { ...opts, fastPath: false }, n);
+    const pkts = Array.from({ length: 8 }, (_, i) => ({
+      t: 1, bytes: buildPacket({ proto: 'TCP', src: `${src}${i + 1}`, dst, sport: 40000 + i, dport, flags: TCP_SYN }),
+    }));
+    const out = h.run(pkts), ref = g.run(pkts);
+    expect(out.map((o) => [o.verdict, o.reason, o.service, Buffer.from(o.bytes).toString('hex')]))
+      .toEqual(ref.map((o) => [o.verdict, o.reason, o.service, Buffer.from(o.bytes).toString('hex')]));
+    if (!name.includes('dropped') && !name.includes('ranges')) expect(out.map((o) => o.verdict)).toEqual(Array(8).fill('translated'));
     expect(h.core.fastPathPackets()).toBe(taken);
   });
 

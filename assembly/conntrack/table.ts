@@ -199,7 +199,8 @@ export function ctFind(h: u32, family: u32, proto: u32, src: usize, dst: usize, 
  * The probe loop is ctFind's written out again on purpose: sharing it
  * through an inlined cursor cost the fast path 1–3 ns a packet (measured).
  */
-export function ctLookup4(h: u32, proto: u32, src: u32, dst: u32, sport: u32, dport: u32): bool {
+// @ts-ignore: decorator
+@inline export function ctLookup4(h: u32, proto: u32, src: u32, dst: u32, sport: u32, dport: u32): bool {
   let famProto = 4 | (proto << 8);
   let ports = sport | (dport << 16);
   let i = h & idxMask;

@@ -5,7 +5,7 @@
 //
 // A CIDR entry (24 bytes): family u8 | prefix length u8 | pad [6] | address [16].
 
-import { NODE_LIST_MAX, LIST_NODE_IPS, LIST_COUNT } from '../abi/tables';
+import { NODE_LIST_MAX, LIST_NODE_IPS, LIST_NODEPORT_CIDRS, LIST_COUNT } from '../abi/tables';
 import { scratchRegion } from '../config';
 
 const E_FAMILY: usize = 0;
@@ -43,6 +43,22 @@ export function listContains(list: u32, family: u32, addr: usize): bool {
     if (prefixMatch(e + E_ADDR, addr, <u32>load<u8>(e + E_PREFIX))) return true;
   }
   return false;
+}
+
+/** The all-zero address NodePort frontends are keyed with. */
+export const anyAddr: usize = memory.data(16, 16);
+
+/** Whether `addr` accepts NodePort traffic: --nodeport-addresses, or else the node IPs. */
+export function acceptsNodePort(family: u32, addr: usize): bool {
+  // kube-proxy never serves NodePorts on loopback, whatever --nodeport-addresses says.
+  if (family == 4 ? load<u8>(addr) == 127 : isLoopback6(addr)) return false;
+  let list = listCount(LIST_NODEPORT_CIDRS) > 0 ? LIST_NODEPORT_CIDRS : LIST_NODE_IPS;
+  return listContains(list, family, addr);
+}
+
+/** ::1 */
+function isLoopback6(a: usize): bool {
+  return load<u64>(a) == 0 && load<u64>(a, 8) == 0x0100000000000000;
 }
 
 /** The first `bits` bits of two 16-byte slots are equal. */

@@ -11,6 +11,12 @@
 #
 #   bench/peer/xdp-run.sh                 # FLOWS=65536 REPEAT=10000000
 #   FLOWS=1048576 bench/peer/xdp-run.sh
+#   PAIRS=10 FLOWS=1024 bench/peer/xdp-run.sh
+#
+# With PAIRS=n it then alternates n times between the core's established
+# path (bench/profile.ts, original direction, FLOWS flows, PAIR_SECONDS) and
+# xdp_nat_walk plus xdp_baseline, so both see the same stretches of this
+# shared machine, and prints each pair and the medians over the pairs.
 #
 # Needs root, clang, bpftool, libbpf-dev headers, and a build (npm run build).
 # Skips with a message (exit 0) when any of them is missing.
@@ -79,3 +85,22 @@ for r in $(seq "$ROUNDS"); do
   base=$(bpftool prog run pinned "$pin/progs/xdp_baseline" data_in "$work/pkt.bin" repeat "$REPEAT" | avg)
   echo "xdp-run: round $r: xdp_nat (one flow, hot) $nat ns/packet; xdp_nat_walk (all $FLOWS flows, shuffled) $walk ns/packet; empty program $base ns/run (harness, included in both)"
 done
+
+PAIRS=${PAIRS:-0}
+PAIR_SECONDS=${PAIR_SECONDS:-2}
+[ "$PAIRS" -gt 0 ] || exit 0
+[ -f dist/bench/profile.js ] || skip "dist/bench/profile.js missing (npx tsc -p tsconfig.json)"
+echo "xdp-run: $PAIRS pairs: core (bench/profile.js --path fwd --flows $FLOWS, ${PAIR_SECONDS}s) then xdp_nat_walk and xdp_baseline ($REPEAT runs)"
+pairs="$work/pairs.txt"
+: > "$pairs"
+for r in $(seq "$PAIRS"); do
+  line=$(node dist/bench/profile.js --path fwd --flows "$FLOWS" --seconds "$PAIR_SECONDS" | tail -1)
+  cmin=$(echo "$line" | sed -n 's/.* min \([0-9.]*\) .*/\1/p')
+  cmed=$(echo "$line" | sed -n 's/.* median \([0-9.]*\) .*/\1/p')
+  walk=$(bpftool prog run pinned "$pin/progs/xdp_nat_walk" data_in "$work/pkt.bin" repeat "$REPEAT" | avg)
+  base=$(bpftool prog run pinned "$pin/progs/xdp_baseline" data_in "$work/pkt.bin" repeat "$REPEAT" | avg)
+  echo "$cmed $cmin $walk $base" >> "$pairs"
+  echo "xdp-run: pair $r: core median $cmed ns (fastest $cmin); xdp_nat_walk $walk ns, empty program $base ns, walk without the harness $((walk - base)) ns"
+done
+sort -n -k1 "$pairs" | awk '{ c[NR] = $1 } END { printf "xdp-run: core median of pair medians: %s ns\n", c[int((NR + 1) / 2)] }'
+awk '{ print $3 - $4, $3 }' "$pairs" | sort -n | awk '{ x[NR] = $1; w[NR] = $2 } END { printf "xdp-run: xdp_nat_walk median over pairs: %s ns without the harness\n", x[int((NR + 1) / 2)] }'

@@ -28,9 +28,9 @@ export interface CoreOptions {
   /** Use the debug build (bounds checks on). */
   debug?: boolean;
   /**
-   * The fast paths: established flows (assembly/fastpath.ts) and plain SYNs
-   * to a ClusterIP (assembly/openers.ts). Default on; off only to check that
-   * both paths give the same result.
+   * The fast paths: established flows (assembly/fastpath.ts) and plain IPv4
+   * SYNs to a Service (assembly/openers.ts). Default on; off only to check
+   * that both paths give the same result.
    */
   fastPath?: boolean;
 }
