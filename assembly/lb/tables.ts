@@ -5,7 +5,7 @@
 // ever sees half an update. Backend lists and Maglev tables are immutable
 // blocks shared by both generations until replaced.
 
-import { hashAddrWord, hashSeed } from '../hash';
+import { hashAddrWord, hashKey, hashSeed } from '../hash';
 import { addrEq } from '../flow';
 import { region, svcMax, backendMax, maglevM, scratchRegion } from '../config';
 import { poolAlloc, poolFree, blockFlag, setBlockFlag } from './pool';
@@ -138,7 +138,7 @@ export function tablesInit(feCapacity: u32): void {
 @inline function feTag(family: u32, proto: u32, kind: u32): u32 { return 1 | (family << 8) | (proto << 16) | (kind << 24); }
 // @ts-ignore: decorator
 @inline function feHash(addr: usize, family: u32, proto: u32, port: u32): u32 {
-  return <u32>hashAddrWord(addr, (<u64>family << 24) | (<u64>proto << 16) | <u64>port, hashSeed);
+  return <u32>hashKey(addr, (<u64>family << 24) | (<u64>proto << 16) | <u64>port, hashSeed);
 }
 
 /**
