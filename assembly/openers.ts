@@ -27,9 +27,9 @@ import { IPV4_SRC, IPV4_DST, IPV4_MIN_HLEN } from './wire/ipv4';
 import { PROTO_TCP, TCP_FLAGS, TCP_SYN, TCP_ACK, TCP_FIN, TCP_RST, L4_SPORT, L4_DPORT } from './wire/l4';
 import { ld16 } from './wire/bytes';
 import { maglevM, lbMode } from './config';
-import { feLookup, feKind, feSlot, svcRecord, backendAddr, backendPort, ensureTable,
+import { feLookup, feKind, feSlot, svcRecord, backendAddr, backendPort, builtTable,
   SVC_FLAGS, SVC_CLUSTER_N, SVC_CLUSTER_LIST, SVC_CLUSTER_TABLE, SVC_LOCAL_N, SVC_LOCAL_LIST, SVC_LOCAL_TABLE } from './lb/tables';
-import { maglevSlot, maglevPick } from './lb/maglev';
+import { maglevSlot } from './lb/maglev';
 import { masqueradeAll, listCount, listContains, nodeAddr, acceptsNodePort, anyAddr } from './lb/node';
 import { ctWarmSlot, flowHash4, ctLookup4, ctHasFree, ctAllocate, ctSetNat4, ctPublishHashed,
   CT_FAMILY, CT_PROTO, CT_FLAGS, CT_SVC, CT_BACKEND, CT_NAT, CT_MASQ_PORT, CT_ORIG_SPORT, CT_ORIG_DPORT,
@@ -53,7 +53,8 @@ export function openersReset(): void { openMask = 0; synMask = 0; }
 // Per group position (64 bytes): its Maglev slot (h % M), the set's list
 // and size, the IPv4 header, the flow hash, the table, the service-port
 // slot, the reply tuple's destination address (the client's, or the
-// node's when masqueraded) and whether it is masqueraded, parking words.
+// node's when masqueraded) and whether it is masqueraded, parking words,
+// and what the reply pass found (pass two reuses it when nothing changed).
 const O_SLOT: usize = 0;
 const O_LIST: usize = 4;
 const O_N: usize = 8;
@@ -64,6 +65,9 @@ const O_SVC: usize = 28;
 const O_REPLY_DST: usize = 32;
 const O_MASQ: usize = 36;
 const O_PARK: usize = 40;
+/** The backend the reply pass chose and its reply tuple's hash. */
+const O_BACKEND: usize = 56;
+const O_HREPLY: usize = 60;
 const O_SIZE: usize = 64;
 const opens: usize = memory.data(<i32>(OPEN_MAX * <u32>O_SIZE), 16);
 /** IPv4 addresses as 16-byte key slots (the rest stays zero). */
@@ -161,6 +165,8 @@ export function openersReplies(): void {
     let h = load<u64>(o + O_HASH);
     let hr = flowHash4(PROTO_TCP, load<u32>(backendAddr(id)), load<u32>(o + O_REPLY_DST), backendPort(id),
                        ld16(ip + IPV4_MIN_HLEN + L4_SPORT));
+    store<u32>(o + O_BACKEND, id);
+    store<u32>(o + O_HREPLY, <u32>hr);
     ctWarmSlot(<u32>hr, o + O_PARK + 8);
     ctWarmSlot(<u32>h, o + O_PARK + 12);
     store<u8>(o + O_PARK + 6, load<u8>(backendCounters + (<usize>id * PER_ENTITY << 3)));
@@ -194,7 +200,8 @@ export function openerPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): 
   let slot = load<u32>(o + O_SVC);
   let n = load<u32>(o + O_N);
   let list = <usize>load<u32>(o + O_LIST);
-  let backend = maglevPick(ensureTable(list, n, <usize>load<u32>(o + O_TABLE)), list, n, maglevM, h);
+  // Maglev's list[table[h % M]], with h % M from the prepare pass.
+  let backend = load<u32>(list + (<usize>maglevSlot(builtTable(list, n, <usize>load<u32>(o + O_TABLE)), n, load<u32>(o + O_SLOT)) << 2));
   let bAddr = backendAddr(backend);
   let be = load<u32>(bAddr);
   let bPort = backendPort(backend);
@@ -208,7 +215,8 @@ export function openerPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): 
   // Taken: a clash with another connection's reply tuple, or, masqueraded,
   // the client's port already used on the node address; the general path
   // then picks another source port.
-  let hReply = <u32>flowHash4(PROTO_TCP, be, replyDst, bPort, sport);
+  let hReply = backend == load<u32>(o + O_BACKEND) && replyDst == load<u32>(o + O_REPLY_DST)
+    ? load<u32>(o + O_HREPLY) : <u32>flowHash4(PROTO_TCP, be, replyDst, bPort, sport);
   if (ctLookup4(hReply, PROTO_TCP, be, replyDst, bPort, sport)) return OPEN_CONTINUE;
 
   // The new connection, as datapath.ts fills it.

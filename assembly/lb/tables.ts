@@ -331,6 +331,12 @@ const TABLE_BUILT: u32 = 1;
  * block, whose content is a pure function of the set, so it is the same
  * table whenever and wherever it is built.
  */
+/** ensureTable with the common case (built already) inline. */
+// @ts-ignore: decorator
+@inline export function builtTable(list: usize, n: u32, table: usize): usize {
+  return blockFlag(table) == TABLE_BUILT ? table : ensureTable(list, n, table);
+}
+
 export function ensureTable(list: usize, n: u32, table: usize): usize {
   if (blockFlag(table) == TABLE_BUILT) return table;
   let weights = list + (<usize>n << 2);
