@@ -162,4 +162,5 @@ if (PATH === 'new') {
 times.sort((a, b) => a - b);
 const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
 if (argv.includes('--deciles')) console.log([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9].map((q) => at(q).toFixed(1)).join(' '));
-console.log(`${PATH}${PATH === 'new' && SYN !== 'cluster' ? ` (${SYN})` : ''} ${N} flows, batch ${PATH === 'new' ? BATCH : B}: min ${at(0).toFixed(1)} p10 ${at(0.1).toFixed(1)} median ${at(0.5).toFixed(1)} ns/pkt over ${times.length} batches (${packets} packets)${faults ? `; ${(faults / times.length).toFixed(1)} page faults per batch` : ''}${fastShare}`);
+const mean = times.reduce((a, b) => a + b, 0) / times.length;
+console.log(`${PATH}${PATH === 'new' && SYN !== 'cluster' ? ` (${SYN})` : ''} ${N} flows, batch ${PATH === 'new' ? BATCH : B}: min ${at(0).toFixed(1)} p10 ${at(0.1).toFixed(1)} median ${at(0.5).toFixed(1)} mean ${mean.toFixed(1)} ns/pkt over ${times.length} batches (${packets} packets)${faults ? `; ${(faults / times.length).toFixed(1)} page faults per batch` : ''}${fastShare}`);
