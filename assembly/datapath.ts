@@ -40,7 +40,7 @@ import {
 import { hashTuple, hashSeed, mix, finish } from './hash';
 import { rewrite } from './nat';
 import { maglevPick } from './lb/maglev';
-import { fastPrepare, fastPath, fastPathOn, groupShape, FAST_CONTINUE, GROUP, SHAPE_OPENER } from './fastpath';
+import { fastPrepare, fastPath, fastPath6, fastPathOn, groupShape, FAST_CONTINUE, GROUP, SHAPE_OPENER, SHAPE_STEADY6 } from './fastpath';
 import { openersReset, openersPrepare, openersSlots, openersReplies, openerPath, synMask, openMask, OPEN_CONTINUE } from './openers';
 import { buildReject } from './reject';
 import { verdictCounters, reasonCounters, backendCounters, bump, bumpSlot } from './stats';
@@ -74,8 +74,11 @@ export function processBatch(first: u32, n: u32): void {
       let d = desc(g + k);
       if (fastPathOn) {
         let now = <u64>word(d, D_TS_SEC) * 1_000_000_000 + <u64>word(d, D_TS_NSEC);
-        if (groupShape(k) == SHAPE_OPENER) {
+        let shape = groupShape(k);
+        if (shape == SHAPE_OPENER) {
           if (openerPath(k, d, packet(d), word(d, D_WIRELEN), now) != OPEN_CONTINUE) continue;
+        } else if (shape == SHAPE_STEADY6) {
+          if (fastPath6(k, d, packet(d), word(d, D_WIRELEN), now) != FAST_CONTINUE) continue;
         } else if (fastPath(k, d, packet(d), word(d, D_WIRELEN), now) != FAST_CONTINUE) continue;
       }
       generalPath(d, g + k);

@@ -1,7 +1,7 @@
 // The established-flow fast path: most packets of a busy node are one
 // shape, and this handles that shape in one pass over the frame:
-//   Ethernet II (no VLAN tag) | IPv4 without options, not a fragment |
-//   TCP or UDP of a connection conntrack holds in a state the packet does
+//   Ethernet II (no VLAN tag) | IPv4 without options, not a fragment, or
+//   IPv6 without extension headers | TCP or UDP of a connection conntrack holds in a state the packet does
 //   not change (TCP without SYN, FIN or RST in SYN_SENT, ESTABLISHED,
 //   CLOSE_WAIT, TIME_WAIT or CLOSE; UDP replied, or unreplied and from the
 //   client: states.ts nextState), not expired.
@@ -28,14 +28,16 @@ import {
 } from './abi/layout';
 import { REASON_NONE } from './abi/reasons';
 import { C_PACKETS, C_BYTES } from './abi/tables';
+import { backendAddr } from './lb/tables';
 import { ld16 } from './wire/bytes';
 import { IPV4_TOTAL_LEN, IPV4_FRAG, IPV4_PROTO, IPV4_CSUM, IPV4_SRC, IPV4_DST, IPV4_MIN_HLEN } from './wire/ipv4';
 import { PROTO_TCP, PROTO_UDP, TCP_DOFF, TCP_FLAGS, TCP_CSUM, TCP_MIN_HLEN, TCP_SYN, TCP_ACK, TCP_FIN, TCP_RST,
   UDP_LEN, UDP_CSUM, UDP_HLEN, L4_SPORT, L4_DPORT } from './wire/l4';
-import { delta16, delta32, applyDelta, applyDeltaUdp } from './wire/checksum';
+import { delta16, delta32, delta64, applyDelta, applyDeltaUdp } from './wire/checksum';
+import { IPV6_PAYLOAD_LEN, IPV6_NEXT, IPV6_SRC, IPV6_DST, IPV6_HLEN } from './wire/ipv6';
 import { dnat4 } from './nat';
 import { openerNote, OPEN_MAX } from './openers';
-import { ctLookup4, ctPrefetch, flowHash4, ctRefresh, ctTouch, ctRec, ctDir, CT_STATE, CT_EXPIRES, CT_NAT, CT_SVC, CT_BACKEND, CT_REPLY_SPORT,
+import { ctLookup4, ctFind, ctPrefetch, flowHash, flowHash4, ctRefresh, ctTouch, ctRec, ctDir, CT_STATE, CT_EXPIRES, CT_NAT, CT_SVC, CT_BACKEND, CT_REPLY_SPORT,
   CT_ORIG_SRC, CT_ORIG_DST, CT_ORIG_SPORT, CT_ORIG_DPORT, CT_V4_BACKEND, CT_V4_FWD_IP, CT_V4_REV_IP,
   replyDstAddr, replyDstPort } from './conntrack/table';
 import { ST_ESTABLISHED, ST_SYN_SENT, ST_CLOSE_WAIT, ST_TIME_WAIT, ST_CLOSE, ST_REPLIED, ST_UNREPLIED, DIR_ORIG } from './conntrack/states';
@@ -57,8 +59,12 @@ const L3: u32 = 14;
 /** Where the IPv4 header of a fast-shape frame starts. */
 export const FAST_L3: usize = L3;
 const L4: u32 = L3 + IPV4_MIN_HLEN;
+/** Where the transport header of an IPv6 frame of the fast shape starts. */
+const L4_6: u32 = L3 + IPV6_HLEN;
 /** 0x0800 and version 4 / IHL 5 as little-endian loads see them. */
 const ETHERTYPE_IPV4_LE: u32 = 0x0008;
+/** 0x86dd as a little-endian load sees it. */
+const ETHERTYPE_IPV6_LE: u32 = 0xdd86;
 const IPV4_VER_IHL5: u32 = 0x45;
 /** More-fragments bit and fragment offset of the flags/offset word, little-endian (DF may be set). */
 const FRAG_MF_OFFSET_LE: u32 = 0xff3f;
@@ -80,6 +86,8 @@ const SHAPE_OTHER: u8 = 0;
 const SHAPE_STEADY: u8 = 1;
 /** A SYN of the fast shape (openers.ts). */
 export const SHAPE_OPENER: u8 = 2;
+/** IPv6 of the fast shape (no extension headers), with steady flags: fastPath6. */
+export const SHAPE_STEADY6: u8 = 3;
 /** ...and where its prefetched values are parked (8 bytes each, never read). */
 const groupPark: usize = memory.data(GROUP * 8, 16);
 
@@ -91,7 +99,10 @@ const groupPark: usize = memory.data(GROUP * 8, 16);
 export function fastPrepare(k: u32, p: usize, caplen: u32, wirelen: u32, link: u32): void {
   store<u8>(groupFast + k, SHAPE_OTHER);
   if (link != LINK_EN10MB || caplen < L4 + UDP_HLEN) return;
-  if (<u32>load<u16>(p + ETH_TYPE) != ETHERTYPE_IPV4_LE) return;
+  if (<u32>load<u16>(p + ETH_TYPE) != ETHERTYPE_IPV4_LE) {
+    if (<u32>load<u16>(p + ETH_TYPE) == ETHERTYPE_IPV6_LE) prepare6(k, p, caplen, wirelen);
+    return;
+  }
   let ip = p + L3;
   if (<u32>load<u8>(ip) != IPV4_VER_IHL5 || (<u32>load<u16>(ip + IPV4_FRAG) & FRAG_MF_OFFSET_LE) != 0) return;
   let total = ld16(ip + IPV4_TOTAL_LEN);
@@ -151,17 +162,7 @@ export function fastPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u3
   if (!ctLookup4(load<u32>(groupHash + (<usize>k << 2)), proto, load<u32>(ip + IPV4_SRC), load<u32>(ip + IPV4_DST),
                  ld16(l4 + L4_SPORT), ld16(l4 + L4_DPORT))) return FAST_CONTINUE;
   let ct = ctRec;
-  let state = <u32>load<u8>(ct + CT_STATE);
-  if (load<u64>(ct + CT_EXPIRES) <= now) return FAST_CONTINUE;
-  if (state == ST_ESTABLISHED) {
-    ctRefresh(ct, now, TCP_ESTABLISHED_NS);
-  } else {
-    let steady = proto == PROTO_TCP
-      ? state == ST_SYN_SENT || state == ST_CLOSE_WAIT || state == ST_TIME_WAIT || state == ST_CLOSE
-      : state == ST_REPLIED || (state == ST_UNREPLIED && ctDir == DIR_ORIG);
-    if (!steady) return FAST_CONTINUE;
-    ctTouch(ct, state, now);
-  }
+  if (!steadyRefresh(ct, proto, now)) return FAST_CONTINUE;
 
   // NAT, in the general path's order.
   let snat = load<u8>(ct + CT_NAT) != 0;
@@ -180,8 +181,92 @@ export function fastPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u3
     verdict = VERDICT_REVERSED;
   }
 
-  fastDone(d, verdict, load<u32>(ct + CT_SVC) - 1, backend, proto, wirelen);
+  fastDone(d, verdict, load<u32>(ct + CT_SVC) - 1, backend, proto, wirelen, 4, L4);
   return verdict;
+}
+
+/**
+ * Pass one for an IPv6 frame: the general parse's checks for Ethernet II,
+ * IPv6 whose next header is TCP or UDP (no extension headers), TCP without
+ * SYN, FIN or RST; then the flow hash and the conntrack reads started.
+ * Only established flows: an IPv6 SYN takes the general path.
+ */
+function prepare6(k: u32, p: usize, caplen: u32, wirelen: u32): void {
+  if (caplen < L4_6 + UDP_HLEN) return;
+  let ip = p + L3;
+  if ((<u32>load<u8>(ip) >> 4) != 6) return;
+  let len = ld16(ip + IPV6_PAYLOAD_LEN);
+  let end = L4_6 + len;
+  let frameLen = wirelen > caplen ? wirelen : caplen;
+  if (end > frameLen) return;
+  let captured = (end < caplen ? end : caplen) - L4_6;
+  let l4 = ip + IPV6_HLEN;
+  let proto = <u32>load<u8>(ip + IPV6_NEXT);
+  if (proto == PROTO_TCP) {
+    if (captured < TCP_MIN_HLEN) return;
+    let hl = (<u32>load<u8>(l4 + TCP_DOFF) >> 4) << 2;
+    if (hl < TCP_MIN_HLEN || hl > len) return;
+    if ((<u32>load<u8>(l4 + TCP_FLAGS) & NOT_STEADY_TCP) != 0) return;
+  } else if (proto == PROTO_UDP) {
+    if (captured < UDP_HLEN) return;
+    let ul = ld16(l4 + UDP_LEN);
+    if (ul < UDP_HLEN || ul > len) return;
+  } else {
+    return;
+  }
+  let h = flowHash(6, proto, ip + IPV6_SRC, ip + IPV6_DST, ld16(l4 + L4_SPORT), ld16(l4 + L4_DPORT));
+  store<u32>(groupHash + (<usize>k << 2), <u32>h);
+  store<u8>(groupFast + k, SHAPE_STEADY6);
+  ctPrefetch(<u32>h, groupPark + (<usize>k << 3));
+}
+
+/**
+ * Pass two for an IPv6 packet of the fast shape: as fastPath, with the
+ * packet's own address fields as lookup keys and rewrite6 for the changes.
+ */
+export function fastPath6(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u32 {
+  let ip = p + L3;
+  let l4 = ip + IPV6_HLEN;
+  let proto = <u32>load<u8>(ip + IPV6_NEXT);
+  if (!ctFind(load<u32>(groupHash + (<usize>k << 2)), 6, proto, ip + IPV6_SRC, ip + IPV6_DST,
+              ld16(l4 + L4_SPORT), ld16(l4 + L4_DPORT))) return FAST_CONTINUE;
+  let ct = ctRec;
+  if (!steadyRefresh(ct, proto, now)) return FAST_CONTINUE;
+  let snat = load<u8>(ct + CT_NAT) != 0;
+  let backend = load<u32>(ct + CT_BACKEND) - 1;
+  let verdict: u32;
+  if (ctDir == DIR_ORIG) {
+    if (snat) rewrite6(ip, l4, proto, IPV6_SRC, L4_SPORT, replyDstAddr(ct), replyDstPort(ct));
+    rewrite6(ip, l4, proto, IPV6_DST, L4_DPORT, backendAddr(backend), <u32>load<u16>(ct + CT_REPLY_SPORT));
+    verdict = VERDICT_TRANSLATED;
+  } else {
+    rewrite6(ip, l4, proto, IPV6_SRC, L4_SPORT, ct + CT_ORIG_DST, <u32>load<u16>(ct + CT_ORIG_DPORT));
+    if (snat) rewrite6(ip, l4, proto, IPV6_DST, L4_DPORT, ct + CT_ORIG_SRC, <u32>load<u16>(ct + CT_ORIG_SPORT));
+    verdict = VERDICT_REVERSED;
+  }
+  fastDone(d, verdict, load<u32>(ct + CT_SVC) - 1, backend, proto, wirelen, 6, L4_6);
+  return verdict;
+}
+
+/**
+ * Whether a live connection's state lets a packet of the fast shape
+ * through unchanged (then its expiry is pushed, as the general path's
+ * nextState and ctTouch/ctRefresh would): states.ts, for this one case.
+ */
+// @ts-ignore: decorator
+@inline function steadyRefresh(ct: usize, proto: u32, now: u64): bool {
+  let state = <u32>load<u8>(ct + CT_STATE);
+  if (load<u64>(ct + CT_EXPIRES) <= now) return false;
+  if (state == ST_ESTABLISHED) {
+    ctRefresh(ct, now, TCP_ESTABLISHED_NS);
+    return true;
+  }
+  let steady = proto == PROTO_TCP
+    ? state == ST_SYN_SENT || state == ST_CLOSE_WAIT || state == ST_TIME_WAIT || state == ST_CLOSE
+    : state == ST_REPLIED || (state == ST_UNREPLIED && ctDir == DIR_ORIG);
+  if (!steady) return false;
+  ctTouch(ct, state, now);
+  return true;
 }
 
 /**
@@ -190,7 +275,8 @@ export function fastPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u3
  * verdict counter and the descriptor's OUT words.
  */
 // @ts-ignore: decorator
-@inline export function fastDone(d: usize, verdict: u32, slot: u32, backend: u32, proto: u32, wirelen: u32): void {
+@inline export function fastDone(d: usize, verdict: u32, slot: u32, backend: u32, proto: u32, wirelen: u32,
+                                 family: u32, l4: u32): void {
   bump(backendCounters, backend, C_PACKETS, 1);
   bump(backendCounters, backend, C_BYTES, <u64>wirelen);
   bumpSlot(verdictCounters, verdict);
@@ -200,8 +286,8 @@ export function fastPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u3
   put(d, D_SERVICE, slot + 1);
   put(d, D_BACKEND, backend + 1);
   put(d, D_L3_OFF, L3);
-  put(d, D_L4_OFF, L4);
-  put(d, D_META, (4 << 8) | proto);
+  put(d, D_L4_OFF, l4);
+  put(d, D_META, (family << 8) | proto);
   put(d, D_RESERVED, 0);
   put(d, D_EXTRA_OFF, 0);
   put(d, D_EXTRA_LEN, 0);
@@ -221,6 +307,36 @@ export function fastPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u3
     d = delta32(o, addr);
     applyDelta(ip + IPV4_CSUM, d);
     store<u32>(ip + addrOff, addr);
+  }
+  let changed = d != 0;
+  let po = <u32>load<u16>(l4 + portOff);
+  let pn = <u32>bswap<u16>(<u16>port);
+  let portChanged = po != pn;
+  if (portChanged) {
+    d += delta16(po, pn);
+    store<u16>(l4 + portOff, <u16>pn);
+  }
+  if (!changed && !portChanged) return;
+  if (proto == PROTO_TCP) applyDelta(l4 + TCP_CSUM, d);
+  else applyDeltaUdp(l4 + UDP_CSUM, d);
+}
+
+/**
+ * nat.ts rewrite() of an IPv6 TCP/UDP packet: the 16-byte address at
+ * `addrOff` of the IPv6 header (to the slot at `addr`) and the port at
+ * `portOff`, with the same transport checksum update in the same order
+ * (IPv6 has no header checksum).
+ */
+// @ts-ignore: decorator
+@inline function rewrite6(ip: usize, l4: usize, proto: u32, addrOff: usize, portOff: usize, addr: usize, port: u32): void {
+  let d: u64 = 0;
+  let ap = ip + addrOff;
+  let o0 = load<u64>(ap), o1 = load<u64>(ap, 8);
+  let n0 = load<u64>(addr), n1 = load<u64>(addr, 8);
+  if (o0 != n0 || o1 != n1) {
+    d = delta64(o0, n0) + delta64(o1, n1);
+    store<u64>(ap, n0);
+    store<u64>(ap, n1, 8);
   }
   let changed = d != 0;
   let po = <u32>load<u16>(l4 + portOff);

@@ -241,6 +241,6 @@ export function openerPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): 
   dnat4(ip, l4, PROTO_TCP, IPV4_DST, L4_DPORT, dst, be, bPort, ct + CT_V4_FWD_IP);
   if (masq) rewrite4(ip, l4, PROTO_TCP, IPV4_SRC, L4_SPORT, replyDst, sport);
 
-  fastDone(d, VERDICT_TRANSLATED, slot, backend, PROTO_TCP, wirelen);
+  fastDone(d, VERDICT_TRANSLATED, slot, backend, PROTO_TCP, wirelen, 4, FRAME_L3 + IPV4_MIN_HLEN);
   return VERDICT_TRANSLATED;
 }

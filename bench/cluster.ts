@@ -2,6 +2,7 @@
 // (no YAML, no Kubernetes objects), in the shape src/core/tables.ts takes.
 // Deterministic: the same arguments give the same cluster on every run.
 
+import { ip6Text } from './packets.js';
 import type { Backend, ClusterState, ServicePortState } from '../src/k8s/model.js';
 
 /** A Service port as the benchmarks and the JS peer see it: numbers, not text. */
@@ -50,11 +51,11 @@ function backend(ip: string, port: number): Backend {
   return { ip, port, ready: true, serving: true, terminating: false, isLocal: false };
 }
 
-function servicePort(key: string, clusterIP: string, port: number, endpoints: Backend[], nodePort?: number): ServicePortState {
+function servicePort(key: string, clusterIP: string, port: number, endpoints: Backend[], nodePort?: number, family: 4 | 6 = 4): ServicePortState {
   const [namespace, rest] = key.split('/');
   const [name, portName = ''] = rest.split(':');
   return {
-    key, namespace, name, portName, family: 4, protocol: 'TCP', clusterIP, port,
+    key, namespace, name, portName, family, protocol: 'TCP', clusterIP, port,
     externalIPs: [], loadBalancerIPs: [], sourceRanges: [], internalLocal: false, externalLocal: false,
     affinitySeconds: 0, endpoints, clusterSet: endpoints, localSet: [], ...(nodePort ? { nodePort } : {}),
   };
@@ -68,9 +69,10 @@ const TARGET_PORTS = [8080, 8443, 8080, 5432, 6379, 9090, 3306, 8443];
 /**
  * `count` TCP ClusterIP Services (10.96.0.10, .11, …), each with 3..10
  * ready backends in 10.244.<i>.0/24; with `nodePorts`, Service i is also
- * NodePort NODE_PORT_BASE + i.
+ * NodePort NODE_PORT_BASE + i. With `family` 6 every address a is fd00::a.
  */
-export function buildCluster(count = 100, nodePorts = false): BenchCluster {
+export function buildCluster(count = 100, nodePorts = false, family: 4 | 6 = 4): BenchCluster {
+  const text = family === 6 ? ip6Text : ipText;
   const services: BenchService[] = [];
   const ports: ServicePortState[] = [];
   for (let i = 0; i < count; i++) {
@@ -81,11 +83,12 @@ export function buildCluster(count = 100, nodePorts = false): BenchCluster {
     const backends: { addr: number; port: number }[] = [];
     for (let j = 0; j < n; j++) backends.push({ addr: (ipNum('10.244.0.2') + (i << 8) + j) >>> 0, port: target });
     services.push({ vip, port, backends });
-    ports.push(servicePort(`bench/svc-${i}:p`, ipText(vip), port, backends.map((b) => backend(ipText(b.addr), b.port)),
-      nodePorts ? NODE_PORT_BASE + i : undefined));
+    ports.push(servicePort(`bench/svc-${i}:p`, text(vip), port, backends.map((b) => backend(text(b.addr), b.port)),
+      nodePorts ? NODE_PORT_BASE + i : undefined, family));
   }
   return {
     services,
-    state: { servicePorts: ports, allocatedClusterIPs: services.map((s) => ipText(s.vip)), serviceCIDRs: ['10.96.0.0/16'] },
+    state: { servicePorts: ports, allocatedClusterIPs: services.map((s) => text(s.vip)),
+      serviceCIDRs: [family === 6 ? 'fd00::a60:0/112' : '10.96.0.0/16'] },
   };
 }

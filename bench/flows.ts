@@ -9,22 +9,32 @@
 import { BATCH_MAX_PACKETS } from '../src/core/abi.js';
 import type { BenchCluster } from './cluster.js';
 import { rng } from './cluster.js';
-import { writeTcp, type TcpSpec } from './packets.js';
+import { writeTcp, writeTcp6, type TcpSpec } from './packets.js';
 
 export const BATCH = BATCH_MAX_PACKETS;
 
-/** Frame length of each batch slot (64..128 bytes). */
+/** Frame length of each batch slot (64..128 bytes; IPv6 frames 20 more). */
 export const SLOT_LEN = new Uint32Array(BATCH);
 /** Byte offset of each batch slot in the input region (8-byte aligned). */
 export const SLOT_OFF = new Uint32Array(BATCH);
-let o = 0;
-for (let i = 0; i < BATCH; i++) {
-  SLOT_LEN[i] = 64 + ((i * 37) % 65);
-  SLOT_OFF[i] = o;
-  o += (SLOT_LEN[i] + 7) & ~7;
-}
 /** Bytes of one full batch. */
-export const BATCH_BYTES = o;
+export let BATCH_BYTES = 0;
+/** Address family of the frames streams are built of. */
+export let FAMILY: 4 | 6 = 4;
+
+function layout(): void {
+  let o = 0;
+  for (let i = 0; i < BATCH; i++) {
+    SLOT_LEN[i] = 64 + ((i * 37) % 65) + (FAMILY === 6 ? 20 : 0);
+    SLOT_OFF[i] = o;
+    o += (SLOT_LEN[i] + 7) & ~7;
+  }
+  BATCH_BYTES = o;
+}
+layout();
+
+/** Builds IPv6 frames from now on (before any stream or rig is made). */
+export function useIpv6(): void { FAMILY = 6; layout(); }
 
 /** N client connections, each to one Service; backends are learned from the core's first pass. */
 export interface Flows {
@@ -90,7 +100,7 @@ export function buildStream(packets: number, spec: (p: number, out: TcpSpec) => 
   const t: TcpSpec = { src: 0, dst: 0, sport: 0, dport: 0, flags: 0 };
   for (let p = 0; p < packets; p++) {
     spec(p, t);
-    writeTcp(s.bytes, s.frameOff(p), s.frameLen(p), t);
+    (FAMILY === 6 ? writeTcp6 : writeTcp)(s.bytes, s.frameOff(p), s.frameLen(p), t);
   }
   return s;
 }

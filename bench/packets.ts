@@ -3,6 +3,8 @@
 // header / segment). Built once before timing; never on a timed path.
 //
 // Frame: Ethernet II (14) | IPv4, no options (20) | TCP, no options (20) | payload
+// or, for IPv6 runs (writeTcp6): Ethernet II (14) | IPv6 (40) | TCP (20) | payload,
+// each IPv4 address a standing for fd00::a (its 32 bits in the last 4 bytes).
 
 export const ETH_HLEN = 14;
 export const IP_HLEN = 20;
@@ -73,6 +75,46 @@ export function writeTcp(b: Uint8Array, off: number, len: number, s: TcpSpec): v
 }
 
 const ETH = Uint8Array.from([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00]);
+const ETH6 = Uint8Array.from([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x86, 0xdd]);
+
+export const IP6_HLEN = 40;
+export const HEADERS6 = ETH_HLEN + IP6_HLEN + TCP_HLEN;
+/** The last 4 bytes of the IPv6 destination, and the TCP ports, in an IPv6 frame. */
+export const OFF6_DST_LOW = ETH_HLEN + 36;
+export const OFF6_SPORT = ETH_HLEN + IP6_HLEN;
+export const OFF6_DPORT = OFF6_SPORT + 2;
+
+/** fd00::a for an IPv4-style number a. */
+export function ip6Text(a: number): string {
+  return `fd00::${(a >>> 16).toString(16)}:${(a & 0xffff).toString(16)}`;
+}
+
+/** writeTcp for IPv6: a `len`-byte frame (len >= HEADERS6) at `off`, addresses fd00::src and fd00::dst. */
+export function writeTcp6(b: Uint8Array, off: number, len: number, s: TcpSpec): void {
+  if (len < HEADERS6) throw new RangeError(`frame of ${len} bytes is shorter than its headers`);
+  b.set(ETH6, off);
+  const ip = off + ETH_HLEN;
+  put32(b, ip, 0x60000000);
+  const segLen = len - ETH_HLEN - IP6_HLEN;
+  put16(b, ip + 4, segLen);
+  b[ip + 6] = 6; b[ip + 7] = 64;
+  b.fill(0, ip + 8, ip + 40);
+  b[ip + 8] = 0xfd; b[ip + 24] = 0xfd;
+  put32(b, ip + 20, s.src);
+  put32(b, ip + 36, s.dst);
+  const t = ip + IP6_HLEN;
+  put16(b, t, s.sport);
+  put16(b, t + 2, s.dport);
+  put32(b, t + 4, s.seq ?? 1000);
+  put32(b, t + 8, s.flags & TCP_ACK ? (s.ack ?? 2000) : 0);
+  b[t + 12] = 5 << 4; b[t + 13] = s.flags;
+  put16(b, t + 14, 65535);
+  put16(b, t + 16, 0);
+  put16(b, t + 18, 0);
+  for (let i = t + TCP_HLEN, k = 0; i < off + len; i++, k++) b[i] = (k * 7 + 3) & 0xff;
+  const pseudo = sum16(b, ip + 8, ip + 40, 0) + 6 + segLen;
+  put16(b, t + 16, ~fold(sum16(b, t, off + len, pseudo)) & 0xffff);
+}
 
 /** Reads a big-endian u32 / u16 (for checks outside the timed regions). */
 export function get32(b: Uint8Array, o: number): number {

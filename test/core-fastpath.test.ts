@@ -18,17 +18,20 @@ import type { ClusterState } from '../src/k8s/model.js';
 const TCP_SYN = 0x02, TCP_ACK = 0x10, TCP_FIN = 0x01, TCP_RST = 0x04, TCP_PSH = 0x08;
 
 const state: ClusterState = {
-  allocatedClusterIPs: ['10.96.0.10', '10.96.0.11', 'fd00::10'], serviceCIDRs: [],
+  allocatedClusterIPs: ['10.96.0.10', '10.96.0.11', 'fd00::10', 'fd00::11'], serviceCIDRs: [],
   servicePorts: [
     servicePort({ key: 'default/web:http', clusterIP: '10.96.0.10', port: 80,
       clusterSet: [backend('10.244.1.5', 8080), backend('10.244.1.6', 8080), backend('10.244.2.7', 8081)] }),
     servicePort({ key: 'default/dns:dns', clusterIP: '10.96.0.11', port: 53, protocol: 'UDP',
       clusterSet: [backend('10.244.1.3', 53), backend('10.244.2.3', 5353)] }),
-    servicePort({ key: 'default/v6:https', family: 6, clusterIP: 'fd00::10', port: 443, clusterSet: [backend('fd00::5', 8443)] }),
+    servicePort({ key: 'default/v6:https', family: 6, clusterIP: 'fd00::10', port: 443,
+      clusterSet: [backend('fd00:10:244:1::5', 8443), backend('fd00:10:244:2::6', 8443)] }),
+    servicePort({ key: 'default/dns6:dns', family: 6, clusterIP: 'fd00::11', port: 53, protocol: 'UDP',
+      clusterSet: [backend('fd00:10:244:1::3', 53), backend('fd00:10:244:2::3', 5353)] }),
   ],
 } as unknown as ClusterState;
 // Clients outside the pod CIDR are masqueraded to the node address (SNAT both ways).
-const node = { nodeIPs: ['192.168.49.2'], podCIDRs: ['10.244.0.0/16'] };
+const node = { nodeIPs: ['192.168.49.2', 'fd00:49::2'], podCIDRs: ['10.244.0.0/16', 'fd00:10:244::/48'] };
 
 function harness(fastPath: boolean): Harness {
   return new Harness(state, { ctMax: 4096, fastPath }, node);
@@ -45,6 +48,7 @@ interface Flow {
 
 const ip4 = (b: Uint8Array, o: number) => `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
 const port = (b: Uint8Array, o: number) => (b[o] << 8) | b[o + 1];
+const ip6 = (b: Uint8Array, o: number) => Array.from({ length: 8 }, (_, i) => port(b, o + 2 * i).toString(16)).join(':');
 
 /** Runs one batch through both cores; expects identical results and returns core A's outputs. */
 function both(a: Harness, b: Harness, pkts: In[]): Uint8Array[] {
@@ -65,7 +69,8 @@ function mutate(p: Uint8Array, r: () => number, input: In, x = r()): In {
   const b = p.slice();
   if (x < 0.70) return { ...input, bytes: b };
   if (x < 0.74) { b[47] = [TCP_SYN, TCP_FIN | TCP_ACK, TCP_RST, TCP_SYN | TCP_ACK, 0][Math.floor(r() * 5)]; return { ...input, bytes: b }; }
-  if (x < 0.77) return { ...input, bytes: b.slice(0, Math.floor(r() * b.length)) };
+  // Cut by a snap length (the wire length kept) or just short.
+  if (x < 0.77) return { ...input, bytes: b.slice(0, Math.floor(r() * b.length)), ...(r() < 0.5 ? { wirelen: b.length } : {}) };
   if (x < 0.79) return { ...input, bytes: b, wirelen: b.length + Math.floor(r() * 3000) };
   if (x < 0.81) { b[14] = 0x46; return { ...input, bytes: b }; }                       // IHL 6: options
   if (x < 0.83) { b[20] |= 0x20; return { ...input, bytes: b }; }                     // more fragments
@@ -75,8 +80,30 @@ function mutate(p: Uint8Array, r: () => number, input: In, x = r()): In {
   if (x < 0.89) { b[12] = 0x81; b[13] = 0x00; return { ...input, bytes: b }; }        // a VLAN ethertype
   if (x < 0.90) { b[46] = Math.floor(r() * 256); return { ...input, bytes: b }; }     // TCP data offset / UDP length
   if (x < 0.91) { b[38] = 0; b[39] = Math.floor(r() * 16); return { ...input, bytes: b }; } // UDP length (or TCP seq)
+  if (x < 0.915) { b[40] = 0; b[41] = 0; return { ...input, bytes: b }; }             // UDP checksum 0 (or TCP seq)
   if (x < 0.92) return { ...input, bytes: b, link: [LINK_EN10MB, 101, 113][Math.floor(r() * 3)] };
   if (x < 0.95) { for (let k = 0; k < 3; k++) b[Math.floor(r() * Math.min(b.length, 60))] = Math.floor(r() * 256); return { ...input, bytes: b }; }
+  return { ...input, bytes: b, t: (input.t ?? 0) + 500 };                                     // long after: expired
+}
+
+/** mutate() for an Ethernet/IPv6 frame: IPv6 header at 14, transport header at 54. */
+function mutate6(p: Uint8Array, r: () => number, input: In, x = r()): In {
+  const b = p.slice();
+  if (x < 0.70) return { ...input, bytes: b };
+  if (x < 0.74) { b[67] = [TCP_SYN, TCP_FIN | TCP_ACK, TCP_RST, TCP_SYN | TCP_ACK, 0][Math.floor(r() * 5)]; return { ...input, bytes: b }; }
+  // Cut by a snap length (the wire length kept) or just short.
+  if (x < 0.77) return { ...input, bytes: b.slice(0, Math.floor(r() * b.length)), ...(r() < 0.5 ? { wirelen: b.length } : {}) };
+  if (x < 0.79) return { ...input, bytes: b, wirelen: b.length + Math.floor(r() * 3000) };
+  if (x < 0.81) { b[20] = [0, 44, 58, 60][Math.floor(r() * 4)]; return { ...input, bytes: b }; } // an extension header, ICMPv6
+  if (x < 0.83) { b[14] = 0x40 | (b[14] & 0x0f); return { ...input, bytes: b }; }       // version 4 in an IPv6 frame
+  if (x < 0.86) { b[18] = 0; b[19] = 0; return { ...input, bytes: b }; }              // payload length 0
+  if (x < 0.88) { b[19] = (b[19] + 1 + Math.floor(r() * 40)) & 0xff; return { ...input, bytes: b }; } // payload length off
+  if (x < 0.89) { b[12] = 0x81; b[13] = 0x00; return { ...input, bytes: b }; }        // a VLAN ethertype
+  if (x < 0.90) { b[66] = Math.floor(r() * 256); return { ...input, bytes: b }; }     // TCP data offset
+  if (x < 0.91) { b[58] = 0; b[59] = Math.floor(r() * 16); return { ...input, bytes: b }; } // UDP length (or TCP seq)
+  if (x < 0.915) { b[60] = 0; b[61] = 0; return { ...input, bytes: b }; }             // UDP checksum 0 (or TCP seq)
+  if (x < 0.92) return { ...input, bytes: b, link: [LINK_EN10MB, 101, 113][Math.floor(r() * 3)] };
+  if (x < 0.95) { for (let k = 0; k < 3; k++) b[Math.floor(r() * Math.min(b.length, 80))] = Math.floor(r() * 256); return { ...input, bytes: b }; }
   return { ...input, bytes: b, t: (input.t ?? 0) + 500 };                                     // long after: expired
 }
 
@@ -150,9 +177,76 @@ describe('established-flow fast path', () => {
     // Every counter agrees.
     expect(a.core.verdictCounts()).toEqual(b.core.verdictCounts());
     expect(a.core.reasonCounts()).toEqual(b.core.reasonCounts());
-    for (let id = 0; id < 8; id++) expect(a.core.backendCounters(id)).toEqual(b.core.backendCounters(id));
+    for (let id = 0; id < 12; id++) expect(a.core.backendCounters(id)).toEqual(b.core.backendCounters(id));
     expect(a.core.conntrack()).toEqual(b.core.conntrack());
-    for (let slot = 0; slot < 3; slot++) expect(a.core.serviceLive(slot)).toEqual(b.core.serviceLive(slot));
+    for (let slot = 0; slot < 4; slot++) expect(a.core.serviceLive(slot)).toEqual(b.core.serviceLive(slot));
+  });
+
+  it('gives the same answers as the general path for IPv6 flows', () => {
+    const r = rng(2027);
+    const a = harness(true), b = harness(false);
+    const flows: Flow[] = [];
+    for (let i = 0; i < 300; i++) {
+      const udp = r() < 0.35;
+      const pod = r() < 0.5;
+      flows.push({
+        udp, client: pod ? `fd00:10:244:3::${(i + 1).toString(16)}` : `fd00:172::${(i + 1).toString(16)}`,
+        cport: 20000 + Math.floor(r() * 40000), vip: udp ? 'fd00::11' : 'fd00::10', vport: udp ? 53 : 443, t: 1,
+        oneWay: r() < 0.2,
+      });
+    }
+    const first = both(a, b, flows.map((f) => ({
+      t: f.t, bytes: buildPacket({ proto: f.udp ? 'UDP' : 'TCP', src: f.client, dst: f.vip, sport: f.cport, dport: f.vport, flags: TCP_SYN, payload: 20 }),
+    })));
+    flows.forEach((f, i) => {
+      f.beAddr = ip6(first[i], 38); f.bePort = port(first[i], 56);
+      f.seenSrc = ip6(first[i], 22); f.seenSport = port(first[i], 54);
+    });
+    // Outside clients are masqueraded to the node's IPv6 address.
+    expect(flows.some((f) => f.seenSrc === 'fd00:49:0:0:0:0:0:2')).toBe(true);
+    const reply = (f: Flow, flags: number, payload: number) => buildPacket({
+      proto: f.udp ? 'UDP' : 'TCP', src: f.beAddr!, dst: f.seenSrc!, sport: f.bePort!, dport: f.seenSport!, flags, payload,
+    });
+    const orig = (f: Flow, flags: number, payload: number) => buildPacket({
+      proto: f.udp ? 'UDP' : 'TCP', src: f.client, dst: f.vip, sport: f.cport, dport: f.vport, flags, payload,
+    });
+    const twoWay = flows.filter((f) => !f.oneWay);
+    both(a, b, twoWay.map((f) => ({ t: 2, bytes: reply(f, TCP_SYN | TCP_ACK, 10) })));
+    both(a, b, twoWay.filter((f) => !f.udp).map((f) => ({ t: 3, bytes: orig(f, TCP_ACK, 0) })));
+
+    let t = 4;
+    const fastBefore = a.core.fastPathPackets();
+    let sent = 0, plainTranslated = 0;
+    for (let round = 0; round < 30; round++) {
+      const batch: In[] = [];
+      const plain: boolean[] = [];
+      for (let k = 0; k < 200; k++) {
+        const f = flows[Math.floor(r() * flows.length)];
+        const fromClient = f.oneWay || r() < 0.55;
+        const pkt = fromClient ? orig(f, TCP_ACK | TCP_PSH, Math.floor(r() * 300)) : reply(f, TCP_ACK, Math.floor(r() * 300));
+        t += 0.01;
+        const x = r();
+        plain.push(x < 0.70);
+        batch.push(mutate6(pkt, r, { t, bytes: pkt }, x));
+      }
+      const out = both(a, b, batch);
+      sent += batch.length;
+      batch.forEach((_, i) => {
+        const v = a.core.desc[i * DESC_WORDS + D_VERDICT];
+        if (plain[i] && (v === VERDICT_TRANSLATED || v === VERDICT_REVERSED)) {
+          plainTranslated++;
+          expect(checksumErrors(out[i])).toEqual([]);
+        }
+      });
+    }
+    expect(a.core.fastPathPackets() - fastBefore).toBeGreaterThan(sent * 0.4);
+    expect(b.core.fastPathPackets()).toBe(0);
+    expect(plainTranslated).toBeGreaterThan(sent * 0.4);
+    expect(a.core.verdictCounts()).toEqual(b.core.verdictCounts());
+    expect(a.core.reasonCounts()).toEqual(b.core.reasonCounts());
+    for (let id = 0; id < 12; id++) expect(a.core.backendCounters(id)).toEqual(b.core.backendCounters(id));
+    expect(a.core.conntrack()).toEqual(b.core.conntrack());
+    for (let slot = 0; slot < 4; slot++) expect(a.core.serviceLive(slot)).toEqual(b.core.serviceLive(slot));
   });
 
   it('takes an established IPv4 TCP segment and leaves the same fields the general path does', () => {
