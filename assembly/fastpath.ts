@@ -132,7 +132,7 @@ export function fastPrepare(k: u32, p: usize, caplen: u32, wirelen: u32, link: u
   if (!steady) {
     // A TCP SYN without ACK or RST may open a connection (openers.ts).
     if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN && k < OPEN_MAX) {
-      openerNote(k, ip, h);
+      openerNote(k, ip, h, 4);
       store<u8>(groupFast + k, SHAPE_OPENER);
     }
     return;
@@ -187,9 +187,9 @@ export function fastPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u3
 
 /**
  * Pass one for an IPv6 frame: the general parse's checks for Ethernet II,
- * IPv6 whose next header is TCP or UDP (no extension headers), TCP without
- * SYN, FIN or RST; then the flow hash and the conntrack reads started.
- * Only established flows: an IPv6 SYN takes the general path.
+ * IPv6 whose next header is TCP or UDP (no extension headers); then the
+ * flow hash and, for TCP without SYN, FIN or RST and for UDP, the
+ * conntrack reads started. A SYN is noted for openers.ts.
  */
 function prepare6(k: u32, p: usize, caplen: u32, wirelen: u32): void {
   if (caplen < L4_6 + UDP_HLEN) return;
@@ -202,11 +202,12 @@ function prepare6(k: u32, p: usize, caplen: u32, wirelen: u32): void {
   let captured = (end < caplen ? end : caplen) - L4_6;
   let l4 = ip + IPV6_HLEN;
   let proto = <u32>load<u8>(ip + IPV6_NEXT);
+  let flags: u32 = 0;
   if (proto == PROTO_TCP) {
     if (captured < TCP_MIN_HLEN) return;
     let hl = (<u32>load<u8>(l4 + TCP_DOFF) >> 4) << 2;
     if (hl < TCP_MIN_HLEN || hl > len) return;
-    if ((<u32>load<u8>(l4 + TCP_FLAGS) & NOT_STEADY_TCP) != 0) return;
+    flags = <u32>load<u8>(l4 + TCP_FLAGS);
   } else if (proto == PROTO_UDP) {
     if (captured < UDP_HLEN) return;
     let ul = ld16(l4 + UDP_LEN);
@@ -215,6 +216,13 @@ function prepare6(k: u32, p: usize, caplen: u32, wirelen: u32): void {
     return;
   }
   let h = flowHash(6, proto, ip + IPV6_SRC, ip + IPV6_DST, ld16(l4 + L4_SPORT), ld16(l4 + L4_DPORT));
+  if ((flags & NOT_STEADY_TCP) != 0) {
+    if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN && k < OPEN_MAX) {
+      openerNote(k, ip, h, 6);
+      store<u8>(groupFast + k, SHAPE_OPENER);
+    }
+    return;
+  }
   store<u32>(groupHash + (<usize>k << 2), <u32>h);
   store<u8>(groupFast + k, SHAPE_STEADY6);
   ctPrefetch(<u32>h, groupPark + (<usize>k << 3));
@@ -328,7 +336,7 @@ export function fastPath6(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u
  * (IPv6 has no header checksum).
  */
 // @ts-ignore: decorator
-@inline function rewrite6(ip: usize, l4: usize, proto: u32, addrOff: usize, portOff: usize, addr: usize, port: u32): void {
+@inline export function rewrite6(ip: usize, l4: usize, proto: u32, addrOff: usize, portOff: usize, addr: usize, port: u32): void {
   let d: u64 = 0;
   let ap = ip + addrOff;
   let o0 = load<u64>(ap), o1 = load<u64>(ap, 8);

@@ -24,6 +24,8 @@ import { VERDICT_TRANSLATED } from './abi/layout';
 import { PER_ENTITY, C_CONNS, LB_RANDOM, FE_CLUSTER_IP, FE_CLUSTER_ADDR, FE_LOAD_BALANCER,
   SF_INTERNAL_LOCAL, SF_EXTERNAL_LOCAL, SF_AFFINITY, SF_SOURCE_RANGES, LIST_POD_CIDRS, LIST_NODE_IPS } from './abi/tables';
 import { IPV4_SRC, IPV4_DST, IPV4_MIN_HLEN } from './wire/ipv4';
+import { IPV6_SRC, IPV6_DST, IPV6_HLEN } from './wire/ipv6';
+import { addrEq, copy16 } from './flow';
 import { PROTO_TCP, TCP_FLAGS, TCP_SYN, TCP_ACK, TCP_FIN, TCP_RST, L4_SPORT, L4_DPORT } from './wire/l4';
 import { ld16 } from './wire/bytes';
 import { maglevM, lbMode } from './config';
@@ -31,24 +33,26 @@ import { feLookup, feKind, feSlot, svcRecord, backendAddr, backendPort, builtTab
   SVC_FLAGS, SVC_CLUSTER_N, SVC_CLUSTER_LIST, SVC_CLUSTER_TABLE, SVC_LOCAL_N, SVC_LOCAL_LIST, SVC_LOCAL_TABLE } from './lb/tables';
 import { maglevSlot } from './lb/maglev';
 import { masqueradeAll, listCount, listContains, nodeAddr, acceptsNodePort, anyAddr } from './lb/node';
-import { ctWarmSlot, flowHash4, ctLookup4, ctHasFree, ctAllocate, ctSetNat4, ctPublishHashed,
+import { ctWarmSlot, flowHash, flowHash4, ctLookup4, ctFind, ctHasFree, ctAllocate, ctSetNat4, ctPublishHashed,
   CT_FAMILY, CT_PROTO, CT_FLAGS, CT_SVC, CT_BACKEND, CT_NAT, CT_MASQ_PORT, CT_ORIG_SPORT, CT_ORIG_DPORT,
   CT_REPLY_SPORT, CT_ORIG_SRC, CT_ORIG_DST, CT_V4_FWD_IP, CTN_MASQ } from './conntrack/table';
 import { ST_SYN_SENT } from './conntrack/states';
 import { dnat4 } from './nat';
 import { svcCounters, backendCounters, bump } from './stats';
-import { fastDone, rewrite4 } from './fastpath';
+import { fastDone, rewrite4, rewrite6 } from './fastpath';
 
 /** Where the IPv4 header of a fast-shape frame starts (Ethernet II, no tag). */
 const FRAME_L3: u32 = 14;
 
 /** The most openers a group may hold (bits of openMask). */
 export const OPEN_MAX: u32 = 32;
-/** Group positions holding a SYN of the fast shape, noted by pass one (bit k). */
+/** Group positions holding a SYN of the fast shape, noted by pass one (bit k)... */
 export let synMask: u32 = 0;
+/** ...and those of them that are IPv6. */
+let syn6Mask: u32 = 0;
 /** Group positions holding an opener the prepare pass found a connection for (bit k). */
 export let openMask: u32 = 0;
-export function openersReset(): void { openMask = 0; synMask = 0; }
+export function openersReset(): void { openMask = 0; synMask = 0; syn6Mask = 0; }
 
 // Per group position (64 bytes): its Maglev slot (h % M), the set's list
 // and size, the IPv4 header, the flow hash, the table, the service-port
@@ -64,6 +68,8 @@ const O_TABLE: usize = 24;
 const O_SVC: usize = 28;
 const O_REPLY_DST: usize = 32;
 const O_MASQ: usize = 36;
+/** 4 or 6. For IPv6, O_REPLY_DST holds a pointer to the address (in the frame, or the node's). */
+const O_FAMILY: usize = 37;
 const O_PARK: usize = 40;
 /** The backend the reply pass chose and its reply tuple's hash. */
 const O_BACKEND: usize = 56;
@@ -77,13 +83,15 @@ const srcSlot: usize = memory.data(16, 16);
 // @ts-ignore: decorator
 @inline function at(k: u32): usize { return opens + <usize>k * O_SIZE; }
 
-/** Pass one notes a SYN of the fast shape at group position `k` (IPv4 header at `ip`, flow hash `h`). */
+/** Pass one notes a SYN of the fast shape at group position `k` (IP header at `ip`, flow hash `h`). */
 // @ts-ignore: decorator
-@inline export function openerNote(k: u32, ip: usize, h: u64): void {
+@inline export function openerNote(k: u32, ip: usize, h: u64, family: u32): void {
   let o = at(k);
   store<u32>(o + O_IP, <u32>ip);
+  store<u8>(o + O_FAMILY, <u8>family);
   store<u64>(o + O_HASH, h);
   synMask |= 1 << k;
+  if (family == 6) syn6Mask |= 1 << k;
 }
 
 /**
@@ -97,49 +105,60 @@ const srcSlot: usize = memory.data(16, 16);
  */
 export function openersPrepare(): void {
   if (lbMode == LB_RANDOM) return;
-  let na = nodeAddr(4);
-  for (let bits = synMask; bits != 0; bits &= bits - 1) {
-    let k = <u32>ctz(bits);
-    let o = at(k);
-    let ip = <usize>load<u32>(o + O_IP);
-    let dport = ld16(ip + IPV4_MIN_HLEN + L4_DPORT);
+  // One loop per family, so each has its own copy of prepareOne with the family fixed.
+  for (let bits = synMask & ~syn6Mask; bits != 0; bits &= bits - 1) prepareOne(<u32>ctz(bits), 4);
+  for (let bits = syn6Mask; bits != 0; bits &= bits - 1) prepareOne(<u32>ctz(bits), 6);
+}
+
+// @ts-ignore: decorator
+@inline function prepareOne(k: u32, family: u32): void {
+  let o = at(k);
+  let ip = <usize>load<u32>(o + O_IP);
+  let v6 = family == 6;
+  let dport = ld16(ip + (v6 ? IPV6_HLEN : IPV4_MIN_HLEN) + L4_DPORT);
+  // Addresses as 16-byte key slots: an IPv6 frame's own fields, IPv4 ones copied out.
+  let dstP = dstSlot, srcP = srcSlot;
+  if (v6) {
+    dstP = ip + IPV6_DST;
+    srcP = ip + IPV6_SRC;
+  } else {
     store<u32>(dstSlot, load<u32>(ip + IPV4_DST));
-    let fe = feLookup(dstSlot, 4, PROTO_TCP, dport);
-    if (fe == 0) {
-      if (!acceptsNodePort(4, dstSlot)) continue;
-      fe = feLookup(anyAddr, 4, PROTO_TCP, dport);
-      if (fe == 0) continue;
-    }
-    let kind = feKind(fe);
-    if (kind == FE_CLUSTER_ADDR) continue;
-    let slot = feSlot(fe);
-    let r = svcRecord(slot);
-    let flags = load<u32>(r + SVC_FLAGS);
-    if ((flags & SF_AFFINITY) != 0 || (kind == FE_LOAD_BALANCER && (flags & SF_SOURCE_RANGES) != 0)) continue;
-    if (load<u32>(r + SVC_CLUSTER_N) == 0) continue;
-    let src = load<u32>(ip + IPV4_SRC);
-    store<u32>(srcSlot, src);
-    let external = kind != FE_CLUSTER_IP;
-    // Whether the source is a node matters to external traffic only.
-    let podSource = listCount(LIST_POD_CIDRS) > 0 && listContains(LIST_POD_CIDRS, 4, srcSlot);
-    let nodeSource = external && listContains(LIST_NODE_IPS, 4, srcSlot);
-    let useLocal = external
-      ? (flags & SF_EXTERNAL_LOCAL) != 0 && !podSource && !nodeSource
-      : (flags & SF_INTERNAL_LOCAL) != 0;
-    let n = load<u32>(r + (useLocal ? SVC_LOCAL_N : SVC_CLUSTER_N));
-    let table = load<u32>(r + (useLocal ? SVC_LOCAL_TABLE : SVC_CLUSTER_TABLE));
-    if (n == 0 || table == 0) continue;
-    let masq = na != 0 && ((masqueradeAll && !external) ||
-      (external ? (flags & SF_EXTERNAL_LOCAL) == 0 || nodeSource : listCount(LIST_POD_CIDRS) > 0 && !podSource));
-    store<u32>(o + O_SLOT, <u32>(load<u64>(o + O_HASH) % <u64>maglevM));
-    store<u32>(o + O_LIST, load<u32>(r + (useLocal ? SVC_LOCAL_LIST : SVC_CLUSTER_LIST)));
-    store<u32>(o + O_N, n);
-    store<u32>(o + O_TABLE, table);
-    store<u32>(o + O_SVC, slot);
-    store<u32>(o + O_REPLY_DST, masq ? load<u32>(na) : src);
-    store<u8>(o + O_MASQ, <u8>masq);
-    openMask |= 1 << k;
+    store<u32>(srcSlot, load<u32>(ip + IPV4_SRC));
   }
+  let fe = feLookup(dstP, family, PROTO_TCP, dport);
+  if (fe == 0) {
+    if (!acceptsNodePort(family, dstP)) return;
+    fe = feLookup(anyAddr, family, PROTO_TCP, dport);
+    if (fe == 0) return;
+  }
+  let kind = feKind(fe);
+  if (kind == FE_CLUSTER_ADDR) return;
+  let slot = feSlot(fe);
+  let r = svcRecord(slot);
+  let flags = load<u32>(r + SVC_FLAGS);
+  if ((flags & SF_AFFINITY) != 0 || (kind == FE_LOAD_BALANCER && (flags & SF_SOURCE_RANGES) != 0)) return;
+  if (load<u32>(r + SVC_CLUSTER_N) == 0) return;
+  let external = kind != FE_CLUSTER_IP;
+  // Whether the source is a node matters to external traffic only.
+  let podSource = listCount(LIST_POD_CIDRS) > 0 && listContains(LIST_POD_CIDRS, family, srcP);
+  let nodeSource = external && listContains(LIST_NODE_IPS, family, srcP);
+  let useLocal = external
+    ? (flags & SF_EXTERNAL_LOCAL) != 0 && !podSource && !nodeSource
+    : (flags & SF_INTERNAL_LOCAL) != 0;
+  let n = load<u32>(r + (useLocal ? SVC_LOCAL_N : SVC_CLUSTER_N));
+  let table = load<u32>(r + (useLocal ? SVC_LOCAL_TABLE : SVC_CLUSTER_TABLE));
+  if (n == 0 || table == 0) return;
+  let na = nodeAddr(family);
+  let masq = na != 0 && ((masqueradeAll && !external) ||
+    (external ? (flags & SF_EXTERNAL_LOCAL) == 0 || nodeSource : listCount(LIST_POD_CIDRS) > 0 && !podSource));
+  store<u32>(o + O_SLOT, <u32>(load<u64>(o + O_HASH) % <u64>maglevM));
+  store<u32>(o + O_LIST, load<u32>(r + (useLocal ? SVC_LOCAL_LIST : SVC_CLUSTER_LIST)));
+  store<u32>(o + O_N, n);
+  store<u32>(o + O_TABLE, table);
+  store<u32>(o + O_SVC, slot);
+  store<u32>(o + O_REPLY_DST, v6 ? <u32>(masq ? na : srcP) : load<u32>(masq ? na : srcP));
+  store<u8>(o + O_MASQ, <u8>masq);
+  openMask |= 1 << k;
 }
 
 /** Reads every opener's Maglev slot, its table's header and its service port's counters. */
@@ -154,23 +173,29 @@ export function openersSlots(): void {
 
 /** Picks each opener's backend and reads its reply tuple's index slot, its own, and the backend's counters. */
 export function openersReplies(): void {
-  for (let bits = openMask; bits != 0; bits &= bits - 1) {
-    let o = at(<u32>ctz(bits));
-    let n = load<u32>(o + O_N);
-    // A table not built yet holds anything: keep the position inside the list.
-    let pos = maglevSlot(<usize>load<u32>(o + O_TABLE), n, load<u32>(o + O_SLOT));
-    if (pos >= n) pos = 0;
-    let id = load<u32>(<usize>load<u32>(o + O_LIST) + (<usize>pos << 2));
-    let ip = <usize>load<u32>(o + O_IP);
-    let h = load<u64>(o + O_HASH);
-    let hr = flowHash4(PROTO_TCP, load<u32>(backendAddr(id)), load<u32>(o + O_REPLY_DST), backendPort(id),
-                       ld16(ip + IPV4_MIN_HLEN + L4_SPORT));
-    store<u32>(o + O_BACKEND, id);
-    store<u32>(o + O_HREPLY, <u32>hr);
-    ctWarmSlot(<u32>hr, o + O_PARK + 8);
-    ctWarmSlot(<u32>h, o + O_PARK + 12);
-    store<u8>(o + O_PARK + 6, load<u8>(backendCounters + (<usize>id * PER_ENTITY << 3)));
-  }
+  for (let bits = openMask & ~syn6Mask; bits != 0; bits &= bits - 1) replyOne(<u32>ctz(bits), 4);
+  for (let bits = openMask & syn6Mask; bits != 0; bits &= bits - 1) replyOne(<u32>ctz(bits), 6);
+}
+
+// @ts-ignore: decorator
+@inline function replyOne(k: u32, family: u32): void {
+  let o = at(k);
+  let n = load<u32>(o + O_N);
+  // A table not built yet holds anything: keep the position inside the list.
+  let pos = maglevSlot(<usize>load<u32>(o + O_TABLE), n, load<u32>(o + O_SLOT));
+  if (pos >= n) pos = 0;
+  let id = load<u32>(<usize>load<u32>(o + O_LIST) + (<usize>pos << 2));
+  let ip = <usize>load<u32>(o + O_IP);
+  let h = load<u64>(o + O_HASH);
+  let hr = family == 6
+    ? flowHash(6, PROTO_TCP, backendAddr(id), <usize>load<u32>(o + O_REPLY_DST), backendPort(id), ld16(ip + IPV6_HLEN + L4_SPORT))
+    : flowHash4(PROTO_TCP, load<u32>(backendAddr(id)), load<u32>(o + O_REPLY_DST), backendPort(id),
+                ld16(ip + IPV4_MIN_HLEN + L4_SPORT));
+  store<u32>(o + O_BACKEND, id);
+  store<u32>(o + O_HREPLY, <u32>hr);
+  ctWarmSlot(<u32>hr, o + O_PARK + 8);
+  ctWarmSlot(<u32>h, o + O_PARK + 12);
+  store<u8>(o + O_PARK + 6, load<u8>(backendCounters + (<usize>id * PER_ENTITY << 3)));
 }
 
 /** Not handled here: run the general path. */
@@ -189,6 +214,7 @@ export const OPEN_CONTINUE: u32 = 0xffffffff;
 export function openerPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u32 {
   if ((openMask & (1 << k)) == 0) return OPEN_CONTINUE;
   let o = at(k);
+  if ((syn6Mask & (1 << k)) != 0) return openerPath6(o, d, p, wirelen, now);
   let ip = p + FRAME_L3;
   let l4 = ip + IPV4_MIN_HLEN;
   if ((<u32>load<u8>(l4 + TCP_FLAGS) & (TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST)) != TCP_SYN) return OPEN_CONTINUE;
@@ -242,5 +268,53 @@ export function openerPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): 
   if (masq) rewrite4(ip, l4, PROTO_TCP, IPV4_SRC, L4_SPORT, replyDst, sport);
 
   fastDone(d, VERDICT_TRANSLATED, slot, backend, PROTO_TCP, wirelen, 4, FRAME_L3 + IPV4_MIN_HLEN);
+  return VERDICT_TRANSLATED;
+}
+
+/** openerPath for an IPv6 SYN: the same steps with 16-byte addresses and no stored DNAT deltas. */
+function openerPath6(o: usize, d: usize, p: usize, wirelen: u32, now: u64): u32 {
+  let ip = p + FRAME_L3;
+  let l4 = ip + IPV6_HLEN;
+  if ((<u32>load<u8>(l4 + TCP_FLAGS) & (TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST)) != TCP_SYN) return OPEN_CONTINUE;
+  if (!ctHasFree()) return OPEN_CONTINUE;
+  let h = load<u64>(o + O_HASH);
+  let src = ip + IPV6_SRC, dst = ip + IPV6_DST;
+  let sport = ld16(l4 + L4_SPORT), dport = ld16(l4 + L4_DPORT);
+  if (ctFind(<u32>h, 6, PROTO_TCP, src, dst, sport, dport)) return OPEN_CONTINUE;
+  let slot = load<u32>(o + O_SVC);
+  let n = load<u32>(o + O_N);
+  let list = <usize>load<u32>(o + O_LIST);
+  let backend = load<u32>(list + (<usize>maglevSlot(builtTable(list, n, <usize>load<u32>(o + O_TABLE)), n, load<u32>(o + O_SLOT)) << 2));
+  let bAddr = backendAddr(backend);
+  let bPort = backendPort(backend);
+  let masq = load<u8>(o + O_MASQ) != 0;
+  let replyDst = <usize>load<u32>(o + O_REPLY_DST);
+  if (!masq && addrEq(src, bAddr)) {
+    let na = nodeAddr(6);
+    if (na != 0) { masq = true; replyDst = na; }
+  }
+  let hReply = backend == load<u32>(o + O_BACKEND) && replyDst == <usize>load<u32>(o + O_REPLY_DST)
+    ? load<u32>(o + O_HREPLY) : <u32>flowHash(6, PROTO_TCP, bAddr, replyDst, bPort, sport);
+  if (ctFind(hReply, 6, PROTO_TCP, bAddr, replyDst, bPort, sport)) return OPEN_CONTINUE;
+
+  let ct = ctAllocate(now);
+  store<u8>(ct + CT_FAMILY, 6);
+  store<u8>(ct + CT_PROTO, <u8>PROTO_TCP);
+  store<u8>(ct + CT_FLAGS, 0);
+  store<u32>(ct + CT_SVC, slot + 1);
+  store<u32>(ct + CT_BACKEND, backend + 1);
+  store<u8>(ct + CT_NAT, masq ? <u8>CTN_MASQ : 0);
+  store<u16>(ct + CT_MASQ_PORT, <u16>sport);
+  store<u16>(ct + CT_ORIG_SPORT, <u16>sport);
+  store<u16>(ct + CT_ORIG_DPORT, <u16>dport);
+  store<u16>(ct + CT_REPLY_SPORT, <u16>bPort);
+  copy16(ct + CT_ORIG_SRC, src);
+  copy16(ct + CT_ORIG_DST, dst);
+  ctPublishHashed(ct, ST_SYN_SENT, now, <u32>h, hReply);
+  bump(backendCounters, backend, C_CONNS, 1);
+  rewrite6(ip, l4, PROTO_TCP, IPV6_DST, L4_DPORT, bAddr, bPort);
+  if (masq) rewrite6(ip, l4, PROTO_TCP, IPV6_SRC, L4_SPORT, replyDst, sport);
+
+  fastDone(d, VERDICT_TRANSLATED, slot, backend, PROTO_TCP, wirelen, 6, FRAME_L3 + IPV6_HLEN);
   return VERDICT_TRANSLATED;
 }

@@ -8,8 +8,8 @@
 // --syn (new connections only): SYNs from pods to ClusterIPs (the default,
 // as nat.bench.ts), from outside the pod CIDR to ClusterIPs (masqueraded to
 // the node address), or from outside to NodePorts on the node address.
-// --family 6 (established paths only): the same cluster and flows over IPv6
-// (every address a becomes fd00::a; frames 20 bytes longer).
+// --family 6: the same cluster and flows over IPv6 (every address a becomes
+// fd00::a; frames 20 bytes longer).
 //   perf record -g node --perf-basic-prof dist/bench/profile.js ...
 //
 // Not a benchmark of record (nat.bench.ts is, with its peer): no checks of
@@ -44,7 +44,7 @@ const node = SYN === 'cluster' ? undefined : { nodeIPs: [NODE_IP], podCIDRs: ['1
 
 const FAMILY = arg('--family', '4') === '6' ? 6 : 4;
 if (FAMILY === 6) {
-  if (PATH === 'new') throw new Error('--family 6: established paths only');
+  if (SYN !== 'cluster') throw new Error('--family 6: --syn cluster only');
   useIpv6();
 }
 const cluster = buildCluster(100, SYN === 'nodeport', FAMILY);

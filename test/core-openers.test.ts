@@ -37,7 +37,8 @@ const state: ClusterState = {
     servicePort({ key: 'default/empty:http', clusterIP: '10.96.0.14', port: 80, clusterSet: [] }),
     servicePort({ key: 'default/lb:http', clusterIP: '10.96.0.15', port: 81, loadBalancerIPs: ['203.0.113.7'],
       clusterSet: [backend('10.244.1.10', 80)] }),
-    servicePort({ key: 'default/v6:https', family: 6, clusterIP: 'fd00::10', port: 443, clusterSet: [backend('fd00::5', 8443)] }),
+    servicePort({ key: 'default/v6:https', family: 6, clusterIP: 'fd00::10', port: 443, nodePort: 30443,
+      clusterSet: [backend('fd00:10:244:1::5', 8443), backend('fd00:10:244:2::6', 8443)] }),
     // externalTrafficPolicy Local: outside clients keep their address and reach local endpoints only.
     servicePort({ key: 'default/etp:http', clusterIP: '10.96.0.16', port: 80, externalLocal: true, nodePort: 30090,
       externalIPs: ['198.51.100.9'], clusterSet: [backend('10.244.1.11', 80), backend('10.244.2.11', 80, { isLocal: true })] }),
@@ -56,6 +57,9 @@ const targets: [string, number][] = [
   ['192.168.49.2', 30090], ['198.51.100.9', 80], ['10.96.0.16', 80], ['192.168.49.2', 30091], ['203.0.113.8', 82],
   ['10.0.0.5', 30080], ['127.0.0.1', 30080], ['192.168.49.2', 30099],
 ];
+// IPv6: pods, outside clients, a backend reaching its own Service, the node's second address.
+const clients6 = ['fd00:10:244:3::1', 'fd00:10:244:4::9', 'fd00:172::1', 'fd00:172::2', 'fd00:10:244:1::5', 'fd00:49::3'];
+const targets6: [string, number][] = [['fd00::10', 443], ['fd00::10', 443], ['fd00:49::2', 30443], ['fd00::10', 80]];
 const FLAGS = [TCP_SYN, TCP_SYN, TCP_SYN, TCP_SYN, TCP_SYN | TCP_FIN, TCP_SYN | TCP_ACK, TCP_SYN | TCP_RST, TCP_ACK | TCP_PSH, TCP_RST];
 
 /** A batch of mostly SYNs, some of them again for a tuple already seen. */
@@ -64,8 +68,12 @@ function traffic(r: () => number, t: number, seen: In[]): In[] {
   for (let k = 0; k < 64; k++) {
     const x = r();
     if (x < 0.15 && seen.length > 0) { out.push({ ...seen[Math.floor(r() * seen.length)], t }); continue; }
-    if (x < 0.20) {
-      out.push({ t, bytes: buildPacket({ proto: 'TCP', src: 'fd00::99', dst: 'fd00::10', sport: 1000 + Math.floor(r() * 9), dport: 443, flags: TCP_SYN }) });
+    if (x < 0.30) {
+      const [dst, dport] = targets6[Math.floor(r() * targets6.length)];
+      const p: In = { t, bytes: buildPacket({ proto: 'TCP', src: clients6[Math.floor(r() * clients6.length)], dst, dport,
+        sport: 1000 + Math.floor(r() * 9), flags: FLAGS[Math.floor(r() * FLAGS.length)] }) };
+      out.push(p);
+      seen.push(p);
       continue;
     }
     const [dst, dport] = targets[Math.floor(r() * targets.length)];
@@ -117,7 +125,7 @@ function compare(opts: CoreOptions, node: NodeConfig, seed: number): { opened: n
 
 describe('connection-opener fast path', () => {
   // Two node IPs: traffic from the second is node-sourced but masquerades to the first.
-  const node = { nodeIPs: ['192.168.49.2', '192.168.49.3'], podCIDRs: ['10.244.0.0/16'] };
+  const node = { nodeIPs: ['192.168.49.2', '192.168.49.3', 'fd00:49::2', 'fd00:49::3'], podCIDRs: ['10.244.0.0/16', 'fd00:10:244::/48'] };
   it.each([
     ['pod CIDR set (outside sources masqueraded)', {}, node],
     ['no pod CIDR (nothing masqueraded but hairpin)', {}, { nodeIPs: ['192.168.49.2'] }],
@@ -152,6 +160,10 @@ describe('connection-opener fast path', () => {
     ['externalIP, externalTrafficPolicy Local', node, {}, '172.16.0.', '198.51.100.9', 80, 8],
     ['LoadBalancer IP', node, {}, '172.16.0.', '203.0.113.7', 81, 8],
     ['LoadBalancer IP with source ranges', node, {}, '172.16.0.', '203.0.113.8', 82, 0],
+    ['IPv6 ClusterIP, pod sources', node, {}, 'fd00:10:244:9::', 'fd00::10', 443, 8],
+    ['IPv6 ClusterIP, outside sources (masqueraded)', node, {}, 'fd00:172::', 'fd00::10', 443, 8],
+    ['IPv6 NodePort from outside (masqueraded)', node, {}, 'fd00:172::', 'fd00:49::2', 30443, 8],
+    ['IPv6, random choice', node, { lb: 'random' }, 'fd00:10:244:9::', 'fd00::10', 443, 0],
   ];
   it.each(cases)('takes fresh SYNs it can make the connection for: %s', (name, n, opts, src, dst, dport, taken) => {
     const h = new Harness(state, { ...opts, fastPath: true }, n);

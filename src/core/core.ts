@@ -28,7 +28,7 @@ export interface CoreOptions {
   /** Use the debug build (bounds checks on). */
   debug?: boolean;
   /**
-   * The fast paths: established IPv4 and IPv6 flows (assembly/fastpath.ts) and plain IPv4
+   * The fast paths: established IPv4 and IPv6 flows (assembly/fastpath.ts) and plain
    * SYNs to a Service (assembly/openers.ts). Default on; off only to check
    * that both paths give the same result.
    */
