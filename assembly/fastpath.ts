@@ -37,7 +37,7 @@ import { delta16, delta32, delta64, applyDelta, applyDeltaUdp } from './wire/che
 import { IPV6_PAYLOAD_LEN, IPV6_NEXT, IPV6_SRC, IPV6_DST, IPV6_HLEN } from './wire/ipv6';
 import { dnat4 } from './nat';
 import { openerNote, OPEN_MAX } from './openers';
-import { ctLookup4, ctFind, ctPrefetch, flowHash, flowHash4, ctRefresh, ctTouch, ctRec, ctDir, CT_STATE, CT_EXPIRES, CT_NAT, CT_SVC, CT_BACKEND, CT_REPLY_SPORT,
+import { ctLookup4, ctLookup6, ctPrefetch, flowHash, flowHash4, ctRefresh, ctTouch, ctRec, ctDir, CT_STATE, CT_EXPIRES, CT_NAT, CT_SVC, CT_BACKEND, CT_REPLY_SPORT,
   CT_ORIG_SRC, CT_ORIG_DST, CT_ORIG_SPORT, CT_ORIG_DPORT, CT_V4_BACKEND, CT_V4_FWD_IP, CT_V4_REV_IP,
   replyDstAddr, replyDstPort } from './conntrack/table';
 import { ST_ESTABLISHED, ST_SYN_SENT, ST_CLOSE_WAIT, ST_TIME_WAIT, ST_CLOSE, ST_REPLIED, ST_UNREPLIED, DIR_ORIG } from './conntrack/states';
@@ -238,8 +238,8 @@ export function fastPath6(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u
   let ip = p + L3;
   let l4 = ip + IPV6_HLEN;
   let proto = <u32>load<u8>(ip + IPV6_NEXT);
-  if (!ctFind(load<u32>(groupHash + (<usize>k << 2)), 6, proto, ip + IPV6_SRC, ip + IPV6_DST,
-              ld16(l4 + L4_SPORT), ld16(l4 + L4_DPORT))) return FAST_CONTINUE;
+  if (!ctLookup6(load<u32>(groupHash + (<usize>k << 2)), proto, ip + IPV6_SRC, ip + IPV6_DST,
+                 ld16(l4 + L4_SPORT), ld16(l4 + L4_DPORT))) return FAST_CONTINUE;
   let ct = ctRec;
   if (!steadyRefresh(ct, proto, now)) return FAST_CONTINUE;
   let snat = load<u8>(ct + CT_NAT) != 0;

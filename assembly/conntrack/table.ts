@@ -158,6 +158,42 @@ export function ctFind(h: u32, family: u32, proto: u32, src: usize, dst: usize, 
   }
 }
 
+/**
+ * ctFind for an IPv6 key whose addresses are 16-byte fields of the frame
+ * (the fast path's lookup): the same hash, index walk and answer, with the
+ * key's addresses loaded once and compared as two u64 each.
+ */
+// @ts-ignore: decorator
+@inline export function ctLookup6(h: u32, proto: u32, src: usize, dst: usize, sport: u32, dport: u32): bool {
+  let famProto = 6 | (proto << 8);
+  let ports = sport | (dport << 16);
+  let s0 = load<u64>(src), s1 = load<u64>(src, 8);
+  let d0 = load<u64>(dst), d1 = load<u64>(dst, 8);
+  let i = h & idxMask;
+  while (true) {
+    let e = index + (<usize>i << 3);
+    let ref = load<u32>(e, 4);
+    if (ref == 0) { ctRec = 0; return false; }
+    if (load<u32>(e) == h) {
+      let r = records + <usize>((ref - 1) >> 1) * CT_SIZE;
+      if (<u32>load<u16>(r + CT_FAMILY) == famProto) {
+        if (((ref - 1) & 1) == DIR_ORIG) {
+          if (load<u32>(r + CT_ORIG_SPORT) == ports && load<u64>(r + CT_ORIG_SRC) == s0 && load<u64>(r + CT_ORIG_SRC, 8) == s1 &&
+              load<u64>(r + CT_ORIG_DST) == d0 && load<u64>(r + CT_ORIG_DST, 8) == d1) {
+            ctRec = r; ctDir = DIR_ORIG; return true;
+          }
+        } else if (<u32>load<u16>(r + CT_REPLY_SPORT) == sport && replyDstPort(r) == dport) {
+          let b = replySrcAddr(r), a = replyDstAddr(r);
+          if (load<u64>(b) == s0 && load<u64>(b, 8) == s1 && load<u64>(a) == d0 && load<u64>(a, 8) == d1) {
+            ctRec = r; ctDir = DIR_REPLY; return true;
+          }
+        }
+      }
+    }
+    i = (i + 1) & idxMask;
+  }
+}
+
 /** flowHash of an IPv4 key given as raw address loads and host-order ports. */
 // @ts-ignore: decorator
 @inline export function flowHash4(proto: u32, src: u32, dst: u32, sport: u32, dport: u32): u64 {
