@@ -40,8 +40,8 @@ import {
 import { hashTuple, hashSeed, mix, finish } from './hash';
 import { rewrite } from './nat';
 import { maglevPick } from './lb/maglev';
-import { fastPrepare, fastPath, fastPath6, fastPathOn, groupShape, FAST_CONTINUE, GROUP, SHAPE_OPENER, SHAPE_STEADY6 } from './fastpath';
-import { openersReset, openersPrepare, openersSlots, openersReplies, openerPath, synMask, openMask, OPEN_CONTINUE } from './openers';
+import { fastPrepare, fastPath, fastPath6, fastPathOn, udpIsNew, markOpener, udpMask, udpMaskClear, groupShape, FAST_CONTINUE, GROUP, SHAPE_OPENER, SHAPE_STEADY6 } from './fastpath';
+import { openersReset, openersPrepare, openerUdp, openersSlots, openersReplies, openerPath, synMask, openMask, OPEN_CONTINUE } from './openers';
 import { buildReject } from './reject';
 import { verdictCounters, reasonCounters, backendCounters, bump, bumpSlot } from './stats';
 
@@ -64,6 +64,13 @@ export function processBatch(first: u32, n: u32): void {
       for (let k: u32 = 0; k < m; k++) {
         let d = desc(g + k);
         fastPrepare(k, packet(d), word(d, D_CAPLEN), word(d, D_WIRELEN), word(d, D_LINKTYPE));
+      }
+      if (udpMask != 0) {
+        for (let bits = udpMask; bits != 0; bits &= bits - 1) {
+          let k = <u32>ctz(bits);
+          if (udpIsNew(k)) { openerUdp(k, packet(desc(g + k))); markOpener(k); }
+        }
+        udpMaskClear();
       }
       if (synMask != 0) {
         openersPrepare();

@@ -142,7 +142,25 @@ export function fastPrepare(k: u32, p: usize, caplen: u32, wirelen: u32, link: u
   store<u32>(groupHash + (<usize>k << 2), <u32>h);
   store<u8>(groupFast + k, SHAPE_STEADY);
   ctPrefetch(<u32>h, groupPark + (<usize>k << 3));
+  if (proto == PROTO_UDP && k < OPEN_MAX) udpMask |= 1 << k;
 }
+
+/** Group positions holding a UDP packet of the fast shape (bit k); datapath.ts clears it. */
+export let udpMask: u32 = 0;
+export function udpMaskClear(): void { udpMask = 0; }
+
+/**
+ * After pass one: whether the UDP packet at `k` has no conntrack entry,
+ * known when its hash's index slot (read by pass one, so usually arrived by
+ * now) is empty: an entry is always reachable from that slot without
+ * crossing an empty one. Such a packet may open a connection (openers.ts
+ * openerUdp; then markOpener). A new flow whose slot another one holds
+ * stays steady, fails the lookup and takes the general path, as before.
+ */
+// @ts-ignore: decorator
+@inline export function udpIsNew(k: u32): bool { return load<u32>(groupPark + (<usize>k << 3)) == 0; }
+// @ts-ignore: decorator
+@inline export function markOpener(k: u32): void { store<u8>(groupFast + k, SHAPE_OPENER); }
 
 /** What pass one found packet `k` of the group to be (SHAPE_*). */
 // @ts-ignore: decorator
@@ -228,6 +246,7 @@ function prepare6(k: u32, p: usize, caplen: u32, wirelen: u32): void {
   store<u32>(groupHash + (<usize>k << 2), <u32>h);
   store<u8>(groupFast + k, SHAPE_STEADY6);
   ctPrefetch(<u32>h, groupPark + (<usize>k << 3));
+  if (proto == PROTO_UDP && k < OPEN_MAX) udpMask |= 1 << k;
 }
 
 /**

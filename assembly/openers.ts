@@ -1,5 +1,5 @@
-// New connections: TCP SYNs handled within the group passes of
-// fastpath.ts. A new connection's cost is mostly cache misses that come
+// New connections: TCP SYNs and the first packets of UDP flows, handled
+// within the group passes of fastpath.ts. A new connection's cost is mostly cache misses that come
 // one after another: its Maglev slot, then, once the backend is known, its
 // reply tuple's conntrack index slot (and the backend's counters).
 // WebAssembly has no prefetch, and a load only stops the CPU when it
@@ -26,7 +26,7 @@ import { PER_ENTITY, C_CONNS, LB_RANDOM, FE_CLUSTER_IP, FE_CLUSTER_ADDR, FE_LOAD
 import { IPV4_SRC, IPV4_DST, IPV4_MIN_HLEN } from './wire/ipv4';
 import { IPV6_SRC, IPV6_DST, IPV6_HLEN } from './wire/ipv6';
 import { addrEq, copy16 } from './flow';
-import { PROTO_TCP, TCP_FLAGS, TCP_SYN, TCP_ACK, TCP_FIN, TCP_RST, L4_SPORT, L4_DPORT } from './wire/l4';
+import { PROTO_TCP, PROTO_UDP, TCP_FLAGS, TCP_SYN, TCP_ACK, TCP_FIN, TCP_RST, L4_SPORT, L4_DPORT } from './wire/l4';
 import { ld16 } from './wire/bytes';
 import { maglevM, lbMode } from './config';
 import { feLookup, feKind, feSlot, svcRecord, backendAddr, backendPort, builtTable,
@@ -36,7 +36,7 @@ import { masqueradeAll, listCount, listContains, nodeAddr, acceptsNodePort, anyA
 import { ctWarmSlot, flowHash, flowHash4, ctLookup4, ctFind, ctHasFree, ctAllocate, ctSetNat4, ctPublishHashed,
   CT_FAMILY, CT_PROTO, CT_FLAGS, CT_SVC, CT_BACKEND, CT_NAT, CT_MASQ_PORT, CT_ORIG_SPORT, CT_ORIG_DPORT,
   CT_REPLY_SPORT, CT_ORIG_SRC, CT_ORIG_DST, CT_V4_FWD_IP, CTN_MASQ } from './conntrack/table';
-import { ST_SYN_SENT } from './conntrack/states';
+import { ST_SYN_SENT, ST_UNREPLIED } from './conntrack/states';
 import { dnat4 } from './nat';
 import { svcCounters, backendCounters, bump } from './stats';
 import { fastDone, rewrite4, rewrite6 } from './fastpath';
@@ -70,6 +70,8 @@ const O_REPLY_DST: usize = 32;
 const O_MASQ: usize = 36;
 /** 4 or 6. For IPv6, O_REPLY_DST holds a pointer to the address (in the frame, or the node's). */
 const O_FAMILY: usize = 37;
+/** TCP or UDP. */
+const O_PROTO: usize = 38;
 const O_PARK: usize = 40;
 /** The backend the reply pass chose and its reply tuple's hash. */
 const O_BACKEND: usize = 56;
@@ -86,12 +88,43 @@ const srcSlot: usize = memory.data(16, 16);
 /** Pass one notes a SYN of the fast shape at group position `k` (IP header at `ip`, flow hash `h`). */
 // @ts-ignore: decorator
 @inline export function openerNote(k: u32, ip: usize, h: u64, family: u32): void {
+  openerStash(k, ip, h, family);
+  store<u8>(at(k) + O_PROTO, <u8>PROTO_TCP);
+  synMask |= 1 << k;
+  if (family == 6) syn6Mask |= 1 << k;
+}
+
+/** Pass one keeps a SYN's header and hash. */
+// @ts-ignore: decorator
+@inline function openerStash(k: u32, ip: usize, h: u64, family: u32): void {
   let o = at(k);
   store<u32>(o + O_IP, <u32>ip);
   store<u8>(o + O_FAMILY, <u8>family);
   store<u64>(o + O_HASH, h);
+}
+
+/**
+ * A UDP packet of the fast shape at group position `k` (frame `p`) that
+ * has no conntrack entry (fastpath.ts udpIsNew): noted like a SYN, with its
+ * flow hash computed again (only new flows pay for it).
+ */
+export function openerUdp(k: u32, p: usize): void {
+  let ip = p + FRAME_L3;
+  let h: u64;
+  let family: u32;
+  if ((<u32>load<u8>(ip) >> 4) == 6) {
+    family = 6;
+    let l4 = ip + IPV6_HLEN;
+    h = flowHash(6, PROTO_UDP, ip + IPV6_SRC, ip + IPV6_DST, ld16(l4 + L4_SPORT), ld16(l4 + L4_DPORT));
+    syn6Mask |= 1 << k;
+  } else {
+    family = 4;
+    let l4 = ip + IPV4_MIN_HLEN;
+    h = flowHash4(PROTO_UDP, load<u32>(ip + IPV4_SRC), load<u32>(ip + IPV4_DST), ld16(l4 + L4_SPORT), ld16(l4 + L4_DPORT));
+  }
+  openerStash(k, ip, h, family);
+  store<u8>(at(k) + O_PROTO, <u8>PROTO_UDP);
   synMask |= 1 << k;
-  if (family == 6) syn6Mask |= 1 << k;
 }
 
 /**
@@ -114,6 +147,7 @@ export function openersPrepare(): void {
 @inline function prepareOne(k: u32, family: u32): void {
   let o = at(k);
   let ip = <usize>load<u32>(o + O_IP);
+  let proto = <u32>load<u8>(o + O_PROTO);
   let v6 = family == 6;
   let dport = ld16(ip + (v6 ? IPV6_HLEN : IPV4_MIN_HLEN) + L4_DPORT);
   // Addresses as 16-byte key slots: an IPv6 frame's own fields, IPv4 ones copied out.
@@ -125,10 +159,10 @@ export function openersPrepare(): void {
     store<u32>(dstSlot, load<u32>(ip + IPV4_DST));
     store<u32>(srcSlot, load<u32>(ip + IPV4_SRC));
   }
-  let fe = feLookup(dstP, family, PROTO_TCP, dport);
+  let fe = feLookup(dstP, family, proto, dport);
   if (fe == 0) {
     if (!acceptsNodePort(family, dstP)) return;
-    fe = feLookup(anyAddr, family, PROTO_TCP, dport);
+    fe = feLookup(anyAddr, family, proto, dport);
     if (fe == 0) return;
   }
   let kind = feKind(fe);
@@ -187,9 +221,10 @@ export function openersReplies(): void {
   let id = load<u32>(<usize>load<u32>(o + O_LIST) + (<usize>pos << 2));
   let ip = <usize>load<u32>(o + O_IP);
   let h = load<u64>(o + O_HASH);
+  let proto = <u32>load<u8>(o + O_PROTO);
   let hr = family == 6
-    ? flowHash(6, PROTO_TCP, backendAddr(id), <usize>load<u32>(o + O_REPLY_DST), backendPort(id), ld16(ip + IPV6_HLEN + L4_SPORT))
-    : flowHash4(PROTO_TCP, load<u32>(backendAddr(id)), load<u32>(o + O_REPLY_DST), backendPort(id),
+    ? flowHash(6, proto, backendAddr(id), <usize>load<u32>(o + O_REPLY_DST), backendPort(id), ld16(ip + IPV6_HLEN + L4_SPORT))
+    : flowHash4(proto, load<u32>(backendAddr(id)), load<u32>(o + O_REPLY_DST), backendPort(id),
                 ld16(ip + IPV4_MIN_HLEN + L4_SPORT));
   store<u32>(o + O_BACKEND, id);
   store<u32>(o + O_HREPLY, <u32>hr);
@@ -215,14 +250,22 @@ export function openerPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): 
   if ((openMask & (1 << k)) == 0) return OPEN_CONTINUE;
   let o = at(k);
   if ((syn6Mask & (1 << k)) != 0) return openerPath6(o, d, p, wirelen, now);
+  // One copy of openerPath4 per protocol, each with its protocol fixed.
+  return load<u8>(o + O_PROTO) == PROTO_TCP
+    ? openerPath4(o, d, p, wirelen, now, PROTO_TCP)
+    : openerPath4(o, d, p, wirelen, now, PROTO_UDP);
+}
+
+// @ts-ignore: decorator
+@inline function openerPath4(o: usize, d: usize, p: usize, wirelen: u32, now: u64, proto: u32): u32 {
   let ip = p + FRAME_L3;
   let l4 = ip + IPV4_MIN_HLEN;
-  if ((<u32>load<u8>(l4 + TCP_FLAGS) & (TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST)) != TCP_SYN) return OPEN_CONTINUE;
+  if (proto == PROTO_TCP && (<u32>load<u8>(l4 + TCP_FLAGS) & (TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST)) != TCP_SYN) return OPEN_CONTINUE;
   if (!ctHasFree()) return OPEN_CONTINUE;
   let h = load<u64>(o + O_HASH);
   let src = load<u32>(ip + IPV4_SRC), dst = load<u32>(ip + IPV4_DST);
   let sport = ld16(l4 + L4_SPORT), dport = ld16(l4 + L4_DPORT);
-  if (ctLookup4(<u32>h, PROTO_TCP, src, dst, sport, dport)) return OPEN_CONTINUE;
+  if (ctLookup4(<u32>h, proto, src, dst, sport, dport)) return OPEN_CONTINUE;
   let slot = load<u32>(o + O_SVC);
   let n = load<u32>(o + O_N);
   let list = <usize>load<u32>(o + O_LIST);
@@ -242,13 +285,13 @@ export function openerPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): 
   // the client's port already used on the node address; the general path
   // then picks another source port.
   let hReply = backend == load<u32>(o + O_BACKEND) && replyDst == load<u32>(o + O_REPLY_DST)
-    ? load<u32>(o + O_HREPLY) : <u32>flowHash4(PROTO_TCP, be, replyDst, bPort, sport);
-  if (ctLookup4(hReply, PROTO_TCP, be, replyDst, bPort, sport)) return OPEN_CONTINUE;
+    ? load<u32>(o + O_HREPLY) : <u32>flowHash4(proto, be, replyDst, bPort, sport);
+  if (ctLookup4(hReply, proto, be, replyDst, bPort, sport)) return OPEN_CONTINUE;
 
   // The new connection, as datapath.ts fills it.
   let ct = ctAllocate(now);
   store<u8>(ct + CT_FAMILY, 4);
-  store<u8>(ct + CT_PROTO, <u8>PROTO_TCP);
+  store<u8>(ct + CT_PROTO, <u8>proto);
   store<u8>(ct + CT_FLAGS, 0);
   store<u32>(ct + CT_SVC, slot + 1);
   store<u32>(ct + CT_BACKEND, backend + 1);
@@ -262,12 +305,12 @@ export function openerPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): 
   store<u64>(ct + CT_ORIG_SRC + 8, 0);
   store<u32>(ct + CT_ORIG_DST, dst);
   ctSetNat4(ct, dst, dport, be, bPort);
-  ctPublishHashed(ct, ST_SYN_SENT, now, <u32>h, hReply);
+  ctPublishHashed(ct, proto == PROTO_TCP ? ST_SYN_SENT : ST_UNREPLIED, now, <u32>h, hReply);
   bump(backendCounters, backend, C_CONNS, 1);
-  dnat4(ip, l4, PROTO_TCP, IPV4_DST, L4_DPORT, dst, be, bPort, ct + CT_V4_FWD_IP);
-  if (masq) rewrite4(ip, l4, PROTO_TCP, IPV4_SRC, L4_SPORT, replyDst, sport);
+  dnat4(ip, l4, proto, IPV4_DST, L4_DPORT, dst, be, bPort, ct + CT_V4_FWD_IP);
+  if (masq) rewrite4(ip, l4, proto, IPV4_SRC, L4_SPORT, replyDst, sport);
 
-  fastDone(d, VERDICT_TRANSLATED, slot, backend, PROTO_TCP, wirelen, 4, FRAME_L3 + IPV4_MIN_HLEN);
+  fastDone(d, VERDICT_TRANSLATED, slot, backend, proto, wirelen, 4, FRAME_L3 + IPV4_MIN_HLEN);
   return VERDICT_TRANSLATED;
 }
 
@@ -275,12 +318,13 @@ export function openerPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): 
 function openerPath6(o: usize, d: usize, p: usize, wirelen: u32, now: u64): u32 {
   let ip = p + FRAME_L3;
   let l4 = ip + IPV6_HLEN;
-  if ((<u32>load<u8>(l4 + TCP_FLAGS) & (TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST)) != TCP_SYN) return OPEN_CONTINUE;
+  let proto = <u32>load<u8>(o + O_PROTO);
+  if (proto == PROTO_TCP && (<u32>load<u8>(l4 + TCP_FLAGS) & (TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST)) != TCP_SYN) return OPEN_CONTINUE;
   if (!ctHasFree()) return OPEN_CONTINUE;
   let h = load<u64>(o + O_HASH);
   let src = ip + IPV6_SRC, dst = ip + IPV6_DST;
   let sport = ld16(l4 + L4_SPORT), dport = ld16(l4 + L4_DPORT);
-  if (ctFind(<u32>h, 6, PROTO_TCP, src, dst, sport, dport)) return OPEN_CONTINUE;
+  if (ctFind(<u32>h, 6, proto, src, dst, sport, dport)) return OPEN_CONTINUE;
   let slot = load<u32>(o + O_SVC);
   let n = load<u32>(o + O_N);
   let list = <usize>load<u32>(o + O_LIST);
@@ -294,12 +338,12 @@ function openerPath6(o: usize, d: usize, p: usize, wirelen: u32, now: u64): u32 
     if (na != 0) { masq = true; replyDst = na; }
   }
   let hReply = backend == load<u32>(o + O_BACKEND) && replyDst == <usize>load<u32>(o + O_REPLY_DST)
-    ? load<u32>(o + O_HREPLY) : <u32>flowHash(6, PROTO_TCP, bAddr, replyDst, bPort, sport);
-  if (ctFind(hReply, 6, PROTO_TCP, bAddr, replyDst, bPort, sport)) return OPEN_CONTINUE;
+    ? load<u32>(o + O_HREPLY) : <u32>flowHash(6, proto, bAddr, replyDst, bPort, sport);
+  if (ctFind(hReply, 6, proto, bAddr, replyDst, bPort, sport)) return OPEN_CONTINUE;
 
   let ct = ctAllocate(now);
   store<u8>(ct + CT_FAMILY, 6);
-  store<u8>(ct + CT_PROTO, <u8>PROTO_TCP);
+  store<u8>(ct + CT_PROTO, <u8>proto);
   store<u8>(ct + CT_FLAGS, 0);
   store<u32>(ct + CT_SVC, slot + 1);
   store<u32>(ct + CT_BACKEND, backend + 1);
@@ -310,11 +354,11 @@ function openerPath6(o: usize, d: usize, p: usize, wirelen: u32, now: u64): u32 
   store<u16>(ct + CT_REPLY_SPORT, <u16>bPort);
   copy16(ct + CT_ORIG_SRC, src);
   copy16(ct + CT_ORIG_DST, dst);
-  ctPublishHashed(ct, ST_SYN_SENT, now, <u32>h, hReply);
+  ctPublishHashed(ct, proto == PROTO_TCP ? ST_SYN_SENT : ST_UNREPLIED, now, <u32>h, hReply);
   bump(backendCounters, backend, C_CONNS, 1);
-  rewrite6(ip, l4, PROTO_TCP, IPV6_DST, L4_DPORT, bAddr, bPort);
-  if (masq) rewrite6(ip, l4, PROTO_TCP, IPV6_SRC, L4_SPORT, replyDst, sport);
+  rewrite6(ip, l4, proto, IPV6_DST, L4_DPORT, bAddr, bPort);
+  if (masq) rewrite6(ip, l4, proto, IPV6_SRC, L4_SPORT, replyDst, sport);
 
-  fastDone(d, VERDICT_TRANSLATED, slot, backend, PROTO_TCP, wirelen, 6, FRAME_L3 + IPV6_HLEN);
+  fastDone(d, VERDICT_TRANSLATED, slot, backend, proto, wirelen, 6, FRAME_L3 + IPV6_HLEN);
   return VERDICT_TRANSLATED;
 }

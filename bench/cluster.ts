@@ -51,11 +51,12 @@ function backend(ip: string, port: number): Backend {
   return { ip, port, ready: true, serving: true, terminating: false, isLocal: false };
 }
 
-function servicePort(key: string, clusterIP: string, port: number, endpoints: Backend[], nodePort?: number, family: 4 | 6 = 4): ServicePortState {
+function servicePort(key: string, clusterIP: string, port: number, endpoints: Backend[], nodePort?: number, family: 4 | 6 = 4,
+                     protocol: 'TCP' | 'UDP' = 'TCP'): ServicePortState {
   const [namespace, rest] = key.split('/');
   const [name, portName = ''] = rest.split(':');
   return {
-    key, namespace, name, portName, family, protocol: 'TCP', clusterIP, port,
+    key, namespace, name, portName, family, protocol, clusterIP, port,
     externalIPs: [], loadBalancerIPs: [], sourceRanges: [], internalLocal: false, externalLocal: false,
     affinitySeconds: 0, endpoints, clusterSet: endpoints, localSet: [], ...(nodePort ? { nodePort } : {}),
   };
@@ -69,9 +70,10 @@ const TARGET_PORTS = [8080, 8443, 8080, 5432, 6379, 9090, 3306, 8443];
 /**
  * `count` TCP ClusterIP Services (10.96.0.10, .11, …), each with 3..10
  * ready backends in 10.244.<i>.0/24; with `nodePorts`, Service i is also
- * NodePort NODE_PORT_BASE + i. With `family` 6 every address a is fd00::a.
+ * NodePort NODE_PORT_BASE + i. With `family` 6 every address a is fd00::a; `protocol` UDP makes
+ * them UDP Services.
  */
-export function buildCluster(count = 100, nodePorts = false, family: 4 | 6 = 4): BenchCluster {
+export function buildCluster(count = 100, nodePorts = false, family: 4 | 6 = 4, protocol: 'TCP' | 'UDP' = 'TCP'): BenchCluster {
   const text = family === 6 ? ip6Text : ipText;
   const services: BenchService[] = [];
   const ports: ServicePortState[] = [];
@@ -84,7 +86,7 @@ export function buildCluster(count = 100, nodePorts = false, family: 4 | 6 = 4):
     for (let j = 0; j < n; j++) backends.push({ addr: (ipNum('10.244.0.2') + (i << 8) + j) >>> 0, port: target });
     services.push({ vip, port, backends });
     ports.push(servicePort(`bench/svc-${i}:p`, text(vip), port, backends.map((b) => backend(text(b.addr), b.port)),
-      nodePorts ? NODE_PORT_BASE + i : undefined, family));
+      nodePorts ? NODE_PORT_BASE + i : undefined, family, protocol));
   }
   return {
     services,

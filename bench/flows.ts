@@ -9,7 +9,7 @@
 import { BATCH_MAX_PACKETS } from '../src/core/abi.js';
 import type { BenchCluster } from './cluster.js';
 import { rng } from './cluster.js';
-import { writeTcp, writeTcp6, type TcpSpec } from './packets.js';
+import { writeTcp, writeTcp6, writeUdp, type TcpSpec } from './packets.js';
 
 export const BATCH = BATCH_MAX_PACKETS;
 
@@ -35,6 +35,10 @@ layout();
 
 /** Builds IPv6 frames from now on (before any stream or rig is made). */
 export function useIpv6(): void { FAMILY = 6; layout(); }
+/** Transport of the frames streams are built of. */
+export let UDP = false;
+/** Builds UDP frames (IPv4) from now on. */
+export function useUdp(): void { UDP = true; }
 
 /** N client connections, each to one Service; backends are learned from the core's first pass. */
 export interface Flows {
@@ -100,7 +104,7 @@ export function buildStream(packets: number, spec: (p: number, out: TcpSpec) => 
   const t: TcpSpec = { src: 0, dst: 0, sport: 0, dport: 0, flags: 0 };
   for (let p = 0; p < packets; p++) {
     spec(p, t);
-    (FAMILY === 6 ? writeTcp6 : writeTcp)(s.bytes, s.frameOff(p), s.frameLen(p), t);
+    (FAMILY === 6 ? writeTcp6 : UDP ? writeUdp : writeTcp)(s.bytes, s.frameOff(p), s.frameLen(p), t);
   }
   return s;
 }

@@ -75,6 +75,32 @@ export function writeTcp(b: Uint8Array, off: number, len: number, s: TcpSpec): v
 }
 
 const ETH = Uint8Array.from([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00]);
+/** writeTcp for UDP: the same frame with an 8-byte UDP header (len >= 42); `flags` is ignored. */
+export function writeUdp(b: Uint8Array, off: number, len: number, s: TcpSpec): void {
+  const UDP_HLEN = 8;
+  if (len < ETH_HLEN + IP_HLEN + UDP_HLEN) throw new RangeError(`frame of ${len} bytes is shorter than its headers`);
+  b.set(ETH, off);
+  const ip = off + OFF_IP;
+  b[ip] = 0x45; b[ip + 1] = 0;
+  put16(b, ip + 2, len - ETH_HLEN);
+  put16(b, ip + 4, s.ipId ?? 1);
+  put16(b, ip + 6, 0x4000);
+  b[ip + 8] = 64; b[ip + 9] = 17;
+  put16(b, ip + 10, 0);
+  put32(b, ip + 12, s.src);
+  put32(b, ip + 16, s.dst);
+  put16(b, ip + 10, ~fold(sum16(b, ip, ip + IP_HLEN, 0)) & 0xffff);
+  const u = off + OFF_TCP;
+  const segLen = len - ETH_HLEN - IP_HLEN;
+  put16(b, u, s.sport);
+  put16(b, u + 2, s.dport);
+  put16(b, u + 4, segLen);
+  put16(b, u + 6, 0);
+  for (let i = u + UDP_HLEN, k = 0; i < off + len; i++, k++) b[i] = (k * 7 + 3) & 0xff;
+  const pseudo = sum16(b, ip + 12, ip + 20, 0) + 17 + segLen;
+  put16(b, u + 6, (~fold(sum16(b, u, off + len, pseudo)) & 0xffff) || 0xffff);
+}
+
 const ETH6 = Uint8Array.from([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x86, 0xdd]);
 
 export const IP6_HLEN = 40;

@@ -4,12 +4,13 @@
 // disturbed by other work on a shared machine).
 //
 //   node dist/bench/profile.js [--flows 1k] [--path fwd|reply|new|both] [--batch 4096] [--seconds 3]
-//                              [--syn cluster|masq|nodeport] [--family 4|6]
+//                              [--syn cluster|masq|nodeport] [--family 4|6] [--udp]
 // --syn (new connections only): SYNs from pods to ClusterIPs (the default,
 // as nat.bench.ts), from outside the pod CIDR to ClusterIPs (masqueraded to
 // the node address), or from outside to NodePorts on the node address.
 // --family 6: the same cluster and flows over IPv6 (every address a becomes
-// fd00::a; frames 20 bytes longer).
+// fd00::a; frames 20 bytes longer). --udp: UDP Services and UDP packets
+// (IPv4): new flows' first packets, then replies and data.
 //   perf record -g node --perf-basic-prof dist/bench/profile.js ...
 //
 // Not a benchmark of record (nat.bench.ts is, with its peer): no checks of
@@ -18,7 +19,7 @@
 import { performance } from 'node:perf_hooks';
 import { DESC_WORDS, D_VERDICT, VERDICT_TRANSLATED, VERDICT_REVERSED } from '../src/core/abi.js';
 import { buildCluster, rng, shuffle, ipNum, NODE_PORT_BASE } from './cluster.js';
-import { BATCH, SLOT_LEN, SLOT_OFF, WARM_CLIENTS, buildStream, makeFlows, useIpv6, type Stream } from './flows.js';
+import { BATCH, SLOT_LEN, SLOT_OFF, WARM_CLIENTS, buildStream, makeFlows, useIpv6, useUdp, type Stream } from './flows.js';
 import { TCP_ACK, TCP_PSH, TCP_SYN, OFF_IP_DST, OFF_DPORT, OFF6_DST_LOW, OFF6_DPORT, get16, get32 } from './packets.js';
 import { coreRig, type CoreRig } from './rigs.js';
 
@@ -47,7 +48,12 @@ if (FAMILY === 6) {
   if (SYN !== 'cluster') throw new Error('--family 6: --syn cluster only');
   useIpv6();
 }
-const cluster = buildCluster(100, SYN === 'nodeport', FAMILY);
+const UDP = argv.includes('--udp');
+if (UDP) {
+  if (FAMILY === 6) throw new Error('--udp: IPv4 only');
+  useUdp();
+}
+const cluster = buildCluster(100, SYN === 'nodeport', FAMILY, UDP ? 'UDP' : 'TCP');
 const f = makeFlows(N, cluster, 7 + N);
 const svc = (i: number) => cluster.services[f.svc[i]];
 
@@ -171,4 +177,4 @@ times.sort((a, b) => a - b);
 const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
 if (argv.includes('--deciles')) console.log([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9].map((q) => at(q).toFixed(1)).join(' '));
 const mean = times.reduce((a, b) => a + b, 0) / times.length;
-console.log(`${PATH}${PATH === 'new' && SYN !== 'cluster' ? ` (${SYN})` : ''}${FAMILY === 6 ? ' IPv6' : ''} ${N} flows, batch ${PATH === 'new' ? BATCH : B}: min ${at(0).toFixed(1)} p10 ${at(0.1).toFixed(1)} median ${at(0.5).toFixed(1)} mean ${mean.toFixed(1)} ns/pkt over ${times.length} batches (${packets} packets)${faults ? `; ${(faults / times.length).toFixed(1)} page faults per batch` : ''}${fastShare}`);
+console.log(`${PATH}${PATH === 'new' && SYN !== 'cluster' ? ` (${SYN})` : ''}${FAMILY === 6 ? ' IPv6' : ''}${UDP ? ' UDP' : ''} ${N} flows, batch ${PATH === 'new' ? BATCH : B}: min ${at(0).toFixed(1)} p10 ${at(0.1).toFixed(1)} median ${at(0.5).toFixed(1)} mean ${mean.toFixed(1)} ns/pkt over ${times.length} batches (${packets} packets)${faults ? `; ${(faults / times.length).toFixed(1)} page faults per batch` : ''}${fastShare}`);

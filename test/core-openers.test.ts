@@ -24,7 +24,8 @@ const TCP_SYN = 0x02, TCP_ACK = 0x10, TCP_FIN = 0x01, TCP_RST = 0x04, TCP_PSH = 
 
 const web = [backend('10.244.1.5', 8080), backend('10.244.1.6', 8080), backend('10.244.2.7', 8081)];
 const state: ClusterState = {
-  allocatedClusterIPs: ['10.96.0.10', '10.96.0.11', '10.96.0.12', '10.96.0.13', '10.96.0.14', '10.96.0.15', 'fd00::10'],
+  allocatedClusterIPs: ['10.96.0.10', '10.96.0.11', '10.96.0.12', '10.96.0.13', '10.96.0.14', '10.96.0.15', '10.96.0.16',
+    '10.96.0.17', '10.96.0.18', '10.96.0.19', 'fd00::10', 'fd00::11'],
   serviceCIDRs: ['10.96.0.0/16'],
   servicePorts: [
     servicePort({ key: 'default/web:http', clusterIP: '10.96.0.10', port: 80, clusterSet: web, nodePort: 30080 }),
@@ -46,6 +47,11 @@ const state: ClusterState = {
       clusterSet: [backend('10.244.1.12', 80)] }),
     servicePort({ key: 'default/ranges:http', clusterIP: '10.96.0.18', port: 82, loadBalancerIPs: ['203.0.113.8'],
       sourceRanges: ['172.16.0.0/31'], clusterSet: [backend('10.244.1.13', 80)] }),
+    // UDP: a new flow's first packet takes the opener path too.
+    servicePort({ key: 'default/dns:dns', clusterIP: '10.96.0.19', port: 53, protocol: 'UDP', nodePort: 30053,
+      clusterSet: [backend('10.244.1.3', 53), backend('10.244.2.3', 5353)] }),
+    servicePort({ key: 'default/dns6:dns', family: 6, clusterIP: 'fd00::11', port: 53, protocol: 'UDP',
+      clusterSet: [backend('fd00:10:244:1::3', 53), backend('fd00:10:244:2::3', 5353)] }),
   ],
 } as unknown as ClusterState;
 
@@ -57,9 +63,11 @@ const targets: [string, number][] = [
   ['192.168.49.2', 30090], ['198.51.100.9', 80], ['10.96.0.16', 80], ['192.168.49.2', 30091], ['203.0.113.8', 82],
   ['10.0.0.5', 30080], ['127.0.0.1', 30080], ['192.168.49.2', 30099],
 ];
+// UDP: DNS by ClusterIP and NodePort, and to a port of a TCP-only Service.
+const targetsUdp: [string, number][] = [['10.96.0.19', 53], ['10.96.0.19', 53], ['192.168.49.2', 30053], ['10.96.0.10', 80]];
 // IPv6: pods, outside clients, a backend reaching its own Service, the node's second address.
 const clients6 = ['fd00:10:244:3::1', 'fd00:10:244:4::9', 'fd00:172::1', 'fd00:172::2', 'fd00:10:244:1::5', 'fd00:49::3'];
-const targets6: [string, number][] = [['fd00::10', 443], ['fd00::10', 443], ['fd00:49::2', 30443], ['fd00::10', 80]];
+const targets6: [string, number][] = [['fd00::10', 443], ['fd00::10', 443], ['fd00:49::2', 30443], ['fd00::10', 80], ['fd00::11', 53]];
 const FLAGS = [TCP_SYN, TCP_SYN, TCP_SYN, TCP_SYN, TCP_SYN | TCP_FIN, TCP_SYN | TCP_ACK, TCP_SYN | TCP_RST, TCP_ACK | TCP_PSH, TCP_RST];
 
 /** A batch of mostly SYNs, some of them again for a tuple already seen. */
@@ -70,16 +78,17 @@ function traffic(r: () => number, t: number, seen: In[]): In[] {
     if (x < 0.15 && seen.length > 0) { out.push({ ...seen[Math.floor(r() * seen.length)], t }); continue; }
     if (x < 0.30) {
       const [dst, dport] = targets6[Math.floor(r() * targets6.length)];
-      const p: In = { t, bytes: buildPacket({ proto: 'TCP', src: clients6[Math.floor(r() * clients6.length)], dst, dport,
+      const p: In = { t, bytes: buildPacket({ proto: dport === 53 ? 'UDP' : 'TCP', src: clients6[Math.floor(r() * clients6.length)], dst, dport,
         sport: 1000 + Math.floor(r() * 9), flags: FLAGS[Math.floor(r() * FLAGS.length)] }) };
       out.push(p);
       seen.push(p);
       continue;
     }
-    const [dst, dport] = targets[Math.floor(r() * targets.length)];
+    const udp = x < 0.45;
+    const [dst, dport] = udp ? targetsUdp[Math.floor(r() * targetsUdp.length)] : targets[Math.floor(r() * targets.length)];
     const p: In = {
       t, bytes: buildPacket({
-        proto: r() < 0.9 ? 'TCP' : 'UDP', src: clients[Math.floor(r() * clients.length)], dst, dport,
+        proto: udp || r() < 0.1 ? 'UDP' : 'TCP', src: clients[Math.floor(r() * clients.length)], dst, dport,
         // Few source ports, so tuples repeat and reply tuples clash.
         sport: 40000 + Math.floor(r() * 24), flags: FLAGS[Math.floor(r() * FLAGS.length)], payload: r() < 0.2 ? 30 : 0,
       }),
@@ -98,7 +107,9 @@ function compare(opts: CoreOptions, node: NodeConfig, seed: number): { opened: n
   let t = 1, translated = 0;
   for (let round = 0; round < 40; round++) {
     // Mostly close together; now and then long after, so entries expire and records are reclaimed.
-    t += r() < 0.1 ? 200 : 0.5;
+    // (45 s: past a UDP entry's unreplied timeout, within a SYN's.)
+    const jump = r();
+    t += jump < 0.1 ? 200 : jump < 0.2 ? 45 : 0.5;
     const pkts = traffic(r, t, seen);
     const oa = a.run(pkts), ob = b.run(pkts);
     for (let i = 0; i < pkts.length; i++) {
@@ -164,12 +175,15 @@ describe('connection-opener fast path', () => {
     ['IPv6 ClusterIP, outside sources (masqueraded)', node, {}, 'fd00:172::', 'fd00::10', 443, 8],
     ['IPv6 NodePort from outside (masqueraded)', node, {}, 'fd00:172::', 'fd00:49::2', 30443, 8],
     ['IPv6, random choice', node, { lb: 'random' }, 'fd00:10:244:9::', 'fd00::10', 443, 0],
+    ['UDP ClusterIP, pod sources', node, {}, '10.244.9.', '10.96.0.19', 53, 8],
+    ['UDP NodePort from outside (masqueraded)', node, {}, '172.16.0.', '192.168.49.2', 30053, 8],
+    ['UDP IPv6 ClusterIP, outside sources (masqueraded)', node, {}, 'fd00:172::', 'fd00::11', 53, 8],
   ];
-  it.each(cases)('takes fresh SYNs it can make the connection for: %s', (name, n, opts, src, dst, dport, taken) => {
+  it.each(cases)('takes fresh SYNs and UDP first packets it can make the connection for: %s', (name, n, opts, src, dst, dport, taken) => {
     const h = new Harness(state, { ...opts, fastPath: true }, n);
     const g = new Harness(state, { ...opts, fastPath: false }, n);
     const pkts = Array.from({ length: 8 }, (_, i) => ({
-      t: 1, bytes: buildPacket({ proto: 'TCP', src: `${src}${i + 1}`, dst, sport: 40000 + i, dport, flags: TCP_SYN }),
+      t: 1, bytes: buildPacket({ proto: name.startsWith('UDP') ? 'UDP' : 'TCP', src: `${src}${i + 1}`, dst, sport: 40000 + i, dport, flags: TCP_SYN }),
     }));
     const out = h.run(pkts), ref = g.run(pkts);
     expect(out.map((o) => [o.verdict, o.reason, o.service, Buffer.from(o.bytes).toString('hex')]))

@@ -29,7 +29,7 @@ export interface CoreOptions {
   debug?: boolean;
   /**
    * The fast paths: established IPv4 and IPv6 flows (assembly/fastpath.ts) and plain
-   * SYNs to a Service (assembly/openers.ts). Default on; off only to check
+   * SYNs and first UDP packets to a Service (assembly/openers.ts). Default on; off only to check
    * that both paths give the same result.
    */
   fastPath?: boolean;
