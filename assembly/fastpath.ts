@@ -37,7 +37,7 @@ import { delta16, delta32, delta64, applyDelta, applyDeltaUdp } from './wire/che
 import { IPV6_PAYLOAD_LEN, IPV6_NEXT, IPV6_SRC, IPV6_DST, IPV6_HLEN } from './wire/ipv6';
 import { dnat4 } from './nat';
 import { openerNote, OPEN_MAX } from './openers';
-import { ctLookup4, ctLookup6, ctPrefetch, flowHash, flowHash4, ctRefresh, ctTouch, ctRec, ctDir, CT_STATE, CT_EXPIRES, CT_NAT, CT_SVC, CT_BACKEND, CT_REPLY_SPORT,
+import { ctLookup4, ctLookup6, ctNextEmpty, ctPrefetch, flowHash, flowHash4, ctRefresh, ctTouch, ctRec, ctDir, CT_STATE, CT_EXPIRES, CT_NAT, CT_SVC, CT_BACKEND, CT_REPLY_SPORT,
   CT_ORIG_SRC, CT_ORIG_DST, CT_ORIG_SPORT, CT_ORIG_DPORT, CT_V4_BACKEND, CT_V4_FWD_IP, CT_V4_REV_IP,
   replyDstAddr, replyDstPort } from './conntrack/table';
 import { ST_ESTABLISHED, ST_SYN_SENT, ST_CLOSE_WAIT, ST_TIME_WAIT, ST_CLOSE, ST_REPLIED, ST_UNREPLIED, DIR_ORIG } from './conntrack/states';
@@ -90,8 +90,8 @@ const SHAPE_STEADY: u8 = 1;
 export const SHAPE_OPENER: u8 = 2;
 /** IPv6 of the fast shape (no extension headers), with steady flags: fastPath6. */
 export const SHAPE_STEADY6: u8 = 3;
-/** ...and where its prefetched values are parked (8 bytes each, never read). */
-const groupPark: usize = memory.data(GROUP * 8, 16);
+/** ...and where its prefetched values are parked (16 bytes each; read only by udpIsNew). */
+const groupPark: usize = memory.data(GROUP * 16, 16);
 
 /**
  * Pass one for packet `p` at group position `k`: whether it has the fast
@@ -141,7 +141,7 @@ export function fastPrepare(k: u32, p: usize, caplen: u32, wirelen: u32, link: u
   }
   store<u32>(groupHash + (<usize>k << 2), <u32>h);
   store<u8>(groupFast + k, SHAPE_STEADY);
-  ctPrefetch(<u32>h, groupPark + (<usize>k << 3));
+  ctPrefetch(<u32>h, groupPark + (<usize>k << 4));
   if (proto == PROTO_UDP && k < OPEN_MAX) udpMask |= 1 << k;
 }
 
@@ -150,15 +150,22 @@ export let udpMask: u32 = 0;
 export function udpMaskClear(): void { udpMask = 0; }
 
 /**
- * After pass one: whether the UDP packet at `k` has no conntrack entry,
- * known when its hash's index slot (read by pass one, so usually arrived by
- * now) is empty: an entry is always reachable from that slot without
- * crossing an empty one. Such a packet may open a connection (openers.ts
- * openerUdp; then markOpener). A new flow whose slot another one holds
- * stays steady, fails the lookup and takes the general path, as before.
+ * After pass one: whether the UDP packet at `k` certainly has no conntrack
+ * entry: the index slot of its hash (read by pass one, so usually arrived
+ * by now) is empty, or holds another hash and the next slot is empty (an
+ * entry is always reachable from its hash's slot without crossing an empty
+ * one). Such a packet may open a connection (openers.ts openerUdp; then
+ * markOpener). Any other new flow stays steady, fails the lookup and takes
+ * the general path, as before.
  */
 // @ts-ignore: decorator
-@inline export function udpIsNew(k: u32): bool { return load<u32>(groupPark + (<usize>k << 3)) == 0; }
+@inline export function udpIsNew(k: u32): bool {
+  // The slot pass one parked: empty, or holding this hash (the common cases), else walk on.
+  let slot = load<u64>(groupPark + (<usize>k << 4));
+  if ((slot >> 32) == 0) return true;
+  let h = load<u32>(groupHash + (<usize>k << 2));
+  return <u32>slot != h && ctNextEmpty(h);
+}
 // @ts-ignore: decorator
 @inline export function markOpener(k: u32): void { store<u8>(groupFast + k, SHAPE_OPENER); }
 
@@ -245,7 +252,7 @@ function prepare6(k: u32, p: usize, caplen: u32, wirelen: u32): void {
   }
   store<u32>(groupHash + (<usize>k << 2), <u32>h);
   store<u8>(groupFast + k, SHAPE_STEADY6);
-  ctPrefetch(<u32>h, groupPark + (<usize>k << 3));
+  ctPrefetch(<u32>h, groupPark + (<usize>k << 4));
   if (proto == PROTO_UDP && k < OPEN_MAX) udpMask |= 1 << k;
 }
 

@@ -202,17 +202,29 @@ export function ctFind(h: u32, family: u32, proto: u32, src: usize, dst: usize, 
 
 /**
  * Starts the two reads a lookup of hash `h` begins with (its index slot,
- * then the record that slot names) and parks the values at `out` (a u32
- * and a u8 after it) so nothing waits for them now: WebAssembly has no
+ * then the record that slot names) and parks the values at `out` (the
+ * slot's 8 bytes, its hash then its ref, and a u8 after them) so nothing
+ * waits for them now: WebAssembly has no
  * prefetch instruction, and a load whose value is only stored lets the CPU
  * go on while the line arrives. (Folding such values into one variable
  * instead would chain every load to the previous one.)
  */
 // @ts-ignore: decorator
 @inline export function ctPrefetch(h: u32, out: usize): void {
-  let ref = load<u32>(index + (<usize>(h & idxMask) << 3), 4);
-  store<u32>(out, ref);
-  store<u8>(out, load<u8>(records + <usize>((ref - 1 + <u32>(ref == 0)) >> 1) * CT_SIZE), 4);
+  let slot = load<u64>(index + (<usize>(h & idxMask) << 3));
+  let ref = <u32>(slot >> 32);
+  store<u64>(out, slot);
+  store<u8>(out, load<u8>(records + <usize>((ref - 1 + <u32>(ref == 0)) >> 1) * CT_SIZE), 8);
+}
+
+/**
+ * For a hash `h` whose own index slot holds another hash: whether the
+ * next slot is empty, so no connection has a tuple of hash `h` (an entry
+ * is always reachable from its hash's slot without crossing an empty one).
+ */
+// @ts-ignore: decorator
+@inline export function ctNextEmpty(h: u32): bool {
+  return load<u32>(index + (<usize>((h + 1) & idxMask) << 3), 4) == 0;
 }
 
 /** Starts reading only the index slot of hash `h`, parking its ref at `out` (see ctPrefetch). */
