@@ -45,6 +45,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { performance } from 'node:perf_hooks';
 import { Bench } from 'tinybench';
 import {
@@ -294,11 +296,21 @@ async function established(cluster: BenchCluster, n: number): Promise<void> {
         if (++k === parts.length) k = 0;
         copy.sum += t1 - t0; copy.n++;
         return { overriddenDuration: t2 - t1, overriddenIterationCost: t2 - t0 };
-      }, { beforeAll: (mode) => { if (mode === 'run') { copy.sum = 0; copy.n = 0; } } });
+      }, { beforeAll: (mode) => { fullGc(); if (mode === 'run') { copy.sum = 0; copy.n = 0; } } });
     }
   }
   await runInRounds(bench, meta);
 }
+
+/**
+ * A full garbage collection, run outside the timed region before each
+ * task's iterations in a round and before each new-connection iteration:
+ * each new-connection iteration builds a fresh core or peer, and the peer
+ * allocates as it goes; without this the collector's concurrent work on
+ * that garbage runs on the other CPU during the next timed iterations.
+ */
+setFlagsFromString('--expose-gc');
+const fullGc = runInNewContext('gc') as () => void;
 
 /** Connections a table holds before the measured SYNs arrive (see newConnections). */
 const WARM_FLOWS = 4096;
@@ -351,7 +363,7 @@ async function newConnections(cluster: BenchCluster, n: number): Promise<void> {
       return { overriddenDuration: proc, overriddenIterationCost: proc + cp };
     }, {
       // A fresh (warmed) table per iteration, outside the timed region.
-      beforeEach: () => { rig = null; rig = make(); },
+      beforeEach: () => { rig = null; fullGc(); rig = make(); },
       beforeAll: (mode) => { if (mode === 'run') { copy.sum = 0; copy.n = 0; } },
     });
   }

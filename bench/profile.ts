@@ -38,6 +38,8 @@ const PATH = arg('--path', 'fwd');
 const B = Math.min(BATCH, size(arg('--batch', String(BATCH))));
 const SECONDS = Number(arg('--seconds', '3'));
 const SYN = arg('--syn', 'cluster');
+/** With node --expose-gc: collect before each timed batch of new connections (outside the timing). */
+const GC = (globalThis as { gc?: () => void }).gc;
 if (!['cluster', 'masq', 'nodeport'].includes(SYN)) throw new Error(`--syn ${SYN}: cluster, masq or nodeport`);
 const NODE_IP = '192.168.0.2';
 // The benchmark's clients (100.64.0.0/10) are pods unless the pod CIDR says otherwise.
@@ -90,6 +92,7 @@ if (PATH === 'new') {
   while (performance.now() < deadline) {
     // Like nat.bench.ts: a running table (4096 other connections, every Maglev table built).
     const rig = coreRig(cluster, N + WARM_FLOWS, node);
+    if (GC) GC();
     for (let k = 0; k < warm.views.length; k++) { rig.input.set(warm.views[k]); rig.process(warm.counts[k]); }
     for (let k = 0; k < syn.views.length; k++) {
       rig.input.set(syn.views[k]);
