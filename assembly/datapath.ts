@@ -26,9 +26,9 @@ import {
   keyFrag, keyFragId, setPorts, FRAG_FIRST, FRAG_LATER, NO_L4,
 } from './flow';
 import { fragRemember, fragFind, fragSport, fragDport } from './frag';
-import { ctLookup, ctFind, flowHash, ctWarmFree, ctSetNat4, ctRec, ctDir, ctAllocate, ctPublishHashed, replyHash, ctTouch, ctRefresh, ctDelete, ctExpired,
-  CT_FAMILY, CT_PROTO, CT_STATE, CT_FLAGS, CT_SVC, CT_BACKEND, CT_NAT, CT_ORIG_SPORT, CT_ORIG_DPORT,
-  CT_REPLY_SPORT, CT_MASQ_PORT, CT_ORIG_SRC, CT_ORIG_DST, CTN_MASQ, CTN_SPORT, replyDstAddr, replyDstPort } from './conntrack/table';
+import { ctLookup, ctFind, flowHash, ctWarmFree, ctFill, ctSetNat4, ctRec, ctDir, ctAllocate, ctPublishHashed, replyHash, ctTouch, ctRefresh, ctDelete, ctExpired,
+  CT_STATE, CT_FLAGS, CT_SVC, CT_BACKEND, CT_NAT, CT_ORIG_SPORT, CT_ORIG_DPORT,
+  CT_REPLY_SPORT, CT_ORIG_SRC, CT_ORIG_DST, CTN_MASQ, CTN_SPORT, replyDstAddr, replyDstPort } from './conntrack/table';
 import { initialState, nextState, nextFlags, reopens, DIR_ORIG, ST_ESTABLISHED } from './conntrack/states';
 import { TCP_ESTABLISHED_S, NS_PER_S } from './conntrack/timeouts';
 import { PROTO_TCP, PROTO_ICMP, PROTO_ICMPV6, TCP_SYN, TCP_ACK, TCP_FIN, TCP_RST } from './wire/l4';
@@ -259,16 +259,7 @@ function processPacket(d: usize, i: u32): u32 {
   // Stage: new connection.
   let ct = ctAllocate(nowNs);
   if (ct == 0) return drop(REASON_CT_FULL);
-  store<u8>(ct + CT_FAMILY, <u8>keyFamily);
-  store<u8>(ct + CT_PROTO, <u8>keyProto);
-  store<u8>(ct + CT_FLAGS, 0);
-  store<u32>(ct + CT_SVC, slot + 1);
-  store<u32>(ct + CT_BACKEND, backend + 1);
-  store<u8>(ct + CT_NAT, <u8>natFlags);
-  store<u16>(ct + CT_MASQ_PORT, <u16>natPort);
-  store<u16>(ct + CT_ORIG_SPORT, <u16>keySport);
-  store<u16>(ct + CT_ORIG_DPORT, <u16>keyDport);
-  store<u16>(ct + CT_REPLY_SPORT, <u16>bPort);
+  ctFill(ct, keyFamily, keyProto, slot, backend, natFlags, natPort, keySport, keyDport, bPort);
   copy16(ct + CT_ORIG_SRC, keySrc);
   copy16(ct + CT_ORIG_DST, keyDst);
   if (keyFamily == 4) ctSetNat4(ct, load<u32>(keyDst), keyDport, load<u32>(bAddr), bPort);

@@ -33,9 +33,9 @@ import { ld16 } from './wire/bytes';
 import { IPV4_TOTAL_LEN, IPV4_FRAG, IPV4_PROTO, IPV4_CSUM, IPV4_SRC, IPV4_DST, IPV4_MIN_HLEN } from './wire/ipv4';
 import { PROTO_TCP, PROTO_UDP, TCP_DOFF, TCP_FLAGS, TCP_CSUM, TCP_MIN_HLEN, TCP_SYN, TCP_ACK, TCP_FIN, TCP_RST,
   UDP_LEN, UDP_CSUM, UDP_HLEN, L4_SPORT, L4_DPORT } from './wire/l4';
-import { delta16, delta32, delta64, applyDelta, applyDeltaUdp } from './wire/checksum';
+import { delta16, delta32, applyDelta, applyDeltaUdp } from './wire/checksum';
 import { IPV6_PAYLOAD_LEN, IPV6_NEXT, IPV6_SRC, IPV6_DST, IPV6_HLEN } from './wire/ipv6';
-import { dnat4 } from './nat';
+import { dnat4, swapAddr6 } from './nat';
 import { openerNote, OPEN_MAX } from './openers';
 import { ctLookup4, ctLookup6, ctNextEmpty, ctPrefetch, flowHash, flowHash4, ctRefresh, ctTouch, ctRec, ctDir, CT_STATE, CT_EXPIRES, CT_NAT, CT_SVC, CT_BACKEND, CT_REPLY_SPORT,
   CT_ORIG_SRC, CT_ORIG_DST, CT_ORIG_SPORT, CT_ORIG_DPORT, CT_V4_BACKEND, CT_V4_FWD_IP, CT_V4_REV_IP,
@@ -341,17 +341,7 @@ export function fastPath6(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u
     applyDelta(ip + IPV4_CSUM, d);
     store<u32>(ip + addrOff, addr);
   }
-  let changed = d != 0;
-  let po = <u32>load<u16>(l4 + portOff);
-  let pn = <u32>bswap<u16>(<u16>port);
-  let portChanged = po != pn;
-  if (portChanged) {
-    d += delta16(po, pn);
-    store<u16>(l4 + portOff, <u16>pn);
-  }
-  if (!changed && !portChanged) return;
-  if (proto == PROTO_TCP) applyDelta(l4 + TCP_CSUM, d);
-  else applyDeltaUdp(l4 + UDP_CSUM, d);
+  portAndChecksum(l4, proto, portOff, port, d);
 }
 
 /**
@@ -362,15 +352,15 @@ export function fastPath6(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u
  */
 // @ts-ignore: decorator
 @inline export function rewrite6(ip: usize, l4: usize, proto: u32, addrOff: usize, portOff: usize, addr: usize, port: u32): void {
-  let d: u64 = 0;
-  let ap = ip + addrOff;
-  let o0 = load<u64>(ap), o1 = load<u64>(ap, 8);
-  let n0 = load<u64>(addr), n1 = load<u64>(addr, 8);
-  if (o0 != n0 || o1 != n1) {
-    d = delta64(o0, n0) + delta64(o1, n1);
-    store<u64>(ap, n0);
-    store<u64>(ap, n1, 8);
-  }
+  portAndChecksum(l4, proto, portOff, port, swapAddr6(ip + addrOff, addr));
+}
+
+/**
+ * The rest of nat.ts rewrite() for TCP/UDP after the address (checksum
+ * delta `d`): the port at `portOff`, then the transport checksum.
+ */
+// @ts-ignore: decorator
+@inline function portAndChecksum(l4: usize, proto: u32, portOff: usize, port: u32, d: u64): void {
   let changed = d != 0;
   let po = <u32>load<u16>(l4 + portOff);
   let pn = <u32>bswap<u16>(<u16>port);

@@ -29,14 +29,7 @@ export function rewrite(p: usize, dst: bool, addr: usize, port: u32): bool {
       store<u32>(ap, n);
     }
   } else {
-    let ap = l3 + (dst ? IPV6_DST : IPV6_SRC);
-    let o0 = load<u64>(ap), o1 = load<u64>(ap, 8);
-    let n0 = load<u64>(addr), n1 = load<u64>(addr, 8);
-    if (o0 != n0 || o1 != n1) {
-      d = delta64(o0, n0) + delta64(o1, n1);
-      store<u64>(ap, n0);
-      store<u64>(ap, n1, 8);
-    }
+    d = swapAddr6(l3 + (dst ? IPV6_DST : IPV6_SRC), addr);
   }
   let changed = d != 0;
   if (keyL4 == NO_L4) return changed;
@@ -65,6 +58,20 @@ export function rewrite(p: usize, dst: bool, addr: usize, port: u32): bool {
     if (portChanged && keyL4Captured >= keyL4Len) store<u32>(l4 + SCTP_CRC, crc32c(l4, keyL4Len, SCTP_CRC));
   }
   return true;
+}
+
+/**
+ * Sets the 16-byte IPv6 address at `ap` to the slot at `addr`; returns the
+ * checksum delta of the change (0 when it is the same address).
+ */
+// @ts-ignore: decorator
+@inline export function swapAddr6(ap: usize, addr: usize): u64 {
+  let o0 = load<u64>(ap), o1 = load<u64>(ap, 8);
+  let n0 = load<u64>(addr), n1 = load<u64>(addr, 8);
+  if (o0 == n0 && o1 == n1) return 0;
+  store<u64>(ap, n0);
+  store<u64>(ap, n1, 8);
+  return delta64(o0, n0) + delta64(o1, n1);
 }
 
 /**

@@ -33,9 +33,8 @@ import { feLookup, feKind, feSlot, svcRecord, backendAddr, backendPort, builtTab
   SVC_FLAGS, SVC_CLUSTER_N, SVC_CLUSTER_LIST, SVC_CLUSTER_TABLE, SVC_LOCAL_N, SVC_LOCAL_LIST, SVC_LOCAL_TABLE } from './lb/tables';
 import { maglevSlot } from './lb/maglev';
 import { masqueradeAll, listCount, listContains, nodeAddr, acceptsNodePort, anyAddr } from './lb/node';
-import { ctWarmSlot, flowHash, flowHash4, ctLookup4, ctFind, ctHasFree, ctAllocate, ctSetNat4, ctPublishHashed,
-  CT_FAMILY, CT_PROTO, CT_FLAGS, CT_SVC, CT_BACKEND, CT_NAT, CT_MASQ_PORT, CT_ORIG_SPORT, CT_ORIG_DPORT,
-  CT_REPLY_SPORT, CT_ORIG_SRC, CT_ORIG_DST, CT_V4_FWD_IP, CTN_MASQ } from './conntrack/table';
+import { ctWarmSlot, flowHash, flowHash4, ctLookup4, ctFind, ctHasFree, ctAllocate, ctFill, ctSetNat4, ctPublishHashed,
+  CT_ORIG_SRC, CT_ORIG_DST, CT_V4_FWD_IP, CTN_MASQ } from './conntrack/table';
 import { ST_SYN_SENT, ST_UNREPLIED } from './conntrack/states';
 import { dnat4 } from './nat';
 import { svcCounters, backendCounters, bump } from './stats';
@@ -290,16 +289,7 @@ export function openerPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): 
 
   // The new connection, as datapath.ts fills it.
   let ct = ctAllocate(now);
-  store<u8>(ct + CT_FAMILY, 4);
-  store<u8>(ct + CT_PROTO, <u8>proto);
-  store<u8>(ct + CT_FLAGS, 0);
-  store<u32>(ct + CT_SVC, slot + 1);
-  store<u32>(ct + CT_BACKEND, backend + 1);
-  store<u8>(ct + CT_NAT, masq ? <u8>CTN_MASQ : 0);
-  store<u16>(ct + CT_MASQ_PORT, <u16>sport);
-  store<u16>(ct + CT_ORIG_SPORT, <u16>sport);
-  store<u16>(ct + CT_ORIG_DPORT, <u16>dport);
-  store<u16>(ct + CT_REPLY_SPORT, <u16>bPort);
+  ctFill(ct, 4, proto, slot, backend, masq ? CTN_MASQ : 0, sport, sport, dport, bPort);
   store<u32>(ct + CT_ORIG_SRC, src);
   store<u32>(ct + CT_ORIG_SRC + 4, 0);
   store<u64>(ct + CT_ORIG_SRC + 8, 0);
@@ -342,16 +332,7 @@ function openerPath6(o: usize, d: usize, p: usize, wirelen: u32, now: u64): u32 
   if (ctFind(hReply, 6, proto, bAddr, replyDst, bPort, sport)) return OPEN_CONTINUE;
 
   let ct = ctAllocate(now);
-  store<u8>(ct + CT_FAMILY, 6);
-  store<u8>(ct + CT_PROTO, <u8>proto);
-  store<u8>(ct + CT_FLAGS, 0);
-  store<u32>(ct + CT_SVC, slot + 1);
-  store<u32>(ct + CT_BACKEND, backend + 1);
-  store<u8>(ct + CT_NAT, masq ? <u8>CTN_MASQ : 0);
-  store<u16>(ct + CT_MASQ_PORT, <u16>sport);
-  store<u16>(ct + CT_ORIG_SPORT, <u16>sport);
-  store<u16>(ct + CT_ORIG_DPORT, <u16>dport);
-  store<u16>(ct + CT_REPLY_SPORT, <u16>bPort);
+  ctFill(ct, 6, proto, slot, backend, masq ? CTN_MASQ : 0, sport, sport, dport, bPort);
   copy16(ct + CT_ORIG_SRC, src);
   copy16(ct + CT_ORIG_DST, dst);
   ctPublishHashed(ct, proto == PROTO_TCP ? ST_SYN_SENT : ST_UNREPLIED, now, <u32>h, hReply);

@@ -44,21 +44,26 @@ function fold(acc: number): number {
   return acc;
 }
 
-/** Writes a `len`-byte frame (len >= HEADERS) at `off`. */
-export function writeTcp(b: Uint8Array, off: number, len: number, s: TcpSpec): void {
-  if (len < HEADERS) throw new RangeError(`frame of ${len} bytes is shorter than its headers`);
-  // Ethernet: locally administered MACs, IPv4.
+/** Ethernet (locally administered MACs) and IPv4 (DF, TTL 64) headers of a `len`-byte frame; returns where IPv4 starts. */
+function writeEthIpv4(b: Uint8Array, off: number, len: number, s: TcpSpec, proto: number): number {
   b.set(ETH, off);
   const ip = off + OFF_IP;
   b[ip] = 0x45; b[ip + 1] = 0;
   put16(b, ip + 2, len - ETH_HLEN);
   put16(b, ip + 4, s.ipId ?? 1);
-  put16(b, ip + 6, 0x4000); // DF
-  b[ip + 8] = 64; b[ip + 9] = 6;
+  put16(b, ip + 6, 0x4000);
+  b[ip + 8] = 64; b[ip + 9] = proto;
   put16(b, ip + 10, 0);
   put32(b, ip + 12, s.src);
   put32(b, ip + 16, s.dst);
   put16(b, ip + 10, ~fold(sum16(b, ip, ip + IP_HLEN, 0)) & 0xffff);
+  return ip;
+}
+
+/** Writes a `len`-byte frame (len >= HEADERS) at `off`. */
+export function writeTcp(b: Uint8Array, off: number, len: number, s: TcpSpec): void {
+  if (len < HEADERS) throw new RangeError(`frame of ${len} bytes is shorter than its headers`);
+  const ip = writeEthIpv4(b, off, len, s, 6);
   const t = off + OFF_TCP;
   put16(b, t, s.sport);
   put16(b, t + 2, s.dport);
@@ -79,17 +84,7 @@ const ETH = Uint8Array.from([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00]);
 export function writeUdp(b: Uint8Array, off: number, len: number, s: TcpSpec): void {
   const UDP_HLEN = 8;
   if (len < ETH_HLEN + IP_HLEN + UDP_HLEN) throw new RangeError(`frame of ${len} bytes is shorter than its headers`);
-  b.set(ETH, off);
-  const ip = off + OFF_IP;
-  b[ip] = 0x45; b[ip + 1] = 0;
-  put16(b, ip + 2, len - ETH_HLEN);
-  put16(b, ip + 4, s.ipId ?? 1);
-  put16(b, ip + 6, 0x4000);
-  b[ip + 8] = 64; b[ip + 9] = 17;
-  put16(b, ip + 10, 0);
-  put32(b, ip + 12, s.src);
-  put32(b, ip + 16, s.dst);
-  put16(b, ip + 10, ~fold(sum16(b, ip, ip + IP_HLEN, 0)) & 0xffff);
+  const ip = writeEthIpv4(b, off, len, s, 17);
   const u = off + OFF_TCP;
   const segLen = len - ETH_HLEN - IP_HLEN;
   put16(b, u, s.sport);

@@ -107,146 +107,106 @@ function mutate6(p: Uint8Array, r: () => number, input: In, x = r()): In {
   return { ...input, bytes: b, t: (input.t ?? 0) + 500 };                                     // long after: expired
 }
 
+/** `n` flows to a TCP and a UDP Service (about a third UDP, half from pods, a fifth one-sided). */
+function makeFlows(r: () => number, n: number, client: (i: number, pod: boolean) => string,
+                   tcp: [string, number], udpSvc: [string, number]): Flow[] {
+  const flows: Flow[] = [];
+  for (let i = 0; i < n; i++) {
+    const udp = r() < 0.35;
+    const pod = r() < 0.5;
+    const [vip, vport] = udp ? udpSvc : tcp;
+    flows.push({ udp, client: client(i, pod), cport: 20000 + Math.floor(r() * 40000), vip, vport, t: 1, oneWay: r() < 0.2 });
+  }
+  return flows;
+}
+
+/**
+ * The flows' first packets, the backends' answers and the handshakes' last
+ * ACKs, then 30 batches of steady traffic both ways with near misses
+ * (`mutateFn`), through cores with the fast path on and off: the same
+ * results everywhere, and the fast path took most of the steady work.
+ * `learn` reads what the backend sees from a first packet's output;
+ * `nodeAddr` is where outside clients are masqueraded to.
+ */
+function compareSteady(flows: Flow[], seed: number, learn: (out: Uint8Array, f: Flow) => void,
+                       mutateFn: (p: Uint8Array, r: () => number, input: In, x: number) => In, nodeAddr: string): void {
+  const r = rng(seed + 1);
+  const a = harness(true), b = harness(false);
+  const first = both(a, b, flows.map((f) => ({
+    t: f.t, bytes: buildPacket({ proto: f.udp ? 'UDP' : 'TCP', src: f.client, dst: f.vip, sport: f.cport, dport: f.vport, flags: TCP_SYN, payload: 20 }),
+  })));
+  flows.forEach((f, i) => learn(first[i], f));
+  // Both kinds: masqueraded, and pods keeping their own address.
+  expect(flows.some((f) => f.seenSrc === nodeAddr)).toBe(true);
+  expect(flows.some((f) => f.seenSrc !== nodeAddr)).toBe(true);
+  const reply = (f: Flow, flags: number, payload: number) => buildPacket({
+    proto: f.udp ? 'UDP' : 'TCP', src: f.beAddr!, dst: f.seenSrc!, sport: f.bePort!, dport: f.seenSport!, flags, payload,
+  });
+  const orig = (f: Flow, flags: number, payload: number) => buildPacket({
+    proto: f.udp ? 'UDP' : 'TCP', src: f.client, dst: f.vip, sport: f.cport, dport: f.vport, flags, payload,
+  });
+  const twoWay = flows.filter((f) => !f.oneWay);
+  both(a, b, twoWay.map((f) => ({ t: 2, bytes: reply(f, TCP_SYN | TCP_ACK, 10) })));
+  both(a, b, twoWay.filter((f) => !f.udp).map((f) => ({ t: 3, bytes: orig(f, TCP_ACK, 0) })));
+
+  // Steady traffic, both directions, with near misses mixed in.
+  let t = 4;
+  const fastBefore = a.core.fastPathPackets();
+  let sent = 0, plainTranslated = 0;
+  for (let round = 0; round < 30; round++) {
+    const batch: In[] = [];
+    const plain: boolean[] = [];
+    for (let k = 0; k < 200; k++) {
+      const f = flows[Math.floor(r() * flows.length)];
+      const fromClient = f.oneWay || r() < 0.55;
+      const pkt = fromClient ? orig(f, TCP_ACK | TCP_PSH, Math.floor(r() * 300)) : reply(f, TCP_ACK, Math.floor(r() * 300));
+      t += 0.01;
+      const x = r();
+      plain.push(x < 0.70);
+      batch.push(mutateFn(pkt, r, { t, bytes: pkt }, x));
+    }
+    const out = both(a, b, batch);
+    sent += batch.length;
+    // Sanity on A alone: the plain packets were translated with valid checksums.
+    batch.forEach((_, i) => {
+      const v = a.core.desc[i * DESC_WORDS + D_VERDICT];
+      // (A plain packet may also pass: an earlier RST or time jump can have ended its connection.)
+      if (plain[i] && (v === VERDICT_TRANSLATED || v === VERDICT_REVERSED)) {
+        plainTranslated++;
+        expect(checksumErrors(out[i])).toEqual([]);
+      }
+    });
+  }
+
+  // The fast path did most of the steady work, and only in core A.
+  expect(a.core.fastPathPackets() - fastBefore).toBeGreaterThan(sent * 0.4);
+  expect(b.core.fastPathPackets()).toBe(0);
+  expect(plainTranslated).toBeGreaterThan(sent * 0.4);
+  // Every counter agrees.
+  expect(a.core.verdictCounts()).toEqual(b.core.verdictCounts());
+  expect(a.core.reasonCounts()).toEqual(b.core.reasonCounts());
+  for (let id = 0; id < 12; id++) expect(a.core.backendCounters(id)).toEqual(b.core.backendCounters(id));
+  expect(a.core.conntrack()).toEqual(b.core.conntrack());
+  for (let slot = 0; slot < 4; slot++) expect(a.core.serviceLive(slot)).toEqual(b.core.serviceLive(slot));
+}
+
 describe('established-flow fast path', () => {
   it('gives the same bytes, descriptors, counters and conntrack as the general path', () => {
-    const r = rng(2026);
-    const a = harness(true), b = harness(false);
-    const flows: Flow[] = [];
-    for (let i = 0; i < 400; i++) {
-      const udp = r() < 0.35;
-      const pod = r() < 0.5;
-      flows.push({
-        udp, client: pod ? `10.244.${3 + (i >> 8)}.${i & 255}` : `172.16.${i >> 8}.${i & 255}`,
-        cport: 20000 + Math.floor(r() * 40000), vip: udp ? '10.96.0.11' : '10.96.0.10', vport: udp ? 53 : 80, t: 1,
-        oneWay: r() < 0.2,
-      });
-    }
-    // First packets, then the backends' answers, then the handshake's last ACK.
-    const first = both(a, b, flows.map((f) => ({
-      t: f.t, bytes: buildPacket({ proto: f.udp ? 'UDP' : 'TCP', src: f.client, dst: f.vip, sport: f.cport, dport: f.vport, flags: TCP_SYN, payload: 20 }),
-    })));
-    flows.forEach((f, i) => {
-      f.beAddr = ip4(first[i], 30); f.bePort = port(first[i], 36);
-      f.seenSrc = ip4(first[i], 26); f.seenSport = port(first[i], 34);
-    });
-    expect(flows.some((f) => f.seenSrc === '192.168.49.2')).toBe(true);
-    expect(flows.some((f) => f.seenSrc === f.client)).toBe(true);
-    const reply = (f: Flow, flags: number, payload: number) => buildPacket({
-      proto: f.udp ? 'UDP' : 'TCP', src: f.beAddr!, dst: f.seenSrc!, sport: f.bePort!, dport: f.seenSport!, flags, payload,
-    });
-    const orig = (f: Flow, flags: number, payload: number) => buildPacket({
-      proto: f.udp ? 'UDP' : 'TCP', src: f.client, dst: f.vip, sport: f.cport, dport: f.vport, flags, payload,
-    });
-    const twoWay = flows.filter((f) => !f.oneWay);
-    both(a, b, twoWay.map((f) => ({ t: 2, bytes: reply(f, TCP_SYN | TCP_ACK, 10) })));
-    both(a, b, twoWay.filter((f) => !f.udp).map((f) => ({ t: 3, bytes: orig(f, TCP_ACK, 0) })));
-
-    // Steady traffic, both directions, with near misses mixed in.
-    let t = 4;
-    const fastBefore = a.core.fastPathPackets();
-    let sent = 0, plainTranslated = 0;
-    for (let round = 0; round < 30; round++) {
-      const batch: In[] = [];
-      const plain: boolean[] = [];
-      for (let k = 0; k < 200; k++) {
-        const f = flows[Math.floor(r() * flows.length)];
-        const fromClient = f.oneWay || r() < 0.55;
-        const pkt = fromClient ? orig(f, TCP_ACK | TCP_PSH, Math.floor(r() * 300)) : reply(f, TCP_ACK, Math.floor(r() * 300));
-        t += 0.01;
-        const x = r();
-        plain.push(x < 0.70);
-        batch.push(mutate(pkt, r, { t, bytes: pkt }, x));
-      }
-      const out = both(a, b, batch);
-      sent += batch.length;
-      // Sanity on A alone: the plain packets were translated with valid checksums.
-      batch.forEach((_, i) => {
-        const v = a.core.desc[i * DESC_WORDS + D_VERDICT];
-        // (A plain packet may also pass: an earlier RST or time jump can have ended its connection.)
-        if (plain[i] && (v === VERDICT_TRANSLATED || v === VERDICT_REVERSED)) {
-          plainTranslated++;
-          expect(checksumErrors(out[i])).toEqual([]);
-        }
-      });
-    }
-
-    // The fast path did most of the steady work, and only in core A.
-    expect(a.core.fastPathPackets() - fastBefore).toBeGreaterThan(sent * 0.4);
-    expect(b.core.fastPathPackets()).toBe(0);
-    expect(plainTranslated).toBeGreaterThan(sent * 0.4);
-    // Every counter agrees.
-    expect(a.core.verdictCounts()).toEqual(b.core.verdictCounts());
-    expect(a.core.reasonCounts()).toEqual(b.core.reasonCounts());
-    for (let id = 0; id < 12; id++) expect(a.core.backendCounters(id)).toEqual(b.core.backendCounters(id));
-    expect(a.core.conntrack()).toEqual(b.core.conntrack());
-    for (let slot = 0; slot < 4; slot++) expect(a.core.serviceLive(slot)).toEqual(b.core.serviceLive(slot));
+    const flows = makeFlows(rng(2026), 400, (i, pod) => (pod ? `10.244.${3 + (i >> 8)}.${i & 255}` : `172.16.${i >> 8}.${i & 255}`),
+      ['10.96.0.10', 80], ['10.96.0.11', 53]);
+    compareSteady(flows, 2026, (out, f) => {
+      f.beAddr = ip4(out, 30); f.bePort = port(out, 36);
+      f.seenSrc = ip4(out, 26); f.seenSport = port(out, 34);
+    }, mutate, '192.168.49.2');
   });
 
   it('gives the same answers as the general path for IPv6 flows', () => {
-    const r = rng(2027);
-    const a = harness(true), b = harness(false);
-    const flows: Flow[] = [];
-    for (let i = 0; i < 300; i++) {
-      const udp = r() < 0.35;
-      const pod = r() < 0.5;
-      flows.push({
-        udp, client: pod ? `fd00:10:244:3::${(i + 1).toString(16)}` : `fd00:172::${(i + 1).toString(16)}`,
-        cport: 20000 + Math.floor(r() * 40000), vip: udp ? 'fd00::11' : 'fd00::10', vport: udp ? 53 : 443, t: 1,
-        oneWay: r() < 0.2,
-      });
-    }
-    const first = both(a, b, flows.map((f) => ({
-      t: f.t, bytes: buildPacket({ proto: f.udp ? 'UDP' : 'TCP', src: f.client, dst: f.vip, sport: f.cport, dport: f.vport, flags: TCP_SYN, payload: 20 }),
-    })));
-    flows.forEach((f, i) => {
-      f.beAddr = ip6(first[i], 38); f.bePort = port(first[i], 56);
-      f.seenSrc = ip6(first[i], 22); f.seenSport = port(first[i], 54);
-    });
-    // Outside clients are masqueraded to the node's IPv6 address.
-    expect(flows.some((f) => f.seenSrc === 'fd00:49:0:0:0:0:0:2')).toBe(true);
-    const reply = (f: Flow, flags: number, payload: number) => buildPacket({
-      proto: f.udp ? 'UDP' : 'TCP', src: f.beAddr!, dst: f.seenSrc!, sport: f.bePort!, dport: f.seenSport!, flags, payload,
-    });
-    const orig = (f: Flow, flags: number, payload: number) => buildPacket({
-      proto: f.udp ? 'UDP' : 'TCP', src: f.client, dst: f.vip, sport: f.cport, dport: f.vport, flags, payload,
-    });
-    const twoWay = flows.filter((f) => !f.oneWay);
-    both(a, b, twoWay.map((f) => ({ t: 2, bytes: reply(f, TCP_SYN | TCP_ACK, 10) })));
-    both(a, b, twoWay.filter((f) => !f.udp).map((f) => ({ t: 3, bytes: orig(f, TCP_ACK, 0) })));
-
-    let t = 4;
-    const fastBefore = a.core.fastPathPackets();
-    let sent = 0, plainTranslated = 0;
-    for (let round = 0; round < 30; round++) {
-      const batch: In[] = [];
-      const plain: boolean[] = [];
-      for (let k = 0; k < 200; k++) {
-        const f = flows[Math.floor(r() * flows.length)];
-        const fromClient = f.oneWay || r() < 0.55;
-        const pkt = fromClient ? orig(f, TCP_ACK | TCP_PSH, Math.floor(r() * 300)) : reply(f, TCP_ACK, Math.floor(r() * 300));
-        t += 0.01;
-        const x = r();
-        plain.push(x < 0.70);
-        batch.push(mutate6(pkt, r, { t, bytes: pkt }, x));
-      }
-      const out = both(a, b, batch);
-      sent += batch.length;
-      batch.forEach((_, i) => {
-        const v = a.core.desc[i * DESC_WORDS + D_VERDICT];
-        if (plain[i] && (v === VERDICT_TRANSLATED || v === VERDICT_REVERSED)) {
-          plainTranslated++;
-          expect(checksumErrors(out[i])).toEqual([]);
-        }
-      });
-    }
-    expect(a.core.fastPathPackets() - fastBefore).toBeGreaterThan(sent * 0.4);
-    expect(b.core.fastPathPackets()).toBe(0);
-    expect(plainTranslated).toBeGreaterThan(sent * 0.4);
-    expect(a.core.verdictCounts()).toEqual(b.core.verdictCounts());
-    expect(a.core.reasonCounts()).toEqual(b.core.reasonCounts());
-    for (let id = 0; id < 12; id++) expect(a.core.backendCounters(id)).toEqual(b.core.backendCounters(id));
-    expect(a.core.conntrack()).toEqual(b.core.conntrack());
-    for (let slot = 0; slot < 4; slot++) expect(a.core.serviceLive(slot)).toEqual(b.core.serviceLive(slot));
+    const flows = makeFlows(rng(2027), 300, (i, pod) => (pod ? `fd00:10:244:3::${(i + 1).toString(16)}` : `fd00:172::${(i + 1).toString(16)}`),
+      ['fd00::10', 443], ['fd00::11', 53]);
+    compareSteady(flows, 2027, (out, f) => {
+      f.beAddr = ip6(out, 38); f.bePort = port(out, 56);
+      f.seenSrc = ip6(out, 22); f.seenSport = port(out, 54);
+    }, mutate6, 'fd00:49:0:0:0:0:0:2');
   });
 
   it('takes an established IPv4 TCP segment and leaves the same fields the general path does', () => {

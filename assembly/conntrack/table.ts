@@ -369,6 +369,26 @@ function sweep(now: u64): void {
  * the table is full. Returns 0 when every record holds a live connection.
  * The caller fills the tuples and then calls ctPublish.
  */
+/**
+ * Fills a new record's fields but its addresses (which the caller copies):
+ * service-port slot, backend id, NAT flags and the NATed source port, the
+ * original ports and the backend's port (the reply's source port).
+ */
+// @ts-ignore: decorator
+@inline export function ctFill(r: usize, family: u32, proto: u32, slot: u32, backend: u32, nat: u32, natPort: u32,
+                               sport: u32, dport: u32, bPort: u32): void {
+  store<u8>(r + CT_FAMILY, <u8>family);
+  store<u8>(r + CT_PROTO, <u8>proto);
+  store<u8>(r + CT_FLAGS, 0);
+  store<u32>(r + CT_SVC, slot + 1);
+  store<u32>(r + CT_BACKEND, backend + 1);
+  store<u8>(r + CT_NAT, <u8>nat);
+  store<u16>(r + CT_MASQ_PORT, <u16>natPort);
+  store<u16>(r + CT_ORIG_SPORT, <u16>sport);
+  store<u16>(r + CT_ORIG_DPORT, <u16>dport);
+  store<u16>(r + CT_REPLY_SPORT, <u16>bPort);
+}
+
 /** Whether a record is free now (ctAllocate would not need a sweep). */
 // @ts-ignore: decorator
 @inline export function ctHasFree(): bool { return freeHead != 0; }
