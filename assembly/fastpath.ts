@@ -115,7 +115,6 @@ export function fastPrepare(k: u32, p: usize, caplen: u32, wirelen: u32, link: u
   let len = total - IPV4_MIN_HLEN;
   let proto = <u32>load<u8>(ip + IPV4_PROTO);
   // Whether the connection's state lets it through is checked in pass two.
-  let steady = true;
   let flags: u32 = 0;
   if (proto == PROTO_TCP) {
     let end = L3 + total;
@@ -123,7 +122,6 @@ export function fastPrepare(k: u32, p: usize, caplen: u32, wirelen: u32, link: u
     let hl = (<u32>load<u8>(l4 + TCP_DOFF) >> 4) << 2;
     if (hl < TCP_MIN_HLEN || hl > len) return;
     flags = <u32>load<u8>(l4 + TCP_FLAGS);
-    steady = (flags & NOT_STEADY_TCP) == 0;
   } else if (proto == PROTO_UDP) {
     let ul = ld16(l4 + UDP_LEN);
     if (ul < UDP_HLEN || ul > len) return;
@@ -131,16 +129,26 @@ export function fastPrepare(k: u32, p: usize, caplen: u32, wirelen: u32, link: u
     return;
   }
   let h = flowHash4(proto, load<u32>(ip + IPV4_SRC), load<u32>(ip + IPV4_DST), ld16(l4 + L4_SPORT), ld16(l4 + L4_DPORT));
-  if (!steady) {
+  shapeFound(k, ip, h, proto, flags, 4, SHAPE_STEADY);
+}
+
+/**
+ * The end of pass one for a frame of the fast shape (`flags` 0 for UDP):
+ * a SYN is noted for openers.ts; a packet with steady flags gets its hash
+ * kept, `shape`, and its conntrack reads started.
+ */
+// @ts-ignore: decorator
+@inline function shapeFound(k: u32, ip: usize, h: u64, proto: u32, flags: u32, family: u32, shape: u8): void {
+  if ((flags & NOT_STEADY_TCP) != 0) {
     // A TCP SYN without ACK or RST may open a connection (openers.ts).
     if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN && k < OPEN_MAX) {
-      openerNote(k, ip, h, 4);
+      openerNote(k, ip, h, family);
       store<u8>(groupFast + k, SHAPE_OPENER);
     }
     return;
   }
   store<u32>(groupHash + (<usize>k << 2), <u32>h);
-  store<u8>(groupFast + k, SHAPE_STEADY);
+  store<u8>(groupFast + k, shape);
   ctPrefetch(<u32>h, groupPark + (<usize>k << 4));
   if (proto == PROTO_UDP && k < OPEN_MAX) udpMask |= 1 << k;
 }
@@ -243,17 +251,7 @@ function prepare6(k: u32, p: usize, caplen: u32, wirelen: u32): void {
     return;
   }
   let h = flowHash(6, proto, ip + IPV6_SRC, ip + IPV6_DST, ld16(l4 + L4_SPORT), ld16(l4 + L4_DPORT));
-  if ((flags & NOT_STEADY_TCP) != 0) {
-    if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN && k < OPEN_MAX) {
-      openerNote(k, ip, h, 6);
-      store<u8>(groupFast + k, SHAPE_OPENER);
-    }
-    return;
-  }
-  store<u32>(groupHash + (<usize>k << 2), <u32>h);
-  store<u8>(groupFast + k, SHAPE_STEADY6);
-  ctPrefetch(<u32>h, groupPark + (<usize>k << 4));
-  if (proto == PROTO_UDP && k < OPEN_MAX) udpMask |= 1 << k;
+  shapeFound(k, ip, h, proto, flags, 6, SHAPE_STEADY6);
 }
 
 /**

@@ -60,11 +60,8 @@ function writeEthIpv4(b: Uint8Array, off: number, len: number, s: TcpSpec, proto
   return ip;
 }
 
-/** Writes a `len`-byte frame (len >= HEADERS) at `off`. */
-export function writeTcp(b: Uint8Array, off: number, len: number, s: TcpSpec): void {
-  if (len < HEADERS) throw new RangeError(`frame of ${len} bytes is shorter than its headers`);
-  const ip = writeEthIpv4(b, off, len, s, 6);
-  const t = off + OFF_TCP;
+/** A TCP header without options at `t` (checksum 0 for now) and the payload pattern up to `end`. */
+function writeTcpHeader(b: Uint8Array, t: number, end: number, s: TcpSpec): void {
   put16(b, t, s.sport);
   put16(b, t + 2, s.dport);
   put32(b, t + 4, s.seq ?? 1000);
@@ -73,7 +70,15 @@ export function writeTcp(b: Uint8Array, off: number, len: number, s: TcpSpec): v
   put16(b, t + 14, 65535);
   put16(b, t + 16, 0);
   put16(b, t + 18, 0);
-  for (let i = off + HEADERS, k = 0; i < off + len; i++, k++) b[i] = (k * 7 + 3) & 0xff;
+  for (let i = t + TCP_HLEN, k = 0; i < end; i++, k++) b[i] = (k * 7 + 3) & 0xff;
+}
+
+/** Writes a `len`-byte frame (len >= HEADERS) at `off`. */
+export function writeTcp(b: Uint8Array, off: number, len: number, s: TcpSpec): void {
+  if (len < HEADERS) throw new RangeError(`frame of ${len} bytes is shorter than its headers`);
+  const ip = writeEthIpv4(b, off, len, s, 6);
+  const t = off + OFF_TCP;
+  writeTcpHeader(b, t, off + len, s);
   const segLen = len - ETH_HLEN - IP_HLEN;
   const pseudo = sum16(b, ip + 12, ip + 20, 0) + 6 + segLen;
   put16(b, t + 16, ~fold(sum16(b, t, off + len, pseudo)) & 0xffff);
@@ -124,15 +129,7 @@ export function writeTcp6(b: Uint8Array, off: number, len: number, s: TcpSpec): 
   put32(b, ip + 20, s.src);
   put32(b, ip + 36, s.dst);
   const t = ip + IP6_HLEN;
-  put16(b, t, s.sport);
-  put16(b, t + 2, s.dport);
-  put32(b, t + 4, s.seq ?? 1000);
-  put32(b, t + 8, s.flags & TCP_ACK ? (s.ack ?? 2000) : 0);
-  b[t + 12] = 5 << 4; b[t + 13] = s.flags;
-  put16(b, t + 14, 65535);
-  put16(b, t + 16, 0);
-  put16(b, t + 18, 0);
-  for (let i = t + TCP_HLEN, k = 0; i < off + len; i++, k++) b[i] = (k * 7 + 3) & 0xff;
+  writeTcpHeader(b, t, off + len, s);
   const pseudo = sum16(b, ip + 8, ip + 40, 0) + 6 + segLen;
   put16(b, t + 16, ~fold(sum16(b, t, off + len, pseudo)) & 0xffff);
 }

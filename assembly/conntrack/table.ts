@@ -161,7 +161,8 @@ export function ctFind(h: u32, family: u32, proto: u32, src: usize, dst: usize, 
 /**
  * ctFind for an IPv6 key whose addresses are 16-byte fields of the frame
  * (the fast path's lookup): the same hash, index walk and answer, with the
- * key's addresses loaded once and compared as two u64 each.
+ * key's addresses loaded once and compared as two u64 each. Its probe loop
+ * is written out again like ctLookup4's, for the same reason (below).
  */
 // @ts-ignore: decorator
 @inline export function ctLookup6(h: u32, proto: u32, src: usize, dst: usize, sport: u32, dport: u32): bool {
