@@ -2,7 +2,7 @@
 // a plain TypeScript implementation of the same logic (bench/peer/js-nat.ts)
 // fed the same bytes in the same run.
 //
-//   node dist/bench/nat.bench.js [--quick] [--sizes 1k,64k,1M] [--batch 4096] [--json FILE] [--check]
+//   node dist/bench/nat.bench.js [--quick] [--sizes 1k,64k,1M] [--batch 4096] [--json FILE] [--check] [--only est|new]
 //
 // --batch sets the packets per call on the established paths (default
 // 4096, the most a batch holds). With a smaller batch B each 4096-packet
@@ -78,6 +78,9 @@ if (BATCH % EST_BATCH !== 0) throw new Error(`--batch must divide ${BATCH}`);
 const JSON_OUT = arg('--json');
 /** Only the equality checks of core and peer, no timing. */
 const CHECK_ONLY = argv.includes('--check');
+/** Only the established paths, or only new connections. */
+const ONLY = arg('--only');
+if (ONLY !== undefined && ONLY !== 'est' && ONLY !== 'new') throw new Error(`--only ${ONLY}: est or new`);
 const EST_TIME_MS = quick ? 250 : 1500;
 const NEW_ITERATIONS = (n: number) => (quick ? 1 : 3) * (n <= 1024 ? 100 : n <= 65536 ? 10 : 2);
 /** Rounds each group of tasks is run in (see the top of this file). */
@@ -427,9 +430,9 @@ async function main(): Promise<void> {
   console.error(`cluster: ${SERVICES} TCP Services, ${backends} backends, Maglev M=${MAGLEV_M}; batch ${EST_BATCH} packets (established), ${BATCH} (new), frames 64-128 B; sizes ${SIZES.map(label).join(', ')}${quick ? ' (quick)' : ''}`);
   for (const n of SIZES) {
     console.error(`${label(n)} flows: established`);
-    await established(cluster, n);
+    if (ONLY !== 'new') await established(cluster, n);
     console.error(`${label(n)} flows: new connections`);
-    await newConnections(cluster, n);
+    if (ONLY !== 'est') await newConnections(cluster, n);
   }
   if (CHECK_ONLY) {
     console.log(`core and peer agree on every checked packet (sizes ${SIZES.map(label).join(', ')})`);
