@@ -19,8 +19,9 @@
 // handles the packets in order (fastPath). With many flows those reads
 // miss the cache, and this way the misses of a group overlap instead of
 // coming one after another. The first pass only reads, so the order in
-// which packets change conntrack is unchanged. TCP SYNs of this shape are
-// new connections: openers.ts handles them in the same groups.
+// which packets change conntrack is unchanged. TCP SYNs of this shape,
+// and UDP packets whose index slot shows no entry, open connections:
+// openers.ts handles them in the same groups.
 
 import {
   D_VERDICT, D_REASON, D_SERVICE, D_BACKEND, D_EXTRA_OFF, D_EXTRA_LEN, D_L3_OFF, D_L4_OFF, D_META, D_RESERVED,
