@@ -57,11 +57,14 @@ export function setFastPath(on: bool): void { fastPathOn = on; }
 // Ethernet II: type at 12, IPv4 header at 14 (the general path also accepts VLAN tags: not here).
 const ETH_TYPE: usize = 12;
 const L3: u32 = 14;
-/** Where the IPv4 header of a fast-shape frame starts. */
+/** Where the IP header of a fast-shape frame starts (Ethernet II, no tag). */
 export const FAST_L3: usize = L3;
 const L4: u32 = L3 + IPV4_MIN_HLEN;
+/** Where the transport header of an IPv4 frame of the fast shape starts. */
+export const FAST_L4: u32 = L4;
 /** Where the transport header of an IPv6 frame of the fast shape starts. */
-const L4_6: u32 = L3 + IPV6_HLEN;
+export const FAST_L4_6: u32 = L3 + IPV6_HLEN;
+const L4_6: u32 = FAST_L4_6;
 /** 0x0800 and version 4 / IHL 5 as little-endian loads see them. */
 const ETHERTYPE_IPV4_LE: u32 = 0x0008;
 /** 0x86dd as a little-endian load sees it. */

@@ -38,10 +38,8 @@ import { ctWarmSlot, flowHash, flowHash4, ctLookup4, ctFind, ctHasFree, ctAlloca
 import { ST_SYN_SENT, ST_UNREPLIED } from './conntrack/states';
 import { dnat4 } from './nat';
 import { svcCounters, backendCounters, bump } from './stats';
-import { fastDone, rewrite4, rewrite6 } from './fastpath';
+import { fastDone, rewrite4, rewrite6, FAST_L3, FAST_L4, FAST_L4_6 } from './fastpath';
 
-/** Where the IPv4 header of a fast-shape frame starts (Ethernet II, no tag). */
-const FRAME_L3: u32 = 14;
 
 /** The most openers a group may hold (bits of openMask). */
 export const OPEN_MAX: u32 = 32;
@@ -108,7 +106,7 @@ const srcSlot: usize = memory.data(16, 16);
  * flow hash computed again (only new flows pay for it).
  */
 export function openerUdp(k: u32, p: usize): void {
-  let ip = p + FRAME_L3;
+  let ip = p + FAST_L3;
   let h: u64;
   let family: u32;
   if ((<u32>load<u8>(ip) >> 4) == 6) {
@@ -257,7 +255,7 @@ export function openerPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): 
 
 // @ts-ignore: decorator
 @inline function openerPath4(o: usize, d: usize, p: usize, wirelen: u32, now: u64, proto: u32): u32 {
-  let ip = p + FRAME_L3;
+  let ip = p + FAST_L3;
   let l4 = ip + IPV4_MIN_HLEN;
   if (proto == PROTO_TCP && (<u32>load<u8>(l4 + TCP_FLAGS) & (TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST)) != TCP_SYN) return OPEN_CONTINUE;
   if (!ctHasFree()) return OPEN_CONTINUE;
@@ -300,13 +298,13 @@ export function openerPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): 
   dnat4(ip, l4, proto, IPV4_DST, L4_DPORT, dst, be, bPort, ct + CT_V4_FWD_IP);
   if (masq) rewrite4(ip, l4, proto, IPV4_SRC, L4_SPORT, replyDst, sport);
 
-  fastDone(d, VERDICT_TRANSLATED, slot, backend, proto, wirelen, 4, FRAME_L3 + IPV4_MIN_HLEN);
+  fastDone(d, VERDICT_TRANSLATED, slot, backend, proto, wirelen, 4, FAST_L4);
   return VERDICT_TRANSLATED;
 }
 
 /** openerPath for an IPv6 SYN: the same steps with 16-byte addresses and no stored DNAT deltas. */
 function openerPath6(o: usize, d: usize, p: usize, wirelen: u32, now: u64): u32 {
-  let ip = p + FRAME_L3;
+  let ip = p + FAST_L3;
   let l4 = ip + IPV6_HLEN;
   let proto = <u32>load<u8>(o + O_PROTO);
   if (proto == PROTO_TCP && (<u32>load<u8>(l4 + TCP_FLAGS) & (TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST)) != TCP_SYN) return OPEN_CONTINUE;
@@ -340,6 +338,6 @@ function openerPath6(o: usize, d: usize, p: usize, wirelen: u32, now: u64): u32 
   rewrite6(ip, l4, proto, IPV6_DST, L4_DPORT, bAddr, bPort);
   if (masq) rewrite6(ip, l4, proto, IPV6_SRC, L4_SPORT, replyDst, sport);
 
-  fastDone(d, VERDICT_TRANSLATED, slot, backend, proto, wirelen, 6, FRAME_L3 + IPV6_HLEN);
+  fastDone(d, VERDICT_TRANSLATED, slot, backend, proto, wirelen, 6, FAST_L4_6);
   return VERDICT_TRANSLATED;
 }
