@@ -36,6 +36,13 @@
 // and without rounds one task could land in a slow stretch and the next
 // in a fast one.
 //
+// Each iteration also has bench/probe.ts's core-sharing probe run just
+// before and just after it (outside the timing): this VM's cores are
+// shared with other tenants, and in stretches where the other thread of
+// our core is busy everything cache-bound is 1.3-1.9x slower. The table
+// gives, next to the median of all iterations, the median of those the
+// probe found undisturbed and how many they were, for core and peer alike.
+//
 // Before timing, the peer's output (bytes, verdict, service, backend) is
 // checked equal to the core's for every handshake packet and for the first
 // batch of each timed stream, and the peer's Maglev tables equal the core's.
@@ -56,6 +63,7 @@ import { buildCluster, shuffle, rng, type BenchCluster } from './cluster.js';
 import { BATCH, SLOT_LEN, SLOT_OFF, WARM_CLIENTS, Stream, buildStream, makeFlows, type Flows } from './flows.js';
 import { TCP_ACK, TCP_PSH, TCP_SYN, OFF_IP_DST, OFF_DPORT, get16, get32, checksumsOk } from './packets.js';
 import { MAGLEV_M, coreRig, peerRig, type CoreRig, type PeerRig, type Rig } from './rigs.js';
+import { probe, Gated, PROBE_QUIET } from './probe.js';
 
 const SERVICES = 100;
 
@@ -189,13 +197,17 @@ interface Row {
   minNs: number;
   /** Mean ns per packet of the restore copy (not in `ns`). */
   copyNs: number;
+  /** The same iterations with the core-sharing probe around each (probe.ts); not written to --json. */
+  gated: Gated;
+  /** Median ns per packet of the iterations the probe found undisturbed, and their count (set by table()). */
+  quietNs?: number; quietCount?: number;
 }
 const rows: Row[] = [];
 
 /** Restore-copy time of the current tinybench run (reset at its start), and of all rounds. */
 interface Meter { sum: number; n: number; totalSum: number; totalN: number }
 const meter = (): Meter => ({ sum: 0, n: 0, totalSum: 0, totalN: 0 });
-type Meta = Map<string, { path: string; flows: number; impl: 'core' | 'peer'; pkts: number; copy: Meter }>;
+type Meta = Map<string, { path: string; flows: number; impl: 'core' | 'peer'; pkts: number; copy: Meter; gated: Gated }>;
 
 /** Runs the bench ROUNDS times, pooling each task's samples (ms per iteration), then records the rows. */
 async function runInRounds(bench: Bench, meta: Meta): Promise<void> {
@@ -236,6 +248,7 @@ function collect(pooled: Map<string, number[]>, meta: Meta): void {
       minNs: (s[0] * 1e6) / m.pkts,
       samples: s.length,
       copyNs: m.copy.totalN ? (m.copy.totalSum * 1e6) / m.copy.totalN / m.pkts : 0,
+      gated: m.gated,
     });
     const last = rows[rows.length - 1];
     console.error(`  ${name.padEnd(24)} ${(1e3 / last.ns).toFixed(2).padStart(7)} Mpps  ${last.ns.toFixed(1).padStart(7)} ns/pkt median` +
@@ -279,7 +292,9 @@ async function established(cluster: BenchCluster, n: number): Promise<void> {
     for (const [impl, rig] of [['core', core], ['peer', peer]] as const) {
       const name = `${impl} ${path.replace('established, ', 'est ').replace(' direction', '')} ${label(n)}`;
       const copy = meter();
-      meta.set(name, { path, flows: n, impl, pkts: EST_BATCH, copy });
+      const gated = new Gated();
+      let running = false;
+      meta.set(name, { path, flows: n, impl, pkts: EST_BATCH, copy, gated });
       // Sub-batch j of each block: its bytes at their place in the input region, descriptors j·B.. .
       const parts: { bytes: Uint8Array; at: number; first: number }[] = [];
       for (const v of stream.views) {
@@ -291,15 +306,17 @@ async function established(cluster: BenchCluster, n: number): Promise<void> {
       let k = 0;
       bench.add(name, () => {
         const part = parts[k];
+        const p0 = probe();
         const t0 = performance.now();
         rig.input.set(part.bytes, part.at);
         const t1 = performance.now();
         if (EST_BATCH === BATCH) rig.process(BATCH); else rig.processRange(part.first, EST_BATCH);
         const t2 = performance.now();
+        if (running) gated.add(((t2 - t1) * 1e6) / EST_BATCH, p0, probe());
         if (++k === parts.length) k = 0;
         copy.sum += t1 - t0; copy.n++;
         return { overriddenDuration: t2 - t1, overriddenIterationCost: t2 - t0 };
-      }, { beforeAll: (mode) => { fullGc(); if (mode === 'run') { copy.sum = 0; copy.n = 0; } } });
+      }, { beforeAll: (mode) => { fullGc(); running = mode === 'run'; if (running) { copy.sum = 0; copy.n = 0; } } });
     }
   }
   await runInRounds(bench, meta);
@@ -349,11 +366,14 @@ async function newConnections(cluster: BenchCluster, n: number): Promise<void> {
   for (const [impl, make] of makers) {
     const name = `${impl} new ${label(n)}`;
     const copy = meter();
-    meta.set(name, { path, flows: n, impl, pkts: n, copy });
+    const gated = new Gated();
+    let running = false;
+    meta.set(name, { path, flows: n, impl, pkts: n, copy, gated });
     let rig: Rig | null = null;
     bench.add(name, () => {
       const r = rig!;
       let proc = 0, cp = 0;
+      const p0 = probe();
       for (let k = 0; k < syn.views.length; k++) {
         const t0 = performance.now();
         r.input.set(syn.views[k]);
@@ -362,12 +382,13 @@ async function newConnections(cluster: BenchCluster, n: number): Promise<void> {
         const t2 = performance.now();
         cp += t1 - t0; proc += t2 - t1;
       }
+      if (running) gated.add((proc * 1e6) / n, p0, probe());
       copy.sum += cp; copy.n++;
       return { overriddenDuration: proc, overriddenIterationCost: proc + cp };
     }, {
       // A fresh (warmed) table per iteration, outside the timed region.
       beforeEach: () => { rig = null; fullGc(); rig = make(); },
-      beforeAll: (mode) => { if (mode === 'run') { copy.sum = 0; copy.n = 0; } },
+      beforeAll: (mode) => { running = mode === 'run'; if (running) { copy.sum = 0; copy.n = 0; } },
     });
   }
   await runInRounds(bench, meta);
@@ -407,17 +428,28 @@ function machine(): { cpu: string; cores: number; node: string; date: string; lo
   };
 }
 
+/** The fastest probe of the whole run: the probe's time on an undisturbed core. */
+function probeBaseline(): number {
+  return Math.min(...rows.map((r) => r.gated.fastestProbe()));
+}
+
 function table(): string {
+  const base = probeBaseline();
+  for (const r of rows) {
+    const q = r.gated.undisturbed(base);
+    r.quietNs = q.median; r.quietCount = q.count;
+  }
+  const quiet = (r: Row) => r.quietCount ? `${r.quietNs!.toFixed(1)} = ${(1e3 / r.quietNs!).toFixed(2)} Mpps (${r.quietCount}/${r.samples})` : `none (0/${r.samples})`;
   const out: string[] = [];
-  out.push('| path | flows | core Mpps | core ns/pkt (mean) | core fastest sample ns/pkt | peer Mpps | peer ns/pkt (mean) | peer ÷ core | restore copy ns/pkt, core / peer (not included) |');
-  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  out.push('| path | flows | core Mpps | core ns/pkt (mean) | core fastest sample ns/pkt | core undisturbed: median ns/pkt (iterations) | peer Mpps | peer ns/pkt (mean) | peer undisturbed median ns/pkt (iterations) | peer ÷ core | restore copy ns/pkt, core / peer (not included) |');
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const keys = [...new Set(rows.map((r) => `${r.path}|${r.flows}`))];
   for (const key of keys) {
     const c = rows.find((r) => `${r.path}|${r.flows}` === key && r.impl === 'core')!;
     const p = rows.find((r) => `${r.path}|${r.flows}` === key && r.impl === 'peer')!;
     const f = (r: Row) => `${(1e3 / r.ns).toFixed(2)}`;
     const ns = (r: Row) => `${r.ns.toFixed(1)} (${r.meanNs.toFixed(1)})`;
-    out.push(`| ${c.path} | ${label(c.flows)} | ${f(c)} | ${ns(c)} | ${c.minNs.toFixed(1)} | ${f(p)} | ${ns(p)} | ${(p.ns / c.ns).toFixed(1)}× | ${c.copyNs.toFixed(1)} / ${p.copyNs.toFixed(1)} |`);
+    out.push(`| ${c.path} | ${label(c.flows)} | ${f(c)} | ${ns(c)} | ${c.minNs.toFixed(1)} | ${quiet(c)} | ${f(p)} | ${ns(p)} | ${quiet(p)} | ${(p.ns / c.ns).toFixed(1)}× | ${c.copyNs.toFixed(1)} / ${p.copyNs.toFixed(1)} |`);
   }
   return out.join('\n');
 }
@@ -443,9 +475,10 @@ async function main(): Promise<void> {
   console.log(`Machine: ${m.cpu} (${m.cores} CPUs), Node ${m.node}, ${m.date}; commit ${m.commit}, build/core.wasm sha256 ${m.core}`);
   console.log(`Load average (1/5/15 min): ${m.load} at start, ${end} at end`);
   console.log(`Command: node dist/bench/nat.bench.js ${argv.join(' ')}`.trimEnd());
+  console.log(`Core-sharing probe (bench/probe.ts): fastest ${probeBaseline().toFixed(0)} ns; "undisturbed" = both probes around an iteration within ${PROBE_QUIET}× of it`);
   console.log('');
   console.log(md);
-  if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ machine: { ...m, loadEnd: end }, quick, batch: EST_BATCH, services: SERVICES, backends, maglevSize: MAGLEV_M, rows }, null, 2));
+  if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ machine: { ...m, loadEnd: end }, quick, batch: EST_BATCH, services: SERVICES, backends, maglevSize: MAGLEV_M, rows: rows.map(({ gated: _g, ...r }) => r), probeBaselineNs: probeBaseline(), probeQuiet: PROBE_QUIET }, null, 2));
 }
 
 main().catch((err) => {

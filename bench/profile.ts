@@ -22,6 +22,7 @@ import { buildCluster, rng, shuffle, ipNum, NODE_PORT_BASE } from './cluster.js'
 import { BATCH, SLOT_LEN, SLOT_OFF, WARM_CLIENTS, buildStream, makeFlows, useIpv6, useUdp, type Stream } from './flows.js';
 import { TCP_ACK, TCP_PSH, TCP_SYN, OFF_IP_DST, OFF_DPORT, OFF6_DST_LOW, OFF6_DPORT, get16, get32 } from './packets.js';
 import { coreRig, type CoreRig } from './rigs.js';
+import { probe, Gated } from './probe.js';
 
 const argv = process.argv.slice(2);
 function arg(name: string, def: string): string {
@@ -75,6 +76,8 @@ const syn = buildStream(N, (p, t) => {
   if (SYN === 'nodeport') { t.dst = ipNum(NODE_IP); t.dport = NODE_PORT_BASE + f.svc[p]; } else { t.dst = svc(p).vip; t.dport = svc(p).port; }
 });
 const times: number[] = [];
+/** The same samples with the core-sharing probe around each (probe.ts). */
+const gated = new Gated();
 let packets = 0;
 /** Minor page faults taken inside timed calls (first touches of fresh memory). */
 let faults = 0;
@@ -98,9 +101,11 @@ if (PATH === 'new') {
       rig.input.set(syn.views[k]);
       const f0 = process.resourceUsage().minorPageFault;
       const fast0 = times.length === 0 ? rig.core.fastPathPackets() : 0;
+      const p0 = probe();
       const t0 = performance.now();
       rig.process(syn.counts[k]);
       times.push((performance.now() - t0) * 1e6 / syn.counts[k]);
+      gated.add(times[times.length - 1], p0, probe());
       if (times.length === 1) {
         for (let i = 0; i < syn.counts[k]; i++) {
           const v = rig.desc[i * DESC_WORDS + D_VERDICT];
@@ -168,16 +173,19 @@ if (PATH === 'new') {
   while (!alternate && performance.now() < deadline) {
     const v = data.views[k];
     rig.input.set(v.subarray(0, SLOT_OFF[B - 1] + SLOT_LEN[B - 1]));
+    const p0 = probe();
     const t0 = performance.now();
     rig.process(B);
     times.push((performance.now() - t0) * 1e6 / B);
+    gated.add(times[times.length - 1], p0, probe());
     packets += B;
     if (++k === data.views.length) k = 0;
   }
 }
 
+const quiet = gated.undisturbed(gated.fastestProbe());
 times.sort((a, b) => a - b);
 const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
 if (argv.includes('--deciles')) console.log([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9].map((q) => at(q).toFixed(1)).join(' '));
 const mean = times.reduce((a, b) => a + b, 0) / times.length;
-console.log(`${PATH}${PATH === 'new' && SYN !== 'cluster' ? ` (${SYN})` : ''}${FAMILY === 6 ? ' IPv6' : ''}${UDP ? ' UDP' : ''} ${N} flows, batch ${PATH === 'new' ? BATCH : B}: min ${at(0).toFixed(1)} p10 ${at(0.1).toFixed(1)} median ${at(0.5).toFixed(1)} mean ${mean.toFixed(1)} ns/pkt over ${times.length} batches (${packets} packets)${faults ? `; ${(faults / times.length).toFixed(1)} page faults per batch` : ''}${fastShare}`);
+console.log(`${PATH}${PATH === 'new' && SYN !== 'cluster' ? ` (${SYN})` : ''}${FAMILY === 6 ? ' IPv6' : ''}${UDP ? ' UDP' : ''} ${N} flows, batch ${PATH === 'new' ? BATCH : B}: min ${at(0).toFixed(1)} p10 ${at(0.1).toFixed(1)} median ${at(0.5).toFixed(1)} mean ${mean.toFixed(1)} ns/pkt over ${times.length} batches (${packets} packets)${gated.ns.length ? `; undisturbed median ${quiet.median.toFixed(1)} over ${quiet.count}` : ''}${faults ? `; ${(faults / times.length).toFixed(1)} page faults per batch` : ''}${fastShare}`);
