@@ -7,10 +7,10 @@
 // (RESULTS.md, "The slow mode"). The probe is a pointer chase through
 // 128 cache lines (8 KiB, one random cycle through all of them): a lap to
 // bring the lines in, then 16 timed laps, which on an undisturbed core hit
-// L1 at every step. Measured next to 4096-packet batches of the
-// established path (bench/RESULTS.md): the probe stayed within 10% of its
-// fastest for 96% of the fast batches and for 4% of the slow ones, where a
-// multiply chain could not tell them apart (99% and 96%).
+// L1 at every step. Next to 4096-packet batches of the established path
+// (probe-check.ts; bench/RESULTS.md): the probe was within 10% of its
+// fastest before 96% of the fast batches and 7% of the slow ones, where a
+// multiply chain could not tell them apart (99% and 95%).
 // Run just before and just after a timed iteration (outside its timing),
 // it says whether that iteration ran on an undisturbed core.
 //
