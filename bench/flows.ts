@@ -8,7 +8,7 @@
 
 import { BATCH_MAX_PACKETS } from '../src/core/abi.js';
 import type { BenchCluster } from './cluster.js';
-import { rng } from './cluster.js';
+import { rng, shuffle } from './cluster.js';
 import { writeTcp, writeTcp6, writeUdp, type TcpSpec } from './packets.js';
 
 export const BATCH = BATCH_MAX_PACKETS;
@@ -107,4 +107,17 @@ export function buildStream(packets: number, spec: (p: number, out: TcpSpec) => 
     (FAMILY === 6 ? writeTcp6 : UDP ? writeUdp : writeTcp)(s.bytes, s.frameOff(p), s.frameLen(p), t);
   }
   return s;
+}
+
+/** Flow indexes for `packets` packets: each round a fresh shuffle of all N flows. */
+export function visitOrder(n: number, packets: number, seed: number): Uint32Array {
+  const next = rng(seed);
+  const order = new Uint32Array(packets);
+  const round = new Uint32Array(n);
+  for (let p = 0; p < packets; p += n) {
+    for (let i = 0; i < n; i++) round[i] = i;
+    shuffle(round, next);
+    order.set(round.subarray(0, Math.min(n, packets - p)), p);
+  }
+  return order;
 }

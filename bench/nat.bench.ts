@@ -59,8 +59,8 @@ import { Bench } from 'tinybench';
 import {
   DESC_WORDS, D_VERDICT, D_SERVICE, D_BACKEND, VERDICT_TRANSLATED, VERDICT_REVERSED, VERDICT_NAMES, SET_CLUSTER,
 } from '../src/core/abi.js';
-import { buildCluster, shuffle, rng, type BenchCluster } from './cluster.js';
-import { BATCH, SLOT_LEN, SLOT_OFF, WARM_CLIENTS, Stream, buildStream, makeFlows, type Flows } from './flows.js';
+import { buildCluster, type BenchCluster } from './cluster.js';
+import { BATCH, SLOT_LEN, SLOT_OFF, WARM_CLIENTS, Stream, buildStream, makeFlows, visitOrder, type Flows } from './flows.js';
 import { TCP_ACK, TCP_PSH, TCP_SYN, OFF_IP_DST, OFF_DPORT, get16, get32, checksumsOk } from './packets.js';
 import { MAGLEV_M, coreRig, peerRig, type CoreRig, type PeerRig, type Rig } from './rigs.js';
 import { probe, Gated, PROBE_QUIET } from './probe.js';
@@ -175,19 +175,6 @@ function streams(cluster: BenchCluster, f: Flows) {
   };
 }
 
-/** Flow indexes for `packets` packets: each round a fresh shuffle of all N flows. */
-function visitOrder(n: number, packets: number, seed: number): Uint32Array {
-  const next = rng(seed);
-  const order = new Uint32Array(packets);
-  const round = new Uint32Array(n);
-  for (let p = 0; p < packets; p += n) {
-    for (let i = 0; i < n; i++) round[i] = i;
-    shuffle(round, next);
-    order.set(round.subarray(0, Math.min(n, packets - p)), p);
-  }
-  return order;
-}
-
 // ---- results ---------------------------------------------------------------------------
 interface Row {
   path: string; flows: number; impl: 'core' | 'peer';
@@ -197,10 +184,8 @@ interface Row {
   minNs: number;
   /** Mean ns per packet of the restore copy (not in `ns`). */
   copyNs: number;
-  /** The same iterations with the core-sharing probe around each (probe.ts); not written to --json. */
+  /** The same iterations with the core-sharing probe around each (probe.ts); --json gets its undisturbed median. */
   gated: Gated;
-  /** Median ns per packet of the iterations the probe found undisturbed, and their count (set by table()). */
-  quietNs?: number; quietCount?: number;
 }
 const rows: Row[] = [];
 
@@ -435,11 +420,10 @@ function probeBaseline(): number {
 
 function table(): string {
   const base = probeBaseline();
-  for (const r of rows) {
+  const quiet = (r: Row) => {
     const q = r.gated.undisturbed(base);
-    r.quietNs = q.median; r.quietCount = q.count;
-  }
-  const quiet = (r: Row) => r.quietCount ? `${r.quietNs!.toFixed(1)} = ${(1e3 / r.quietNs!).toFixed(2)} Mpps (${r.quietCount}/${r.samples})` : `none (0/${r.samples})`;
+    return q.count ? `${q.median.toFixed(1)} = ${(1e3 / q.median).toFixed(2)} Mpps (${q.count}/${r.samples})` : `none (0/${r.samples})`;
+  };
   const out: string[] = [];
   out.push('| path | flows | core Mpps | core ns/pkt (mean) | core fastest sample ns/pkt | core undisturbed: median ns/pkt (iterations) | peer Mpps | peer ns/pkt (mean) | peer undisturbed median ns/pkt (iterations) | peer ÷ core | restore copy ns/pkt, core / peer (not included) |');
   out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
@@ -478,7 +462,7 @@ async function main(): Promise<void> {
   console.log(`Core-sharing probe (bench/probe.ts): fastest ${probeBaseline().toFixed(0)} ns; "undisturbed" = both probes around an iteration within ${PROBE_QUIET}× of it`);
   console.log('');
   console.log(md);
-  if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ machine: { ...m, loadEnd: end }, quick, batch: EST_BATCH, services: SERVICES, backends, maglevSize: MAGLEV_M, rows: rows.map(({ gated: _g, ...r }) => r), probeBaselineNs: probeBaseline(), probeQuiet: PROBE_QUIET }, null, 2));
+  if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ machine: { ...m, loadEnd: end }, quick, batch: EST_BATCH, services: SERVICES, backends, maglevSize: MAGLEV_M, rows: rows.map(({ gated, ...r }) => ({ ...r, undisturbed: gated.undisturbed(probeBaseline()) })), probeBaselineNs: probeBaseline(), probeQuiet: PROBE_QUIET }, null, 2));
 }
 
 main().catch((err) => {

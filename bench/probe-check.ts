@@ -9,8 +9,8 @@
 //   node dist/bench/probe-check.js [--seconds 8]
 
 import { performance } from 'node:perf_hooks';
-import { buildCluster, rng, shuffle } from './cluster.js';
-import { BATCH, buildStream, makeFlows } from './flows.js';
+import { buildCluster } from './cluster.js';
+import { BATCH, buildStream, makeFlows, visitOrder } from './flows.js';
 import { TCP_ACK, TCP_PSH, TCP_SYN } from './packets.js';
 import { coreRig } from './rigs.js';
 import { probe, PROBE_QUIET } from './probe.js';
@@ -24,16 +24,7 @@ const svc = (p: number) => cluster.services[f.svc[p]];
 const rig = coreRig(cluster, N);
 const syn = buildStream(N, (p, t) => { t.src = f.client[p]; t.sport = f.cport[p]; t.dst = svc(p).vip; t.dport = svc(p).port; t.flags = TCP_SYN; });
 rig.input.set(syn.views[0]); rig.process(N);
-const order = new Uint32Array(16 * BATCH);
-{
-  const next = rng(11);
-  const round = new Uint32Array(N);
-  for (let p = 0; p < order.length; p += N) {
-    for (let k = 0; k < N; k++) round[k] = k;
-    shuffle(round, next);
-    order.set(round, p);
-  }
-}
+const order = visitOrder(N, 16 * BATCH, 11);
 // Data segments of SYN_SENT connections: the same fast path as established ones.
 const data = buildStream(order.length, (p, t) => {
   const k = order[p];

@@ -18,8 +18,8 @@
 
 import { performance } from 'node:perf_hooks';
 import { DESC_WORDS, D_VERDICT, VERDICT_TRANSLATED, VERDICT_REVERSED } from '../src/core/abi.js';
-import { buildCluster, rng, shuffle, ipNum, NODE_PORT_BASE } from './cluster.js';
-import { BATCH, SLOT_LEN, SLOT_OFF, WARM_CLIENTS, buildStream, makeFlows, useIpv6, useUdp, type Stream } from './flows.js';
+import { buildCluster, ipNum, NODE_PORT_BASE } from './cluster.js';
+import { BATCH, SLOT_LEN, SLOT_OFF, WARM_CLIENTS, buildStream, makeFlows, useIpv6, useUdp, visitOrder, type Stream } from './flows.js';
 import { TCP_ACK, TCP_PSH, TCP_SYN, OFF_IP_DST, OFF_DPORT, OFF6_DST_LOW, OFF6_DPORT, get16, get32 } from './packets.js';
 import { coreRig, type CoreRig } from './rigs.js';
 import { probe, Gated } from './probe.js';
@@ -133,14 +133,7 @@ if (PATH === 'new') {
   const reply = PATH === 'reply';
   const alternate = PATH === 'both';
   const total = Math.max(N, 16 * BATCH);
-  const next = rng(11 + N);
-  const round = new Uint32Array(N);
-  const order = new Uint32Array(total);
-  for (let p = 0; p < total; p += N) {
-    for (let i = 0; i < N; i++) round[i] = i;
-    shuffle(round, next);
-    order.set(round.subarray(0, Math.min(N, total - p)), p);
-  }
+  const order = visitOrder(N, total, 11 + N);
   const stream = (rep: boolean) => buildStream(total, (p, t) => {
     const i = order[p];
     if (rep) { t.src = f.beAddr[i]; t.sport = f.bePort[i]; t.dst = f.client[i]; t.dport = f.cport[i]; }
