@@ -149,3 +149,6 @@ export function cpBuildTables(): u32 { return buildAllTables(); }
 export function setFastPath(on: u32): void { fastPathSet(on != 0); }
 /** Packets the fast path handled. */
 export function fastPathPackets(): u64 { return fastPackets; }
+
+// Replay: the core walks the records of a capture chunk itself (assembly/capture/walk.ts).
+export { walkInit, walkStatePtr, walkIfacesPtr, walkBufferPtr, walkRun, walkBlockDone } from './capture/walk';

@@ -1,4 +1,4 @@
-// Big-endian (network order) field access. The only place bytes are swapped.
+// Big-endian (network order) field access, and capture-file fields in either order. The only place bytes are swapped.
 
 // @ts-ignore: decorator
 @inline export function ld8(p: usize): u32 { return <u32>load<u8>(p); }
@@ -12,3 +12,11 @@
 @inline export function st16(p: usize, v: u32): void { store<u16>(p, bswap<u16>(<u16>v)); }
 // @ts-ignore: decorator
 @inline export function st32(p: usize, v: u32): void { store<u32>(p, bswap<u32>(v)); }
+
+// Capture-file fields, in the byte order of their file or section (`le`: little-endian).
+// @ts-ignore: decorator
+@inline export function ldOrder16(p: usize, le: bool): u32 { let v = load<u16>(p); return <u32>(le ? v : bswap<u16>(v)); }
+// @ts-ignore: decorator
+@inline export function ldOrder32(p: usize, le: bool): u32 { let v = load<u32>(p); return le ? v : bswap<u32>(v); }
+// @ts-ignore: decorator
+@inline export function stOrder32(p: usize, v: u32, le: bool): void { store<u32>(p, le ? v : bswap<u32>(v)); }

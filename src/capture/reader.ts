@@ -176,7 +176,8 @@ export function openCaptureReader(path: string): CaptureReader {
   }
 }
 
-function badMagicReason(magic: number): string {
+/** Why a file's first four bytes are not a capture magic we read. */
+export function badMagicReason(magic: number): string {
   const hex = `0x${magic.toString(16).padStart(8, '0')}`;
   if (magic >>> 16 === 0x1f8b) return `not a pcap or pcapng file (magic ${hex}: gzip-compressed; decompress it first)`;
   if (magic === 0xa1b2cd34 || magic === 0x34cdb2a1) return `unsupported modified-pcap (Kuznetzov) format (magic ${hex})`;

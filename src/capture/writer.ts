@@ -48,6 +48,7 @@ import {
   PCAP_VERSION_MAJOR,
   PCAP_VERSION_MINOR,
   SHB_BOM,
+  SHB_OPTIONS,
   SHB_SECTION_LEN,
   SHB_VERSION_MAJOR,
   SHB_VERSION_MINOR,
@@ -392,25 +393,12 @@ class Writer implements CaptureWriter {
     this.pos = p + total;
   }
 
-  /** A little-endian SHB, version 1.0, section length unknown, shb_userappl "svcplane". */
+  /** Writes sectionHeaderBlock(). */
   private putShb(): void {
-    const appl = Buffer.from(USERAPPL, 'utf8');
-    const total = 24 + 4 + pad4(appl.length) + 4 + 4;
-    this.room(total);
-    const v = this.view;
-    const p = this.pos;
-    v.setUint32(p, BT_SHB, true);
-    v.setUint32(p + BLOCK_LEN, total, true);
-    v.setUint32(p + SHB_BOM, BYTE_ORDER_MAGIC, true);
-    v.setUint16(p + SHB_VERSION_MAJOR, 1, true);
-    v.setUint16(p + SHB_VERSION_MINOR, 0, true);
-    v.setInt32(p + SHB_SECTION_LEN, -1, true);
-    v.setInt32(p + SHB_SECTION_LEN + 4, -1, true);
-    let q = p + 24;
-    q = this.putOption(q, OPT_SHB_USERAPPL, appl, true);
-    v.setUint32(q, 0, true); // opt_endofopt
-    v.setUint32(q + 4, total, true);
-    this.pos = p + total;
+    const shb = sectionHeaderBlock();
+    this.room(shb.length);
+    this.out.set(shb, this.pos);
+    this.pos += shb.length;
     this.wroteShb = true;
   }
 
@@ -543,4 +531,27 @@ class Writer implements CaptureWriter {
 
 function resolutionName(c: TsClock): string {
   return c.decimalDigits >= 0 ? `10^-${c.decimalDigits} s` : `2^-${c.tsresol & 0x7f} s`;
+}
+
+/** A little-endian SHB, version 1.0, section length unknown, shb_userappl "svcplane". */
+export function sectionHeaderBlock(): Uint8Array {
+  const appl = Buffer.from(USERAPPL, 'utf8');
+  const total = SHB_OPTIONS + 4 + pad4(appl.length) + 4 + 4;
+  const b = new Uint8Array(total);
+  const v = new DataView(b.buffer);
+  v.setUint32(0, BT_SHB, true);
+  v.setUint32(BLOCK_LEN, total, true);
+  v.setUint32(SHB_BOM, BYTE_ORDER_MAGIC, true);
+  v.setUint16(SHB_VERSION_MAJOR, 1, true);
+  v.setUint16(SHB_VERSION_MINOR, 0, true);
+  v.setInt32(SHB_SECTION_LEN, -1, true);
+  v.setInt32(SHB_SECTION_LEN + 4, -1, true);
+  let q = SHB_OPTIONS;
+  v.setUint16(q, OPT_SHB_USERAPPL, true);
+  v.setUint16(q + 2, appl.length, true);
+  b.set(appl, q + 4);
+  q += 4 + pad4(appl.length);
+  v.setUint32(q, 0, true); // opt_endofopt
+  v.setUint32(q + 4, total, true);
+  return b;
 }

@@ -64,6 +64,10 @@ interface CoreExports {
   maglevTableOf(slot: number, which: number): number;
   setFastPath(on: number): void;
   fastPathPackets(): bigint;
+  walkInit(): void;
+  walkStatePtr(): number; walkIfacesPtr(): number; walkBufferPtr(b: number): number;
+  walkRun(): number;
+  walkBlockDone(keep: number): void;
 }
 
 export class CoreError extends Error {}

@@ -3,7 +3,7 @@
 // (--updates) are applied between packets at their capture time by
 // splitting a batch at the first packet at or after the event.
 
-import { openSync, writeSync, closeSync, readFileSync } from 'node:fs';
+import { openSync, writeSync, closeSync, readFileSync, readSync, fstatSync } from 'node:fs';
 import { Core, type CoreOptions } from '../core/core.js';
 import { ServiceTables, type NodeConfig } from '../core/tables.js';
 import {
@@ -12,7 +12,9 @@ import {
 } from '../core/abi.js';
 import { CaptureBatch } from '../capture/batch.js';
 import { openCaptureReader } from '../capture/reader.js';
-import { openCaptureWriter } from '../capture/writer.js';
+import { openCaptureWriter, formatFromPath } from '../capture/writer.js';
+import { BT_SHB, PCAP_MAGIC_NSEC, PCAP_MAGIC_NSEC_SWAPPED, PCAP_MAGIC_USEC, PCAP_MAGIC_USEC_SWAPPED } from '../capture/format.js';
+import { ChunkWalk, runAsync, runSync, type DueSchedule } from './chunks.js';
 import { linkTypeName } from '../capture/linktypes.js';
 import {
   loadClusterObjects, parseEventsText, formatProblem, emptyClusterObjects, ClusterView,
@@ -37,12 +39,22 @@ export interface ReplayOptions extends CoreOptions, NodeConfig {
   updates?: string;
   /** --trace file ('-' = standard output). */
   trace?: string;
+  /** Run every packet through the JavaScript reader and writer (the path --trace takes); same output. */
+  perPacket?: boolean;
   /** Called after every batch with bytes read and the file size (if known). */
   progress?: (bytesRead: number, fileSize: number | undefined, packets: number) => void;
 }
 
-/** Replays a capture through the cluster's Services. Throws CaptureFormatError / ManifestError on bad input. */
-export function replay(opts: ReplayOptions): ReplayReport {
+/** Everything a replay needs before its first packet: objects loaded, tables applied. */
+interface Prepared {
+  core: Core;
+  tables: ServiceTables;
+  view: ClusterView;
+  events: ClusterEvent[];
+  problems: string[];
+}
+
+function prepare(opts: ReplayOptions): Prepared {
   const problems: string[] = [];
   let objects = opts.objects ?? emptyClusterObjects();
   if (opts.cluster?.length) {
@@ -57,14 +69,132 @@ export function replay(opts: ReplayOptions): ReplayReport {
     events = parsed.events.filter((e) => e.at !== undefined);
   }
   const node: NodeContext = { nodeName: opts.node, zone: opts.zone };
-
   const core = new Core(opts);
   const tables = new ServiceTables(core);
   const view = new ClusterView(objects, node);
   const first = view.state();
   tables.setNode({ ...opts, serviceCIDRs: [...(opts.serviceCIDRs ?? []), ...(first.serviceCIDRs ?? [])] });
   tables.apply(first);
+  return { core, tables, view, events, problems };
+}
 
+/**
+ * Replays a capture through the cluster's Services. Throws CaptureFormatError / ManifestError on
+ * bad input. The core walks the capture's records itself (chunks.ts); `--trace`, a change of
+ * capture format and `perPacket` take the per-packet path, which gives the same output.
+ */
+export function replay(opts: ReplayOptions): ReplayReport {
+  const run = prepare(opts);
+  if (needsPerPacket(opts)) return replayPerPacket(opts, run);
+  const { walk, outFd, schedule, updates } = startChunks(opts, run);
+  const started = performance.now();
+  try {
+    runSync(walk, outFd);
+  } finally {
+    walk.close();
+    if (outFd > 2) closeSync(outFd);
+  }
+  return chunkReport(opts, run, walk, updates, started);
+  void schedule;
+}
+
+/**
+ * The same as replay(), with reading, the core and writing overlapped (the thread pool reads
+ * the next chunk and writes the previous one while the core walks the current one); the event
+ * loop is free between chunks. `signal` stops it between chunks.
+ */
+export async function replayAsync(opts: ReplayOptions, signal?: AbortSignal): Promise<ReplayReport> {
+  const run = prepare(opts);
+  if (needsPerPacket(opts)) return replayPerPacket(opts, run);
+  const { walk, outFd, outIsFile, updates } = startChunks(opts, run);
+  const started = performance.now();
+  try {
+    await runAsync(walk, outFd, outIsFile, signal);
+  } finally {
+    walk.close();
+    if (outFd > 2) closeSync(outFd);
+  }
+  return chunkReport(opts, run, walk, updates, started);
+}
+
+/** --trace needs every packet's bytes before and after; a format change needs the record writer. */
+function needsPerPacket(opts: ReplayOptions): boolean {
+  if (opts.trace || opts.perPacket) return true;
+  const wanted = opts.write ? formatFromPath(opts.write) : undefined;
+  if (wanted === undefined) return false;
+  if (opts.capture === '-') return true;
+  return sniffFormat(opts.capture) !== wanted;
+}
+
+/** 'pcap' or 'pcapng' from a file's first four bytes; undefined when unreadable or neither. */
+function sniffFormat(path: string): 'pcap' | 'pcapng' | undefined {
+  let fd = -1;
+  try {
+    fd = openSync(path, 'r');
+    const b = Buffer.alloc(4);
+    if (readSync(fd, b, 0, 4, 0) < 4) return undefined;
+    const m = b.readUInt32BE(0);
+    if (m === BT_SHB) return 'pcapng';
+    if (m === PCAP_MAGIC_USEC || m === PCAP_MAGIC_NSEC || m === PCAP_MAGIC_USEC_SWAPPED || m === PCAP_MAGIC_NSEC_SWAPPED) return 'pcap';
+    return undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+}
+
+function startChunks(opts: ReplayOptions, run: Prepared) {
+  const updates: UpdateReport[] = [];
+  const { events, view, tables, problems } = run;
+  let next = 0;
+  const dueOf = (first: bigint, i: number) => first + BigInt(Math.round(events[i]!.at! * 1e9));
+  const schedule: DueSchedule | undefined = events.length === 0 ? undefined : {
+    nextDue: (first) => (next < events.length ? dueOf(first, next) : null),
+    applyDue: (first, now) => {
+      while (next < events.length && dueOf(first, next) <= now) updates.push(applyUpdate(events[next++]!, view, tables, problems));
+    },
+  };
+  const walk = new ChunkWalk(run.core, { capture: opts.capture, outFd: -1, updates: schedule, progress: opts.progress });
+  let outFd = -1;
+  let outIsFile = false;
+  try {
+    if (opts.write) {
+      outFd = opts.write === '-' ? 1 : openSync(opts.write, 'w');
+      try {
+        outIsFile = fstatSync(outFd).isFile();
+      } catch {
+        outIsFile = false;
+      }
+    }
+  } catch (err) {
+    walk.close();
+    throw err;
+  }
+  return { walk, outFd, outIsFile, schedule, updates };
+}
+
+function chunkReport(opts: ReplayOptions, run: Prepared, walk: ChunkWalk, updates: UpdateReport[], started: number): ReplayReport {
+  const r = walk.result();
+  const seconds = (performance.now() - started) / 1000;
+  return buildReport(run.core, run.tables, {
+    seconds,
+    packetsPerSecond: seconds > 0 ? r.packets / seconds : 0,
+    bytes: { in: r.bytesIn, out: r.bytesOut },
+    generated: r.generated,
+    capture: {
+      file: opts.capture, format: r.format, linkTypes: r.linkTypes.map(linkTypeName),
+      firstTimestamp: r.first ? r.first.sec + r.first.nsec / 1e9 : null,
+      lastTimestamp: r.last ? r.last.sec + r.last.nsec / 1e9 : null,
+    },
+    updates,
+    problems: run.problems,
+  });
+}
+
+/** The per-packet path: the JavaScript reader and writer around one core call per batch. */
+function replayPerPacket(opts: ReplayOptions, run: Prepared): ReplayReport {
+  const { core, tables, view, events, problems } = run;
   const reader = openCaptureReader(opts.capture);
   const started = performance.now();
   const updates: UpdateReport[] = [];

@@ -1,0 +1,580 @@
+// Replay in chunks: the host reads the capture in large chunks straight into linear memory,
+// the core walks the records, runs the packets and compacts the output in place
+// (assembly/capture/walk.ts), and the host writes each chunk's output with one write. No
+// JavaScript runs per packet; the host handles what is not a packet (file and section headers,
+// interface blocks, other pcapng blocks), the end of each chunk, updates falling due, damage.
+//
+// ChunkWalk is the engine; runSync and runAsync drive its I/O. runAsync reads the next chunk
+// and writes the previous one's output while the core walks the current one.
+
+import * as fs from 'node:fs';
+import type { Core } from '../core/core.js';
+import {
+  WALK_BUFFERS, WALK_HEADROOM, WALK_TAILROOM, WALK_READ_BYTES, WALK_IFACES_MAX, WALK_IFACE_BYTES,
+  IF_LINK, IF_SNAPLEN, IF_UNITS, IF_OFFSET, WS_WORDS, WS_STATUS, WS_PROBLEM, WS_ARG0, WS_ARG1, WS_ARG2, WS_FORMAT,
+  WS_LE, WS_PCAP_NSEC, WS_PCAP_LINK, WS_POS, WS_END, WS_OUT, WS_OUT_START, WS_IFACES, WS_IN_SECTION, WS_MODE,
+  WS_STOP_LO, WS_STOP_HI, WS_HAVE_FIRST, WS_FIRST_SEC, WS_FIRST_NSEC, WS_CUR_SEC, WS_CUR_NSEC, WS_LAST_SEC,
+  WS_LAST_NSEC, WS_PACKETS, WS_BYTES_IN, WS_BYTES_OUT, WS_GENERATED, WS_WRITTEN, WALK_PCAP, WALK_PCAPNG,
+  WALK_MODE_PROCESS, WALK_MODE_READ, WALK_NEED_MORE, WALK_BLOCK, WALK_STOP_TIME, WALK_BAD, WALK_FLUSH,
+} from '../../assembly/abi/walk.js';
+import {
+  BT_SHB, BT_IDB, BT_ISB, BT_NRB, BT_DSB, BT_SJE, BT_CB_COPY, ISB_IFACE, SHB_VERSION_MAJOR, SHB_VERSION_MINOR,
+  SHB_SECTION_LEN, IDB_LINKTYPE, IDB_SNAPLEN, IDB_OPTIONS, OPT_ENDOFOPT, OPT_IF_TSRESOL, OPT_IF_TSOFFSET,
+  PCAP_HDR_LEN, PCAP_HDR_LINKTYPE, PCAP_HDR_VERSION_MAJOR, PCAP_HDR_VERSION_MINOR, PCAP_MAGIC_NSEC,
+  PCAP_MAGIC_NSEC_SWAPPED, PCAP_MAGIC_USEC, PCAP_MAGIC_USEC_SWAPPED, PCAP_VERSION_MAJOR, LINKTYPE_MASK,
+  TSRESOL_DEFAULT, TSRESOL_POW2, pad4,
+} from '../capture/format.js';
+import { CaptureFormatError, displayName } from '../capture/errors.js';
+import { badMagicReason } from '../capture/reader.js';
+import { readFd, writeFdFully } from '../capture/io.js';
+import { sectionHeaderBlock } from '../capture/writer.js';
+import { TsClock } from '../capture/timestamp.js';
+import { walkProblem } from './walk-problems.js';
+
+/** An update schedule: the walk stops before the first packet at or after `nextDue()`. */
+export interface DueSchedule {
+  /** Capture time (ns) of the next event, given the first packet's time; null when none is left. */
+  nextDue(firstNs: bigint): bigint | null;
+  /** Applies every event due at or before `nowNs` (the packet about to be walked). */
+  applyDue(firstNs: bigint, nowNs: bigint): void;
+}
+
+export interface ChunkWalkOptions {
+  /** The capture ('-' = standard input). */
+  capture: string;
+  /** Output descriptor, or -1 for none. */
+  outFd: number;
+  /** Only count the records (reading benchmark); no packet program, no output. */
+  readOnly?: boolean;
+  updates?: DueSchedule;
+  progress?: (bytesRead: number, fileSize: number | undefined, packets: number) => void;
+}
+
+export interface ChunkWalkResult {
+  format: 'pcap' | 'pcapng';
+  linkTypes: number[];
+  packets: number;
+  bytesIn: number;
+  bytesOut: number;
+  generated: number;
+  written: number;
+  first: { sec: number; nsec: number } | null;
+  last: { sec: number; nsec: number } | null;
+}
+
+const NEVER = 0xffffffffffffffffn;
+/** The walk needs I/O (walk() results). */
+const IO_MORE = 1;
+const IO_FLUSH = 2;
+const IO_DONE = 3;
+
+/** The host side of one chunked replay over one Core. */
+export class ChunkWalk {
+  readonly name: string;
+  readonly format: 'pcap' | 'pcapng';
+  readonly fileSize: number | undefined;
+  readonly linkTypes: number[] = [];
+  /** File bytes read so far. */
+  bytesRead = 0;
+  eof = false;
+  private readonly fd: number;
+  private readonly ownsFd: boolean;
+  private readonly e: Core['exports'];
+  private bufs: number[] = [];
+  /** Buffer being walked. */
+  private cur = 0;
+  /** File offset of the byte at address `baseAddr`. */
+  private baseFile = 0;
+  private baseAddr = 0;
+  private memBuf: ArrayBuffer | null = null;
+  private u8!: Uint8Array;
+  private dv!: DataView;
+  private ws!: Uint32Array;
+  private wroteShb = false;
+  private sectionIdbs = 0;
+  private firstNs: bigint | null = null;
+  /** Output bytes to write before the first chunk's (the pcap file header). */
+  header: Uint8Array | null = null;
+  blocksSkipped = 0;
+
+  constructor(core: Core, private readonly opts: ChunkWalkOptions) {
+    this.name = displayName(opts.capture);
+    this.e = core.exports;
+    this.e.walkInit();
+    for (let b = 0; b < WALK_BUFFERS; b++) this.bufs.push(this.e.walkBufferPtr(b));
+    this.ownsFd = opts.capture !== '-';
+    this.fd = this.ownsFd ? fs.openSync(opts.capture, 'r') : 0;
+    try {
+      let size: number | undefined;
+      try {
+        const st = fs.fstatSync(this.fd);
+        size = st.isFile() ? st.size : undefined;
+      } catch {
+        size = undefined;
+      }
+      this.fileSize = size;
+      this.refresh();
+      this.ws.fill(0);
+      this.setStop(NEVER);
+      this.ws[WS_MODE] = opts.readOnly ? WALK_MODE_READ : WALK_MODE_PROCESS;
+      // The first chunk, read before anything else: its first bytes say the format.
+      const start = this.readStart(0);
+      let got = 0;
+      while (got < PCAP_HDR_LEN) {
+        const n = readFd(this.fd, this.u8, start + got, WALK_READ_BYTES - got);
+        if (n === 0) break;
+        got += n;
+      }
+      this.bytesRead = got;
+      this.baseAddr = start;
+      this.baseFile = 0;
+      this.setWs(WS_POS, start);
+      this.setWs(WS_END, start + got);
+      this.setWs(WS_OUT, start);
+      this.setWs(WS_OUT_START, start);
+      if (got < 4) {
+        throw new CaptureFormatError(this.name, 0, got === 0 ? 'empty file, not a pcap or pcapng capture' : `file too short for a capture header (${got} bytes)`);
+      }
+      const magic = this.dv.getUint32(start, false);
+      if (magic === BT_SHB) {
+        this.format = 'pcapng';
+        this.ws[WS_FORMAT] = WALK_PCAPNG;
+        this.ws[WS_LE] = 1;
+      } else if (magic === PCAP_MAGIC_USEC || magic === PCAP_MAGIC_NSEC || magic === PCAP_MAGIC_USEC_SWAPPED || magic === PCAP_MAGIC_NSEC_SWAPPED) {
+        this.format = 'pcap';
+        this.openPcap(start, got, magic);
+      } else {
+        throw new CaptureFormatError(this.name, 0, badMagicReason(magic));
+      }
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+  }
+
+  private openPcap(start: number, got: number, magic: number): void {
+    if (got < PCAP_HDR_LEN) {
+      throw new CaptureFormatError(this.name, 0, `pcap file header cut short (${got} of ${PCAP_HDR_LEN} bytes)`);
+    }
+    const le = magic === PCAP_MAGIC_USEC_SWAPPED || magic === PCAP_MAGIC_NSEC_SWAPPED;
+    const major = this.dv.getUint16(start + PCAP_HDR_VERSION_MAJOR, le);
+    const minor = this.dv.getUint16(start + PCAP_HDR_VERSION_MINOR, le);
+    if (major !== PCAP_VERSION_MAJOR) {
+      throw new CaptureFormatError(this.name, PCAP_HDR_VERSION_MAJOR, `unsupported pcap version ${major}.${minor}`);
+    }
+    const link = this.dv.getUint32(start + PCAP_HDR_LINKTYPE, le) & LINKTYPE_MASK;
+    this.ws[WS_FORMAT] = WALK_PCAP;
+    this.ws[WS_LE] = le ? 1 : 0;
+    this.ws[WS_PCAP_NSEC] = magic === PCAP_MAGIC_NSEC || magic === PCAP_MAGIC_NSEC_SWAPPED ? 1 : 0;
+    this.ws[WS_PCAP_LINK] = link;
+    this.linkTypes.push(link);
+    this.header = this.u8.slice(start, start + PCAP_HDR_LEN);
+    this.setWs(WS_POS, start + PCAP_HDR_LEN);
+    this.setWs(WS_OUT, start + PCAP_HDR_LEN);
+    this.setWs(WS_OUT_START, start + PCAP_HDR_LEN);
+  }
+
+  /** Rebuilds the memory views if linear memory was replaced by growth. */
+  private refresh(): void {
+    const buf = this.e.memory.buffer;
+    if (buf === this.memBuf) return;
+    this.memBuf = buf;
+    this.u8 = new Uint8Array(buf);
+    this.dv = new DataView(buf);
+    this.ws = new Uint32Array(buf, this.e.walkStatePtr(), WS_WORDS);
+  }
+
+  /** Linear memory (the views are current after any core call). */
+  get memory(): Uint8Array {
+    this.refresh();
+    return this.u8;
+  }
+
+  private setWs(w: number, v: number): void {
+    this.ws[w] = v;
+  }
+
+  private setStop(ns: bigint): void {
+    this.ws[WS_STOP_LO] = Number(ns & 0xffffffffn);
+    this.ws[WS_STOP_HI] = Number(ns >> 32n);
+  }
+
+  private fileOffset(addr: number): number {
+    return this.baseFile + (addr - this.baseAddr);
+  }
+
+  private readStart(b: number): number {
+    return this.bufs[b]! + WALK_HEADROOM + WALK_TAILROOM;
+  }
+
+  /** Where the next read goes: the buffer after the current one. */
+  readTarget(): { addr: number; len: number; buffer: number } {
+    const b = (this.cur + 1) % WALK_BUFFERS;
+    return { addr: this.readStart(b), len: WALK_READ_BYTES, buffer: b };
+  }
+
+  get nextBuffer(): number {
+    return (this.cur + 1) % WALK_BUFFERS;
+  }
+
+  get currentBuffer(): number {
+    return this.cur;
+  }
+
+  /**
+   * Runs the core until it needs I/O: IO_MORE (write the output, then attach the next read),
+   * IO_FLUSH (write the output, then walk again) or IO_DONE. Throws CaptureFormatError on damage,
+   * after the output before it is ready to write (takeOutput()).
+   */
+  walk(): number {
+    for (;;) {
+      const status = this.e.walkRun();
+      this.refresh();
+      const ws = this.ws;
+      switch (status) {
+        case WALK_NEED_MORE:
+          if (!this.eof) return IO_MORE;
+          if (ws[WS_POS] === ws[WS_END]) return IO_DONE;
+          throw this.problem();
+        case WALK_FLUSH:
+          return IO_FLUSH;
+        case WALK_BLOCK:
+          this.block();
+          break;
+        case WALK_STOP_TIME:
+          this.due();
+          break;
+        case WALK_BAD:
+          throw this.problem();
+        default:
+          throw new Error(`record walk: unexpected status ${status}`);
+      }
+    }
+  }
+
+  /** The output not yet written, as [address, length]; marks it written. */
+  takeOutput(): [number, number] {
+    this.refresh();
+    const from = this.ws[WS_OUT_START]!;
+    const to = this.ws[WS_OUT]!;
+    if (this.ws[WS_STATUS] === WALK_FLUSH) {
+      // The core goes on from the start of the buffer (the headroom).
+      this.ws[WS_OUT] = this.bufs[this.cur]!;
+      this.ws[WS_OUT_START] = this.bufs[this.cur]!;
+      this.ws[WS_STATUS] = 0;
+    } else {
+      this.ws[WS_OUT_START] = to;
+    }
+    return [from, to - from];
+  }
+
+  /**
+   * Continues in the next buffer with `got` bytes read at readTarget(): the incomplete record
+   * left in the current buffer is placed right before them.
+   */
+  attach(got: number): void {
+    this.refresh();
+    const ws = this.ws;
+    const pos = ws[WS_POS]!;
+    const tail = ws[WS_END]! - pos;
+    const b = this.nextBuffer;
+    const readAt = this.readStart(b);
+    let dst = readAt - tail;
+    if (tail > WALK_TAILROOM) {
+      // A record larger than the tail room: move the new bytes up to make room.
+      dst = this.bufs[b]! + WALK_HEADROOM;
+      this.u8.copyWithin(dst + tail, readAt, readAt + got);
+    }
+    const posFile = this.fileOffset(pos);
+    this.u8.copyWithin(dst, pos, pos + tail);
+    this.cur = b;
+    this.baseAddr = dst;
+    this.baseFile = posFile;
+    ws[WS_POS] = dst;
+    ws[WS_END] = dst + tail + got;
+    ws[WS_OUT] = dst;
+    ws[WS_OUT_START] = dst;
+    this.bytesRead += got;
+    if (got === 0) this.eof = true;
+    this.opts.progress?.(this.bytesRead, this.fileSize, this.packets);
+  }
+
+  /** Reads into the next buffer synchronously. */
+  readNextSync(): number {
+    const t = this.readTarget();
+    const u8 = this.memory;
+    let got = 0;
+    // Pipes return little per call: fill the read so a large record is not carried many times.
+    while (got < t.len) {
+      const n = readFd(this.fd, u8, t.addr + got, t.len - got);
+      if (n === 0) break;
+      got += n;
+    }
+    return got;
+  }
+
+  /** Reads into the next buffer in the thread pool (regular files). */
+  readNextAsync(): Promise<number> {
+    const t = this.readTarget();
+    return new Promise((resolve, reject) => {
+      fs.read(this.fd, this.memory, t.addr, t.len, null, (err, n) => (err ? reject(err) : resolve(n)));
+    });
+  }
+
+  get canReadAsync(): boolean {
+    return this.fileSize !== undefined;
+  }
+
+  get packets(): number {
+    return this.u64(WS_PACKETS);
+  }
+
+  private u64(w: number): number {
+    this.refresh();
+    return this.ws[w]! + this.ws[w + 1]! * 4294967296;
+  }
+
+  result(): ChunkWalkResult {
+    const ws = this.ws;
+    const have = this.packets > 0;
+    return {
+      format: this.format,
+      linkTypes: this.linkTypes.slice(),
+      packets: this.packets,
+      bytesIn: this.u64(WS_BYTES_IN),
+      bytesOut: this.u64(WS_BYTES_OUT),
+      generated: this.u64(WS_GENERATED),
+      written: this.u64(WS_WRITTEN),
+      first: ws[WS_HAVE_FIRST] ? { sec: ws[WS_FIRST_SEC]!, nsec: ws[WS_FIRST_NSEC]! } : null,
+      last: have ? { sec: ws[WS_LAST_SEC]!, nsec: ws[WS_LAST_NSEC]! } : null,
+    };
+  }
+
+  /** What must follow the last chunk's output: a section header when pcapng output has none. */
+  trailer(): Uint8Array | null {
+    return this.format === 'pcapng' && !this.wroteShb ? sectionHeaderBlock() : null;
+  }
+
+  /** Starts the update schedule (call before the first walk). */
+  scheduleUpdates(): void {
+    if (this.opts.updates) this.setStop(0n);
+  }
+
+  close(): void {
+    if (this.ownsFd && this.fd >= 0) {
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  private due(): void {
+    const ws = this.ws;
+    const u = this.opts.updates;
+    if (!u) {
+      this.setStop(NEVER);
+      return;
+    }
+    if (this.firstNs === null) this.firstNs = BigInt(ws[WS_FIRST_SEC]!) * 1_000_000_000n + BigInt(ws[WS_FIRST_NSEC]!);
+    const now = BigInt(ws[WS_CUR_SEC]!) * 1_000_000_000n + BigInt(ws[WS_CUR_NSEC]!);
+    u.applyDue(this.firstNs, now);
+    this.refresh();
+    this.setStop(u.nextDue(this.firstNs) ?? NEVER);
+  }
+
+  private problem(): CaptureFormatError {
+    const ws = this.ws;
+    return new CaptureFormatError(this.name, this.fileOffset(ws[WS_POS]!), walkProblem(ws[WS_PROBLEM]!, ws[WS_ARG0]!, ws[WS_ARG1]!, ws[WS_ARG2]!));
+  }
+
+  /** A pcapng block that is not a packet: sections and interfaces are the host's; keep or leave out. */
+  private block(): void {
+    const ws = this.ws;
+    const at = ws[WS_POS]!;
+    const type = ws[WS_ARG0]!;
+    const len = ws[WS_ARG1]!;
+    const le = ws[WS_ARG2] === 1;
+    const dv = this.dv;
+    let keep: boolean;
+    switch (type) {
+      case BT_SHB: {
+        const major = dv.getUint16(at + SHB_VERSION_MAJOR, le);
+        const minor = dv.getUint16(at + SHB_VERSION_MINOR, le);
+        // Versions 1.0 and 1.2 (an old spelling of 1.0), as libpcap and Wireshark accept.
+        if (major !== 1 || (minor !== 0 && minor !== 2)) {
+          throw new CaptureFormatError(this.name, this.fileOffset(at), `unsupported pcapng version ${major}.${minor} in section header block`);
+        }
+        ws[WS_LE] = le ? 1 : 0;
+        ws[WS_IN_SECTION] = 1;
+        ws[WS_IFACES] = 0;
+        this.sectionIdbs = 0;
+        // Lengths change when packets are dropped or added: the section length becomes unknown.
+        this.u8.fill(0xff, at + SHB_SECTION_LEN, at + SHB_SECTION_LEN + 8);
+        this.wroteShb = true;
+        keep = true;
+        break;
+      }
+      case BT_IDB:
+        this.interfaceBlock(at, len, le);
+        this.sectionIdbs++;
+        keep = true;
+        break;
+      case BT_ISB:
+        keep = dv.getUint32(at + ISB_IFACE, le) < this.sectionIdbs;
+        break;
+      case BT_NRB:
+      case BT_DSB:
+      case BT_SJE:
+      case BT_CB_COPY:
+        keep = true;
+        break;
+      default:
+        keep = false; // do-not-copy custom blocks, obsolete or unknown blocks
+    }
+    if (!keep) this.blocksSkipped++;
+    this.e.walkBlockDone(keep ? 1 : 0);
+  }
+
+  /** An IDB: its link type, snapshot length and clock go into the core's interface table. */
+  private interfaceBlock(at: number, len: number, le: boolean): void {
+    const dv = this.dv;
+    const linkType = dv.getUint16(at + IDB_LINKTYPE, le);
+    const snaplen = dv.getUint32(at + IDB_SNAPLEN, le);
+    let tsresol = TSRESOL_DEFAULT;
+    let tsoffset = 0;
+    // Options: lenient like tshark for unknown ones; stop at a malformed length.
+    const end = at + len - 4;
+    let q = at + IDB_OPTIONS;
+    while (q + 4 <= end) {
+      const code = dv.getUint16(q, le);
+      const olen = dv.getUint16(q + 2, le);
+      if (code === OPT_ENDOFOPT || q + 4 + olen > end) break;
+      if (code === OPT_IF_TSRESOL && olen >= 1) tsresol = this.u8[q + 4]!;
+      else if (code === OPT_IF_TSOFFSET && olen >= 8) {
+        tsoffset = le
+          ? dv.getInt32(q + 8, true) * 4294967296 + dv.getUint32(q + 4, true)
+          : dv.getInt32(q + 4, false) * 4294967296 + dv.getUint32(q + 8, false);
+      }
+      q += 4 + pad4(olen);
+    }
+    try {
+      new TsClock(tsresol, tsoffset);
+    } catch (err) {
+      throw new CaptureFormatError(this.name, this.fileOffset(at), `interface description block: ${(err as Error).message} (if_tsresol 0x${tsresol.toString(16)})`);
+    }
+    const id = this.ws[WS_IFACES]!;
+    if (id >= WALK_IFACES_MAX) {
+      throw new CaptureFormatError(this.name, this.fileOffset(at), `more than ${WALK_IFACES_MAX} interface description blocks in one section`);
+    }
+    const exp = BigInt(tsresol & 0x7f);
+    const units = (tsresol & TSRESOL_POW2) !== 0 ? 1n << exp : 10n ** exp;
+    const entry = this.e.walkIfacesPtr() + id * WALK_IFACE_BYTES;
+    dv.setUint32(entry + IF_LINK, linkType, true);
+    dv.setUint32(entry + IF_SNAPLEN, snaplen, true);
+    dv.setBigUint64(entry + IF_UNITS, units, true);
+    dv.setBigInt64(entry + IF_OFFSET, BigInt(tsoffset), true);
+    this.ws[WS_IFACES] = id + 1;
+    if (!this.linkTypes.includes(linkType)) this.linkTypes.push(linkType);
+  }
+}
+
+/** Writes all of [addr, addr+len) of linear memory to fd. */
+function writeOut(fd: number, walk: ChunkWalk, addr: number, len: number): void {
+  if (fd >= 0 && len > 0) writeFdFully(fd, walk.memory, addr, len);
+}
+
+/** Drives a walk with synchronous reads and writes. */
+export function runSync(walk: ChunkWalk, outFd: number): void {
+  if (walk.header && outFd >= 0) writeFdFully(outFd, walk.header, 0, walk.header.length);
+  walk.scheduleUpdates();
+  try {
+    for (;;) {
+      const io = walk.walk();
+      const [addr, len] = walk.takeOutput();
+      writeOut(outFd, walk, addr, len);
+      if (io === IO_DONE) break;
+      if (io === IO_MORE) walk.attach(walk.readNextSync());
+    }
+  } catch (err) {
+    const [addr, len] = walk.takeOutput();
+    writeOut(outFd, walk, addr, len);
+    finishOutput(walk, outFd);
+    throw err;
+  }
+  finishOutput(walk, outFd);
+}
+
+function finishOutput(walk: ChunkWalk, outFd: number): void {
+  const t = walk.trailer();
+  if (t && outFd >= 0) writeFdFully(outFd, t, 0, t.length);
+}
+
+/**
+ * Drives a walk with overlapped I/O: while the core walks buffer k, buffer k+1 is being read
+ * and buffer k-1's output written (thread pool). Standard input and output stay synchronous.
+ */
+export async function runAsync(walk: ChunkWalk, outFd: number, outIsFile: boolean, signal?: AbortSignal): Promise<void> {
+  if (walk.header && outFd >= 0) writeFdFully(outFd, walk.header, 0, walk.header.length);
+  walk.scheduleUpdates();
+  const writes: Promise<void>[] = new Array(WALK_BUFFERS).fill(Promise.resolve());
+  let chain: Promise<void> = Promise.resolve();
+  const write = (addr: number, len: number): Promise<void> => {
+    if (outFd < 0 || len === 0) return chain;
+    if (!outIsFile) {
+      writeFdFully(outFd, walk.memory, addr, len);
+      return chain;
+    }
+    chain = chain.then(() => writeAll(outFd, walk, addr, len));
+    return chain;
+  };
+  let reading: Promise<number> | null = walk.canReadAsync ? walk.readNextAsync() : null;
+  try {
+    for (;;) {
+      signal?.throwIfAborted();
+      const io = walk.walk();
+      const [addr, len] = walk.takeOutput();
+      if (io === IO_FLUSH) {
+        await write(addr, len);
+        continue;
+      }
+      writes[walk.currentBuffer] = write(addr, len);
+      if (io === IO_DONE) break;
+      const got = reading ? await reading : walk.readNextSync();
+      walk.attach(got);
+      reading = null;
+      if (!walk.eof && walk.canReadAsync) {
+        await writes[walk.nextBuffer];
+        reading = walk.readNextAsync();
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof Error && err.name === 'AbortError')) {
+      const [addr, len] = walk.takeOutput();
+      await write(addr, len).catch(() => undefined);
+    }
+    if (reading) await reading.catch(() => 0);
+    await chain.catch(() => undefined);
+    finishOutput(walk, outFd);
+    throw err;
+  }
+  if (reading) await reading;
+  await chain;
+  finishOutput(walk, outFd);
+}
+
+function writeAll(fd: number, walk: ChunkWalk, addr: number, len: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const step = (at: number, left: number): void => {
+      fs.write(fd, walk.memory, at, left, null, (err, n) => {
+        if (err) reject(err);
+        else if (n < left) step(at + n, left - n);
+        else resolve();
+      });
+    };
+    step(addr, len);
+  });
+}
+
+export { IO_MORE, IO_FLUSH, IO_DONE };
