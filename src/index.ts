@@ -1,6 +1,6 @@
 // svcplane as a library. See README.md ("Library").
 
-export { replay, type ReplayOptions } from './replay/replay.js';
+export { replay, replayAsync, type ReplayOptions } from './replay/replay.js';
 export { formatSummary, type ReplayReport, type ServiceReport, type UpdateReport } from './replay/report.js';
 export { Dataplane, type DataplaneOptions, type PacketIn, type PacketOut } from './dataplane.js';
 export { Core, CoreError, type CoreOptions } from './core/core.js';

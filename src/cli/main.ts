@@ -3,7 +3,7 @@
 
 import { writeFileSync, existsSync, statSync } from 'node:fs';
 import { Command, CommanderError, Option, InvalidArgumentError } from 'commander';
-import { replay, type ReplayOptions } from '../replay/replay.js';
+import { replayAsync, type ReplayOptions } from '../replay/replay.js';
 import { formatSummary } from '../replay/report.js';
 import { CaptureFormatError } from '../capture/errors.js';
 import { ManifestError } from '../k8s/load.js';
@@ -93,7 +93,7 @@ async function runReplay(capture: string, o: Record<string, unknown>): Promise<v
   };
   let report;
   try {
-    report = replay(opts);
+    report = await replayAsync(opts);
   } finally {
     progress?.stop();
   }

@@ -47,6 +47,8 @@ export interface ChunkWalkOptions {
   /** Only count the records (reading benchmark); no packet program, no output. */
   readOnly?: boolean;
   updates?: DueSchedule;
+  /** Bytes per read (default WALK_READ_BYTES; small values test records cut across chunks). */
+  readBytes?: number;
   progress?: (bytesRead: number, fileSize: number | undefined, packets: number) => void;
 }
 
@@ -97,8 +99,11 @@ export class ChunkWalk {
   header: Uint8Array | null = null;
   blocksSkipped = 0;
 
+  private readonly readBytes: number;
+
   constructor(core: Core, private readonly opts: ChunkWalkOptions) {
     this.name = displayName(opts.capture);
+    this.readBytes = Math.max(1, Math.min(opts.readBytes ?? WALK_READ_BYTES, WALK_READ_BYTES));
     this.e = core.exports;
     this.e.walkInit();
     for (let b = 0; b < WALK_BUFFERS; b++) this.bufs.push(this.e.walkBufferPtr(b));
@@ -121,7 +126,7 @@ export class ChunkWalk {
       const start = this.readStart(0);
       let got = 0;
       while (got < PCAP_HDR_LEN) {
-        const n = readFd(this.fd, this.u8, start + got, WALK_READ_BYTES - got);
+        const n = readFd(this.fd, this.u8, start + got, Math.max(this.readBytes, PCAP_HDR_LEN) - got);
         if (n === 0) break;
         got += n;
       }
@@ -210,7 +215,7 @@ export class ChunkWalk {
   /** Where the next read goes: the buffer after the current one. */
   readTarget(): { addr: number; len: number; buffer: number } {
     const b = (this.cur + 1) % WALK_BUFFERS;
-    return { addr: this.readStart(b), len: WALK_READ_BYTES, buffer: b };
+    return { addr: this.readStart(b), len: this.readBytes, buffer: b };
   }
 
   get nextBuffer(): number {

@@ -41,6 +41,8 @@ export interface ReplayOptions extends CoreOptions, NodeConfig {
   trace?: string;
   /** Run every packet through the JavaScript reader and writer (the path --trace takes); same output. */
   perPacket?: boolean;
+  /** Bytes per read of the chunked path (default 4 MiB); small values are for tests. */
+  readBytes?: number;
   /** Called after every batch with bytes read and the file size (if known). */
   progress?: (bytesRead: number, fileSize: number | undefined, packets: number) => void;
 }
@@ -86,7 +88,7 @@ function prepare(opts: ReplayOptions): Prepared {
 export function replay(opts: ReplayOptions): ReplayReport {
   const run = prepare(opts);
   if (needsPerPacket(opts)) return replayPerPacket(opts, run);
-  const { walk, outFd, schedule, updates } = startChunks(opts, run);
+  const { walk, outFd, updates } = startChunks(opts, run);
   const started = performance.now();
   try {
     runSync(walk, outFd);
@@ -95,7 +97,6 @@ export function replay(opts: ReplayOptions): ReplayReport {
     if (outFd > 2) closeSync(outFd);
   }
   return chunkReport(opts, run, walk, updates, started);
-  void schedule;
 }
 
 /**
@@ -155,7 +156,7 @@ function startChunks(opts: ReplayOptions, run: Prepared) {
       while (next < events.length && dueOf(first, next) <= now) updates.push(applyUpdate(events[next++]!, view, tables, problems));
     },
   };
-  const walk = new ChunkWalk(run.core, { capture: opts.capture, outFd: -1, updates: schedule, progress: opts.progress });
+  const walk = new ChunkWalk(run.core, { capture: opts.capture, outFd: -1, updates: schedule, progress: opts.progress, readBytes: opts.readBytes });
   let outFd = -1;
   let outIsFile = false;
   try {
@@ -171,7 +172,7 @@ function startChunks(opts: ReplayOptions, run: Prepared) {
     walk.close();
     throw err;
   }
-  return { walk, outFd, outIsFile, schedule, updates };
+  return { walk, outFd, outIsFile, updates };
 }
 
 function chunkReport(opts: ReplayOptions, run: Prepared, walk: ChunkWalk, updates: UpdateReport[], started: number): ReplayReport {
