@@ -3,7 +3,7 @@
 // (--updates) are applied between packets at their capture time by
 // splitting a batch at the first packet at or after the event.
 
-import { openSync, writeSync, closeSync, readFileSync } from 'node:fs';
+import { writeSync, readFileSync } from 'node:fs';
 import { Core, type CoreOptions } from '../core/core.js';
 import { ServiceTables, type NodeConfig } from '../core/tables.js';
 import {
@@ -13,6 +13,8 @@ import {
 import { CaptureBatch } from '../capture/batch.js';
 import { openCaptureReader } from '../capture/reader.js';
 import { openCaptureWriter } from '../capture/writer.js';
+import { OutputFile } from '../capture/output-file.js';
+import { CaptureFormatError } from '../capture/errors.js';
 import { linkTypeName } from '../capture/linktypes.js';
 import {
   loadClusterObjects, parseEventsText, formatProblem, emptyClusterObjects, ClusterView,
@@ -69,6 +71,8 @@ export function replay(opts: ReplayOptions): ReplayReport {
   const started = performance.now();
   const updates: UpdateReport[] = [];
   let traceFd = -1;
+  let traceFile: OutputFile | undefined;
+  let failure: unknown;
   let generated = 0;
   let bytesIn = 0, bytesOut = 0;
   let firstTs: number | null = null, lastTs: number | null = null;
@@ -77,7 +81,7 @@ export function replay(opts: ReplayOptions): ReplayReport {
   let index = 0;
   const writer = opts.write ? openCaptureWriter(opts.write, reader) : null;
   try {
-    if (opts.trace) traceFd = opts.trace === '-' ? 1 : openSync(opts.trace, 'w');
+    if (opts.trace) traceFd = opts.trace === '-' ? 1 : (traceFile = OutputFile.open(opts.trace)).fd;
     const trace = new LineBuffer(traceFd);
     const batch = new CaptureBatch(core.input, core.desc, BATCH_MAX_PACKETS);
     let before: Uint8Array | null = null;
@@ -131,10 +135,15 @@ export function replay(opts: ReplayOptions): ReplayReport {
       trace.flush();
       opts.progress?.(reader.bytesRead, reader.fileSize, index);
     }
+  } catch (e) {
+    failure = e;
+    throw e;
   } finally {
-    writer?.close();
+    // Damage in the capture keeps the packets before it (README); any other failure discards the outputs.
+    const keep = failure === undefined || failure instanceof CaptureFormatError;
+    if (keep) writer?.close(); else writer?.abort();
     reader.close();
-    if (traceFd > 2) closeSync(traceFd);
+    if (keep) traceFile?.commit(); else traceFile?.abort();
   }
   const seconds = (performance.now() - started) / 1000;
   return buildReport(core, tables, {
