@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import { D_CAPLEN, D_LINKTYPE, D_TS_NSEC, D_TS_SEC, D_WIRELEN, DESC_WORDS } from '../../assembly/abi/layout.js';
 import { CaptureBatch, KIND_SPB } from './batch.js';
 import {
@@ -57,6 +56,7 @@ import {
   SPB_ORIGLEN,
 } from './format.js';
 import { writeFdFully } from './io.js';
+import { OutputFile } from './output-file.js';
 import type { CaptureInterface, CaptureReader } from './reader.js';
 import { mul64, TsClock, U64 } from './timestamp.js';
 
@@ -82,8 +82,10 @@ export interface CaptureWriter {
    * interface, caplen = original length = length. Call it right after packet i.
    */
   writeDerived(batch: CaptureBatch, i: number, bytes: Uint8Array, start: number, length: number): void;
-  /** Writes what remains (trailing blocks, a header for an empty capture) and flushes. */
+  /** Writes what remains (trailing blocks, a header for an empty capture), flushes and puts the file in place. */
   close(): void;
+  /** Discards the output: nothing is left under its name (standard output: buffered bytes are dropped). */
+  abort(): void;
   /** Packets written (including derived ones). */
   readonly packetsWritten: number;
   /** Bytes written to the file so far (including buffered bytes). */
@@ -128,7 +130,7 @@ class Writer implements CaptureWriter {
   private flushed = 0;
   private readonly name: string;
   private readonly fd: number;
-  private readonly ownsFd: boolean;
+  private readonly output: OutputFile | undefined;
   private out: Buffer;
   private view: DataView;
   private pos = 0;
@@ -166,8 +168,8 @@ class Writer implements CaptureWriter {
         : format === 'pcapng' ? MODE_PCAPNG_PCAPNG : MODE_PCAPNG_PCAP;
     this.out = Buffer.allocUnsafeSlow(WRITE_CHUNK_BYTES);
     this.view = new DataView(this.out.buffer, this.out.byteOffset, this.out.length);
-    this.ownsFd = path !== '-';
-    this.fd = this.ownsFd ? fs.openSync(path, 'w') : 1;
+    this.output = path === '-' ? undefined : OutputFile.open(path);
+    this.fd = this.output?.fd ?? 1;
 
     if (this.mode === MODE_PCAP_PCAP) {
       const hdr = source.pcapHeader!;
@@ -271,9 +273,18 @@ class Writer implements CaptureWriter {
         this.startPcap(ifc?.linkType ?? 1, ifc?.clock ?? new TsClock(6));
       }
       this.flush();
-    } finally {
-      if (this.ownsFd) fs.closeSync(this.fd);
+    } catch (e) {
+      this.output?.abort();
+      throw e;
     }
+    this.output?.commit();
+  }
+
+  abort(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe?.();
+    this.output?.abort();
   }
 
   // ----- pcap output -------------------------------------------------------------------------

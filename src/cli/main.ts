@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // svcplane command line. The contract is shared/spec/cli.md.
 
-import { writeFileSync, existsSync, statSync } from 'node:fs';
+import { existsSync, statSync, realpathSync, type Stats } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { Command, CommanderError, Option, InvalidArgumentError } from 'commander';
 import { replayAsync, type ReplayOptions } from '../replay/replay.js';
 import { formatSummary } from '../replay/report.js';
 import { CaptureFormatError } from '../capture/errors.js';
+import { OutputFile, abortOpenOutputs } from '../capture/output-file.js';
+import { writeFdFully } from '../capture/io.js';
 import { ManifestError } from '../k8s/load.js';
 import { CoreError } from '../core/core.js';
 import { TableError } from '../core/tables.js';
@@ -61,6 +64,7 @@ async function runReplay(capture: string, o: Record<string, unknown>): Promise<v
   }
   if (o.trace === '-' && (o.write === '-' || o.json)) throw new UsageError('--trace - shares standard output with another output');
   if (o.context && !o.kubeconfig) throw new UsageError('--context needs --kubeconfig');
+  checkOutputs(capture, o);
   const quiet = Boolean(o.quiet);
   let objects;
   if (o.kubeconfig) {
@@ -98,12 +102,72 @@ async function runReplay(capture: string, o: Record<string, unknown>): Promise<v
     progress?.stop();
   }
   const json = JSON.stringify(report, null, 2) + '\n';
-  if (o.report) writeFileSync(o.report as string, json);
+  if (o.report) writeOutput(o.report as string, json);
   if (o.json) process.stdout.write(json);
   else if (!quiet) {
     for (const p of report.problems) process.stderr.write(`svcplane: warning: ${p}\n`);
     (o.write === '-' ? process.stderr : process.stdout).write(formatSummary(report) + '\n');
   }
+}
+
+/**
+ * Refuses an output (-w, --trace, --report) that is the same file as an input, or as another
+ * output: opening it would destroy the input, or two writers would share one file.
+ */
+function checkOutputs(capture: string, o: Record<string, unknown>): void {
+  const inputs: [string, string][] = [];
+  if (capture !== '-') inputs.push(['the input capture', capture]);
+  if (o.updates) inputs.push(['the --updates file', o.updates as string]);
+  for (const c of (o.cluster as string[] | undefined) ?? []) inputs.push(['the cluster file', c]);
+  if (o.kubeconfig) inputs.push(['the kubeconfig', o.kubeconfig as string]);
+  const seen: [string, string, string][] = [];
+  for (const [option, out] of [['-w', o.write], ['--trace', o.trace], ['--report', o.report]] as [string, unknown][]) {
+    if (typeof out !== 'string' || out === '-') continue;
+    const st = statOrUndefined(out);
+    if (st !== undefined && !st.isFile()) continue; // /dev/null and the like: written directly, may be shared
+    if (st !== undefined) {
+      for (const [kind, input] of inputs) {
+        const ist = statOrUndefined(input);
+        if (ist?.isFile() && ist.dev === st.dev && ist.ino === st.ino) {
+          throw new UsageError(`${out}: is the same file as ${kind} ${input}; refusing to overwrite it`);
+        }
+      }
+    }
+    // Existing files by device and inode; new ones by their directory's real path and name.
+    const key = st !== undefined ? `${st.dev}:${st.ino}` : join(realOrSelf(dirname(out)), basename(out));
+    const twin = seen.find(([k]) => k === key);
+    if (twin) throw new UsageError(`${out}: is the same file as the ${twin[1]} output ${twin[2]}; refusing to write it twice`);
+    seen.push([key, option, out]);
+  }
+}
+
+function statOrUndefined(file: string): Stats | undefined {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function realOrSelf(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return dir;
+  }
+}
+
+/** Writes a whole output file through OutputFile (in place only when complete). */
+function writeOutput(file: string, text: string): void {
+  const out = OutputFile.open(file);
+  try {
+    const bytes = Buffer.from(text);
+    writeFdFully(out.fd, bytes, 0, bytes.length);
+  } catch (e) {
+    out.abort();
+    throw e;
+  }
+  out.commit();
 }
 
 /** Runs the command line; resolves to the exit status. */
@@ -132,4 +196,12 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Temporary output files do not outlive the process (interrupted runs: exit 130 / 143).
+process.on('exit', abortOpenOutputs);
+for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.on(signal, () => {
+    abortOpenOutputs();
+    process.exit(status);
+  });
+}
 process.exitCode = await main(process.argv.slice(2));

@@ -14,6 +14,8 @@ import { CaptureBatch } from '../capture/batch.js';
 import { openCaptureReader } from '../capture/reader.js';
 import { openCaptureWriter, formatFromPath } from '../capture/writer.js';
 import { BT_SHB, PCAP_MAGIC_NSEC, PCAP_MAGIC_NSEC_SWAPPED, PCAP_MAGIC_USEC, PCAP_MAGIC_USEC_SWAPPED } from '../capture/format.js';
+import { OutputFile } from '../capture/output-file.js';
+import { CaptureFormatError } from '../capture/errors.js';
 import { ChunkWalk, runAsync, runSync, type DueSchedule } from './chunks.js';
 import { linkTypeName } from '../capture/linktypes.js';
 import {
@@ -88,13 +90,16 @@ function prepare(opts: ReplayOptions): Prepared {
 export function replay(opts: ReplayOptions): ReplayReport {
   const run = prepare(opts);
   if (needsPerPacket(opts)) return replayPerPacket(opts, run);
-  const { walk, outFd, updates } = startChunks(opts, run);
+  const { walk, out, outFd, updates } = startChunks(opts, run);
   const started = performance.now();
+  let failure: unknown;
   try {
     runSync(walk, outFd);
+  } catch (e) {
+    failure = e;
+    throw e;
   } finally {
-    walk.close();
-    if (outFd > 2) closeSync(outFd);
+    finishChunks(walk, out, failure);
   }
   return chunkReport(opts, run, walk, updates, started);
 }
@@ -107,13 +112,16 @@ export function replay(opts: ReplayOptions): ReplayReport {
 export async function replayAsync(opts: ReplayOptions, signal?: AbortSignal): Promise<ReplayReport> {
   const run = prepare(opts);
   if (needsPerPacket(opts)) return replayPerPacket(opts, run);
-  const { walk, outFd, outIsFile, updates } = startChunks(opts, run);
+  const { walk, out, outFd, outIsFile, updates } = startChunks(opts, run);
   const started = performance.now();
+  let failure: unknown;
   try {
     await runAsync(walk, outFd, outIsFile, signal);
+  } catch (e) {
+    failure = e;
+    throw e;
   } finally {
-    walk.close();
-    if (outFd > 2) closeSync(outFd);
+    finishChunks(walk, out, failure);
   }
   return chunkReport(opts, run, walk, updates, started);
 }
@@ -157,11 +165,13 @@ function startChunks(opts: ReplayOptions, run: Prepared) {
     },
   };
   const walk = new ChunkWalk(run.core, { capture: opts.capture, outFd: -1, updates: schedule, progress: opts.progress, readBytes: opts.readBytes });
+  let out: OutputFile | undefined;
   let outFd = -1;
   let outIsFile = false;
   try {
     if (opts.write) {
-      outFd = opts.write === '-' ? 1 : openSync(opts.write, 'w');
+      if (opts.write === '-') outFd = 1;
+      else outFd = (out = OutputFile.open(opts.write)).fd;
       try {
         outIsFile = fstatSync(outFd).isFile();
       } catch {
@@ -172,7 +182,14 @@ function startChunks(opts: ReplayOptions, run: Prepared) {
     walk.close();
     throw err;
   }
-  return { walk, outFd, outIsFile, updates };
+  return { walk, out, outFd, outIsFile, updates };
+}
+
+/** Damage in the capture keeps the packets before it (README); any other failure discards the output. */
+function finishChunks(walk: ChunkWalk, out: OutputFile | undefined, failure: unknown): void {
+  walk.close();
+  if (failure === undefined || failure instanceof CaptureFormatError) out?.commit();
+  else out?.abort();
 }
 
 function chunkReport(opts: ReplayOptions, run: Prepared, walk: ChunkWalk, updates: UpdateReport[], started: number): ReplayReport {
@@ -200,6 +217,8 @@ function replayPerPacket(opts: ReplayOptions, run: Prepared): ReplayReport {
   const started = performance.now();
   const updates: UpdateReport[] = [];
   let traceFd = -1;
+  let traceFile: OutputFile | undefined;
+  let failure: unknown;
   let generated = 0;
   let bytesIn = 0, bytesOut = 0;
   let firstTs: number | null = null, lastTs: number | null = null;
@@ -208,7 +227,7 @@ function replayPerPacket(opts: ReplayOptions, run: Prepared): ReplayReport {
   let index = 0;
   const writer = opts.write ? openCaptureWriter(opts.write, reader) : null;
   try {
-    if (opts.trace) traceFd = opts.trace === '-' ? 1 : openSync(opts.trace, 'w');
+    if (opts.trace) traceFd = opts.trace === '-' ? 1 : (traceFile = OutputFile.open(opts.trace)).fd;
     const trace = new LineBuffer(traceFd);
     const batch = new CaptureBatch(core.input, core.desc, BATCH_MAX_PACKETS);
     let before: Uint8Array | null = null;
@@ -262,10 +281,15 @@ function replayPerPacket(opts: ReplayOptions, run: Prepared): ReplayReport {
       trace.flush();
       opts.progress?.(reader.bytesRead, reader.fileSize, index);
     }
+  } catch (e) {
+    failure = e;
+    throw e;
   } finally {
-    writer?.close();
+    // Damage in the capture keeps the packets before it (README); any other failure discards the outputs.
+    const keep = failure === undefined || failure instanceof CaptureFormatError;
+    if (keep) writer?.close(); else writer?.abort();
     reader.close();
-    if (traceFd > 2) closeSync(traceFd);
+    if (keep) traceFile?.commit(); else traceFile?.abort();
   }
   const seconds = (performance.now() - started) / 1000;
   return buildReport(core, tables, {
