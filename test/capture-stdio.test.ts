@@ -39,6 +39,7 @@ beforeAll(() => {
   const sources = [
     ...fs.readdirSync(path.join(root, 'src/capture')).filter((f) => f.endsWith('.ts')).map((f) => `src/capture/${f}`),
     'assembly/abi/layout.ts',
+    'assembly/abi/capture.ts',
   ];
   for (const rel of sources) {
     const out = ts.transpileModule(fs.readFileSync(path.join(root, rel), 'utf8'), {
