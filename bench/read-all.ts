@@ -1,22 +1,22 @@
 // Reading a whole capture with svcplane's reader, nothing else: the one place the replay
-// benchmark's "read" task calls, so it can be switched to a faster reader here alone.
+// benchmark's "read" task calls. The reader is the replay's own: chunks read straight into
+// linear memory and the core walking the records (src/replay/chunks.ts, read-only mode:
+// records framed, timestamps normalised, lengths counted; no packet program, no output).
 
-import { BATCH_MAX_BYTES, BATCH_MAX_PACKETS, DESC_WORDS } from '../assembly/abi/layout.js';
-import { CaptureBatch } from '../src/capture/batch.js';
-import { openCaptureReader } from '../src/capture/reader.js';
+import { Core } from '../src/core/core.js';
+import { ChunkWalk, runSync } from '../src/replay/chunks.js';
 
-// One batch shaped like the WASM regions the replay pipeline reads into, reused across calls.
-let batch: CaptureBatch | undefined;
+// One small core, reused across calls (the walk needs only its buffers).
+let core: Core | undefined;
 
-/** Reads every packet of a pcap/pcapng file in batches; returns the packet count. */
+/** Reads every packet of a pcap/pcapng file; returns the packet count. */
 export function readAllSvcplane(path: string): number {
-  batch ??= new CaptureBatch(new Uint8Array(BATCH_MAX_BYTES), new Uint32Array(BATCH_MAX_PACKETS * DESC_WORDS));
-  const reader = openCaptureReader(path);
-  let packets = 0;
+  core ??= new Core({ ctMax: 1024, maxServicePorts: 16, maxBackends: 16, maxFrontends: 16 });
+  const walk = new ChunkWalk(core, { capture: path, outFd: -1, readOnly: true });
   try {
-    for (let n; (n = reader.readBatch(batch)) > 0; ) packets += n;
+    runSync(walk, -1);
   } finally {
-    reader.close();
+    walk.close();
   }
-  return packets;
+  return walk.packets;
 }

@@ -304,6 +304,12 @@ export class ChunkWalk {
     this.opts.progress?.(this.bytesRead, this.fileSize, this.packets);
   }
 
+  /** A Buffer over [addr, addr+len) of linear memory, for the thread pool's reads and writes. */
+  view(addr: number, len: number): Buffer {
+    this.refresh();
+    return Buffer.from(this.u8.buffer, addr, len);
+  }
+
   /** Reads into the next buffer synchronously. */
   readNextSync(): number {
     const t = this.readTarget();
@@ -322,7 +328,7 @@ export class ChunkWalk {
   readNextAsync(): Promise<number> {
     const t = this.readTarget();
     return new Promise((resolve, reject) => {
-      fs.read(this.fd, this.memory, t.addr, t.len, null, (err, n) => (err ? reject(err) : resolve(n)));
+      fs.read(this.fd, this.view(t.addr, t.len), 0, t.len, null, (err, n) => (err ? reject(err) : resolve(n)));
     });
   }
 
@@ -572,7 +578,7 @@ export async function runAsync(walk: ChunkWalk, outFd: number, outIsFile: boolea
 function writeAll(fd: number, walk: ChunkWalk, addr: number, len: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const step = (at: number, left: number): void => {
-      fs.write(fd, walk.memory, at, left, null, (err, n) => {
+      fs.write(fd, walk.view(at, left), 0, left, null, (err, n) => {
         if (err) reject(err);
         else if (n < left) step(at + n, left - n);
         else resolve();
