@@ -74,9 +74,21 @@ export class ServiceTables {
     return this.slotOf.get(`${key}|${family}`);
   }
 
-  /** Programs the core with the whole of `state`, atomically: what it does not hold is removed. */
+  /**
+   * Programs the core with the whole of `state`, atomically: what it does not hold is removed.
+   * The state's ServiceCIDR ranges join the node's own --service-cidr ranges.
+   */
   apply(state: ClusterState, opts: UpdateOptions = {}): ApplyStats {
-    return this.update(state.servicePorts, null, state.allocatedClusterIPs, opts);
+    const cidrs = [...(this.node.serviceCIDRs ?? [])];
+    for (const c of state.serviceCIDRs ?? []) if (!cidrs.includes(c)) cidrs.push(c);
+    const key = cidrs.join(',');
+    const lists = key !== this.serviceCIDRKey ? this.parseNode({ ...this.node, serviceCIDRs: cidrs }) : null;
+    const stats = this.update(state.servicePorts, null, state.allocatedClusterIPs, opts);
+    if (lists) {
+      this.programNode(lists, this.node);
+      this.serviceCIDRKey = key;
+    }
+    return stats;
   }
 
   /**
@@ -319,15 +331,30 @@ export class ServiceTables {
     if (parseIPInto(text, sc, 0) === 0) throw new TableError(`bad address ${text}`);
   }
 
-  /** Programs the node's addresses and CIDRs. Validates everything before touching the core. */
+  /**
+   * Programs the node's addresses and CIDRs. Validates everything before touching the core.
+   * ServiceCIDR objects of the cluster state are added to `serviceCIDRs` by apply().
+   */
   setNode(node: NodeConfig): void {
+    const lists = this.parseNode(node);
+    this.node = { ...node };
+    this.programNode(lists, node);
+    this.serviceCIDRKey = (node.serviceCIDRs ?? []).join(',');
+  }
+
+  /** The node's configuration as given to setNode (without the cluster's ServiceCIDRs). */
+  private node: NodeConfig = {};
+  /** The service CIDRs programmed, joined: apply() reprograms the node lists when they change. */
+  private serviceCIDRKey = '';
+
+  private parseNode(node: NodeConfig): (readonly [number, CIDR[]])[] {
     const lists: [number, string[], boolean][] = [
       [LIST_NODE_IPS, node.nodeIPs ?? [], true],
       [LIST_POD_CIDRS, node.podCIDRs ?? [], false],
       [LIST_SERVICE_CIDRS, node.serviceCIDRs ?? [], false],
       [LIST_NODEPORT_CIDRS, node.nodePortCIDRs ?? [], false],
     ];
-    const parsed = lists.map(([list, items, isIP]) => {
+    return lists.map(([list, items, isIP]) => {
       if (items.length > NODE_LIST_MAX) throw new TableError(`at most ${NODE_LIST_MAX} entries per list`);
       return [list, items.map((t) => {
         const c = isIP ? ipAsCIDR(t) : parseCIDR(t.trim());
@@ -335,6 +362,9 @@ export class ServiceTables {
         return c;
       })] as const;
     });
+  }
+
+  private programNode(parsed: (readonly [number, CIDR[]])[], node: NodeConfig): void {
     const e = this.core.exports;
     e.cpNodeReset();
     for (const [list, cidrs] of parsed) {
@@ -345,7 +375,7 @@ export class ServiceTables {
     }
     const [lo, hi] = node.masqueradePorts ?? [32768, 60999];
     e.cpMasquerade(node.masqueradeAll ? 1 : 0, lo, hi);
-    this.nodeIPs = parsed[0][1];
+    this.nodeIPs = parsed[0]![1];
   }
 
   private nodeIPs: readonly CIDR[] = [];

@@ -77,7 +77,7 @@ function prepare(opts: ReplayOptions): Prepared {
   const tables = new ServiceTables(core);
   const view = new ClusterView(objects, node);
   const first = view.state();
-  tables.setNode({ ...opts, serviceCIDRs: [...(opts.serviceCIDRs ?? []), ...(first.serviceCIDRs ?? [])] });
+  tables.setNode(opts);
   tables.apply(first);
   return { core, tables, view, events, problems };
 }
