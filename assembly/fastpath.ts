@@ -36,7 +36,7 @@ import { PROTO_TCP, PROTO_UDP, TCP_DOFF, TCP_FLAGS, TCP_CSUM, TCP_MIN_HLEN, TCP_
   UDP_LEN, UDP_CSUM, UDP_HLEN, L4_SPORT, L4_DPORT } from './wire/l4';
 import { delta16, delta32, applyDelta, applyDeltaUdp } from './wire/checksum';
 import { IPV6_PAYLOAD_LEN, IPV6_NEXT, IPV6_SRC, IPV6_DST, IPV6_HLEN } from './wire/ipv6';
-import { dnat4, swapAddr6 } from './nat';
+import { dnat4, rewrite4, rewrite6 } from './nat';
 import { openerNote, OPEN_MAX } from './openers';
 import { ctLookup4, ctLookup6, ctNextEmpty, ctPrefetch, flowHash, flowHash4, ctRefresh, ctTouch, ctRec, ctDir, CT_STATE, CT_EXPIRES, CT_NAT, CT_SVC, CT_BACKEND, CT_REPLY_SPORT,
   CT_ORIG_SRC, CT_ORIG_DST, CT_ORIG_SPORT, CT_ORIG_DPORT, CT_V4_BACKEND, CT_V4_FWD_IP, CT_V4_REV_IP,
@@ -326,52 +326,4 @@ export function fastPath6(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u
   put2(d, D_EXTRA_OFF, 0, 0);
   put2(d, D_L3_OFF, L3, l4);
   put2(d, D_META, (family << 8) | proto, 0);
-}
-
-/**
- * nat.ts rewrite() for this shape: the address at `addrOff` of the IPv4
- * header and the port at `portOff` of the TCP/UDP header, with the same
- * incremental checksum updates in the same order (so the same bytes).
- * `addr` is raw (wire order), `port` host order.
- */
-// @ts-ignore: decorator
-@inline export function rewrite4(ip: usize, l4: usize, proto: u32, addrOff: usize, portOff: usize, addr: u32, port: u32): void {
-  let d: u64 = 0;
-  let o = load<u32>(ip + addrOff);
-  if (o != addr) {
-    d = delta32(o, addr);
-    applyDelta(ip + IPV4_CSUM, d);
-    store<u32>(ip + addrOff, addr);
-  }
-  portAndChecksum(l4, proto, portOff, port, d);
-}
-
-/**
- * nat.ts rewrite() of an IPv6 TCP/UDP packet: the 16-byte address at
- * `addrOff` of the IPv6 header (to the slot at `addr`) and the port at
- * `portOff`, with the same transport checksum update in the same order
- * (IPv6 has no header checksum).
- */
-// @ts-ignore: decorator
-@inline export function rewrite6(ip: usize, l4: usize, proto: u32, addrOff: usize, portOff: usize, addr: usize, port: u32): void {
-  portAndChecksum(l4, proto, portOff, port, swapAddr6(ip + addrOff, addr));
-}
-
-/**
- * The rest of nat.ts rewrite() for TCP/UDP after the address (checksum
- * delta `d`): the port at `portOff`, then the transport checksum.
- */
-// @ts-ignore: decorator
-@inline function portAndChecksum(l4: usize, proto: u32, portOff: usize, port: u32, d: u64): void {
-  let changed = d != 0;
-  let po = <u32>load<u16>(l4 + portOff);
-  let pn = <u32>bswap<u16>(<u16>port);
-  let portChanged = po != pn;
-  if (portChanged) {
-    d += delta16(po, pn);
-    store<u16>(l4 + portOff, <u16>pn);
-  }
-  if (!changed && !portChanged) return;
-  if (proto == PROTO_TCP) applyDelta(l4 + TCP_CSUM, d);
-  else applyDeltaUdp(l4 + UDP_CSUM, d);
 }

@@ -36,9 +36,9 @@ import { masqueradeAll, listCount, listContains, nodeAddr, acceptsNodePort, anyA
 import { ctWarmSlot, flowHash, flowHash4, ctLookup4, ctFind, ctHasFree, ctAllocate, ctFill, ctSetNat4, ctPublishHashed,
   CT_ORIG_SRC, CT_ORIG_DST, CT_V4_FWD_IP, CTN_MASQ } from './conntrack/table';
 import { ST_SYN_SENT, ST_UNREPLIED } from './conntrack/states';
-import { dnat4 } from './nat';
+import { dnat4, rewrite4, rewrite6 } from './nat';
 import { svcCounters, backendCounters, bump } from './stats';
-import { fastDone, rewrite4, rewrite6, FAST_L3, FAST_L4, FAST_L4_6 } from './fastpath';
+import { fastDone, FAST_L3, FAST_L4, FAST_L4_6 } from './fastpath';
 
 
 /** The most openers a group may hold (bits of openMask). */

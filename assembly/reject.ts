@@ -7,7 +7,7 @@
 
 import { keyFamily, keyL3, keySrc, keyDst } from './flow';
 import { ipv4Build, IPV4_MIN_HLEN } from './wire/ipv4';
-import { ipv6Build, IPV6_HLEN } from './wire/ipv6';
+import { ipv6Build, ipv6PseudoSum, IPV6_HLEN } from './wire/ipv6';
 import { PROTO_ICMP, PROTO_ICMPV6, ICMP_TYPE, ICMP_CODE, ICMP_CSUM, ICMP_REST, ICMP_HLEN, ICMP_DEST_UNREACH,
   ICMP_PORT_UNREACH, ICMPV6_DEST_UNREACH, ICMPV6_PORT_UNREACH } from './wire/l4';
 import { fold, sumBytes } from './wire/checksum';
@@ -45,10 +45,7 @@ export function buildReject(p: usize, caplen: u32, linkType: u32, out: usize): u
   let len = ICMP_HLEN + quote;
   ipv6Build(ip, len, PROTO_ICMPV6, DEFAULT_TTL, keyDst, keySrc);
   fillIcmp(icmp, ICMPV6_DEST_UNREACH, ICMPV6_PORT_UNREACH, p + l3, quote);
-  // Pseudo-header: source, destination, upper-layer length, next header.
-  let acc = sumBytes(ip + 8, 32, 0);
-  acc += <u64>bswap<u16>(<u16>(len >> 16)) + <u64>bswap<u16>(<u16>len) + <u64>bswap<u16>(<u16>PROTO_ICMPV6);
-  store<u16>(icmp + ICMP_CSUM, <u16>~fold(sumBytes(icmp, len, acc)));
+  store<u16>(icmp + ICMP_CSUM, <u16>~fold(sumBytes(icmp, len, ipv6PseudoSum(ip, len, PROTO_ICMPV6))));
   return l3 + IPV6_HLEN + len;
 }
 

@@ -18,8 +18,9 @@
 import { keyFamily, keyL4, keyL4Captured, keyL4Type, keySrc, NO_L4, addrEq, copy16 } from './flow';
 import { IPV4_MIN_HLEN, IPV4_SRC, IPV4_DST, IPV4_CSUM, ipv4Version, ipv4HeaderLen, ipv4Proto } from './wire/ipv4';
 import { IPV6_HLEN, IPV6_SRC, IPV6_DST, ipv6Version, ipv6Next } from './wire/ipv6';
-import { PROTO_TCP, PROTO_UDP, PROTO_SCTP, ICMP_HLEN, ICMP_CSUM, TCP_CSUM, UDP_CSUM, L4_SPORT, L4_DPORT } from './wire/l4';
-import { delta16, delta32, delta64, applyDelta, applyDeltaUdp } from './wire/checksum';
+import { PROTO_TCP, PROTO_UDP, PROTO_SCTP, ICMP_HLEN, ICMP_CSUM, TCP_CSUM, UDP_CSUM, L4_SPORT, L4_DPORT, srcPort, dstPort } from './wire/l4';
+import { delta16, applyDelta, applyDeltaUdp, replace16, replace32, replace128 } from './wire/checksum';
+import { portRaw } from './wire/bytes';
 import { ctLookup, ctRec, ctDir, CT_ORIG_SRC, CT_ORIG_DST, CT_ORIG_SPORT, CT_ORIG_DPORT, CT_REPLY_SPORT, CT_NAT,
   CT_BACKEND, replyDstAddr, replyDstPort } from './conntrack/table';
 import { DIR_REPLY } from './conntrack/states';
@@ -77,8 +78,8 @@ export function relate(p: usize): u32 {
   memory.fill(innerSrc, 0, 16); memory.fill(innerDst, 0, 16);
   memory.copy(innerSrc, inner + aSrc, alen);
   memory.copy(innerDst, inner + aDst, alen);
-  let isport = <u32>bswap<u16>(load<u16>(il4 + L4_SPORT));
-  let idport = <u32>bswap<u16>(load<u16>(il4 + L4_DPORT));
+  let isport = srcPort(il4);
+  let idport = dstPort(il4);
   // The quoted packet travelled the other way: look its reverse up.
   if (!ctLookup(fam, iproto, innerDst, innerSrc, idport, isport)) return RELATED_NONE;
   let r = ctRec;
@@ -124,24 +125,15 @@ export function relate(p: usize): u32 {
 }
 
 /** Writes `len` bytes (4 or 16) from slot `src` at `at`; returns the checksum delta. */
-function put(at: usize, src: usize, len: u32): u64 {
-  let d: u64;
-  if (len == 4) {
-    let o = load<u32>(at), n = load<u32>(src);
-    d = delta32(o, n);
-    store<u32>(at, n);
-  } else {
-    d = delta64(load<u64>(at), load<u64>(src)) + delta64(load<u64>(at, 8), load<u64>(src, 8));
-    copy16(at, src);
-  }
-  return d;
+// @ts-ignore: decorator
+@inline function put(at: usize, src: usize, len: u32): u64 {
+  return len == 4 ? replace32(at, load<u32>(src)) : replace128(at, src);
 }
 
-function putPort(at: usize, port: u32): u64 {
-  let o = <u32>load<u16>(at);
-  let n = <u32>bswap<u16>(<u16>port);
-  store<u16>(at, <u16>n);
-  return delta16(o, n);
+/** Writes a port (host order) at `at`; returns the checksum delta. */
+// @ts-ignore: decorator
+@inline function putPort(at: usize, port: u32): u64 {
+  return replace16(at, portRaw(port));
 }
 
 /** Applies `d` to the checksum word at `at`; returns the delta of that word's own change. */

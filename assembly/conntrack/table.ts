@@ -26,6 +26,7 @@
 
 import { hashTuple, hashTuple4, hashSeed } from '../hash';
 import { delta16, delta32, fold32 } from '../wire/checksum';
+import { portRaw } from '../wire/bytes';
 import { addrEq } from '../flow';
 import { region, ctMax } from '../config';
 import { timeoutSeconds, DIR_ORIG, DIR_REPLY } from './states';
@@ -323,7 +324,7 @@ export function ctOrigFlowHash(r: usize): u64 {
  * ports host order). Call after the orig dst slot is written.
  */
 export function ctSetNat4(r: usize, vip: u32, vport: u32, be: u32, bport: u32): void {
-  let vp = <u32>bswap<u16>(<u16>vport), bp = <u32>bswap<u16>(<u16>bport);
+  let vp = portRaw(vport), bp = portRaw(bport);
   let fa: u64 = vip != be ? delta32(vip, be) : 0;
   let ra: u64 = vip != be ? delta32(be, vip) : 0;
   let fp: u64 = vp != bp ? delta16(vp, bp) : 0;

@@ -20,3 +20,9 @@
 @inline export function ldOrder32(p: usize, le: bool): u32 { let v = load<u32>(p); return le ? v : bswap<u32>(v); }
 // @ts-ignore: decorator
 @inline export function stOrder32(p: usize, v: u32, le: bool): void { store<u32>(p, le ? v : bswap<u32>(v)); }
+
+/** A port (host order) as the raw u16 that a load<u16> of its wire bytes gives, and back. */
+// @ts-ignore: decorator
+@inline export function portRaw(port: u32): u32 { return <u32>bswap<u16>(<u16>port); }
+// @ts-ignore: decorator
+@inline export function portOfRaw(raw: u32): u32 { return <u32>bswap<u16>(<u16>raw); }

@@ -72,3 +72,31 @@ export function sumBytes(p: usize, len: usize, acc: u64): u64 {
   let v = <u16>~fold32((~old & 0xffff) + fold32(<u32>d));
   store<u16>(p, v == 0 ? 0xffff : v);
 }
+
+// Field replacement: each stores the new value and returns the change's delta, for the caller
+// to fold into whichever checksums cover the field.
+
+/** Replaces 4 raw bytes at `at` with `n`; returns delta32 (stored even when equal). */
+// @ts-ignore: decorator
+@inline export function replace32(at: usize, n: u32): u64 {
+  let d = delta32(load<u32>(at), n);
+  store<u32>(at, n);
+  return d;
+}
+
+/** Replaces 16 bytes at `at` with the 16 at `src`; returns the delta (stored even when equal). */
+// @ts-ignore: decorator
+@inline export function replace128(at: usize, src: usize): u64 {
+  let d = delta64(load<u64>(at), load<u64>(src)) + delta64(load<u64>(at, 8), load<u64>(src, 8));
+  store<u64>(at, load<u64>(src));
+  store<u64>(at, load<u64>(src, 8), 8);
+  return d;
+}
+
+/** Replaces the raw 16-bit word at `at` with `raw`; returns delta16 (stored even when equal). */
+// @ts-ignore: decorator
+@inline export function replace16(at: usize, raw: u32): u64 {
+  let d = delta16(<u32>load<u16>(at), raw);
+  store<u16>(at, <u16>raw);
+  return d;
+}

@@ -11,7 +11,7 @@
 //  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 
 import { ld8, ld16, st8, st16 } from './bytes';
-import { fold, sumBytes } from './checksum';
+import { fold, sumBytes, delta32, applyDelta } from './checksum';
 
 export const IPV4_VER_IHL: usize = 0;
 export const IPV4_TOS: usize = 1;
@@ -63,4 +63,18 @@ export function ipv4Build(p: usize, totalLen: u32, id: u32, ttl: u32, proto: u32
   store<u32>(p + IPV4_SRC, load<u32>(src));
   store<u32>(p + IPV4_DST, load<u32>(dst));
   ipv4FillChecksum(p, IPV4_MIN_HLEN);
+}
+
+/**
+ * Sets the raw address at `off` (IPV4_SRC or IPV4_DST) to `n` and folds the change into the
+ * header checksum; returns the change's delta for the transport checksum (0: nothing changed).
+ */
+// @ts-ignore: decorator
+@inline export function ipv4SetAddr(p: usize, off: usize, n: u32): u64 {
+  let o = load<u32>(p + off);
+  if (o == n) return 0;
+  let d = delta32(o, n);
+  applyDelta(p + IPV4_CSUM, d);
+  store<u32>(p + off, n);
+  return d;
 }

@@ -12,6 +12,7 @@
 //  not counting the first 8 (1). AH: next (1) len in 4-byte units minus 2 (1).
 
 import { ld8, ld16, ld32, st16, st8, st32 } from './bytes';
+import { delta64, sumBytes } from './checksum';
 
 export const IPV6_VTC_FLOW: usize = 0;
 export const IPV6_PAYLOAD_LEN: usize = 4;
@@ -72,4 +73,25 @@ export function ipv6Build(p: usize, payloadLen: u32, next: u32, hopLimit: u32, s
   st8(p + IPV6_HOP_LIMIT, hopLimit);
   memory.copy(p + IPV6_SRC, src, 16);
   memory.copy(p + IPV6_DST, dst, 16);
+}
+
+/**
+ * Sets the 16-byte address at `off` (IPV6_SRC or IPV6_DST) to the 16 bytes at `src`; returns the
+ * change's delta for the transport checksum (0: nothing changed). IPv6 has no header checksum.
+ */
+// @ts-ignore: decorator
+@inline export function ipv6SetAddr(p: usize, off: usize, src: usize): u64 {
+  let ap = p + off;
+  let o0 = load<u64>(ap), o1 = load<u64>(ap, 8);
+  let n0 = load<u64>(src), n1 = load<u64>(src, 8);
+  if (o0 == n0 && o1 == n1) return 0;
+  store<u64>(ap, n0);
+  store<u64>(ap, n1, 8);
+  return delta64(o0, n0) + delta64(o1, n1);
+}
+
+/** One's-complement sum (unfolded) of the IPv6 pseudo-header of header `p` for an upper-layer packet of `len` bytes with next header `next` (RFC 8200 §8.1). */
+export function ipv6PseudoSum(p: usize, len: u32, next: u32): u64 {
+  let acc = sumBytes(p + IPV6_SRC, 32, 0);
+  return acc + <u64>bswap<u16>(<u16>(len >> 16)) + <u64>bswap<u16>(<u16>len) + <u64>bswap<u16>(<u16>next);
 }

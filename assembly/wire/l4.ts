@@ -8,7 +8,8 @@
 //        type (1) flags (1) length (2)
 //  ICMP: type (1) code (1) csum (2) rest (4): echo id (2) seq (2)
 
-import { ld8, ld16 } from './bytes';
+import { ld8, ld16, portRaw } from './bytes';
+import { delta16, applyDelta, applyDeltaUdp } from './checksum';
 
 export const PROTO_ICMP: u32 = 1;
 export const PROTO_TCP: u32 = 6;
@@ -67,3 +68,24 @@ export const ICMPV6_PORT_UNREACH: u32 = 4;
 @inline export function icmpType(p: usize): u32 { return ld8(p + ICMP_TYPE); }
 // @ts-ignore: decorator
 @inline export function icmpCode(p: usize): u32 { return ld8(p + ICMP_CODE); }
+
+/**
+ * Sets the TCP or UDP port at `off` (L4_SPORT or L4_DPORT) to `port` (host order) and folds its
+ * change and `d` (the delta of an address change in the pseudo-header, 0 when none) into the
+ * transport checksum; a UDP checksum of 0 stays 0. Returns whether anything changed.
+ */
+// @ts-ignore: decorator
+@inline export function l4SetPort(l4: usize, proto: u32, off: usize, port: u32, d: u64): bool {
+  let changed = d != 0;
+  let o = <u32>load<u16>(l4 + off);
+  let n = portRaw(port);
+  let portChanged = o != n;
+  if (portChanged) {
+    d += delta16(o, n);
+    store<u16>(l4 + off, <u16>n);
+  }
+  if (!changed && !portChanged) return false;
+  if (proto == PROTO_TCP) applyDelta(l4 + TCP_CSUM, d);
+  else applyDeltaUdp(l4 + UDP_CSUM, d);
+  return true;
+}
