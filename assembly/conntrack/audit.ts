@@ -5,9 +5,8 @@
 // live list (table.ts), so an update costs time in proportion to that
 // port's connections and endpoints, whatever the table's capacity.
 
-import { backendMax, region } from '../config';
+import { backendMax, region, maglevM } from '../config';
 import { ctRecord, ctDelete, ctOrigFlowHash, ctLiveFirst, ctLiveNext, CT_BACKEND } from './table';
-import { maglevM } from '../config';
 import { maglevPick } from '../lb/maglev';
 
 /** Live records visited by flushes and audits since init: work, for tests (conntrackScanned). */
