@@ -237,7 +237,7 @@ function processPacket(d: usize, i: u32): u32 {
     if (na != 0) {
       natAddr = na;
       natPort = masqPort(na, bAddr, bPort);
-      if (natPort == 0) return drop(REASON_NAT_PORT_EXHAUSTED);
+      if (natPort == NO_PORT) return drop(REASON_NAT_PORT_EXHAUSTED);
       natFlags = CTN_MASQ;
     } else {
       masq = false; // no node address of this family given: nothing to masquerade to
@@ -246,12 +246,12 @@ function processPacket(d: usize, i: u32): u32 {
   // The reply tuple's hash, when the source is kept: the clash lookup and the index insert share it.
   let haveReply = !masq;
   let hReply = masq ? 0 : <u32>flowHash(keyFamily, keyProto, bAddr, keySrc, bPort, keySport);
-  if (!masq && ctFind(hReply, keyFamily, keyProto, bAddr, keySrc, bPort, keySport)) {
+  if (!masq && ctFind(hReply, keyFamily, keyProto, bAddr, keySrc, bPort, keySport) && !reclaimExpired()) {
     // Another connection (the same client port to another VIP of this backend)
     // already has this reply tuple: like Linux conntrack on a clash, give this
     // one another source port so the backend can tell them apart.
     natPort = masqPort(keySrc, bAddr, bPort);
-    if (natPort == 0) return drop(REASON_NAT_PORT_EXHAUSTED);
+    if (natPort == NO_PORT) return drop(REASON_NAT_PORT_EXHAUSTED);
     natFlags = CTN_SPORT;
     haveReply = false;
   }
@@ -280,26 +280,45 @@ function inList(list: usize, n: u32, id: u32): bool {
   return false;
 }
 
-/** Most ports tried in the masquerade range before giving up. */
-const MASQ_PROBES: u32 = 1024;
+/** masqPort's answer when no port is free (ports are 0..65535; 0 is a port like any other). */
+const NO_PORT: u32 = 0x10000;
+
+/**
+ * After a lookup found ctRec: an expired connection holds its tuples no
+ * more (netfilter's would be gone), so it is deleted here and the tuple
+ * counts as free. Returns whether it was.
+ */
+function reclaimExpired(): bool {
+  if (!ctExpired(ctRec, nowNs)) return false;
+  ctDelete(ctRec);
+  return true;
+}
+
+/** Whether a live connection already has the reply tuple (backend, port) → (na, port). */
+// @ts-ignore: decorator
+@inline function replyTaken(na: usize, bAddr: usize, bPort: u32, port: u32): bool {
+  return ctLookup(keyFamily, keyProto, bAddr, na, bPort, port) && !reclaimExpired();
+}
 
 /**
  * Source port for a connection whose source is rewritten to `na` (the node
  * address when masqueraded, the client's own on a reply-tuple clash): the
- * client's port when no connection already uses (backend, port) → (na, port);
- * otherwise the first free one from a point in the range chosen by the flow's
- * hash, so the choice is deterministic. 0 when none is free.
+ * client's port, whatever it is (0 included), when no connection already
+ * uses (backend, port) → (na, port), as netfilter keeps a source tuple
+ * that is still unique; otherwise the first free one of the whole range,
+ * from a point in it chosen by the flow's hash, so the choice is
+ * deterministic. Only a clash pays for the search, at most one lookup per
+ * port of the range. NO_PORT when every port of the range is taken.
  */
 function masqPort(na: usize, bAddr: usize, bPort: u32): u32 {
-  if (!ctLookup(keyFamily, keyProto, bAddr, na, bPort, keySport)) return keySport;
+  if (!replyTaken(na, bAddr, bPort, keySport)) return keySport;
   let range = masqHi - masqLo + 1;
-  let start = <u32>(hashTuple(keySrc, keyDst, keySport, keyDport, keyProto, hashSeed) % <u64>range);
-  let tries = range < MASQ_PROBES ? range : MASQ_PROBES;
-  for (let k: u32 = 0; k < tries; k++) {
-    let port = masqLo + (start + k) % range;
-    if (!ctLookup(keyFamily, keyProto, bAddr, na, bPort, port)) return port;
+  let port = masqLo + <u32>(hashTuple(keySrc, keyDst, keySport, keyDport, keyProto, hashSeed) % <u64>range);
+  for (let k: u32 = 0; k < range; k++) {
+    if (!replyTaken(na, bAddr, bPort, port)) return port;
+    port = port == masqHi ? masqLo : port + 1;
   }
-  return 0;
+  return NO_PORT;
 }
 
 const CONTINUE: u32 = 0xffffffff;

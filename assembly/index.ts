@@ -14,7 +14,7 @@ import { ctInit, ctEntries, ctPeak, ctEvicted } from './conntrack/table';
 import { fragInit } from './frag';
 import { affinityInit } from './lb/affinity';
 import { cpNodeReset as nodeReset, cpListAdd as listAdd, cpMasquerade as masquerade } from './lb/node';
-import { ctFlushSlot, ctAudit, auditKept, auditOrphaned, auditWouldMove } from './conntrack/audit';
+import { ctFlushSlot, ctAudit, auditInit, auditKept, auditOrphaned, auditWouldMove, ctScanned } from './conntrack/audit';
 import { statsInit, verdictCounters, reasonCounters, svcCounters, backendCounters } from './stats';
 import { crc32cInit } from './wire/crc32c';
 import { setHashSeed } from './hash';
@@ -41,6 +41,7 @@ export function init(ctCapacity: u32, svcCapacity: u32, backendCapacity: u32, fe
   statsInit();
   tablesInit(feCapacity);
   ctInit();
+  auditInit();
   fragInit();
   affinityInit(ctCapacity);
   ready = true;
@@ -65,6 +66,8 @@ export function conntrackEntries(): u32 { return ctEntries; }
 export function conntrackPeak(): u32 { return ctPeak; }
 export function conntrackEvicted(): u64 { return ctEvicted; }
 export function conntrackCapacity(): u32 { return ctMax; }
+/** Live records visited by conntrack flushes and audits so far (their work, for tests). */
+export function conntrackScanned(): u64 { return ctScanned; }
 export function maxSetSize(): u32 { return setMax; }
 
 // Control plane: edit the staging generation, then commit (or abort).

@@ -236,13 +236,18 @@ describe('pcapng byte vectors', () => {
     reader.close();
   });
 
-  it('unknown IDB options are ignored; a malformed option length stops option parsing', () => {
+  it('unknown IDB options are ignored; an option running past the block is damage (tshark rejects it too)', () => {
     const le = true;
+    const unknown = option(le, 300, Uint8Array.of(1, 2, 3));
+    const ok = readAll(file(concat(shb(le), idb(le, { options: unknown }), epb(le, { ts: 3_000_001n, data: payload(4) }))));
+    expect(ok.error).toBeUndefined();
+    expect(ok.packets.map((p) => [p.sec, p.nsec])).toEqual([[3, 1000]]);
+    // if_tsresol (code 9) of length 200 where 4 bytes are left: the IDB, at byte 28, is refused.
     const bad = concat(option(le, 2, Uint8Array.of(101, 116, 104)), Uint8Array.of(9, 0, 200, 0));
-    const f = file(concat(shb(le), idb(le, { options: bad }), epb(le, { ts: 3_000_001n, data: payload(4) })));
-    const r = readAll(f);
-    expect(r.error).toBeUndefined();
-    expect(r.packets.map((p) => [p.sec, p.nsec])).toEqual([[3, 1000]]);
+    const r = readAll(file(concat(shb(le), idb(le, { options: bad }), epb(le, { ts: 3_000_001n, data: payload(4) }))));
+    expect(r.packets).toEqual([]);
+    expect(r.error?.offset).toBe(28);
+    expect(r.error?.message).toContain('byte 28: interface description block: option if_tsresol (code 9) length 200 overruns the block');
   });
 });
 

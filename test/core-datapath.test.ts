@@ -216,6 +216,77 @@ describe('masquerade (rules 18-20)', () => {
   });
 });
 
+describe('masquerade: source port 0 and the whole port range', () => {
+  const node = { nodeIPs: ['192.168.49.2'], podCIDRs: ['10.244.0.0/16'] };
+  const sport = (x: Uint8Array, l4 = 34) => (x[l4] << 8) | x[l4 + 1];
+  /** The frame with an 802.1Q tag (VLAN 5) after its MAC addresses. */
+  const tagged = (f: Uint8Array) => Uint8Array.from([...f.subarray(0, 12), 0x81, 0x00, 0x00, 0x05, ...f.subarray(12)]);
+
+  // netfilter (nf_nat_core.c get_unique_tuple) keeps a masqueraded connection's source port
+  // whenever the tuple it makes is unused, and nothing there sets port 0 apart; only a clash
+  // picks another port. So port 0 is kept on the node address, by every path.
+  it.each([
+    ['TCP', WEB, 80, '10.244.1.5', 8080],
+    ['UDP', DNS, 53, '10.244.1.3', 5353],
+  ] as const)('%s source port 0 is kept on the node address when free, fast path on or off, tagged or not', (proto, vip, vport, be, bport) => {
+    const want = pkt({ proto, src: '192.168.49.2', dst: be, sport: 0, dport: bport });
+    for (const fastPath of [true, false]) {
+      for (const tag of [false, true]) {
+        const h = new Harness(state, { fastPath }, node);
+        const syn = pkt({ proto, src: '172.16.7.41', dst: vip, sport: 0, dport: vport });
+        const o = h.one({ bytes: tag ? tagged(syn) : syn, t: 1 });
+        expect([o.verdict, o.reason], `fast path ${fastPath}, tagged ${tag}`).toEqual(['translated', undefined]);
+        expect(hex(o.bytes)).toBe(hex(tag ? tagged(want) : want));
+        expect(checksumErrors(tag ? o.bytes.subarray(4) : o.bytes)).toEqual([]);
+        // The reply to node:0 comes back to the client's port 0.
+        const r = h.one({ bytes: pkt({ proto, src: be, dst: '192.168.49.2', sport: bport, dport: 0, flags: 0x12 }), t: 1.1 });
+        expect(r.verdict).toBe('reversed');
+        expect(hex(r.bytes)).toBe(hex(pkt({ proto, src: vip, dst: '172.16.7.41', sport: vport, dport: 0, flags: 0x12 })));
+        // A second client's port 0 clashes on the node address: a port of the range instead.
+        const o2 = h.one({ bytes: pkt({ proto, src: '172.16.7.42', dst: vip, sport: 0, dport: vport }), t: 1.2 });
+        expect(o2.verdict).toBe('translated');
+        expect(sport(o2.bytes)).toBeGreaterThanOrEqual(32768);
+        expect(sport(o2.bytes)).toBeLessThanOrEqual(60999);
+      }
+    }
+  });
+
+  it('one client port to many flows: every port of the range is used before NAT_PORT_EXHAUSTED', () => {
+    // Clients outside the pod CIDR, all from port 5000, all to one backend: each flow needs its own
+    // node port. 5000 itself, then all 28,232 ports of 32768-60999, then none.
+    const range = 60999 - 32768 + 1;
+    const h = new Harness(state, { ctMax: 32768 }, node);
+    const seen = new Set<number>();
+    const n = range + 2;
+    for (let k = 0; k < n; k += 4096) {
+      const pkts = Array.from({ length: Math.min(4096, n - k) }, (_, j) => {
+        const i = k + j;
+        return { t: 1, bytes: pkt({ proto: 'TCP', src: `172.${16 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`, dst: WEB, sport: 5000, dport: 80 }) };
+      });
+      const out = h.run(pkts);
+      out.forEach((o, j) => {
+        const i = k + j;
+        if (i < range + 1) {
+          expect([i, o.verdict]).toEqual([i, 'translated']);
+          seen.add(sport(o.bytes));
+        } else {
+          expect([i, o.verdict, o.reason]).toEqual([i, 'dropped', 'NAT_PORT_EXHAUSTED']);
+        }
+      });
+    }
+    expect(seen.size).toBe(range + 1);
+    expect(seen.has(5000)).toBe(true);
+    expect(Math.min(...[...seen].filter((p) => p !== 5000))).toBe(32768);
+    expect(Math.max(...seen)).toBe(60999);
+    // A client port nobody holds on the node address is still kept, full range or not.
+    const other = h.one({ bytes: pkt({ proto: 'TCP', src: '172.31.0.1', dst: WEB, sport: 5001, dport: 80 }), t: 1 });
+    expect([other.verdict, sport(other.bytes)]).toEqual(['translated', 5001]);
+    // Once the entries have expired, every port is free again: the client's own first.
+    const later = h.one({ bytes: pkt({ proto: 'TCP', src: '172.31.0.2', dst: WEB, sport: 5000, dport: 80 }), t: 1000 });
+    expect([later.verdict, sport(later.bytes)]).toEqual(['translated', 5000]);
+  });
+});
+
 describe('related ICMP errors (path MTU discovery through a Service)', () => {
   const node = { nodeIPs: ['192.168.49.2'], podCIDRs: ['10.244.0.0/16'] };
   const strip = (frame: Uint8Array) => frame.subarray(14);

@@ -115,7 +115,9 @@ function makeFlows(r: () => number, n: number, client: (i: number, pod: boolean)
     const udp = r() < 0.35;
     const pod = r() < 0.5;
     const [vip, vport] = udp ? udpSvc : tcp;
-    flows.push({ udp, client: client(i, pod), cport: 20000 + Math.floor(r() * 40000), vip, vport, t: 1, oneWay: r() < 0.2 });
+    // Some from source port 0, a port like any other (masqueraded: the first keeps it, the rest clash).
+    const cport = 20000 + Math.floor(r() * 40000);
+    flows.push({ udp, client: client(i, pod), cport: i % 25 === 3 ? 0 : cport, vip, vport, t: 1, oneWay: r() < 0.2 });
   }
   return flows;
 }
@@ -136,8 +138,9 @@ function compareSteady(flows: Flow[], seed: number, learn: (out: Uint8Array, f: 
     t: f.t, bytes: buildPacket({ proto: f.udp ? 'UDP' : 'TCP', src: f.client, dst: f.vip, sport: f.cport, dport: f.vport, flags: TCP_SYN, payload: 20 }),
   })));
   flows.forEach((f, i) => learn(first[i], f));
-  // Both kinds: masqueraded, and pods keeping their own address.
+  // Both kinds: masqueraded, and pods keeping their own address; port 0 kept on the node address.
   expect(flows.some((f) => f.seenSrc === nodeAddr)).toBe(true);
+  expect(flows.some((f) => f.cport === 0 && f.seenSrc === nodeAddr && f.seenSport === 0)).toBe(true);
   expect(flows.some((f) => f.seenSrc !== nodeAddr)).toBe(true);
   const reply = (f: Flow, flags: number, payload: number) => buildPacket({
     proto: f.udp ? 'UDP' : 'TCP', src: f.beAddr!, dst: f.seenSrc!, sport: f.bePort!, dport: f.seenSport!, flags, payload,

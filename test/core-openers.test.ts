@@ -78,19 +78,23 @@ function traffic(r: () => number, t: number, seen: In[]): In[] {
     if (x < 0.15 && seen.length > 0) { out.push({ ...seen[Math.floor(r() * seen.length)], t }); continue; }
     if (x < 0.30) {
       const [dst, dport] = targets6[Math.floor(r() * targets6.length)];
+      // Few source ports (port 0 among them: a port like any other), so tuples repeat and reply tuples clash.
+      const s6 = Math.floor(r() * 9);
       const p: In = { t, bytes: buildPacket({ proto: dport === 53 ? 'UDP' : 'TCP', src: clients6[Math.floor(r() * clients6.length)], dst, dport,
-        sport: 1000 + Math.floor(r() * 9), flags: FLAGS[Math.floor(r() * FLAGS.length)] }) };
+        sport: s6 === 8 ? 0 : 1000 + s6, flags: FLAGS[Math.floor(r() * FLAGS.length)] }) };
       out.push(p);
       seen.push(p);
       continue;
     }
     const udp = x < 0.45;
     const [dst, dport] = udp ? targetsUdp[Math.floor(r() * targetsUdp.length)] : targets[Math.floor(r() * targets.length)];
+    const proto = udp || r() < 0.1 ? 'UDP' : 'TCP';
+    const src = clients[Math.floor(r() * clients.length)];
+    // Few source ports (port 0 among them), so tuples repeat and reply tuples clash.
+    const s4 = Math.floor(r() * 24);
     const p: In = {
       t, bytes: buildPacket({
-        proto: udp || r() < 0.1 ? 'UDP' : 'TCP', src: clients[Math.floor(r() * clients.length)], dst, dport,
-        // Few source ports, so tuples repeat and reply tuples clash.
-        sport: 40000 + Math.floor(r() * 24), flags: FLAGS[Math.floor(r() * FLAGS.length)], payload: r() < 0.2 ? 30 : 0,
+        proto, src, dst, dport, sport: s4 === 23 ? 0 : 40000 + s4, flags: FLAGS[Math.floor(r() * FLAGS.length)], payload: r() < 0.2 ? 30 : 0,
       }),
     };
     out.push(p);
@@ -190,6 +194,42 @@ describe('connection-opener fast path', () => {
       .toEqual(ref.map((o) => [o.verdict, o.reason, o.service, Buffer.from(o.bytes).toString('hex')]));
     if (!name.includes('dropped') && !name.includes('ranges')) expect(out.map((o) => o.verdict)).toEqual(Array(8).fill('translated'));
     expect(h.core.fastPathPackets()).toBe(taken);
+  });
+
+  it('source port 0: the opener path keeps it as the general path does, a clash and an 802.1Q-tagged copy go the general way', () => {
+    /** The frame with an 802.1Q tag (VLAN 5) after its MAC addresses. */
+    const tagged = (f: Uint8Array) => Uint8Array.from([...f.subarray(0, 12), 0x81, 0x00, 0x00, 0x05, ...f.subarray(12)]);
+    for (const [proto, src, dst, dport] of [
+      ['TCP', '172.16.0.', '10.96.0.10', 80], ['UDP', '172.16.0.', '10.96.0.19', 53], ['TCP', '172.16.0.', '192.168.49.2', 30080],
+      ['TCP', '10.244.9.', '10.96.0.10', 80], ['TCP', 'fd00:172::', 'fd00::10', 443], ['UDP', 'fd00:172::', 'fd00::11', 53],
+    ] as const) {
+      const what = `${proto} ${src}x -> ${dst}:${dport}`;
+      const h = new Harness(state, { fastPath: true }, node);
+      const g = new Harness(state, { fastPath: false }, node);
+      // Four clients from port 0 (outside sources are masqueraded: the first keeps 0 on the node
+      // address, the others clash), then tagged copies of new ones.
+      const pkts = Array.from({ length: 8 }, (_, i) => {
+        const b = buildPacket({ proto, src: `${src}${i + 1}`, dst, sport: 0, dport, flags: TCP_SYN });
+        return { t: 1, bytes: i >= 4 ? tagged(b) : b };
+      });
+      const out = h.run(pkts), ref = g.run(pkts);
+      expect(out.map((o) => [o.verdict, o.reason, Buffer.from(o.bytes).toString('hex')]), what)
+        .toEqual(ref.map((o) => [o.verdict, o.reason, Buffer.from(o.bytes).toString('hex')]));
+      expect(out.map((o) => o.verdict), what).toEqual(Array(8).fill('translated'));
+      const v6 = src.includes(':');
+      const at = (o: Uint8Array, i: number) => (i >= 4 ? o.subarray(4) : o); // past the tag
+      const l4 = v6 ? 54 : 34;
+      const sports = out.map((o, i) => (at(o.bytes, i)[l4] << 8) | at(o.bytes, i)[l4 + 1]);
+      expect(sports[0], what).toBe(0);
+      if (src === '10.244.9.') expect(sports, what).toEqual(Array(8).fill(0)); // pods keep their address: no clash
+      // Each reply tuple once (masqueraded: the node address, so another port where 0 was taken).
+      const srcOff = v6 ? 22 : 26, alen = v6 ? 32 : 8;
+      const replyKeys = out.map((o, i) => `${Buffer.from(at(o.bytes, i).subarray(srcOff, srcOff + alen)).toString('hex')}:${sports[i]}`);
+      expect(new Set(replyKeys).size, what).toBe(8);
+      // The opener path took the untagged ones that kept port 0; the rest went the general way.
+      expect(h.core.fastPathPackets(), what).toBe(sports.slice(0, 4).filter((p) => p === 0).length);
+      out.forEach((o, i) => expect(checksumErrors(i >= 4 ? Uint8Array.from([...o.bytes.subarray(0, 12), ...o.bytes.subarray(16)]) : o.bytes)).toEqual([]));
+    }
   });
 
   it('makes the connection the general path makes, and the rest of it follows', () => {

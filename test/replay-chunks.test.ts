@@ -14,7 +14,7 @@ import { replay, replayAsync, type ReplayOptions } from '../src/replay/replay.js
 import { CaptureFormatError } from '../src/capture/errors.js';
 import { REPO, tempDir } from './helpers/cli.js';
 import {
-  concat, pcapHeader, pcapRecord, shb, idb, epb, spb, pb, block, option, endOfOptions, words, readAll,
+  concat, pcapHeader, pcapRecord, shb, idb, epb, spb, pb, block, option, endOfOptions, words, readAll, u16,
 } from './helpers/capture-builders.js';
 import { buildPacket } from './helpers/packets.js';
 
@@ -215,6 +215,45 @@ describe('chunked replay = per-packet replay', () => {
     for (const at of [20, 24, 30, 39, 1000, pc.length - 3]) cuts.push([`pcap-${at}.pcap`, pc.subarray(0, at)]);
     for (const at of [50, 333, 4444, ng.length - 2]) cuts.push([`ng-${at}.pcapng`, ng.subarray(0, at)]);
     for (const [name, b] of cuts) await expectSame(write(name, b), NODE, [0, 97]);
+  });
+
+  it('options that overrun their block, and long ones that fit: the same packets written and the same error', async () => {
+    const text = (t: string) => new TextEncoder().encode(t);
+    // An option header claiming `length` bytes where only `have` follow.
+    const overrun = (le: boolean, code: number, length: number, have: number) => concat(words(le, u16(code), u16(length)), new Uint8Array(have));
+    const pkts = (le: boolean, from: number, n: number, options?: (i: number) => Uint8Array | undefined) => demo.slice(from, from + n).map((p, i) =>
+      epb(le, { ts: units(p, 1_000_000n), data: p.bytes, origlen: p.wirelen, options: options?.(i) }));
+    const longOk = (le: boolean) => concat(option(le, 1, text('c'.repeat(3000))), option(le, 2, new Uint8Array(4)), endOfOptions(le));
+    const files: [string, Uint8Array][] = [];
+    for (const le of [true, false]) {
+      const tag = le ? 'le' : 'be';
+      files.push(
+        [`idb-if-name-${tag}`, concat(shb(le), idb(le, { linkType: 1, options: overrun(le, 2, 1284, 4) }), ...pkts(le, 0, 5))],
+        [`shb-${tag}`, concat(shb(le, { options: overrun(le, 3, 40, 8) }), idb(le, { linkType: 1 }), ...pkts(le, 0, 5))],
+        [`second-shb-${tag}`, concat(shb(le), idb(le, { linkType: 1 }), ...pkts(le, 0, 30), shb(!le, { options: overrun(!le, 4, 999, 12) }),
+          idb(!le, { linkType: 1 }), ...pkts(!le, 30, 5))],
+        [`epb-${tag}`, concat(shb(le), idb(le, { linkType: 1 }), ...pkts(le, 0, 40, (i) => (i === 33 ? overrun(le, 1, 300, 16) : i % 5 === 0 ? longOk(le) : undefined)))],
+        [`pb-${tag}`, concat(shb(le), idb(le, { linkType: 1 }), ...pkts(le, 0, 12),
+          pb(le, { ts: units(demo[12]!, 1_000_000n), data: demo[12]!.bytes, origlen: demo[12]!.wirelen, options: overrun(le, 2, 8, 4) }), ...pkts(le, 13, 3))],
+        [`isb-${tag}`, concat(shb(le), idb(le, { linkType: 1 }), ...pkts(le, 0, 20), block(le, 5, concat(words(le, 0, 0, 0), overrun(le, 4, 16, 8))), ...pkts(le, 20, 3))],
+        // An ISB of an interface the section lacks is left out of the output, but checked all the same.
+        [`isb-unknown-iface-${tag}`, concat(shb(le), idb(le, { linkType: 1 }), ...pkts(le, 0, 20), block(le, 5, concat(words(le, 9, 0, 0), overrun(le, 1, 16, 8))))],
+        [`nrb-${tag}`, concat(shb(le), idb(le, { linkType: 1 }), ...pkts(le, 0, 7), block(le, 4, concat(words(le, u16(1), u16(300)), new Uint8Array(12))), ...pkts(le, 7, 3))],
+        [`dsb-${tag}`, concat(shb(le), idb(le, { linkType: 1 }), ...pkts(le, 0, 7), block(le, 10, concat(words(le, 0x544c534b, 4000), new Uint8Array(8))), ...pkts(le, 7, 3))],
+        [`long-ok-${tag}`, concat(shb(le, { options: concat(option(le, 2, text('h'.repeat(2000))), endOfOptions(le)) }),
+          idb(le, { linkType: 1, options: option(le, 2, text('e'.repeat(1284))) }),
+          block(le, 4, concat(option(le, 1, concat(Uint8Array.of(10, 96, 0, 10), text('n'.repeat(900)), Uint8Array.of(0))), words(le, 0), option(le, 2, text('s'.repeat(300))), endOfOptions(le))),
+          ...pkts(le, 0, 60, (i) => (i % 4 === 0 ? longOk(le) : undefined)),
+          block(le, 5, concat(words(le, 0, 0, 0), option(le, 1, text('i'.repeat(2500))), endOfOptions(le))))],
+      );
+    }
+    // Both byte orders for a few; the rest little-endian only.
+    const chosen = files.filter(([name]) => name.endsWith('-le') || /^(idb-if-name|epb|long-ok)-/.test(name));
+    for (const [name, bytes] of chosen) {
+      const o = await expectSame(write(`opt-${name}.pcapng`, bytes), NODE, [0, 97]);
+      if (name.startsWith('long-ok')) expect(o.error, name).toBeNull();
+      else expect(o.error, name).toMatch(/overruns the block$/);
+    }
   });
 
   it('mutated block and record headers: the same packets written and the same error', async () => {

@@ -96,10 +96,31 @@ export const SPB_MIN_LEN = 16;
 
 // Interface Statistics Block
 //  8 |                         Interface ID                          |
+// 12 |                        Timestamp (High)                       |
+// 16 |                        Timestamp (Low)                        |
+// 20 /                      Options (variable)                       /
 export const ISB_IFACE = 8;
+export const ISB_OPTIONS = 20;
 export const ISB_MIN_LEN = 24;
 
-// Options: | code (16) | length (16) | value, padded to 32 bits |
+// Name Resolution Block
+//  8 /  Records: | type (16) | length (16) | value, padded to 32 bits |, ended by type 0 /
+//    /                      Options (variable)                       /
+export const NRB_RECORDS = 8;
+export const NRB_END = 0;
+export const NRB_IPV4 = 1;
+export const NRB_IPV6 = 2;
+
+// Decryption Secrets Block
+//  8 |                         Secrets Type                          |
+// 12 |                        Secrets Length                         |
+// 16 /       Secrets Data, padded to 32 bits; then Options           /
+export const DSB_LENGTH = 12;
+export const DSB_DATA = 16;
+export const DSB_MIN_LEN = 20;
+
+// Options: | code (16) | length (16) | value, padded to 32 bits |, each within its block; after
+// opt_endofopt (code 0), if present, nothing more is read.
 export const OPT_ENDOFOPT = 0;
 export const OPT_COMMENT = 1;
 export const OPT_SHB_USERAPPL = 4;

@@ -150,3 +150,5 @@ export const P_SPB_FIT = 19;
 export const P_IFACE = 20;
 /** Packet block of type ARG0: caplen ARG1 does not fit in total length ARG2. */
 export const P_EPB_FIT = 21;
+/** Packet block of type ARG0: an option of code ARG1 and length ARG2 runs past the block. */
+export const P_OPTION = 22;

@@ -10,7 +10,7 @@ import {
   PCAP_REC_LEN, PCAP_REC_TS_SEC, PCAP_REC_TS_FRAC, PCAP_REC_CAPLEN, PCAP_REC_ORIGLEN, BLOCK_TYPE, BLOCK_LEN,
   BLOCK_OVERHEAD, BT_SHB, BT_IDB, BT_PB, BT_SPB, BT_EPB, BT_ISB, SHB_BOM, SHB_MIN_LEN, IDB_MIN_LEN, ISB_MIN_LEN,
   BYTE_ORDER_MAGIC, BYTE_ORDER_MAGIC_SWAPPED, EPB_IFACE, PB_IFACE, EPB_TS_HIGH, EPB_TS_LOW, EPB_CAPLEN, EPB_ORIGLEN,
-  EPB_DATA, EPB_MIN_LEN, SPB_ORIGLEN, SPB_DATA, SPB_MIN_LEN, BLOCK_MAX_BYTES,
+  EPB_DATA, EPB_MIN_LEN, SPB_ORIGLEN, SPB_DATA, SPB_MIN_LEN, BLOCK_MAX_BYTES, OPT_ENDOFOPT,
 } from '../abi/capture';
 import {
   WALK_BUFFERS, WALK_BUFFER_BYTES, WALK_IFACES_MAX, WALK_IFACE_BYTES, IF_LINK, IF_SNAPLEN, WS_WORDS,
@@ -21,7 +21,7 @@ import {
   WALK_PCAPNG, WALK_MODE_READ, WALK_NEED_MORE, WALK_BLOCK, WALK_STOP_TIME, WALK_BAD, WALK_FLUSH,
   P_EOF_PCAP_HEADER, P_EOF_PCAP_RECORD, P_EOF_BLOCK_HEADER, P_EOF_SHB, P_EOF_BLOCK, P_PCAP_CAPLEN, P_BOM,
   P_NO_SHB, P_LEN_ALIGN, P_LEN_MIN, P_BLOCK_CAPLEN, P_BLOCK_MAX, P_TRAILER, P_SPB_NO_IDB, P_SPB_FIT, P_IFACE,
-  P_EPB_FIT,
+  P_EPB_FIT, P_OPTION,
 } from '../abi/walk';
 import { inputRegion, descRegion, extraRegion, region } from '../config';
 import { processBatch } from '../datapath';
@@ -207,6 +207,14 @@ function framePcapng(r: usize, avail: u32, f: Frame): u32 {
   if (id >= count) return stopWith(WALK_BAD, P_IFACE, type, id, count);
   let caplen = ldOrder32(r + EPB_CAPLEN, le);
   if (<u32>EPB_MIN_LEN + pad4(caplen) > len) return stopWith(WALK_BAD, P_EPB_FIT, type, caplen, len);
+  // Its options are copied as they are: each must fit in the block (src/capture/options.ts).
+  let q = r + EPB_DATA + pad4(caplen), end = r + len - 4;
+  while (end - q >= 4) {
+    let code = ldOrder16(q, le), olen = ldOrder16(q + 2, le);
+    if (pad4(olen) > <u32>(end - q - 4)) return stopWith(WALK_BAD, P_OPTION, type, code, olen);
+    if (code == OPT_ENDOFOPT) break;
+    q += 4 + pad4(olen);
+  }
   let e = iface(id);
   let hi = ldOrder32(r + EPB_TS_HIGH, le);
   let lo = ldOrder32(r + EPB_TS_LOW, le);

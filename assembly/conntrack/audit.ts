@@ -1,19 +1,33 @@
 // Conntrack work the control plane does after an endpoint change: flushing
 // UDP entries of removed endpoints (kube-proxy rule 24) and counting what
 // an update means for live connections (for the replay report). Runs
-// between batches, never per packet.
+// between batches, never per packet. Both walk the changed service port's
+// live list (table.ts), so an update costs time in proportion to that
+// port's connections and endpoints, whatever the table's capacity.
 
-import { ctMax } from '../config';
-import { ctRecord, ctDelete, ctOrigFlowHash, CT_STATE, CT_SVC, CT_BACKEND, CT_ORIG_SRC, CT_ORIG_DST, CT_ORIG_SPORT, CT_ORIG_DPORT,
-  CT_PROTO, CT_FAMILY } from './table';
-import { hashTuple, hashSeed } from '../hash';
-import { maglevM } from '../config';
+import { backendMax, region, maglevM } from '../config';
+import { ctRecord, ctDelete, ctOrigFlowHash, ctLiveFirst, ctLiveNext, CT_BACKEND } from './table';
 import { maglevPick } from '../lb/maglev';
 
-function member(ids: usize, n: u32, id: u32): bool {
-  for (let k: u32 = 0; k < n; k++) if (load<u32>(ids + (<usize>k << 2)) == id) return true;
-  return false;
+/** Live records visited by flushes and audits since init: work, for tests (conntrackScanned). */
+export let ctScanned: u64 = 0;
+
+/** One byte per backend id: 1 while the id is in the set being checked (marked, then cleared). */
+let marks: usize = 0;
+
+/** Allocates the marks (at init, with the other regions). */
+export function auditInit(): void { marks = region(<usize>backendMax); }
+
+/** Marks the `n` ids at `ids` (ids past the capacity are never a record's backend). */
+function markSet(ids: usize, n: u32, v: u8): void {
+  for (let k: u32 = 0; k < n; k++) {
+    let id = load<u32>(ids + (<usize>k << 2));
+    if (id < backendMax) store<u8>(marks + <usize>id, v);
+  }
 }
+
+// @ts-ignore: decorator
+@inline function marked(id: u32): bool { return id < backendMax && load<u8>(marks + <usize>id) != 0; }
 
 /**
  * Deletes the connections of service port `slot` whose backend is not one
@@ -21,13 +35,19 @@ function member(ids: usize, n: u32, id: u32): bool {
  */
 export function ctFlushSlot(slot: u32, ids: usize, n: u32): u32 {
   let flushed: u32 = 0;
-  for (let i: u32 = 0; i < ctMax; i++) {
-    let r = ctRecord(i);
-    if (load<u8>(r + CT_STATE) == 0 || load<u32>(r + CT_SVC) != slot + 1) continue;
-    if (member(ids, n, load<u32>(r + CT_BACKEND) - 1)) continue;
-    ctDelete(r);
-    flushed++;
+  markSet(ids, n, 1);
+  let i = ctLiveFirst(slot);
+  while (i != 0) {
+    let next = ctLiveNext(i - 1); // before the delete unlinks it
+    let r = ctRecord(i - 1);
+    ctScanned++;
+    if (!marked(load<u32>(r + CT_BACKEND) - 1)) {
+      ctDelete(r);
+      flushed++;
+    }
+    i = next;
   }
+  markSet(ids, n, 0);
   return flushed;
 }
 
@@ -42,11 +62,12 @@ export let auditWouldMove: u32 = 0;
  */
 export function ctAudit(slot: u32, ids: usize, n: u32, table: usize, list: usize, tn: u32): void {
   auditKept = 0; auditOrphaned = 0; auditWouldMove = 0;
-  for (let i: u32 = 0; i < ctMax; i++) {
-    let r = ctRecord(i);
-    if (load<u8>(r + CT_STATE) == 0 || load<u32>(r + CT_SVC) != slot + 1) continue;
+  markSet(ids, n, 1);
+  for (let i = ctLiveFirst(slot); i != 0; i = ctLiveNext(i - 1)) {
+    let r = ctRecord(i - 1);
+    ctScanned++;
     let b = load<u32>(r + CT_BACKEND) - 1;
-    if (member(ids, n, b)) auditKept++; else auditOrphaned++;
+    if (marked(b)) auditKept++; else auditOrphaned++;
     if (table != 0) {
       let h = ctOrigFlowHash(r);
       if (maglevPick(table, list, tn, maglevM, h) != b) auditWouldMove++;
@@ -54,4 +75,5 @@ export function ctAudit(slot: u32, ids: usize, n: u32, table: usize, list: usize
       auditWouldMove++;
     }
   }
+  markSet(ids, n, 0);
 }

@@ -28,7 +28,7 @@ import { hashTuple, hashTuple4, hashSeed } from '../hash';
 import { delta16, delta32, fold32 } from '../wire/checksum';
 import { portRaw } from '../wire/bytes';
 import { addrEq } from '../flow';
-import { region, ctMax } from '../config';
+import { region, ctMax, svcMax } from '../config';
 import { timeoutSeconds, DIR_ORIG, DIR_REPLY } from './states';
 import { NS_PER_S } from './timeouts';
 import { backendAddr } from '../lb/tables';
@@ -79,6 +79,14 @@ export const CTN_SPORT: u32 = 2;
 
 let records: usize = 0;
 let index: usize = 0; // idxCap entries of (hash u32, ref u32); ref = rec*2 + dir + 1
+// Live lists: the live records of each service port, doubly linked through a side array
+// (ctMax entries of prev record + 1 u32, next record + 1 u32; 0 = none) from a head per slot
+// (svcMax u32, first record + 1), so the control plane's per-slot work (audit.ts: the UDP flush
+// and the disruption audit) visits that slot's connections only, not the whole table. The
+// per-packet paths touch them only when a connection is published or deleted; the record
+// (one cache line, all of it used) stays as it is.
+let links: usize = 0;
+let heads: usize = 0;
 let idxMask: u32 = 0;
 let freeHead: u32 = 0; // record + 1, 0 = none
 /** Live connections now. */
@@ -100,6 +108,8 @@ export function ctInit(): void {
   while (cap < ctMax * 4) cap <<= 1;
   idxMask = cap - 1;
   index = region(<usize>cap * 8);
+  links = region(<usize>ctMax * 8);
+  heads = region(<usize>svcMax * 4);
   freeHead = 0;
   for (let i: i32 = <i32>ctMax - 1; i >= 0; i--) {
     store<u32>(records + <usize>i * CT_SIZE + CT_NEXT_FREE, freeHead);
@@ -340,13 +350,44 @@ export function replyHash(r: usize): u32 {
     <u32>load<u16>(r + CT_REPLY_SPORT), replyDstPort(r));
 }
 
+/** First live record + 1 of service-port slot `slot` (0: none); ctLiveNext walks on. */
+// @ts-ignore: decorator
+@inline export function ctLiveFirst(slot: u32): u32 { return load<u32>(heads + (<usize>slot << 2)); }
+/** The live record after record `i` (not + 1) in its slot's list, + 1 (0: none). */
+// @ts-ignore: decorator
+@inline export function ctLiveNext(i: u32): u32 { return load<u32>(links + (<usize>i << 3), 4); }
+
+/** Puts record `i` at the head of slot `slot`'s live list. */
+// @ts-ignore: decorator
+@inline function liveLink(i: u32, slot: u32): void {
+  let hp = heads + (<usize>slot << 2);
+  let first = load<u32>(hp);
+  let l = links + (<usize>i << 3);
+  store<u64>(l, <u64>first << 32); // prev none, next the old head
+  if (first != 0) store<u32>(links + (<usize>(first - 1) << 3), i + 1);
+  store<u32>(hp, i + 1);
+}
+
+/** Takes record `i` out of slot `slot`'s live list. */
+// @ts-ignore: decorator
+@inline function liveUnlink(i: u32, slot: u32): void {
+  let l = links + (<usize>i << 3);
+  let prev = load<u32>(l), next = load<u32>(l, 4);
+  if (prev != 0) store<u32>(links + (<usize>(prev - 1) << 3), next, 4);
+  else store<u32>(heads + (<usize>slot << 2), next);
+  if (next != 0) store<u32>(links + (<usize>(next - 1) << 3), prev);
+}
+
 /** Removes a connection (both keys) and returns its record to the free list. */
 export function ctDelete(r: usize): void {
   let i = <u32>((r - records) / CT_SIZE);
   indexRemove(i * 2 + 1, origHash(r));
   indexRemove(i * 2 + 2, replyHash(r));
   let svc = load<u32>(r + CT_SVC);
-  if (svc != 0) unbump(svcCounters, svc - 1, C_LIVE);
+  if (svc != 0) {
+    unbump(svcCounters, svc - 1, C_LIVE);
+    liveUnlink(i, svc - 1);
+  }
   store<u32>(r + CT_NEXT_FREE, freeHead);
   store<u8>(r + CT_STATE, 0);
   freeHead = i + 1;
@@ -416,7 +457,10 @@ export function ctPublishHashed(r: usize, state: u32, now: u64, hOrig: u32, hRep
   indexInsert(hOrig, i * 2 + 1);
   indexInsert(hReply, i * 2 + 2);
   let svc = load<u32>(r + CT_SVC);
-  if (svc != 0) bump(svcCounters, svc - 1, C_LIVE, 1);
+  if (svc != 0) {
+    bump(svcCounters, svc - 1, C_LIVE, 1);
+    liveLink(i, svc - 1);
+  }
   ctEntries++;
   if (ctEntries > ctPeak) ctPeak = ctEntries;
 }

@@ -68,6 +68,7 @@ import {
   TSRESOL_DEFAULT,
 } from './format.js';
 import { AT_EOF, ChunkSource, HAVE, NO_ROOM } from './io.js';
+import { blockOptionsProblem } from './options.js';
 import { CLOCK_NSEC, CLOCK_USEC, TsClock } from './timestamp.js';
 
 export { CaptureFormatError } from './errors.js';
@@ -565,6 +566,11 @@ class PcapngReader extends BaseReader {
               this.fail(pos, `${blockTypeName(type)}: caplen ${caplen} does not fit in block total length ${len}`);
               break;
             }
+            const bad = blockOptionsProblem(dv, p, type, len, le);
+            if (bad !== null) {
+              this.fail(pos, bad);
+              break;
+            }
           }
           if (off + caplen > limit) {
             if (n === 0) this.batchTooSmall(batch, caplen);
@@ -621,11 +627,14 @@ class PcapngReader extends BaseReader {
           used = off + caplen;
           n++;
         } else {
-          if (type === BT_SHB) {
-            if (!this.startSection(pos, p, le)) break;
-          } else if (type === BT_IDB) {
-            if (!this.readIdb(pos, p, len)) break;
+          if (type === BT_SHB && !this.startSection(pos, p, le)) break;
+          // Copied to the output as they are: their options must fit (options.ts).
+          const bad = blockOptionsProblem(dv, p, type, len, le);
+          if (bad !== null) {
+            this.fail(pos, bad);
+            break;
           }
+          if (type === BT_IDB && !this.readIdb(pos, p, len)) break;
           this.keepBlock(p, len);
         }
         src.start = p + len;
@@ -659,7 +668,7 @@ class PcapngReader extends BaseReader {
     const snaplen = dv.getUint32(p + IDB_SNAPLEN, le);
     let tsresol = TSRESOL_DEFAULT;
     let tsoffset = 0;
-    // Options: lenient like tshark for unknown ones; stop at a malformed length.
+    // Options (their lengths checked already: options.ts): unknown ones ignored, like tshark.
     const end = p + len - 4;
     let q = p + IDB_OPTIONS;
     while (q + 4 <= end) {

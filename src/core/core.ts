@@ -43,6 +43,7 @@ interface CoreExports {
   inputPtr(): number; descPtr(): number; extraPtr(): number; scratchPtr(): number; scratchBytes(): number;
   verdictCountersPtr(): number; reasonCountersPtr(): number; serviceCountersPtr(): number; backendCountersPtr(): number;
   conntrackEntries(): number; conntrackPeak(): number; conntrackEvicted(): bigint; conntrackCapacity(): number;
+  conntrackScanned(): bigint;
   maxSetSize(): number;
   cpBegin(): void; cpCommit(): void; cpAbort(): void;
   cpBackend(id: number, family: number, port: number, slot: number): number;
@@ -177,6 +178,10 @@ export class Core {
   /** Packets the established-flow fast path handled (the rest took the general path). */
   fastPathPackets(): number {
     return Number(this.exports.fastPathPackets());
+  }
+  /** Live records the conntrack flushes and audits of endpoint changes have visited so far (their work). */
+  conntrackScanned(): number {
+    return Number(this.exports.conntrackScanned());
   }
   conntrack(): { entries: number; peak: number; evicted: number; capacity: number } {
     const e = this.exports;

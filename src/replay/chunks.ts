@@ -26,6 +26,7 @@ import {
 } from '../capture/format.js';
 import { CaptureFormatError, displayName } from '../capture/errors.js';
 import { badMagicReason } from '../capture/reader.js';
+import { blockOptionsProblem } from '../capture/options.js';
 import { readFd, writeFdFully } from '../capture/io.js';
 import { sectionHeaderBlock } from '../capture/writer.js';
 import { TsClock } from '../capture/timestamp.js';
@@ -408,6 +409,7 @@ export class ChunkWalk {
     const len = ws[WS_ARG1]!;
     const le = ws[WS_ARG2] === 1;
     const dv = this.dv;
+    if (type !== BT_SHB) this.checkOptions(at, type, len, le); // a section header: after its version
     let keep: boolean;
     switch (type) {
       case BT_SHB: {
@@ -417,6 +419,7 @@ export class ChunkWalk {
         if (major !== 1 || (minor !== 0 && minor !== 2)) {
           throw new CaptureFormatError(this.name, this.fileOffset(at), `unsupported pcapng version ${major}.${minor} in section header block`);
         }
+        this.checkOptions(at, type, len, le);
         ws[WS_LE] = le ? 1 : 0;
         ws[WS_IN_SECTION] = 1;
         ws[WS_IFACES] = 0;
@@ -448,6 +451,12 @@ export class ChunkWalk {
     this.e.walkBlockDone(keep ? 1 : 0);
   }
 
+  /** A block copied to the output as it is: its options (and records) must fit in it (options.ts). */
+  private checkOptions(at: number, type: number, len: number, le: boolean): void {
+    const bad = blockOptionsProblem(this.dv, at, type, len, le);
+    if (bad !== null) throw new CaptureFormatError(this.name, this.fileOffset(at), bad);
+  }
+
   /** An IDB: its link type, snapshot length and clock go into the core's interface table. */
   private interfaceBlock(at: number, len: number, le: boolean): void {
     const dv = this.dv;
@@ -455,7 +464,7 @@ export class ChunkWalk {
     const snaplen = dv.getUint32(at + IDB_SNAPLEN, le);
     let tsresol = TSRESOL_DEFAULT;
     let tsoffset = 0;
-    // Options: lenient like tshark for unknown ones; stop at a malformed length.
+    // Options (their lengths checked already: checkOptions): unknown ones ignored, like tshark.
     const end = at + len - 4;
     let q = at + IDB_OPTIONS;
     while (q + 4 <= end) {

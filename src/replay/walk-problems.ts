@@ -3,10 +3,11 @@
 
 import {
   P_EOF_PCAP_HEADER, P_EOF_PCAP_RECORD, P_EOF_BLOCK_HEADER, P_EOF_SHB, P_EOF_BLOCK, P_PCAP_CAPLEN, P_BOM, P_NO_SHB,
-  P_LEN_ALIGN, P_LEN_MIN, P_BLOCK_CAPLEN, P_BLOCK_MAX, P_TRAILER, P_SPB_NO_IDB, P_SPB_FIT, P_IFACE, P_EPB_FIT,
+  P_LEN_ALIGN, P_LEN_MIN, P_BLOCK_CAPLEN, P_BLOCK_MAX, P_TRAILER, P_SPB_NO_IDB, P_SPB_FIT, P_IFACE, P_EPB_FIT, P_OPTION,
 } from '../../assembly/abi/walk.js';
 import { RECORD_MAX_BYTES } from '../../assembly/abi/layout.js';
 import { BLOCK_MAX_BYTES, PCAP_REC_LEN, SHB_MIN_LEN, blockTypeName } from '../capture/format.js';
+import { optionOverrun } from '../capture/options.js';
 
 /** What is wrong, without the file and offset. */
 export function walkProblem(code: number, a: number, b: number, c: number): string {
@@ -28,6 +29,7 @@ export function walkProblem(code: number, a: number, b: number, c: number): stri
     case P_SPB_FIT: return `${blockTypeName(a)}: ${b} bytes of packet data do not fit in block total length ${c}`;
     case P_IFACE: return `${blockTypeName(a)} refers to interface ${b}, but the section defines ${c} interface description block(s)`;
     case P_EPB_FIT: return `${blockTypeName(a)}: caplen ${b} does not fit in block total length ${c}`;
+    case P_OPTION: return optionOverrun(a, b, c);
     default: return `damaged record (walk problem ${code})`;
   }
 }
