@@ -5,12 +5,11 @@
 // and may be overwritten when a probe window is full.
 
 import { region } from './config';
+import { FRAGMENT_ENTRY_BYTES, HASH_MIN_SLOTS, pow2AtLeast } from './abi/capacity';
 import { hashTuple, hashSeed } from './hash';
 import { addrEq } from './flow';
 import { NS_PER_S } from './conntrack/timeouts';
 
-const FRAG_CAP: u32 = 4096;
-const FRAG_MASK: u32 = FRAG_CAP - 1;
 const WINDOW: u32 = 8;
 const FRAG_TTL_NS: u64 = 30 * NS_PER_S;
 // Entry (48 bytes): id u32 | proto u8 | family u8 | used u8 | pad | sport u16 | dport u16 | pad u32 |
@@ -24,17 +23,24 @@ const F_DPORT: usize = 10;
 const F_EXPIRES: usize = 16;
 const F_SRC: usize = 24;
 const F_DST: usize = 40;
-const F_SIZE: usize = 56;
+const F_SIZE: usize = FRAGMENT_ENTRY_BYTES;
 
 let table: usize = 0;
+/** Entries (a power of two) - 1. */
+let fragMask: u32 = 0;
 export let fragSport: u32 = 0;
 export let fragDport: u32 = 0;
 
-export function fragInit(): void { table = region(<usize>FRAG_CAP * F_SIZE); }
+/** `capacity` entries, rounded up to a power of two (init() has checked the table fits in memory). */
+export function fragInit(capacity: u32): void {
+  let cap = <u32>pow2AtLeast(<f64>capacity, HASH_MIN_SLOTS);
+  fragMask = cap - 1;
+  table = region(<usize>cap * F_SIZE);
+}
 
 // @ts-ignore: decorator
 @inline function home(family: u32, proto: u32, src: usize, dst: usize, id: u32): u32 {
-  return <u32>hashTuple(src, dst, id & 0xffff, id >>> 16, proto | (family << 8), hashSeed) & FRAG_MASK;
+  return <u32>hashTuple(src, dst, id & 0xffff, id >>> 16, proto | (family << 8), hashSeed) & fragMask;
 }
 
 // @ts-ignore: decorator
@@ -48,7 +54,7 @@ export function fragRemember(family: u32, proto: u32, src: usize, dst: usize, id
   let h = home(family, proto, src, dst, id);
   let pick: usize = table + <usize>h * F_SIZE;
   for (let k: u32 = 0; k < WINDOW; k++) {
-    let e = table + <usize>((h + k) & FRAG_MASK) * F_SIZE;
+    let e = table + <usize>((h + k) & fragMask) * F_SIZE;
     if (matches(e, family, proto, src, dst, id) || load<u8>(e + F_USED) == 0 || load<u64>(e + F_EXPIRES) <= now) { pick = e; break; }
   }
   store<u32>(pick + F_ID, id);
@@ -66,7 +72,7 @@ export function fragRemember(family: u32, proto: u32, src: usize, dst: usize, id
 export function fragFind(family: u32, proto: u32, src: usize, dst: usize, id: u32, now: u64): bool {
   let h = home(family, proto, src, dst, id);
   for (let k: u32 = 0; k < WINDOW; k++) {
-    let e = table + <usize>((h + k) & FRAG_MASK) * F_SIZE;
+    let e = table + <usize>((h + k) & fragMask) * F_SIZE;
     if (matches(e, family, proto, src, dst, id) && load<u64>(e + F_EXPIRES) > now) {
       fragSport = <u32>load<u16>(e + F_SPORT);
       fragDport = <u32>load<u16>(e + F_DPORT);

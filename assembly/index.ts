@@ -4,7 +4,7 @@
 // verdicts and counters back. Control-plane calls take their addresses and
 // id lists from the scratch region.
 
-import { configure, inputRegion, descRegion, extraRegion, scratchRegion, SCRATCH_BYTES, ctMax, maglevM } from './config';
+import { configure, regionRoom, reserveRoom, inputRegion, descRegion, extraRegion, scratchRegion, SCRATCH_BYTES, ctMax, maglevM } from './config';
 import { tablesInit, setMax, cpBegin as tBegin, cpCommit as tCommit, cpAbort as tAbort, cpBackend as tBackend,
   cpService as tService, cpServiceSet as tServiceSet, cpServiceRemove as tServiceRemove,
   cpFrontendAdd as tFrontendAdd, cpFrontendRemove as tFrontendRemove, activeTable, activeList, activeCount,
@@ -20,31 +20,42 @@ import { crc32cInit } from './wire/crc32c';
 import { setHashSeed } from './hash';
 import { processBatch as run } from './datapath';
 import { setFastPath as fastPathSet, fastPackets } from './fastpath';
-import { INIT_OK, INIT_NOT_PRIME, INIT_BAD_CAPACITY } from './abi/tables';
+import { INIT_OK, INIT_NOT_PRIME, INIT_BAD_CAPACITY, INIT_NO_MEMORY } from './abi/tables';
+import { capacityBytes, frontendSlots, MAGLEV_SIZE_MAX } from './abi/capacity';
+import { walkBytes } from './capture/walk';
 
 
 let ready = false;
 
 /**
- * Allocates every region. Call once. `feCapacity` must be a power of two.
- * Returns INIT_OK or an INIT_* error.
+ * Allocates every region. Call once. Hash tables (frontends, affinity,
+ * fragments, the conntrack index) are rounded up to a power of two.
+ * Returns INIT_OK or an INIT_* error: INIT_NO_MEMORY when the tables do not
+ * fit in linear memory beside the fixed regions (abi/capacity.ts).
  */
 export function init(ctCapacity: u32, svcCapacity: u32, backendCapacity: u32, feCapacity: u32,
-                     maglevSize: u32, lbMode: u32, seedLo: u32, seedHi: u32): u32 {
+                     maglevSize: u32, lbMode: u32, seedLo: u32, seedHi: u32, affinityCapacity: u32, fragCapacity: u32): u32 {
   if (ready) return INIT_BAD_CAPACITY;
+  if (ctCapacity == 0 || svcCapacity == 0 || backendCapacity == 0 || feCapacity == 0 || affinityCapacity == 0 ||
+      fragCapacity == 0 || maglevSize > <u32>MAGLEV_SIZE_MAX) return INIT_BAD_CAPACITY;
   if (!isPrime(maglevSize)) return INIT_NOT_PRIME;
-  if (ctCapacity == 0 || svcCapacity == 0 || backendCapacity == 0 || feCapacity == 0 ||
-      (feCapacity & (feCapacity - 1)) != 0) return INIT_BAD_CAPACITY;
+  ready = true;
   setHashSeed((<u64>seedHi << 32) | <u64>seedLo);
+  // The fixed regions, then the tables if they fit in what is left, with room for the record
+  // walk (allocated on first use) and 4 KiB (the verdict counters, the rounding of regions' ends).
   configure(ctCapacity, svcCapacity, backendCapacity, maglevSize, lbMode);
   crc32cInit();
+  let tables = capacityBytes(<f64>ctCapacity, <f64>svcCapacity, <f64>backendCapacity, <f64>feCapacity,
+    <f64>maglevSize, <f64>affinityCapacity, <f64>fragCapacity);
+  if (tables + walkBytes() + 4096 > <f64>regionRoom()) return INIT_NO_MEMORY;
   statsInit();
-  tablesInit(feCapacity);
+  tablesInit(<u32>frontendSlots(<f64>feCapacity));
   ctInit();
   auditInit();
-  fragInit();
-  affinityInit(ctCapacity);
-  ready = true;
+  fragInit(fragCapacity);
+  affinityInit(affinityCapacity);
+  // Control-plane blocks may not take the walk's room.
+  reserveRoom(<u64>walkBytes());
   return INIT_OK;
 }
 
@@ -99,10 +110,12 @@ export function heapProbe(): usize { return heap.alloc(0); }
  * in scratch, or 0xffffffff when it does not fit or m is not prime.
  */
 export function maglevBuildScratch(m: u32, n: u32): u32 {
+  // Bounds first, so the offsets below cannot wrap.
+  if (m > SCRATCH_BYTES || n == 0 || n > m || n > 65536) return 0xffffffff;
   let tableOff = <usize>n * 5 * 4;
   let usedOff = tableOff + <usize>m * 4;
   let slotsOff = (usedOff + (<usize>((m + 31) >>> 5) << 2) + 7) & ~<usize>7;
-  if (!isPrime(m) || n == 0 || n > m || n > 65536 || slotsOff + maglevBytes(m, n) > <usize>SCRATCH_BYTES) return 0xffffffff;
+  if (!isPrime(m) || slotsOff + maglevBytes(m, n) > <usize>SCRATCH_BYTES) return 0xffffffff;
   let s = scratchRegion;
   maglevBuild(s + slotsOff, m, n, s + <usize>n * 4, s + <usize>n * 8, s + <usize>n * 12, s + <usize>n * 16, s + usedOff);
   expandTable(s + tableOff, s + slotsOff, s, n, m);

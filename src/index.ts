@@ -3,7 +3,7 @@
 export { replay, replayAsync, type ReplayOptions } from './replay/replay.js';
 export { formatSummary, type ReplayReport, type ServiceReport, type UpdateReport } from './replay/report.js';
 export { Dataplane, type DataplaneOptions, type PacketIn, type PacketOut } from './dataplane.js';
-export { Core, CoreError, type CoreOptions } from './core/core.js';
+export { Core, CoreError, CapacityError, type CoreOptions } from './core/core.js';
 export { ServiceTables, TableError, type NodeConfig, type ApplyStats, type SlotChange } from './core/tables.js';
 export * as abi from './core/abi.js';
 export {

@@ -35,6 +35,15 @@ export const LB_RANDOM = 1;
 export const INIT_OK = 0;
 export const INIT_NOT_PRIME = 1;
 export const INIT_BAD_CAPACITY = 2;
+/** The tables do not fit in linear memory (abi/capacity.ts). */
+export const INIT_NO_MEMORY = 3;
+
+// Control-plane call results (cpServiceSet, cpServiceSourceRanges, ...).
+export const CP_OK = 0;
+/** The arguments exceed a capacity (slot, set size, list length). */
+export const CP_REFUSED = 1;
+/** Linear memory is full: nothing was changed. */
+export const CP_NO_MEMORY = 2;
 
 // Counters: u64 slots per verdict, per reason, and per service port / backend.
 export const VERDICT_SLOTS = 8;

@@ -23,7 +23,8 @@ import {
   P_NO_SHB, P_LEN_ALIGN, P_LEN_MIN, P_BLOCK_CAPLEN, P_BLOCK_MAX, P_TRAILER, P_SPB_NO_IDB, P_SPB_FIT, P_IFACE,
   P_EPB_FIT, P_OPTION,
 } from '../abi/walk';
-import { inputRegion, descRegion, extraRegion, region } from '../config';
+import { inputRegion, descRegion, extraRegion, region, reserveRoom } from '../config';
+import { regionBytes } from '../abi/capacity';
 import { processBatch } from '../datapath';
 import { ldOrder16, ldOrder32, stOrder32 } from '../wire/bytes';
 import { clockSec, clockNsec, clockUnits } from './clock';
@@ -71,11 +72,19 @@ let buffers: usize = 0;
 /** Allocates the walk's state, interface table and chunk buffers (once, on first use). */
 export function walkInit(): void {
   if (state != 0) return;
+  reserveRoom(0); // init() kept walkBytes() for these
   state = region(<usize>WS_WORDS * 4);
   ifaces = region(<usize>WALK_IFACES_MAX * WALK_IFACE_BYTES);
   recs = region(<usize>BATCH_MAX_PACKETS * REC_BYTES);
   frame = changetype<Frame>(region(offsetof<Frame>()));
   buffers = region(<usize>WALK_BUFFERS * WALK_BUFFER_BYTES);
+}
+
+/** Bytes walkInit() takes (abi/capacity.ts regionBytes of each region): init() keeps room for them. */
+export function walkBytes(): f64 {
+  return regionBytes(<f64>WS_WORDS * 4) + regionBytes(<f64>WALK_IFACES_MAX * WALK_IFACE_BYTES) +
+    regionBytes(<f64>BATCH_MAX_PACKETS * <f64>REC_BYTES) + regionBytes(<f64>offsetof<Frame>()) +
+    regionBytes(<f64>WALK_BUFFERS * WALK_BUFFER_BYTES);
 }
 
 export function walkStatePtr(): usize { return state; }

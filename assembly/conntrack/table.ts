@@ -29,6 +29,7 @@ import { delta16, delta32, fold32 } from '../wire/checksum';
 import { portRaw } from '../wire/bytes';
 import { addrEq } from '../flow';
 import { region, ctMax, svcMax } from '../config';
+import { CT_RECORD_BYTES, CT_INDEX_SLOT_BYTES, CT_LINK_BYTES, CT_HEAD_BYTES, ctIndexSlots } from '../abi/capacity';
 import { timeoutSeconds, DIR_ORIG, DIR_REPLY } from './states';
 import { NS_PER_S } from './timeouts';
 import { backendAddr } from '../lb/tables';
@@ -56,7 +57,7 @@ export const CT_V4_FWD_L4: usize = 58;
 export const CT_V4_REV_IP: usize = 60;
 export const CT_V4_REV_L4: usize = 62;
 const CT_NEXT_FREE: usize = 8;
-const CT_SIZE: usize = 64;
+const CT_SIZE: usize = CT_RECORD_BYTES;
 
 /** NAT flag: the source was masqueraded. */
 export const CTN_MASQ: u32 = 1;
@@ -104,12 +105,11 @@ export let ctDir: u32 = DIR_ORIG;
 
 export function ctInit(): void {
   records = region(<usize>ctMax * CT_SIZE);
-  let cap: u32 = 16;
-  while (cap < ctMax * 4) cap <<= 1;
+  let cap = <u32>ctIndexSlots(<f64>ctMax);
   idxMask = cap - 1;
-  index = region(<usize>cap * 8);
-  links = region(<usize>ctMax * 8);
-  heads = region(<usize>svcMax * 4);
+  index = region(<usize>cap * CT_INDEX_SLOT_BYTES);
+  links = region(<usize>ctMax * CT_LINK_BYTES);
+  heads = region(<usize>svcMax * CT_HEAD_BYTES);
   freeHead = 0;
   for (let i: i32 = <i32>ctMax - 1; i >= 0; i--) {
     store<u32>(records + <usize>i * CT_SIZE + CT_NEXT_FREE, freeHead);

@@ -9,6 +9,7 @@
 // Entry (40 bytes): slot + 1 u32 | backend id u32 | expires u64 | family u32 | pad u32 | address [16]
 
 import { region } from '../config';
+import { AFFINITY_ENTRY_BYTES, HASH_MIN_SLOTS, pow2AtLeast } from '../abi/capacity';
 import { hashAddrWord, hashSeed } from '../hash';
 import { addrEq } from '../flow';
 
@@ -17,15 +18,15 @@ const A_BACKEND: usize = 4;
 const A_EXPIRES: usize = 8;
 const A_FAMILY: usize = 16;
 const A_ADDR: usize = 24;
-const A_SIZE: usize = 40;
+const A_SIZE: usize = AFFINITY_ENTRY_BYTES;
 const WINDOW: u32 = 16;
 
 let table: usize = 0;
 let mask: u32 = 0;
 
+/** `capacity` entries, rounded up to a power of two (init() has checked the table fits in memory). */
 export function affinityInit(capacity: u32): void {
-  let cap: u32 = 16;
-  while (cap < capacity) cap <<= 1;
+  let cap = <u32>pow2AtLeast(<f64>capacity, HASH_MIN_SLOTS);
   mask = cap - 1;
   table = region(<usize>cap * A_SIZE);
 }

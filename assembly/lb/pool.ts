@@ -2,33 +2,37 @@
 // by size class so a long replay with many updates does not grow memory.
 // Used only by the control plane.
 
-import { region } from '../config';
+import { tryRegion } from '../config';
+import { POOL_CLASSES } from '../abi/capacity';
 
-const CLASSES = 27;
+const CLASSES: u32 = POOL_CLASSES;
 /** Free-list heads per class (class k holds blocks of 4·2^k bytes). */
 const heads: usize = memory.data(CLASSES * 4, 4);
 
+/** The smallest k with 2^k >= words (words >= 1). */
 function classOf(words: u32): u32 {
-  let k: u32 = 0;
-  while ((<u32>1 << k) < words) k++;
-  return k;
+  return words <= 1 ? 0 : 32 - clz(words - 1);
 }
 
 /**
- * A block of at least `words` u32, or 0 for none. The word before it holds
+ * A block of at least `words` u32, or 0 for none (also when it is larger
+ * than the largest class or linear memory is full). The word before it holds
  * its size class; the word before that is a flag for the block's owner
  * (cleared on every allocation).
  */
 export function poolAlloc(words: u32): usize {
   if (words == 0) return 0;
   let k = classOf(words);
+  if (k >= CLASSES) return 0;
   let head = load<u32>(heads + (<usize>k << 2));
   if (head != 0) {
     store<u32>(heads + (<usize>k << 2), load<u32>(<usize>head));
     store<u32>(<usize>head - 8, 0);
     return <usize>head;
   }
-  let p = region((<usize>4 << k) + 8) + 8;
+  let r = tryRegion((<usize>4 << k) + 8);
+  if (r == 0) return 0;
+  let p = r + 8;
   store<u32>(p - 4, k);
   return p;
 }

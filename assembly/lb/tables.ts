@@ -10,8 +10,11 @@ import { addrEq } from '../flow';
 import { region, svcMax, backendMax, maglevM, scratchRegion } from '../config';
 import { poolAlloc, poolFree, blockFlag, setBlockFlag } from './pool';
 import { maglevBuild, maglevBytes, maglevSlot } from './maglev';
-import { SF_ACTIVE, SET_LOCAL, SOURCE_RANGES_MAX } from '../abi/tables';
+import { SF_ACTIVE, SET_LOCAL, SOURCE_RANGES_MAX, CP_OK, CP_REFUSED, CP_NO_MEMORY } from '../abi/tables';
 import { prefixMatch } from './node';
+import {
+  FRONTEND_ENTRY_BYTES, SERVICE_RECORD_BYTES, SERVICE_BLOCKS, BACKEND_RECORD_BYTES, DIRTY_MAX as DIRTY_POSITIONS, MAGLEV_SET_MAX,
+} from '../abi/capacity';
 
 // ---- frontends ------------------------------------------------------------
 // Entry (32 bytes): tag u32 (0 = empty; 1 | family<<8 | proto<<16 | kind<<24),
@@ -20,7 +23,7 @@ const FE_TAG: usize = 0;
 const FE_PORT: usize = 4;
 const FE_SLOT: usize = 8;
 const FE_ADDR: usize = 16;
-const FE_SIZE: usize = 32;
+const FE_SIZE: usize = FRONTEND_ENTRY_BYTES;
 
 
 export let feCap: u32 = 0;
@@ -45,7 +48,7 @@ export const SVC_NODE_PORT: usize = 36;
 export const SVC_SOURCE_RANGES: usize = 40;
 /** Pool blocks a record owns (replaced as a whole, shared between generations until then). */
 const BLOCK_FIELDS: StaticArray<u32> = [<u32>SVC_CLUSTER_LIST, <u32>SVC_CLUSTER_TABLE, <u32>SVC_LOCAL_LIST, <u32>SVC_LOCAL_TABLE, <u32>SVC_SOURCE_RANGES];
-const SVC_SIZE: usize = 64;
+const SVC_SIZE: usize = SERVICE_RECORD_BYTES;
 
 
 // ---- backends (32 bytes per id, never reused) --------------------------------
@@ -54,7 +57,7 @@ const BE_FAMILY: usize = 0;
 const BE_PORT: usize = 2;
 const BE_SLOT: usize = 4;
 const BE_ADDR: usize = 16;
-const BE_SIZE: usize = 32;
+const BE_SIZE: usize = BACKEND_RECORD_BYTES;
 let backends: usize = 0;
 
 // Maglev permutation scratch: offsets, skips, weights, next (per backend of one set).
@@ -73,7 +76,7 @@ let deferredN: u32 = 0;
 // Positions the last update wrote (frontend entries, service slots). After a
 // commit the new staging generation differs from the active one exactly
 // there, so the next cpBegin copies those instead of both whole tables.
-const DIRTY_MAX: u32 = 4096;
+const DIRTY_MAX: u32 = DIRTY_POSITIONS;
 let dirtyFe: usize = 0;
 let dirtyFeN: u32 = 0;
 let dirtySvc: usize = 0;
@@ -105,13 +108,13 @@ export function tablesInit(feCapacity: u32): void {
     store<u32>(svcTables + (<usize>g << 2), <u32>region(<usize>svcMax * SVC_SIZE));
   }
   backends = region(<usize>backendMax * BE_SIZE);
-  setMax = maglevM < 65536 ? maglevM : 65536;
+  setMax = min(maglevM, <u32>MAGLEV_SET_MAX);
   mgOffsets = region(<usize>setMax * 4);
   mgSkips = region(<usize>setMax * 4);
   mgWeights = region(<usize>setMax * 4);
   mgNext = region(<usize>setMax * 4);
   mgUsed = region(<usize>((maglevM + 31) >>> 5) << 2);
-  deferred = region(<usize>svcMax * 5 * 4);
+  deferred = region(<usize>svcMax * SERVICE_BLOCKS * 4);
   dirtyFe = region(<usize>DIRTY_MAX * 4);
   dirtySvc = region(<usize>DIRTY_MAX * 4);
   stagedFe = region(<usize>DIRTY_MAX * 4);
@@ -304,23 +307,26 @@ function replaceBlock(slot: u32, field: usize, p: usize): void {
  * Sets one endpoint set of `slot` in staging from scratch: n backend ids
  * (u32), then n weights (u32). The set's Maglev table is reserved here and
  * built on first use (ensureTable): loading thousands of service ports stays
- * fast, and a table nobody uses is never computed. Returns 0, or 1 when n is
- * too large.
+ * fast, and a table nobody uses is never computed. Returns CP_OK,
+ * CP_REFUSED when n is too large, or CP_NO_MEMORY when linear memory is full
+ * (nothing changed).
  */
 export function cpServiceSet(slot: u32, which: u32, n: u32): u32 {
-  if (slot >= svcMax || n > setMax) return 1;
+  if (slot >= svcMax || n > setMax) return CP_REFUSED;
   let listField = which == SET_LOCAL ? SVC_LOCAL_LIST : SVC_CLUSTER_LIST;
   let list: usize = 0, table: usize = 0;
   if (n > 0) {
     // The list block holds n ids, then n weights.
     list = poolAlloc(n * 2);
-    memory.copy(list, scratchRegion, <usize>n << 3);
+    if (list == 0) return CP_NO_MEMORY;
     table = poolAlloc(<u32>((maglevBytes(maglevM, n) + 3) >> 2));
+    if (table == 0) { poolFree(list); return CP_NO_MEMORY; }
+    memory.copy(list, scratchRegion, <usize>n << 3);
   }
   replaceBlock(slot, listField, list);
   replaceBlock(slot, listField + 8, table);
   store<u32>(stagingRecord(slot) + listField + 4, n);
-  return 0;
+  return CP_OK;
 }
 
 const TABLE_BUILT: u32 = 1;
@@ -382,15 +388,16 @@ export function cpServiceRemove(slot: u32): void {
 
 /** Sets loadBalancerSourceRanges of `slot` in staging: n entries of 24 bytes in scratch. */
 export function cpServiceSourceRanges(slot: u32, n: u32): u32 {
-  if (slot >= svcMax || n > <u32>SOURCE_RANGES_MAX) return 1;
+  if (slot >= svcMax || n > <u32>SOURCE_RANGES_MAX) return CP_REFUSED;
   let block: usize = 0;
   if (n > 0) {
     block = poolAlloc(2 + n * 6);
+    if (block == 0) return CP_NO_MEMORY;
     store<u32>(block, n);
     memory.copy(block + 8, scratchRegion, <usize>n * 24);
   }
   replaceBlock(slot, SVC_SOURCE_RANGES, block);
-  return 0;
+  return CP_OK;
 }
 
 /** Whether the client address is inside the slot's source ranges (active generation). */

@@ -11,6 +11,7 @@ import { OutputFile, abortOpenOutputs } from '../capture/output-file.js';
 import { writeFdFully } from '../capture/io.js';
 import { ManifestError } from '../k8s/load.js';
 import { CoreError } from '../core/core.js';
+import { commandLineCapacities } from '../core/capacity.js';
 import { TableError } from '../core/tables.js';
 import { startProgress } from './progress.js';
 
@@ -48,6 +49,11 @@ export function buildProgram(): Command {
     .option('--maglev-size <prime>', 'Maglev table size per service port', positiveInt('--maglev-size'), 16381)
     .option('--hash-seed <text>', 'seed of every hash', 'svcplane')
     .option('--ct-max <n>', 'conntrack capacity (connections)', positiveInt('--ct-max'), 262144)
+    .option('--max-service-ports <n>', 'service-port capacity (default: what the cluster has, at least 16384)', positiveInt('--max-service-ports'))
+    .option('--max-backends <n>', 'backend capacity for the whole run (default: what the cluster has, at least 262144)', positiveInt('--max-backends'))
+    .option('--max-frontends <n>', 'frontend capacity, rounded up to a power of two (default: twice what the cluster has, at least 65536)', positiveInt('--max-frontends'))
+    .option('--max-affinity <n>', 'ClientIP affinity entries (default: --ct-max)', positiveInt('--max-affinity'))
+    .option('--max-fragments <n>', 'IP datagrams whose fragments are tracked (default 4096)', positiveInt('--max-fragments'))
     .option('--trace <file>', 'one JSON line per input packet')
     .option('--report <file>', 'write the JSON report')
     .option('--json', 'print the JSON report on standard output instead of the summary')
@@ -65,6 +71,7 @@ async function runReplay(capture: string, o: Record<string, unknown>): Promise<v
   if (o.trace === '-' && (o.write === '-' || o.json)) throw new UsageError('--trace - shares standard output with another output');
   if (o.context && !o.kubeconfig) throw new UsageError('--context needs --kubeconfig');
   checkOutputs(capture, o);
+  const capacities = commandLineCapacities(o);
   const quiet = Boolean(o.quiet);
   let objects;
   if (o.kubeconfig) {
@@ -84,9 +91,8 @@ async function runReplay(capture: string, o: Record<string, unknown>): Promise<v
     trace: o.trace as string | undefined,
     strict: Boolean(o.strict),
     lb: o.lb as 'maglev' | 'random',
-    maglevSize: o.maglevSize as number,
     hashSeed: o.hashSeed as string,
-    ctMax: o.ctMax as number,
+    ...capacities,
     objects,
     nodeIPs: o.nodeIp as string[] | undefined,
     podCIDRs: o.clusterCidr as string[] | undefined,

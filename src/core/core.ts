@@ -6,21 +6,20 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { instantiateSync } from '@assemblyscript/loader';
 import {
-  BATCH_MAX_BYTES, BATCH_MAX_PACKETS, DESC_WORDS, EXTRA_SLOT_BYTES, INIT_OK, INIT_NOT_PRIME, LB_MAGLEV, LB_RANDOM,
-  VERDICT_SLOTS, REASON_SLOTS, REASON_COUNT, PER_ENTITY, C_LIVE,
+  BATCH_MAX_BYTES, BATCH_MAX_PACKETS, DESC_WORDS, EXTRA_SLOT_BYTES, INIT_OK, INIT_NOT_PRIME, INIT_NO_MEMORY, LB_MAGLEV,
+  LB_RANDOM, VERDICT_SLOTS, REASON_SLOTS, REASON_COUNT, PER_ENTITY, C_LIVE,
 } from './abi.js';
+import { checkCapacities, type CapacityOptions } from './capacity.js';
+import { CoreError, CapacityError } from './errors.js';
 
-export interface CoreOptions {
-  /** Conntrack capacity (connections). Default 262144. */
-  ctMax?: number;
-  /** Service-port slots. Default 16384. */
-  maxServicePorts?: number;
-  /** Backend ids for the whole run (ids are not reused). Default 262144. */
-  maxBackends?: number;
-  /** Frontend hash capacity, a power of two. Default 65536. */
-  maxFrontends?: number;
-  /** Maglev table size per endpoint set; must be prime. Default 16381. */
-  maglevSize?: number;
+export { CoreError, CapacityError };
+
+/**
+ * The capacities (src/core/capacity.ts: every table is allocated when the core is created, and
+ * a combination that does not fit in WebAssembly memory is refused with CapacityError), and how
+ * the core behaves.
+ */
+export interface CoreOptions extends CapacityOptions {
   /** Backend choice for new connections. Default 'maglev'. */
   lb?: 'maglev' | 'random';
   /** Seed text of every hash. Default "svcplane". */
@@ -37,7 +36,8 @@ export interface CoreOptions {
 
 interface CoreExports {
   memory: WebAssembly.Memory;
-  init(ct: number, svc: number, be: number, fe: number, m: number, lb: number, seedLo: number, seedHi: number): number;
+  init(ct: number, svc: number, be: number, fe: number, m: number, lb: number, seedLo: number, seedHi: number,
+       affinity: number, fragments: number): number;
   processBatch(n: number): void;
   processRange(first: number, n: number): void;
   inputPtr(): number; descPtr(): number; extraPtr(): number; scratchPtr(): number; scratchBytes(): number;
@@ -71,7 +71,20 @@ interface CoreExports {
   walkBlockDone(keep: number): void;
 }
 
-export class CoreError extends Error {}
+/** Exports that return addresses: unsigned in JavaScript (a wasm i32 above 2 GiB reads as negative). */
+const POINTER_EXPORTS = [
+  'inputPtr', 'descPtr', 'extraPtr', 'scratchPtr', 'verdictCountersPtr', 'reasonCountersPtr', 'serviceCountersPtr',
+  'backendCountersPtr', 'heapProbe', 'maglevTableOf', 'walkStatePtr', 'walkIfacesPtr', 'walkBufferPtr',
+] as const;
+
+function unsignedPointers(raw: Record<string, unknown>): CoreExports {
+  const out: Record<string, unknown> = { ...raw };
+  for (const name of POINTER_EXPORTS) {
+    const f = raw[name] as (...a: number[]) => number;
+    out[name] = (...a: number[]) => f(...a) >>> 0;
+  }
+  return out as unknown as CoreExports;
+}
 
 /** The wasm files, next to this package's build/ folder. */
 function wasmPath(debug: boolean): string {
@@ -100,12 +113,10 @@ export class Core {
   private buffer: ArrayBuffer | null = null;
 
   constructor(opts: CoreOptions = {}) {
+    // Refused here, before anything is allocated: values, primality, what fits in memory.
+    const caps = checkCapacities(opts);
     this.options = {
-      ctMax: opts.ctMax ?? 262144,
-      maxServicePorts: opts.maxServicePorts ?? 16384,
-      maxBackends: opts.maxBackends ?? 262144,
-      maxFrontends: opts.maxFrontends ?? 65536,
-      maglevSize: opts.maglevSize ?? 16381,
+      ...caps,
       lb: opts.lb ?? 'maglev',
       hashSeed: opts.hashSeed ?? 'svcplane',
       debug: opts.debug ?? false,
@@ -118,12 +129,13 @@ export class Core {
       compiled.set(file, mod);
     }
     const inst = instantiateSync<Record<string, unknown>>(mod, {});
-    this.exports = inst.exports as unknown as CoreExports;
+    this.exports = unsignedPointers(inst.exports);
     const o = this.options;
     const [lo, hi] = seedFromText(o.hashSeed);
     const rc = this.exports.init(o.ctMax, o.maxServicePorts, o.maxBackends, o.maxFrontends, o.maglevSize,
-      o.lb === 'random' ? LB_RANDOM : LB_MAGLEV, lo, hi);
-    if (rc === INIT_NOT_PRIME) throw new CoreError(`--maglev-size ${o.maglevSize} is not prime`);
+      o.lb === 'random' ? LB_RANDOM : LB_MAGLEV, lo, hi, o.maxAffinity, o.maxFragments);
+    if (rc === INIT_NOT_PRIME) throw new CapacityError(`--maglev-size ${o.maglevSize} is not prime`);
+    if (rc === INIT_NO_MEMORY) throw new CapacityError('the tables do not fit in WebAssembly memory');
     if (rc !== INIT_OK) throw new CoreError(`the core refused its capacities (code ${rc})`);
     this.exports.setFastPath(o.fastPath ? 1 : 0);
     this.refresh();

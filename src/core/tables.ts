@@ -10,8 +10,11 @@ import { parseIP, parseIPInto, parseCIDR, cidrContains, joinHostPort, type CIDR 
 import {
   FE_CLUSTER_IP, FE_EXTERNAL_IP, FE_LOAD_BALANCER, FE_NODE_PORT, FE_CLUSTER_ADDR, SF_INTERNAL_LOCAL, SF_EXTERNAL_LOCAL,
   SF_AFFINITY, SF_SOURCE_RANGES, SF_UDP, SET_CLUSTER, SET_LOCAL, LIST_NODE_IPS, LIST_POD_CIDRS, LIST_SERVICE_CIDRS,
-  LIST_NODEPORT_CIDRS, NODE_LIST_MAX, SOURCE_RANGES_MAX,
+  LIST_NODEPORT_CIDRS, NODE_LIST_MAX, SOURCE_RANGES_MAX, CP_NO_MEMORY,
 } from './abi.js';
+import { checkNeeds, CAPACITY_OPTIONS, type CapacityName, type TableNeeds } from './capacity.js';
+import { frontendSlots } from '../../assembly/abi/capacity.js';
+import { CapacityError } from './errors.js';
 
 /** The node this dataplane runs on, as the CLI's --node-ip, --cluster-cidr, ... give it. */
 export interface NodeConfig {
@@ -76,9 +79,14 @@ export class ServiceTables {
 
   /**
    * Programs the core with the whole of `state`, atomically: what it does not hold is removed.
+   * More service ports than the core has slots are refused before anything is programmed; a
+   * capacity that runs out while programming aborts the update. Both throw CapacityError
+   * naming the option (tableNeeds() and src/core/capacity.ts check everything beforehand).
    * The state's ServiceCIDR ranges join the node's own --service-cidr ranges.
    */
   apply(state: ClusterState, opts: UpdateOptions = {}): ApplyStats {
+    const units = new Set(state.servicePorts.map((sp) => `${sp.key}|${sp.family}`)).size;
+    checkNeeds({ maxServicePorts: this.core.options.maxServicePorts }, { servicePorts: units, backends: 0, frontends: 0 });
     const cidrs = [...(this.node.serviceCIDRs ?? [])];
     for (const c of state.serviceCIDRs ?? []) if (!cidrs.includes(c)) cidrs.push(c);
     const key = cidrs.join(',');
@@ -128,10 +136,9 @@ export class ServiceTables {
         let slot = this.slotOf.get(unit) ?? newSlots.get(unit);
         if (slot === undefined) {
           slot = freeSlots.length ? freeSlots.pop()! : nextSlot++;
-          if (slot >= core.options.maxServicePorts) throw new TableError(`more than ${core.options.maxServicePorts} service ports (raise the capacity)`);
+          if (slot >= core.options.maxServicePorts) throw new CapacityError(tooMany('maxServicePorts', core.options.maxServicePorts));
           newSlots.set(unit, slot);
         }
-        const proto = PROTOCOL_NUMBERS[sp.protocol];
         const flags = (sp.internalLocal ? SF_INTERNAL_LOCAL : 0) | (sp.externalLocal ? SF_EXTERNAL_LOCAL : 0) |
           (sp.affinitySeconds > 0 ? SF_AFFINITY : 0) | (sp.sourceRanges.length ? SF_SOURCE_RANGES : 0) |
           (sp.protocol === 'UDP' ? SF_UDP : 0);
@@ -144,7 +151,7 @@ export class ServiceTables {
           let id = this.backendOf.get(bkey) ?? newBackends.get(bkey);
           if (id === undefined) {
             id = nextBackend++;
-            if (id >= core.options.maxBackends) throw new TableError(`more than ${core.options.maxBackends} backends (raise the capacity)`);
+            if (id >= core.options.maxBackends) throw new CapacityError(tooMany('maxBackends', core.options.maxBackends));
             this.writeAddr(b.ip);
             check(e.cpBackend(id, sp.family, b.port, slot), 'backend');
             newBackends.set(bkey, id);
@@ -175,21 +182,11 @@ export class ServiceTables {
         slotStates.set(slot, { unit, owner: ownerOf(sp), signature, sets, ranges, port: sp });
 
         const owner = ownerOf(sp);
-        for (const [addrs, kind, port] of [
-          [sp.clusterIP ? [sp.clusterIP] : [], FE_CLUSTER_IP, sp.port],
-          [sp.externalIPs, FE_EXTERNAL_IP, sp.port],
-          [sp.loadBalancerIPs, FE_LOAD_BALANCER, sp.port],
-          [sp.nodePort ? [sp.family === 4 ? '0.0.0.0' : '::'] : [], FE_NODE_PORT, sp.nodePort ?? 0],
-        ] as const) {
-          for (const addr of addrs) addFrontend(desired, { family: sp.family, proto, port, addr, kind, slot, owner });
-        }
-        // Its ClusterIP is allocated: unknown ports on it are rejected (rule 17).
-        if (sp.clusterIP) addFrontend(desired, { family: sp.family, proto: 0, port: 0, addr: sp.clusterIP, kind: FE_CLUSTER_ADDR, slot: 0, owner });
+        const at = slot;
+        eachFrontend(sp, (family, proto, port, addr, kind) =>
+          addFrontend(desired, { family, proto, port, addr, kind, slot: kind === FE_CLUSTER_ADDR ? 0 : at, owner }));
       }
-      for (const ip of markers) {
-        const a = parseIP(ip);
-        if (a) addFrontend(desired, { family: a.family, proto: 0, port: 0, addr: ip, kind: FE_CLUSTER_ADDR, slot: 0, owner: '' });
-      }
+      eachMarker(markers, (family, proto, port, addr, kind) => addFrontend(desired, { family, proto, port, addr, kind, slot: 0, owner: '' }));
       // Service ports that are gone (of the Services in scope; of all, for a full apply).
       const units = scope ? [...scope].flatMap((svc) => [...(this.unitsOf.get(svc) ?? [])]) : [...this.slotOf.keys()];
       for (const unit of units) {
@@ -214,7 +211,9 @@ export class ServiceTables {
         const old = this.frontends.get(k);
         if (old && old.kind === f.kind && old.slot === f.slot && old.owner === f.owner) continue;
         this.writeAddr(f.addr);
-        check(e.cpFrontendAdd(f.family, f.proto, f.port, f.kind, f.slot), 'frontend (raise the frontend capacity)');
+        if (e.cpFrontendAdd(f.family, f.proto, f.port, f.kind, f.slot) !== 0) {
+          throw new CapacityError(`the frontend table is full (${frontendSlots(core.options.maxFrontends)} entries; raise --max-frontends)`);
+        }
         feAdded.push(f);
       }
     } catch (err) {
@@ -428,6 +427,65 @@ function ipAsCIDR(text: string): CIDR | null {
   return a ? { family: a.family, bytes: a.bytes, prefixLength: a.family === 4 ? 32 : 128 } : null;
 }
 
+type FrontendVisit = (family: number, proto: number, port: number, addr: string, kind: number) => void;
+
+/** The frontends of a service port: ClusterIP, external IPs, LB IPs, NodePort, then its ClusterIP's marker. */
+function eachFrontend(sp: ServicePortState, visit: FrontendVisit): void {
+  const proto = PROTOCOL_NUMBERS[sp.protocol];
+  if (sp.clusterIP) visit(sp.family, proto, sp.port, sp.clusterIP, FE_CLUSTER_IP);
+  for (const addr of sp.externalIPs) visit(sp.family, proto, sp.port, addr, FE_EXTERNAL_IP);
+  for (const addr of sp.loadBalancerIPs) visit(sp.family, proto, sp.port, addr, FE_LOAD_BALANCER);
+  if (sp.nodePort) visit(sp.family, proto, sp.nodePort, sp.family === 4 ? '0.0.0.0' : '::', FE_NODE_PORT);
+  // Its ClusterIP is allocated: unknown ports on it are rejected (rule 17).
+  if (sp.clusterIP) visit(sp.family, 0, 0, sp.clusterIP, FE_CLUSTER_ADDR);
+}
+
+/** The markers of allocated ClusterIPs (rule 17). */
+function eachMarker(markers: readonly string[], visit: FrontendVisit): void {
+  for (const ip of markers) {
+    const a = parseIP(ip);
+    if (a) visit(a.family, 0, 0, ip, FE_CLUSTER_ADDR);
+  }
+}
+
+/**
+ * What programming `state` into empty tables takes, counted as ServiceTables programs it:
+ * service ports (one slot per port and family), backends (one id per endpoint address and port
+ * of a service port), frontends, and the endpoint sets and source-range lists that take
+ * control-plane blocks. For sizing the capacities before a core is created.
+ */
+export function tableNeeds(state: ClusterState): TableNeeds {
+  const units = new Set<string>();
+  const frontends = new Set<string>();
+  const count: FrontendVisit = (family, proto, port, addr) => frontends.add(`${family}|${proto}|${port}|${addr}`);
+  const setSizes: number[] = [];
+  const rangeLists: number[] = [];
+  let backends = 0;
+  for (const sp of state.servicePorts) {
+    const unit = `${sp.key}|${sp.family}`;
+    if (units.has(unit)) continue;
+    units.add(unit);
+    const needsLocal = sp.internalLocal || sp.externalLocal;
+    const ids = new Set<string>();
+    for (const set of needsLocal ? [sp.clusterSet, sp.localSet] : [sp.clusterSet]) {
+      for (const b of set) ids.add(`${b.ip}|${b.port}`);
+      if (set.length > 0) setSizes.push(set.length);
+    }
+    backends += ids.size;
+    // At most the ranges and the LB IPs (rule 21), or the one entry that admits nothing.
+    if (sp.loadBalancerIPs.length && sp.sourceRanges.length) rangeLists.push(sp.sourceRanges.length + sp.loadBalancerIPs.length);
+    eachFrontend(sp, count);
+  }
+  eachMarker(state.allocatedClusterIPs, count);
+  return { servicePorts: units.size, backends, frontends: frontends.size, setSizes, rangeLists };
+}
+
+/** The message when an update needs more of a capacity than the core has. */
+function tooMany(name: CapacityName, have: number): string {
+  const { flag, noun } = CAPACITY_OPTIONS[name];
+  return `more than ${have} ${noun} (raise ${flag})`;
+}
+
 function addFrontend(map: Map<string, Frontend>, f: Frontend): void {
   const k = frontendKey(f);
   // One address:port:protocol belongs to one service port; the first one wins.
@@ -441,5 +499,8 @@ function sameIds(a: readonly number[], b: readonly number[]): boolean {
 }
 
 function check(rc: number, what: string): void {
+  if (rc === CP_NO_MEMORY) {
+    throw new CapacityError(`WebAssembly memory is full (${what}): lower --maglev-size or another capacity`);
+  }
   if (rc !== 0) throw new TableError(`the core refused a ${what}`);
 }

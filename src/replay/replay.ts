@@ -5,7 +5,8 @@
 
 import { openSync, writeSync, closeSync, readFileSync, readSync, fstatSync } from 'node:fs';
 import { Core, type CoreOptions } from '../core/core.js';
-import { ServiceTables, type NodeConfig } from '../core/tables.js';
+import { ServiceTables, tableNeeds, type NodeConfig } from '../core/tables.js';
+import { sizeCapacities } from '../core/capacity.js';
 import {
   BATCH_MAX_PACKETS, DESC_WORDS, D_OFFSET, D_CAPLEN, D_WIRELEN, D_VERDICT, D_REASON, D_SERVICE, D_BACKEND,
   D_EXTRA_OFF, D_EXTRA_LEN, D_TS_SEC, D_TS_NSEC, VERDICT_DROP, VERDICT_REJECT, VERDICT_NAMES, reasonName,
@@ -73,10 +74,12 @@ function prepare(opts: ReplayOptions): Prepared {
     events = parsed.events.filter((e) => e.at !== undefined);
   }
   const node: NodeContext = { nodeName: opts.node, zone: opts.zone };
-  const core = new Core(opts);
-  const tables = new ServiceTables(core);
   const view = new ClusterView(objects, node);
   const first = view.state();
+  // Capacities not given are sized from the cluster (room for updates when there are any), and
+  // all are checked against it and against memory before the core is created.
+  const core = new Core({ ...opts, ...sizeCapacities(opts, tableNeeds(first), events.length > 0) });
+  const tables = new ServiceTables(core);
   tables.setNode(opts);
   tables.apply(first);
   return { core, tables, view, events, problems };
