@@ -11,9 +11,8 @@ import { CaptureFormatError } from '../src/capture/errors.js';
 import { KIND_PCAP, KIND_SPB } from '../src/capture/batch.js';
 import { makeBatch, readAll } from './helpers/capture-builders.js';
 import { hasTshark, tsharkRecordsPartial } from './helpers/tshark.js';
+import { CORPUS, haveCorpus, requireCorpus } from './helpers/corpus.js';
 
-const CORPUS = process.env.SVCPLANE_CORPUS ?? '/work/shared/corpus/public';
-const haveCorpus = fs.existsSync(path.join(CORPUS, 'MANIFEST.tsv'));
 const files = haveCorpus
   ? fs
       .readdirSync(CORPUS)
@@ -50,6 +49,8 @@ function parseWithPcapParser(file: string): Promise<ParserPacket[]> {
     p.on('end', () => resolve(out));
   });
 }
+
+requireCorpus();
 
 describe.skipIf(!haveCorpus || !hasTshark())('reader vs tshark on the public corpus', () => {
   it('has the corpus files', () => {

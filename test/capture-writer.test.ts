@@ -28,9 +28,8 @@ import {
 } from './helpers/capture-builders.js';
 import { formatFromPath, openCaptureWriter } from '../src/capture/writer.js';
 import { capinfos, hasTshark, tsharkFields, tsharkRecords, tsharkRecordsPartial, type TsharkRecord } from './helpers/tshark.js';
+import { CORPUS, haveCorpus, requireCorpus } from './helpers/corpus.js';
 
-const CORPUS = process.env.SVCPLANE_CORPUS ?? '/work/shared/corpus/public';
-const haveCorpus = fs.existsSync(path.join(CORPUS, 'MANIFEST.tsv'));
 const files = haveCorpus ? fs.readdirSync(CORPUS).filter((f) => /\.pcap(ng)?$/.test(f)).sort() : [];
 const pcaps = files.filter((f) => f.endsWith('.pcap'));
 const pcapngs = files.filter((f) => f.endsWith('.pcapng'));
@@ -105,6 +104,8 @@ function packetsOf(file: string) {
     packets: r.packets.map((p) => ({ caplen: p.caplen, wirelen: p.wirelen, linkType: p.linkType, ns: p.epochNs, bytes: Buffer.from(p.bytes).toString('hex') })),
   };
 }
+
+requireCorpus();
 
 describe('output format choice', () => {
   it('follows the extension, else the input', () => {

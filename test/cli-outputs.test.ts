@@ -4,6 +4,9 @@
 //   - outputs are written under a temporary name and renamed into place when complete: a run that
 //     fails mid-way leaves no file under the output name and no temporary file, and a file already
 //     there keeps its bytes; a successful run leaves exactly the outputs;
+//   - pcapng -> pcap with two link types or timestamp resolutions: from a file, exit 2 before any
+//     work (the interface blocks are scanned); from standard input, exit 2 at the packet that
+//     differs, one line, outputs discarded;
 //   - damage in the input capture still writes the packets before it (README), in place;
 //   - targets that are not regular files (/dev/null) are written directly;
 //   - OutputFile itself: commit, abort, abort after commit, abortOpenOutputs, symlinks, mode,
@@ -20,6 +23,8 @@ import { concat, epb, idb, makeBatch, payload, readAll, shb } from './helpers/ca
 import { OutputFile, abortOpenOutputs } from '../src/capture/output-file.js';
 import { openCaptureReader } from '../src/capture/reader.js';
 import { openCaptureWriter } from '../src/capture/writer.js';
+import { pcapOutputProblem } from '../src/cli/pcap-output.js';
+import { CORPUS, haveCorpus } from './helpers/corpus.js';
 import { D_CAPLEN, D_OFFSET, DESC_WORDS } from '../assembly/abi/layout.js';
 
 const DEMO = path.join(REPO, 'pcaps', 'demo.pcapng');
@@ -48,10 +53,11 @@ function dirWithInput(): { dir: string; input: string } {
  * A pcapng whose 4th packet has another link type than the first three (user link types, passed
  * unchanged): written as pcap, the writer fails at that packet, after three were written.
  */
-function mixedLinkTypes(file: string): void {
-  const le = true;
+function mixedLinkTypes(file: string, le = true): Uint8Array {
   const packets = [0, 0, 0, 1].map((iface, i) => epb(le, { iface, ts: BigInt(1_000_000 + i), data: payload(60, i) }));
-  fs.writeFileSync(file, concat(shb(le), idb(le, { linkType: 147 }), idb(le, { linkType: 148 }), ...packets));
+  const bytes = concat(shb(le), idb(le, { linkType: 147 }), idb(le, { linkType: 148 }), ...packets);
+  fs.writeFileSync(file, bytes);
+  return bytes;
 }
 
 beforeAll(() => ensureBuilt());
@@ -122,26 +128,29 @@ describe('an output that is an input, or another output: exit 2, nothing written
 });
 
 describe('outputs are put in place only when complete', () => {
+  // From standard input the second link type is only found at its packet, after three packets
+  // were written and traced: the run fails mid-way.
   it('a run that fails mid-way leaves no output and no temporary file', () => {
     const dir = freshDir();
     const input = path.join(dir, 'mixed.pcapng');
-    mixedLinkTypes(input);
-    const r = runCli(['replay', input, '-w', path.join(dir, 'out.pcap'), '--trace', path.join(dir, 'trace.jsonl'), '--report', path.join(dir, 'r.json'), '-q']);
-    expect(r.status, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(/out\.pcap: cannot write pcap: packet 4 has link type 148/);
+    const bytes = mixedLinkTypes(input);
+    const r = runCli(['replay', '-', '-w', path.join(dir, 'out.pcap'), '--trace', path.join(dir, 'trace.jsonl'), '--report', path.join(dir, 'r.json'), '-q'],
+      { input: bytes });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toBe(`svcplane: ${path.join(dir, 'out.pcap')}: cannot write pcap: packet 4 has link type 148 but earlier packets have link type 147; write pcapng instead\n`);
     expect(listing(dir)).toEqual(['mixed.pcapng']);
   });
 
   it('a file already under the output name keeps its bytes when the run fails', () => {
     const dir = freshDir();
     const input = path.join(dir, 'mixed.pcapng');
-    mixedLinkTypes(input);
+    const bytes = mixedLinkTypes(input);
     const out = path.join(dir, 'out.pcap');
     const trace = path.join(dir, 'trace.jsonl');
     fs.writeFileSync(out, 'previous capture');
     fs.writeFileSync(trace, 'previous trace\n');
-    const r = runCli(['replay', input, '-w', out, '--trace', trace, '-q']);
-    expect(r.status, r.stderr).toBe(1);
+    const r = runCli(['replay', '-', '-w', out, '--trace', trace, '-q'], { input: bytes });
+    expect(r.status, r.stderr).toBe(2);
     expect(fs.readFileSync(out, 'utf8')).toBe('previous capture');
     expect(fs.readFileSync(trace, 'utf8')).toBe('previous trace\n');
     expect(listing(dir)).toEqual(['mixed.pcapng', 'out.pcap', 'trace.jsonl']);
@@ -186,6 +195,87 @@ describe('outputs are put in place only when complete', () => {
     expect(fs.statSync('/dev/null').isCharacterDevice()).toBe(true);
     expect(listing(dir)).toEqual(['in.pcapng']);
   });
+});
+
+describe('pcapng -> pcap with two link types or resolutions: exit 2 before any work', () => {
+  it('two link types (both byte orders): the packet, the interfaces, what to do', () => {
+    for (const le of [true, false]) {
+      const dir = freshDir();
+      const input = path.join(dir, 'mixed.pcapng');
+      mixedLinkTypes(input, le);
+      const out = path.join(dir, 'out.pcap');
+      const r = runCli(['replay', input, '-w', out, '--trace', path.join(dir, 't'), '--report', path.join(dir, 'r'), '-q']);
+      expect(r.status, r.stderr).toBe(2);
+      // The scan's words (the writer's would be "packet 4 has link type 148 but earlier ...").
+      expect(r.stderr).toBe(`svcplane: ${out}: cannot write pcap: packet 4 of ${input} has link type USER1 (148) on interface 1, ` +
+        'packet 1 USER0 (147) on interface 0: a pcap file has one link type; write pcapng instead\n');
+      expect(listing(dir)).toEqual(['mixed.pcapng']);
+    }
+  });
+
+  it('two timestamp resolutions; a later section with its own interfaces counts too', () => {
+    const dir = freshDir();
+    const input = path.join(dir, 'two.pcapng');
+    const le = true;
+    fs.writeFileSync(input, concat(
+      shb(le), idb(le, { linkType: 1 }), epb(le, { ts: 1n, data: payload(60, 0) }),
+      shb(le), idb(le, { linkType: 1, tsresol: 9 }), epb(le, { ts: 2n, data: payload(60, 1) }),
+    ));
+    const out = path.join(dir, 'out.pcap');
+    const r = runCli(['replay', input, '-w', out, '-q']);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toBe(`svcplane: ${out}: cannot write pcap: packet 2 of ${input} has timestamp resolution 10^-9 s on interface 0, ` +
+      'packet 1 10^-6 s on interface 0: a pcap file has one resolution; write pcapng instead\n');
+    expect(listing(dir)).toEqual(['two.pcapng']);
+  });
+
+  it('an interface of another link type that carries no packet is no obstacle', () => {
+    const dir = freshDir();
+    const input = path.join(dir, 'unused.pcapng');
+    const le = true;
+    fs.writeFileSync(input, concat(shb(le), idb(le, { linkType: 147 }), idb(le, { linkType: 148 }),
+      ...[0, 1, 2].map((i) => epb(le, { iface: 0, ts: BigInt(i), data: payload(60, i) }))));
+    const out = path.join(dir, 'out.pcap');
+    const r = runCli(['replay', input, '-w', out, '-q']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readAll(out).packets.length).toBe(3);
+  });
+
+  it('-w with another name (pcapng) or -w - is not concerned', () => {
+    const dir = freshDir();
+    const input = path.join(dir, 'mixed.pcapng');
+    mixedLinkTypes(input);
+    expect(runCli(['replay', input, '-w', path.join(dir, 'out.pcapng'), '-q']).status).toBe(0);
+    const r = runCli(['replay', input, '-w', '-', '-q']);
+    expect(r.status, r.stderr).toBe(0);
+  });
+});
+
+describe.skipIf(!haveCorpus)('the scan agrees with the capture writer on the corpus', () => {
+  const pcapngs = haveCorpus ? fs.readdirSync(CORPUS).filter((f) => f.endsWith('.pcapng')).sort() : [];
+  for (const file of pcapngs) {
+    it(file, () => {
+      const input = path.join(CORPUS, file);
+      const out = path.join(freshDir(), 'out.pcap');
+      let writerSays: string | undefined;
+      const reader = openCaptureReader(input);
+      const writer = openCaptureWriter(out, reader);
+      const batch = makeBatch();
+      try {
+        for (let n; (n = reader.readBatch(batch)) > 0;) {
+          for (let i = 0; i < n; i++) writer.writePacket(batch, i, batch.data, batch.desc[i * DESC_WORDS + D_OFFSET]!, batch.desc[i * DESC_WORDS + D_CAPLEN]!);
+        }
+      } catch (e) {
+        if (/cannot write pcap/.test((e as Error).message)) writerSays = (e as Error).message;
+      } finally {
+        writer.abort();
+        reader.close();
+      }
+      const scan = pcapOutputProblem(input);
+      expect(scan === undefined, `scan: ${scan}; writer: ${writerSays}`).toBe(writerSays === undefined);
+      if (writerSays !== undefined) expect(scan).toMatch(new RegExp(`^packet ${/packet (\d+)/.exec(writerSays)![1]} of `));
+    });
+  }
 });
 
 describe('OutputFile', () => {

@@ -1,4 +1,4 @@
-// The `svcplane replay` command line against its contract (shared/spec/cli.md), run as a child
+// The `svcplane replay` command line against its contract (docs/cli.md), run as a child
 // process:
 //   - usage errors and bad input: exit 2 and one line naming what is wrong (no stack trace);
 //   - '-' reads standard input, '-w -' writes standard output;
@@ -26,13 +26,13 @@ import {
   type TraceLine,
 } from './helpers/cli.js';
 import { hasTshark, parseEpochNs } from './helpers/tshark.js';
+import { CORPUS } from './helpers/corpus.js';
 
 const DEMO = path.join(REPO, 'pcaps', 'demo.pcapng');
 const DEMO_CLUSTER = path.join(REPO, 'pcaps', 'demo-cluster.yaml');
 const FIXTURES = path.join(REPO, 'test', 'fixtures', 'captures');
 const THREE = path.join(FIXTURES, 'three-services.pcap');
 const THREE_JSON = path.join(FIXTURES, 'three-services.json');
-const CORPUS = process.env.SVCPLANE_CORPUS ?? path.resolve(REPO, '..', 'shared', 'corpus', 'public');
 const CORPUS_PCAP = path.join(CORPUS, 'gopacket__test_ethernet.pcap');
 /** A classic pcap with no Service traffic, so a replay without a cluster writes it back unchanged. */
 const PLAIN_PCAP = fs.existsSync(CORPUS_PCAP) ? CORPUS_PCAP : THREE;

@@ -32,9 +32,8 @@ import {
   type TraceLine,
 } from './helpers/cli.js';
 import { capinfos, hasTshark, type TsharkRecord } from './helpers/tshark.js';
+import { CORPUS, haveCorpus, requireCorpus } from './helpers/corpus.js';
 
-const CORPUS = process.env.SVCPLANE_CORPUS ?? path.resolve(REPO, '..', 'shared', 'corpus', 'public');
-const haveCorpus = fs.existsSync(path.join(CORPUS, 'MANIFEST.tsv'));
 const FILES = haveCorpus
   ? fs
       .readdirSync(CORPUS)
@@ -225,6 +224,8 @@ function compareWritten(
     }
   }
 }
+
+requireCorpus();
 
 describe.skipIf(!haveCorpus || !hasTshark())('svcplane replay on the public corpus (no cluster)', () => {
   beforeAll(async () => {

@@ -1,4 +1,4 @@
-// kube-proxy's packet rules (spec /work/shared/spec/kube-proxy-semantics.md
+// kube-proxy's packet rules (spec docs/kube-proxy-semantics.md
 // sections D, E, F, G, H, K), each checked on packets: manifests as kubectl
 // prints them (fixtures/k8s/builders.ts), a node (node-a, 192.168.49.2 /
 // fd00:49::2, pods 10.244.0.0/16 / fd00:10:244::/56, Services 10.96.0.0/16 /

@@ -1,22 +1,44 @@
 #!/usr/bin/env node
-// svcplane command line. The contract is shared/spec/cli.md.
+// svcplane command line. The contract is docs/cli.md.
+//
+// Exit status: 0 done; 1 failed while running (a write that failed: one line naming the file);
+// 2 bad usage or bad input; 130 / 143 interrupted by SIGINT / SIGTERM (the summary so far is
+// printed, the outputs are discarded). Standard output closed early by its reader (`| head`):
+// the process ends by SIGPIPE without a word, as Unix filters do (the shell shows 141).
 
-import { existsSync, statSync, realpathSync, type Stats } from 'node:fs';
+import { existsSync, statSync, realpathSync, readFileSync, openSync, readSync, closeSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Command, CommanderError, Option, InvalidArgumentError } from 'commander';
-import { replayAsync, type ReplayOptions } from '../replay/replay.js';
-import { formatSummary } from '../replay/report.js';
+import { replayAsync, partialReport, mergeObjects, type ReplayOptions } from '../replay/replay.js';
+import { formatSummary, type ReplayReport } from '../replay/report.js';
 import { CaptureFormatError } from '../capture/errors.js';
 import { OutputFile, abortOpenOutputs } from '../capture/output-file.js';
 import { writeFdFully } from '../capture/io.js';
-import { ManifestError } from '../k8s/load.js';
+import { formatFromPath } from '../capture/writer.js';
+import { BT_SHB } from '../capture/format.js';
+import { ManifestError, formatProblem } from '../k8s/load.js';
+import type { ClusterObjects } from '../k8s/index.js';
 import { CoreError } from '../core/core.js';
 import { commandLineCapacities } from '../core/capacity.js';
 import { TableError } from '../core/tables.js';
-import { startProgress } from './progress.js';
+import { startProgress, progressWanted, type Progress } from './progress.js';
+import { checkClusterFilesAreText, loadCluster, NotTextError, shortenProblem } from './cluster-input.js';
+import { pcapOutputProblem } from './pcap-output.js';
 
 /** Bad usage or bad input: exit 2. */
 export class UsageError extends Error {}
+
+/** Ends the command with this exit status; the message (if any) is already printed. */
+class ExitStatus extends Error {
+  constructor(readonly status: number) {
+    super(`exit ${status}`);
+  }
+}
+
+/** What a signal handler needs while a replay runs. */
+const running: { progress?: Progress; controller?: AbortController; signal?: NodeJS.Signals } = {};
+
+const SIGNAL_STATUS: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 const positiveInt = (name: string) => (v: string): number => {
@@ -24,10 +46,19 @@ const positiveInt = (name: string) => (v: string): number => {
   return Number(v);
 };
 
+/** package.json's version (dist/src/cli/main.js and src/cli/main.ts are three levels down). */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
 
 export function buildProgram(): Command {
   const program = new Command('svcplane')
     .description('Replay captured traffic through Kubernetes Services (kube-proxy semantics, in WebAssembly).')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program.command('replay')
@@ -58,7 +89,7 @@ export function buildProgram(): Command {
     .option('--report <file>', 'write the JSON report')
     .option('--json', 'print the JSON report on standard output instead of the summary')
     .option('--strict', 'stop (exit 2) on any invalid cluster object instead of skipping it')
-    .option('-q, --quiet', 'no progress bar, no summary')
+    .option('-q, --quiet', 'no progress bar, no summary (warnings and errors are still printed)')
     .action(async (capture: string, o: Record<string, unknown>) => runReplay(capture, o));
   return program;
 }
@@ -72,24 +103,38 @@ async function runReplay(capture: string, o: Record<string, unknown>): Promise<v
   if (o.context && !o.kubeconfig) throw new UsageError('--context needs --kubeconfig');
   checkOutputs(capture, o);
   const capacities = commandLineCapacities(o);
+  checkPcapOutput(capture, o.write as string | undefined);
   const quiet = Boolean(o.quiet);
-  let objects;
+  const strict = Boolean(o.strict);
+
+  // Cluster objects, and what is wrong with them, before any packet.
+  let objects: ClusterObjects | undefined;
+  let clusterProblems: string[] = [];
   if (o.kubeconfig) {
     // Loaded lazily: the Kubernetes client is large and only this path needs it.
     const { loadFromKubeconfig } = await import('../k8s/live.js');
-    const live = await loadFromKubeconfig(o.kubeconfig as string, o.context as string | undefined, { strict: Boolean(o.strict) });
+    const live = await loadFromKubeconfig(o.kubeconfig as string, o.context as string | undefined, { strict });
     objects = live.objects;
   }
-  const progress = !quiet && process.stderr.isTTY ? startProgress() : undefined;
+  const cluster = o.cluster as string[] | undefined;
+  if (cluster?.length) {
+    checkClusterFilesAreText(cluster);
+    const loaded = loadCluster(cluster, strict);
+    for (const w of loaded.warnings) warn(w);
+    clusterProblems = loaded.result.problems.map(formatProblem);
+    objects = objects ? mergeObjects(objects, loaded.result.objects) : loaded.result.objects;
+  }
+
+  const progress = progressWanted(quiet) ? startProgress() : undefined;
+  let progressAt = { read: 0, size: undefined as number | undefined };
   const opts: ReplayOptions = {
     capture,
     write: o.write as string | undefined,
-    cluster: o.cluster as string[] | undefined,
     node: o.node as string | undefined,
     zone: o.zone as string | undefined,
     updates: o.updates as string | undefined,
     trace: o.trace as string | undefined,
-    strict: Boolean(o.strict),
+    strict,
     lb: o.lb as 'maglev' | 'random',
     hashSeed: o.hashSeed as string,
     ...capacities,
@@ -99,20 +144,93 @@ async function runReplay(capture: string, o: Record<string, unknown>): Promise<v
     serviceCIDRs: o.serviceCidr as string[] | undefined,
     nodePortCIDRs: o.nodeportAddresses as string[] | undefined,
     masqueradeAll: Boolean(o.masqueradeAll),
-    progress: progress?.update,
+    progress: (read, size, packets) => {
+      progressAt = { read, size };
+      progress?.update(read, size, packets);
+    },
+    // --updates problems: the file's, before the first packet; an update's, when it is applied.
+    onProblem: (p) => {
+      progress?.clearLine();
+      warn(p);
+    },
   };
-  let report;
+  const controller = new AbortController();
+  running.controller = controller;
+  running.progress = progress;
+  let report: ReplayReport;
   try {
-    report = await replayAsync(opts);
+    report = await replayAsync(opts, controller.signal);
+  } catch (e) {
+    if (!controller.signal.aborted || e !== controller.signal.reason) throw e;
+    progress?.stop();
+    const signal = running.signal ?? 'SIGINT';
+    interrupted(signal, partialReport(e), progressAt, o, quiet);
+    throw new ExitStatus(SIGNAL_STATUS[signal] ?? 130);
   } finally {
     progress?.stop();
+    running.controller = undefined;
+    running.progress = undefined;
   }
+  report.problems = [...clusterProblems, ...report.problems];
   const json = JSON.stringify(report, null, 2) + '\n';
   if (o.report) writeOutput(o.report as string, json);
-  if (o.json) process.stdout.write(json);
+  if (o.json) writeStdout(json);
   else if (!quiet) {
-    for (const p of report.problems) process.stderr.write(`svcplane: warning: ${p}\n`);
-    (o.write === '-' ? process.stderr : process.stdout).write(formatSummary(report) + '\n');
+    const summary = formatSummary(report) + '\n';
+    if (o.write === '-') process.stderr.write(summary);
+    else writeStdout(summary);
+  }
+}
+
+/** The replay was stopped by a signal: one line saying so, and the summary so far (stderr). */
+function interrupted(signal: NodeJS.Signals, r: ReplayReport | undefined, at: { read: number; size: number | undefined },
+                     o: Record<string, unknown>, quiet: boolean): void {
+  const where = at.size ? `${Math.floor((100 * at.read) / at.size)}% of ${r?.capture.file ?? 'the capture'}` : `${at.read} bytes read`;
+  const files = [o.write, o.trace, o.report].filter((f): f is string => typeof f === 'string' && f !== '-');
+  const lost = files.length ? `; not written: ${files.join(', ')}` : '';
+  const packets = r !== undefined ? ` after ${r.packets.in} packets` : '';
+  process.stderr.write(`svcplane: interrupted by ${signal}${packets} (${where})${lost}\n`);
+  if (!quiet && r !== undefined) process.stderr.write(formatSummary(r) + '\n');
+}
+
+function warn(problem: string): void {
+  // Problems of --updates come formatted with their severity: say "warning" once.
+  process.stderr.write(`svcplane: warning: ${shortenProblem(problem.replace(/^([^ ]*): warning: /, '$1: '))}\n`);
+}
+
+/** Writes all of `text` to standard output (errors name it '-'). */
+function writeStdout(text: string): void {
+  const bytes = Buffer.from(text);
+  try {
+    writeFdFully(1, bytes, 0, bytes.length);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.path === undefined) err.path = '-';
+    throw e;
+  }
+}
+
+/**
+ * pcapng → pcap needs one link type and one timestamp resolution: refused before any work when
+ * the input is a regular file (from standard input it can only be found mid-run).
+ */
+function checkPcapOutput(capture: string, write: string | undefined): void {
+  if (write === undefined || write === '-' || capture === '-' || formatFromPath(write) !== 'pcap') return;
+  if (!statOrUndefined(capture)?.isFile() || !isPcapng(capture)) return;
+  const problem = pcapOutputProblem(capture);
+  if (problem !== undefined) throw new UsageError(`${write}: cannot write pcap: ${problem}`);
+}
+
+function isPcapng(file: string): boolean {
+  let fd = -1;
+  try {
+    fd = openSync(file, 'r');
+    const b = Buffer.alloc(4);
+    return readSync(fd, b, 0, 4, 0) === 4 && b.readUInt32BE(0) === BT_SHB;
+  } catch {
+    return false;
+  } finally {
+    if (fd >= 0) closeSync(fd);
   }
 }
 
@@ -171,10 +289,15 @@ function writeOutput(file: string, text: string): void {
     writeFdFully(out.fd, bytes, 0, bytes.length);
   } catch (e) {
     out.abort();
+    const err = e as NodeJS.ErrnoException;
+    if (err.path === undefined) err.path = file;
     throw e;
   }
   out.commit();
 }
+
+/** Exit status main() returns when standard output was closed by its reader. */
+export const EXIT_SIGPIPE = 141;
 
 /** Runs the command line; resolves to the exit status. */
 export async function main(argv: string[]): Promise<number> {
@@ -183,31 +306,86 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return e.exitCode === 0 ? 0 : 2;
-      return 2; // commander already printed the message
-    }
-    const err = e as Error & { code?: string };
-    if (e instanceof UsageError || e instanceof CaptureFormatError || e instanceof ManifestError || e instanceof CoreError ||
-        e instanceof TableError || err.code === 'ELIVE') {
-      process.stderr.write(`svcplane: ${err.message}\n`);
-      return 2;
-    }
-    if (err.code === 'ENOENT' || err.code === 'EISDIR' || err.code === 'EACCES') {
-      process.stderr.write(`svcplane: ${err.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`svcplane: failed: ${err.stack ?? err.message}\n`);
-    return 1;
+    return failure(e);
   }
 }
 
-// Temporary output files do not outlive the process (interrupted runs: exit 130 / 143).
-process.on('exit', abortOpenOutputs);
-for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+/** Prints what went wrong (one line, unless it is a bug) and gives the exit status. */
+function failure(e: unknown): number {
+  if (e instanceof ExitStatus) return e.status;
+  if (e instanceof CommanderError) {
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return e.exitCode === 0 ? 0 : 2;
+    return 2; // commander already printed the message
+  }
+  const err = e as Error & NodeJS.ErrnoException;
+  if (err.code === 'EPIPE') return EXIT_SIGPIPE;
+  if (e instanceof UsageError || e instanceof CaptureFormatError || e instanceof ManifestError || e instanceof CoreError ||
+      e instanceof TableError || e instanceof NotTextError || err.code === 'ELIVE') {
+    process.stderr.write(`svcplane: ${err.message}\n`);
+    return 2;
+  }
+  // pcapng → pcap from standard input: the capture writer finds the second link type (or
+  // timestamp resolution) mid-run. Bad input, like any other.
+  if (/^[^\n]*: cannot write pcap: /.test(err.message ?? '')) {
+    process.stderr.write(`svcplane: ${err.message}\n`);
+    return 2;
+  }
+  if (typeof err.code === 'string' && typeof err.syscall === 'string') {
+    // A system call that failed on a file: reading or writing one (ENOSPC, EIO, ...).
+    process.stderr.write(`svcplane: ${systemErrorLine(err)}\n`);
+    return err.code === 'ENOENT' || err.code === 'EISDIR' || err.code === 'EACCES' ? 2 : 1;
+  }
+  if (err.code === 'ENOENT' || err.code === 'EISDIR' || err.code === 'EACCES') {
+    process.stderr.write(`svcplane: ${err.message}\n`);
+    return 2;
+  }
+  process.stderr.write(`svcplane: failed: ${err.stack ?? err.message}\n`);
+  return 1;
+}
+
+/** `/dev/full: no space left on device`: the file, then the system's words for the error. */
+function systemErrorLine(err: NodeJS.ErrnoException): string {
+  // Node's messages read "ENOSPC: no space left on device, write" or "..., open 'x.pcap'".
+  const m = /^[A-Z0-9_]+: (.*?), [a-z_]+(?: '.*')?$/s.exec(err.message);
+  const what = m ? m[1]! : err.message;
+  const file = err.path === '-' ? (err.syscall === 'read' ? 'standard input' : 'standard output') : err.path;
+  return file !== undefined ? `${file}: ${what}` : `${what} (${err.syscall})`;
+}
+
+/** Ends the process as a Unix filter does when its reader has gone: by SIGPIPE, silently. */
+function dieOfSigpipe(): void {
+  abortOpenOutputs();
+  running.progress?.stop();
+  // Node ignores SIGPIPE; a listener added and removed puts back the default action (terminate).
+  const nothing = (): void => {};
+  process.on('SIGPIPE', nothing);
+  process.removeListener('SIGPIPE', nothing);
+  process.kill(process.pid, 'SIGPIPE');
+  process.exitCode = EXIT_SIGPIPE; // only if the signal did not end the process
+}
+
+// Temporary output files do not outlive the process, nor does a hidden cursor.
+process.on('exit', () => {
+  running.progress?.stop();
+  abortOpenOutputs();
+});
+// A replay stops between chunks and prints its summary so far; anywhere else, or on a second
+// signal, the process ends at once.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
+    const c = running.controller;
+    if (c !== undefined && !c.signal.aborted) {
+      running.signal = signal;
+      c.abort();
+      return;
+    }
+    running.progress?.stop();
     abortOpenOutputs();
-    process.exit(status);
+    process.exit(SIGNAL_STATUS[signal]);
   });
 }
-process.exitCode = await main(process.argv.slice(2));
+// Standard error closed by its reader: nothing more can be said.
+process.stderr.on('error', () => {});
+const status = await main(process.argv.slice(2));
+if (status === EXIT_SIGPIPE) dieOfSigpipe();
+else process.exitCode = status;

@@ -547,6 +547,8 @@ export async function runAsync(walk: ChunkWalk, outFd: number, outIsFile: boolea
       return chain;
     }
     chain = chain.then(() => writeAll(outFd, walk, addr, len));
+    // Awaited later (or in the catch below): a failure while the loop awaits a read is not unhandled.
+    chain.catch(() => undefined);
     return chain;
   };
   let reading: Promise<number> | null = walk.canReadAsync ? walk.readNextAsync() : null;
@@ -572,7 +574,8 @@ export async function runAsync(walk: ChunkWalk, outFd: number, outIsFile: boolea
   } catch (err) {
     if (!(err instanceof Error && err.name === 'AbortError')) {
       const [addr, len] = walk.takeOutput();
-      await write(addr, len).catch(() => undefined);
+      // write() throws at once on standard output and devices: the first error is the one to report.
+      await Promise.resolve().then(() => write(addr, len)).catch(() => undefined);
     }
     if (reading) await reading.catch(() => 0);
     await chain.catch(() => undefined);

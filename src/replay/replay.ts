@@ -3,7 +3,7 @@
 // (--updates) are applied between packets at their capture time by
 // splitting a batch at the first packet at or after the event.
 
-import { openSync, writeSync, closeSync, readFileSync, readSync, fstatSync } from 'node:fs';
+import { openSync, closeSync, readFileSync, readSync, fstatSync } from 'node:fs';
 import { Core, type CoreOptions } from '../core/core.js';
 import { ServiceTables, tableNeeds, type NodeConfig } from '../core/tables.js';
 import { sizeCapacities } from '../core/capacity.js';
@@ -16,6 +16,7 @@ import { openCaptureReader } from '../capture/reader.js';
 import { openCaptureWriter, formatFromPath } from '../capture/writer.js';
 import { BT_SHB, PCAP_MAGIC_NSEC, PCAP_MAGIC_NSEC_SWAPPED, PCAP_MAGIC_USEC, PCAP_MAGIC_USEC_SWAPPED } from '../capture/format.js';
 import { OutputFile } from '../capture/output-file.js';
+import { writeFdFully } from '../capture/io.js';
 import { CaptureFormatError } from '../capture/errors.js';
 import { ChunkWalk, runAsync, runSync, type DueSchedule } from './chunks.js';
 import { linkTypeName } from '../capture/linktypes.js';
@@ -48,6 +49,11 @@ export interface ReplayOptions extends CoreOptions, NodeConfig {
   readBytes?: number;
   /** Called after every batch with bytes read and the file size (if known). */
   progress?: (bytesRead: number, fileSize: number | undefined, packets: number) => void;
+  /**
+   * Called with each problem as it is found (skipped cluster objects, bad --updates lines: before
+   * the first packet; problems of an update: when it is applied). They also end in the report.
+   */
+  onProblem?: (problem: string) => void;
 }
 
 /** Everything a replay needs before its first packet: objects loaded, tables applied. */
@@ -57,20 +63,26 @@ interface Prepared {
   view: ClusterView;
   events: ClusterEvent[];
   problems: string[];
+  /** Records a problem (and tells opts.onProblem). */
+  note: (problem: string) => void;
 }
 
 function prepare(opts: ReplayOptions): Prepared {
   const problems: string[] = [];
+  const note = (p: string): void => {
+    problems.push(p);
+    opts.onProblem?.(p);
+  };
   let objects = opts.objects ?? emptyClusterObjects();
   if (opts.cluster?.length) {
     const loaded = loadClusterObjects(opts.cluster, { strict: opts.strict });
-    for (const p of loaded.problems) problems.push(formatProblem(p));
+    for (const p of loaded.problems) note(formatProblem(p));
     objects = opts.objects ? mergeObjects(opts.objects, loaded.objects) : loaded.objects;
   }
   let events: ClusterEvent[] = [];
   if (opts.updates) {
     const parsed = parseEventsText(readFileSync(opts.updates, 'utf8'), opts.updates, { strict: opts.strict });
-    for (const p of parsed.problems) problems.push(formatProblem(p));
+    for (const p of parsed.problems) note(formatProblem(p));
     events = parsed.events.filter((e) => e.at !== undefined);
   }
   const node: NodeContext = { nodeName: opts.node, zone: opts.zone };
@@ -82,7 +94,7 @@ function prepare(opts: ReplayOptions): Prepared {
   const tables = new ServiceTables(core);
   tables.setNode(opts);
   tables.apply(first);
-  return { core, tables, view, events, problems };
+  return { core, tables, view, events, problems, note };
 }
 
 /**
@@ -92,7 +104,14 @@ function prepare(opts: ReplayOptions): Prepared {
  */
 export function replay(opts: ReplayOptions): ReplayReport {
   const run = prepare(opts);
-  if (needsPerPacket(opts)) return replayPerPacket(opts, run);
+  if (needsPerPacket(opts)) {
+    try {
+      return drainSync(replayPerPacket(opts, run));
+    } catch (e) {
+      nameIoError(e, opts);
+      throw e;
+    }
+  }
   const { walk, out, outFd, updates } = startChunks(opts, run);
   const started = performance.now();
   let failure: unknown;
@@ -100,6 +119,7 @@ export function replay(opts: ReplayOptions): ReplayReport {
     runSync(walk, outFd);
   } catch (e) {
     failure = e;
+    nameIoError(e, opts);
     throw e;
   } finally {
     finishChunks(walk, out, failure);
@@ -110,11 +130,20 @@ export function replay(opts: ReplayOptions): ReplayReport {
 /**
  * The same as replay(), with reading, the core and writing overlapped (the thread pool reads
  * the next chunk and writes the previous one while the core walks the current one); the event
- * loop is free between chunks. `signal` stops it between chunks.
+ * loop is free between chunks (and between batches of the per-packet path). `signal` stops it
+ * between chunks: it throws `signal.reason` (an AbortError), which carries the report of the
+ * packets replayed so far (partialReport()); the outputs are discarded.
  */
 export async function replayAsync(opts: ReplayOptions, signal?: AbortSignal): Promise<ReplayReport> {
   const run = prepare(opts);
-  if (needsPerPacket(opts)) return replayPerPacket(opts, run);
+  if (needsPerPacket(opts)) {
+    try {
+      return await drainAsync(replayPerPacket(opts, run, signal));
+    } catch (e) {
+      nameIoError(e, opts);
+      throw e;
+    }
+  }
   const { walk, out, outFd, outIsFile, updates } = startChunks(opts, run);
   const started = performance.now();
   let failure: unknown;
@@ -122,11 +151,52 @@ export async function replayAsync(opts: ReplayOptions, signal?: AbortSignal): Pr
     await runAsync(walk, outFd, outIsFile, signal);
   } catch (e) {
     failure = e;
+    nameIoError(e, opts);
+    if (signal?.aborted && e === signal.reason) keepPartial(e, chunkReport(opts, run, walk, updates, started));
     throw e;
   } finally {
     finishChunks(walk, out, failure);
   }
   return chunkReport(opts, run, walk, updates, started);
+}
+
+const partials = new WeakMap<object, ReplayReport>();
+
+/** The report of what was replayed before replayAsync() was aborted, from the error it threw. */
+export function partialReport(err: unknown): ReplayReport | undefined {
+  return typeof err === 'object' && err !== null ? partials.get(err) : undefined;
+}
+
+function keepPartial(err: unknown, report: ReplayReport): void {
+  if (typeof err === 'object' && err !== null) partials.set(err, report);
+}
+
+/**
+ * Gives a read or write error of a descriptor (fs.read/fs.write errors carry no path) the file it
+ * was about: the input capture for reads, the output capture (-w) for writes; '-' stands for
+ * standard input or output. Errors that already name a file are left alone.
+ */
+function nameIoError(err: unknown, opts: ReplayOptions): void {
+  const e = err as NodeJS.ErrnoException | null;
+  if (typeof e !== 'object' || e === null || e.path !== undefined || typeof e.code !== 'string') return;
+  if (e.syscall === 'read') e.path = opts.capture;
+  else if (e.syscall === 'write' && opts.write !== undefined) e.path = opts.write;
+}
+
+function drainSync(steps: Generator<void, ReplayReport, void>): ReplayReport {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Runs the per-packet path, letting the event loop run (signals, timers) between batches. */
+async function drainAsync(steps: Generator<void, ReplayReport, void>): Promise<ReplayReport> {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
 }
 
 /** --trace needs every packet's bytes before and after; a format change needs the record writer. */
@@ -158,13 +228,13 @@ function sniffFormat(path: string): 'pcap' | 'pcapng' | undefined {
 
 function startChunks(opts: ReplayOptions, run: Prepared) {
   const updates: UpdateReport[] = [];
-  const { events, view, tables, problems } = run;
+  const { events, view, tables, note } = run;
   let next = 0;
   const dueOf = (first: bigint, i: number) => first + BigInt(Math.round(events[i]!.at! * 1e9));
   const schedule: DueSchedule | undefined = events.length === 0 ? undefined : {
     nextDue: (first) => (next < events.length ? dueOf(first, next) : null),
     applyDue: (first, now) => {
-      while (next < events.length && dueOf(first, next) <= now) updates.push(applyUpdate(events[next++]!, view, tables, problems));
+      while (next < events.length && dueOf(first, next) <= now) updates.push(applyUpdate(events[next++]!, view, tables, note));
     },
   };
   const walk = new ChunkWalk(run.core, { capture: opts.capture, outFd: -1, updates: schedule, progress: opts.progress, readBytes: opts.readBytes });
@@ -213,9 +283,12 @@ function chunkReport(opts: ReplayOptions, run: Prepared, walk: ChunkWalk, update
   });
 }
 
-/** The per-packet path: the JavaScript reader and writer around one core call per batch. */
-function replayPerPacket(opts: ReplayOptions, run: Prepared): ReplayReport {
-  const { core, tables, view, events, problems } = run;
+/**
+ * The per-packet path: the JavaScript reader and writer around one core call per batch. It yields
+ * after every batch (drainSync / drainAsync); `signal` stops it there.
+ */
+function* replayPerPacket(opts: ReplayOptions, run: Prepared, signal?: AbortSignal): Generator<void, ReplayReport, void> {
+  const { core, tables, view, events, note } = run;
   const reader = openCaptureReader(opts.capture);
   const started = performance.now();
   const updates: UpdateReport[] = [];
@@ -231,7 +304,7 @@ function replayPerPacket(opts: ReplayOptions, run: Prepared): ReplayReport {
   const writer = opts.write ? openCaptureWriter(opts.write, reader) : null;
   try {
     if (opts.trace) traceFd = opts.trace === '-' ? 1 : (traceFile = OutputFile.open(opts.trace)).fd;
-    const trace = new LineBuffer(traceFd);
+    const trace = new LineBuffer(traceFd, opts.trace);
     const batch = new CaptureBatch(core.input, core.desc, BATCH_MAX_PACKETS);
     let before: Uint8Array | null = null;
     for (;;) {
@@ -251,7 +324,7 @@ function replayPerPacket(opts: ReplayOptions, run: Prepared): ReplayReport {
           if (end === start) {
             // Apply every event due at or before this packet, then continue.
             while (nextEvent < events.length && firstNs + BigInt(Math.round(events[nextEvent].at! * 1e9)) <= tsNs(desc, start)) {
-              updates.push(applyUpdate(events[nextEvent++], view, tables, problems));
+              updates.push(applyUpdate(events[nextEvent++], view, tables, note));
             }
             continue;
           }
@@ -283,9 +356,12 @@ function replayPerPacket(opts: ReplayOptions, run: Prepared): ReplayReport {
       index += n;
       trace.flush();
       opts.progress?.(reader.bytesRead, reader.fileSize, index);
+      yield;
+      signal?.throwIfAborted();
     }
   } catch (e) {
     failure = e;
+    if (signal?.aborted && e === signal.reason) keepPartial(e, report());
     throw e;
   } finally {
     // Damage in the capture keeps the packets before it (README); any other failure discards the outputs.
@@ -294,16 +370,20 @@ function replayPerPacket(opts: ReplayOptions, run: Prepared): ReplayReport {
     reader.close();
     if (keep) traceFile?.commit(); else traceFile?.abort();
   }
-  const seconds = (performance.now() - started) / 1000;
-  return buildReport(core, tables, {
-    seconds,
-    packetsPerSecond: seconds > 0 ? index / seconds : 0,
-    bytes: { in: bytesIn, out: bytesOut },
-    generated,
-    capture: { file: opts.capture, format: reader.format, linkTypes: reader.linkTypes().map(linkTypeName), firstTimestamp: firstTs, lastTimestamp: lastTs },
-    updates,
-    problems,
-  });
+  return report();
+
+  function report(): ReplayReport {
+    const seconds = (performance.now() - started) / 1000;
+    return buildReport(core, tables, {
+      seconds,
+      packetsPerSecond: seconds > 0 ? index / seconds : 0,
+      bytes: { in: bytesIn, out: bytesOut },
+      generated,
+      capture: { file: opts.capture, format: reader.format, linkTypes: reader.linkTypes().map(linkTypeName), firstTimestamp: firstTs, lastTimestamp: lastTs },
+      updates,
+      problems: run.problems,
+    });
+  }
 }
 
 function tsNs(desc: Uint32Array, i: number): bigint {
@@ -311,9 +391,9 @@ function tsNs(desc: Uint32Array, i: number): bigint {
 }
 
 /** Applies one --updates event: only the Services it touches are recomputed and reprogrammed. */
-function applyUpdate(ev: ClusterEvent, view: ClusterView, tables: ServiceTables, problems: string[]): UpdateReport {
+function applyUpdate(ev: ClusterEvent, view: ClusterView, tables: ServiceTables, note: (problem: string) => void): UpdateReport {
   const change = view.apply(ev);
-  for (const p of change.problems) problems.push(formatProblem(p));
+  for (const p of change.problems) note(formatProblem(p));
   const meta = ev.object.metadata;
   const report: UpdateReport = { at: ev.at ?? 0, type: ev.type, object: `${ev.object.kind} ${meta.namespace ? meta.namespace + '/' : ''}${meta.name}`, kept: 0, orphaned: 0, wouldMove: 0, flushed: 0, services: [] };
   if (!change.changed) return report;
@@ -344,7 +424,8 @@ function traceLine(index: number, before: Uint8Array, after: Uint8Array, desc: U
   return JSON.stringify(o);
 }
 
-function mergeObjects(a: ClusterObjects, b: ClusterObjects): ClusterObjects {
+/** Objects of `a`, then of `b` (b's version of an object wins). */
+export function mergeObjects(a: ClusterObjects, b: ClusterObjects): ClusterObjects {
   const out = emptyClusterObjects();
   for (const src of [a, b]) {
     for (const k of Object.keys(src) as (keyof ClusterObjects)[]) {
@@ -359,7 +440,8 @@ function mergeObjects(a: ClusterObjects, b: ClusterObjects): ClusterObjects {
 class LineBuffer {
   private parts: string[] = [];
   private size = 0;
-  constructor(private readonly fd: number) {}
+  /** `name`: the file, for write errors ('-' is standard output). */
+  constructor(private readonly fd: number, private readonly name: string | undefined) {}
   push(line: string): void {
     this.parts.push(line);
     this.size += line.length;
@@ -367,7 +449,14 @@ class LineBuffer {
   }
   flush(): void {
     if (this.fd < 0 || this.parts.length === 0) return;
-    writeSync(this.fd, this.parts.join('\n') + '\n');
+    const bytes = Buffer.from(this.parts.join('\n') + '\n');
+    try {
+      writeFdFully(this.fd, bytes, 0, bytes.length);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (this.name !== undefined && err.path === undefined) err.path = this.name;
+      throw e;
+    }
     this.parts = [];
     this.size = 0;
   }

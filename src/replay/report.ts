@@ -1,4 +1,4 @@
-// The --report / --json document (format in shared/spec/cli.md) and the
+// The --report / --json document (format in docs/cli.md) and the
 // tcpreplay-style summary printed at the end of a replay.
 
 import type { Core } from '../core/core.js';
