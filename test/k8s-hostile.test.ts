@@ -405,6 +405,16 @@ describe('IPv4 addresses with leading zeros', () => {
   });
 });
 
+describe('process.env while reading', () => {
+  it('is the real object again after a read, also one that fails', () => {
+    const real = process.env;
+    parseObjectsText('apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 80}]}\n', 'env.yaml');
+    expect(process.env).toBe(real);
+    expect(() => parseObjectsText('a: [', 'broken.yaml')).toThrow(ManifestError);
+    expect(process.env).toBe(real);
+  });
+});
+
 describe('JSON reader helpers', () => {
   it('jsonLocator finds fields by path, scanning each container once', () => {
     const text = 'xx{"items": [{"spec": {"ports": [{"port": 1}]}}, 7], "odd.key": 2, "esc\\u0061ped": 3}';

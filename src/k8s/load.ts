@@ -47,7 +47,7 @@ import {
   type PathSeg,
 } from './text.js';
 import { describeRaw, validateObject } from './validate.js';
-import { readYamlValues, YamlSyntaxError } from './yaml.js';
+import { readYamlValues, withPlainEnv, YamlSyntaxError } from './yaml.js';
 
 /** One thing wrong with the input, located as precisely as the input allows. */
 export interface Problem {
@@ -421,11 +421,12 @@ function takeValue(v: ReadValue, file: string, out: Validated, opts: ParseOption
  */
 function readText(text: string, file: string, opts: ParseOptions, into: Validated): void {
   const where = lineIndex(text);
-  const attempt = (values: Generator<ReadValue>): Validated => {
-    const out: Validated = { events: [], problems: [], ignoredKinds: {} };
-    for (const v of values) takeValue(v, file, out, opts);
-    return out;
-  };
+  const attempt = (values: Generator<ReadValue>): Validated =>
+    withPlainEnv(() => {
+      const out: Validated = { events: [], problems: [], ignoredKinds: {} };
+      for (const v of values) takeValue(v, file, out, opts);
+      return out;
+    });
   const mode = looksLikeJson(text, file);
   let got: Validated;
   try {

@@ -10,7 +10,8 @@
 // ALIAS_ALLOWANCE for small documents). Duplicate keys are found here, in
 // linear time, and reported to the loader (which decides their severity).
 // Documents are produced one at a time, so a caller can drop each one's
-// syntax tree before the next is read.
+// syntax tree before the next is read, and a large List laid out as kubectl
+// prints it is read item by item (see the end of this file).
 
 import {
   Composer,
@@ -307,6 +308,30 @@ function yamlLocator(doc: Document.Parsed): YamlValue['locate'] {
     }
     return offset;
   };
+}
+
+/**
+ * Runs `fn` with `process.env` replaced by a plain copy of itself. The yaml
+ * package reads process.env.LOG_TOKENS for every token it parses, and each
+ * read of the real process.env is a call into the runtime: a fifth to a
+ * quarter of the time of reading a large manifest. Nothing else runs while
+ * `fn` does (it is synchronous), and the real object is back when it returns
+ * or throws.
+ */
+export function withPlainEnv<T>(fn: () => T): T {
+  const real = process.env;
+  let swapped = false;
+  try {
+    process.env = { ...real };
+    swapped = true;
+  } catch {
+    // An environment that cannot be replaced: read it as it is.
+  }
+  try {
+    return fn();
+  } finally {
+    if (swapped) process.env = real;
+  }
 }
 
 /** One composed document, checked, with its plain value. */
