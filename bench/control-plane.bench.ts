@@ -1,14 +1,37 @@
 // Control-plane speed: loading a large cluster into the core, and applying
-// one EndpointSlice change to it (the kube-proxy "sync" work). Figures go to
-// bench/RESULTS.md. Run: node --expose-gc dist/bench/control-plane.bench.js [services] [endpointsPerService]
+// one EndpointSlice change to it (the kube-proxy "sync" work), and reading a
+// 50 MB manifest from disk (a JSON List, multi-document YAML and a YAML List,
+// generated here into a temporary file, never committed). Figures go to bench/RESULTS.md.
+// Run: node --expose-gc dist/bench/control-plane.bench.js [services] [endpointsPerService] [manifestMB]
+// (manifestMB 0 skips the manifest lines).
 
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
 import { Core } from '../src/core/core.js';
 import { ServiceTables } from '../src/core/tables.js';
-import { ClusterView, computeClusterState, emptyClusterObjects, applyEvent, type ClusterObjects } from '../src/k8s/index.js';
+import { ClusterView, computeClusterState, emptyClusterObjects, applyEvent, loadClusterObjects, type ClusterObjects } from '../src/k8s/index.js';
+
+// Child mode: load one manifest and print time and peak memory (a fresh process, so the peak is its own).
+if (process.argv[2] === '--load-manifest') {
+  const t = performance.now();
+  const cpu0 = process.cpuUsage();
+  const r = loadClusterObjects([process.argv[3]]);
+  const ms = performance.now() - t;
+  const cpu = process.cpuUsage(cpu0);
+  const n = r.objects.services.size + r.objects.endpointSlices.size;
+  console.log(JSON.stringify({
+    ms, cpuMs: (cpu.user + cpu.system) / 1000, objects: n, problems: r.problems.length, maxRssMB: process.resourceUsage().maxRSS / 1024,
+  }));
+  process.exit(0);
+}
 
 const SERVICES = Number(process.argv[2] ?? 10_000);
 const PER = Number(process.argv[3] ?? 10);
+const MANIFEST_MB = Number(process.argv[4] ?? 50);
 const CHANGES = 200;
 
 function ip(n: number): string { return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`; }
@@ -71,6 +94,44 @@ const t4 = performance.now();
 const built = core.exports.cpBuildTables();
 const t5 = performance.now();
 
+/**
+ * Writes a manifest of about `mb` megabytes (Services and their EndpointSlices, as kubectl prints
+ * them) in pieces, loads it in a child process and returns the child's figures.
+ */
+function manifestLoad(mb: number, format: 'json' | 'yaml' | 'yaml-list'): { ms: number; cpuMs: number; objects: number; problems: number; maxRssMB: number; bytes: number } {
+  const dir = mkdtempSync(join(os.tmpdir(), 'svcplane-manifest-'));
+  const file = join(dir, `cluster.${format === 'json' ? 'json' : 'yaml'}`);
+  const fd = openSync(file, 'w');
+  try {
+    let written = 0;
+    const put = (text: string) => { written += writeSync(fd, text); };
+    // JSON: one List (kubectl get -o json); YAML: a document per object, or one List as kubectl prints it.
+    if (format === 'json') put('{"apiVersion": "v1", "kind": "List", "items": [\n');
+    if (format === 'yaml-list') put('apiVersion: v1\nitems:\n');
+    let first = true;
+    for (let i = 0; written < mb * 1e6; i++) {
+      for (const o of [service(i), slice(i)]) {
+        if (format === 'yaml') put(`---\n${stringify(o)}`);
+        else if (format === 'yaml-list') put(stringify([o], { indentSeq: false }));
+        else put(`${first ? '' : ',\n'}${JSON.stringify(o, null, 2)}`);
+        first = false;
+      }
+    }
+    if (format === 'json') put('\n]}\n');
+    if (format === 'yaml-list') put('kind: List\nmetadata:\n  resourceVersion: ""\n');
+  } finally {
+    closeSync(fd);
+  }
+  const bytes = statSync(file).size;
+  const self = fileURLToPath(import.meta.url);
+  const r = spawnSync(process.execPath, [self, '--load-manifest', file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  rmSync(dir, { recursive: true, force: true });
+  if (r.status !== 0) throw new Error(`loading the ${format} manifest failed: ${r.stderr}`);
+  return { ...JSON.parse(r.stdout), bytes };
+}
+
+const manifests = MANIFEST_MB > 0 ? (['json', 'yaml', 'yaml-list'] as const).map((f) => [f, manifestLoad(MANIFEST_MB, f)] as const) : [];
+
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 console.log(`# Control plane: ${SERVICES} Services, ${SERVICES * PER} endpoints (${new Date().toISOString().slice(0, 10)}, ${cpu}, ${os.cpus().length} cores, Node ${process.version})`);
 console.log(`| step | time |`);
@@ -82,3 +143,8 @@ console.log(`| **total load** | **${(t3 - t0).toFixed(0)} ms** |`);
 console.log(`| one EndpointSlice change, median of ${CHANGES} (watch event → rules → commit) | ${(median(times) * 1000).toFixed(0)} µs |`);
 console.log(`| one EndpointSlice change, p90 / p99 | ${(pct(times, 0.9) * 1000).toFixed(0)} µs / ${(pct(times, 0.99) * 1000).toFixed(0)} µs |`);
 console.log(`| build all ${built} Maglev tables (M=${core.options.maglevSize}) eagerly | ${(t5 - t4).toFixed(0)} ms (${((t5 - t4) / Math.max(built, 1) * 1000).toFixed(0)} µs each) |`);
+for (const [format, m] of manifests) {
+  const what = { json: 'JSON List', yaml: 'YAML, one document per object', 'yaml-list': 'YAML List as kubectl prints it' }[format];
+  console.log(`| read a ${(m.bytes / 1e6).toFixed(0)} MB manifest (${what}, ${m.objects} objects; loadClusterObjects) | ` +
+    `${m.ms.toFixed(0)} ms (${(m.bytes / 1e6 / (m.ms / 1000)).toFixed(1)} MB/s; ${m.cpuMs.toFixed(0)} ms CPU), peak RSS ${m.maxRssMB.toFixed(0)} MB |`);
+}

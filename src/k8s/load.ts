@@ -9,10 +9,17 @@
 // the object. A bad object is reported and skipped; `strict` turns any
 // problem of error severity into a thrown ManifestError. A syntax error always
 // throws. Nothing passed in is modified before a load has fully succeeded.
+//
+// Hostile input costs time and memory in proportion to its size: values are
+// read and validated one document (or JSON value) at a time, nothing recurses
+// over the input, nesting deeper than MAX_NESTING and YAML alias bombs are
+// refused with the place they start (see text.ts and yaml.ts), and messages
+// quote at most a short preview of a value. Invalid UTF-8 and duplicate keys
+// are reported (errors with `strict`, warnings otherwise).
 
+import { isUtf8 } from 'node:buffer';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import {
   cloneClusterObjects,
   emptyClusterObjects,
@@ -25,8 +32,22 @@ import {
   type KubeObject,
   type SourceRef,
 } from './objects.js';
-import { formatPath, jsonFieldOffsets, JsonSyntaxError, lineIndex, parseJsonStream, type LineColumn, type PathSeg } from './text.js';
+import {
+  firstInvalidUtf8,
+  formatPath,
+  InputLimitError,
+  jsonLocator,
+  JsonStream,
+  JsonSyntaxError,
+  lineIndex,
+  preview,
+  pushAll,
+  type DuplicateKey,
+  type LineColumn,
+  type PathSeg,
+} from './text.js';
 import { describeRaw, validateObject } from './validate.js';
+import { readYamlValues, withPlainEnv, YamlSyntaxError } from './yaml.js';
 
 /** One thing wrong with the input, located as precisely as the input allows. */
 export interface Problem {
@@ -73,6 +94,9 @@ export class ManifestError extends Error {
   }
 }
 
+/** Largest "at" accepted in an --updates file: 1e9 seconds (about 31 years) after the first packet. */
+export const MAX_AT_SECONDS = 1e9;
+
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 const WATCH_TYPES: readonly string[] = ['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR'];
 
@@ -101,6 +125,10 @@ interface Entry {
   /** Path of the object from the top of its document/value: [], ["items", 3], ["object"]. */
   base: PathSeg[];
   locate: (path: PathSeg[]) => LineColumn | undefined;
+  /** A watch event ({"type", "object"}), not a plain object or a List item. */
+  event?: boolean;
+  /** Keys given twice inside this object (and where), reported when it is validated. */
+  duplicates?: { key: string; path: PathSeg[]; at: LineColumn | undefined }[];
 }
 
 export interface LoadOptions {
@@ -148,74 +176,39 @@ function syntaxError(file: string, at: LineColumn | undefined, message: string):
   return new ManifestError([{ file, line: at?.line, column: at?.column, message: `syntax error: ${message}` }]);
 }
 
-function readJson(text: string, file: string): { value: unknown; locate: Entry['locate'] }[] {
-  const where = lineIndex(text);
-  let spans;
-  try {
-    spans = parseJsonStream(text);
-  } catch (e) {
-    if (e instanceof JsonSyntaxError) throw syntaxError(file, where(e.offset), e.message);
-    throw e;
+function limitError(file: string, at: LineColumn | undefined, message: string): ManifestError {
+  return new ManifestError([{ file, line: at?.line, column: at?.column, message }]);
+}
+
+/** One top-level value (a YAML document, a JSON value) and how to place paths inside it. */
+interface ReadValue {
+  value: unknown;
+  locate: Entry['locate'];
+  duplicates?: DuplicateKey[];
+  /** Line and column of an offset in the text. */
+  where: (offset: number) => LineColumn;
+}
+
+function* jsonValues(text: string, where: (offset: number) => LineColumn): Generator<ReadValue> {
+  const stream = new JsonStream(text);
+  for (let span = stream.next(); span; span = stream.next()) {
+    const offsetOf = jsonLocator(text, span.start);
+    yield { value: span.value, locate: (path) => where(offsetOf(path)), duplicates: span.duplicates, where };
   }
-  return spans.map((span) => {
-    let offsets: Map<string, number> | null = null;
-    const locate = (path: PathSeg[]): LineColumn | undefined => {
-      offsets ??= jsonFieldOffsets(text, span.start);
-      for (let n = path.length; n >= 0; n--) {
-        const off = offsets.get(formatPath(path.slice(0, n)));
-        if (off !== undefined) return where(off);
-      }
-      return undefined;
+}
+
+function* yamlValues(text: string, where: (offset: number) => LineColumn): Generator<ReadValue> {
+  for (const doc of readYamlValues(text)) {
+    yield {
+      value: doc.value,
+      locate: (path) => {
+        const offset = doc.locate(path);
+        return offset === undefined ? undefined : where(offset);
+      },
+      duplicates: doc.duplicates,
+      where,
     };
-    return { value: span.value, locate };
-  });
-}
-
-function yamlLocator(doc: Document.Parsed, lc: LineCounter): Entry['locate'] {
-  return (path: PathSeg[]) => {
-    let node: unknown = doc.contents;
-    let offset: number | undefined = (node as { range?: [number, number, number] } | null)?.range?.[0];
-    for (const seg of path) {
-      if (isMap(node)) {
-        const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === seg);
-        if (!pair) break;
-        offset = (pair.key as { range?: [number, number, number] } | null)?.range?.[0] ?? offset;
-        node = pair.value;
-      } else if (isSeq(node) && typeof seg === 'number') {
-        const item = node.items[seg] as { range?: [number, number, number] } | undefined;
-        if (!item) break;
-        offset = item.range?.[0] ?? offset;
-        node = item;
-      } else break;
-    }
-    if (offset === undefined) return undefined;
-    const lp = lc.linePos(offset);
-    return { line: lp.line, column: lp.col };
-  };
-}
-
-function readYaml(text: string, file: string): { value: unknown; locate: Entry['locate'] }[] {
-  const lc = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lc });
-  if (!Array.isArray(docs)) return []; // an empty stream
-  const out: { value: unknown; locate: Entry['locate'] }[] = [];
-  for (const doc of docs) {
-    if (doc.errors.length > 0) {
-      const e = doc.errors[0];
-      const lp = e.linePos?.[0];
-      const message = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-      throw syntaxError(file, lp ? { line: lp.line, column: lp.col } : undefined, message);
-    }
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: 1000 });
-    } catch (e) {
-      throw syntaxError(file, undefined, (e as Error).message);
-    }
-    if (value === null || value === undefined) continue; // empty document ("---" alone, comments)
-    out.push({ value, locate: yamlLocator(doc, lc) });
   }
-  return out;
 }
 
 /** Splits one top-level value into entries: an object, the items of a List, or a watch event. */
@@ -230,24 +223,28 @@ function entriesOf(
     problems.push({ file, line: at?.line, column: at?.column, path: formatPath(path) || undefined, object, message });
   };
   if (!isRecord(value)) {
-    problemAt([], `expected a Kubernetes object, a List or a watch event, not ${Array.isArray(value) ? 'a list' : JSON.stringify(value)}`);
+    problemAt([], `expected a Kubernetes object, a List or a watch event, not ${Array.isArray(value) ? 'a list' : preview(value)}`);
     return [];
   }
   // A watch event: {"type": "...", "object": {...}} (and "at" in --updates files).
   if (value.kind === undefined && typeof value.type === 'string' && 'object' in value) {
     if (!WATCH_TYPES.includes(value.type)) {
-      problemAt(['type'], `unknown watch event type ${JSON.stringify(value.type)} (expected ADDED, MODIFIED, DELETED, BOOKMARK or ERROR)`);
+      problemAt(['type'], `unknown watch event type ${preview(value.type)} (expected ADDED, MODIFIED, DELETED, BOOKMARK or ERROR)`);
       return [];
     }
     let at: number | undefined;
     if (value.at !== undefined) {
-      if (typeof value.at !== 'number' || !Number.isFinite(value.at) || value.at < 0) {
-        problemAt(['at'], `"at" must be a number of seconds >= 0, not ${JSON.stringify(value.at)}`, describeRaw(value.object));
+      if (typeof value.at !== 'number' || Number.isNaN(value.at) || value.at < 0) {
+        problemAt(['at'], `"at" must be a number of seconds >= 0, not ${preview(value.at)}`, describeRaw(value.object));
+        return [];
+      }
+      if (value.at > MAX_AT_SECONDS) {
+        problemAt(['at'], `"at" ${value.at} is too large (at most ${MAX_AT_SECONDS} seconds after the first packet)`, describeRaw(value.object));
         return [];
       }
       at = value.at;
     }
-    return [{ type: value.type as WatchEventType, object: value.object, at, file, base: ['object'], locate }];
+    return [{ type: value.type as WatchEventType, object: value.object, at, file, base: ['object'], locate, event: true }];
   }
   // A list: kind List (items carry their kind) or FooList (items may omit it, as the API serves them).
   if (typeof value.kind === 'string' && value.kind.endsWith('List') && 'items' in value) {
@@ -257,38 +254,18 @@ function entriesOf(
       return [];
     }
     const itemKind = value.kind === 'List' ? undefined : value.kind.slice(0, -'List'.length);
-    return items.map((item: unknown, i: number) => {
+    const out: Entry[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const item: unknown = items[i];
       let object = item;
       if (isRecord(item) && itemKind && item.kind === undefined) {
         object = { apiVersion: value.apiVersion, kind: itemKind, ...item };
       }
-      return { type: 'APPLY' as const, object, file, base: ['items', i], locate };
-    });
+      out.push({ type: 'APPLY', object, file, base: ['items', i], locate });
+    }
+    return out;
   }
   return [{ type: 'APPLY', object: value, file, base: [], locate }];
-}
-
-function readEntries(text: string, file: string, problems: Problem[]): Entry[] {
-  const mode = looksLikeJson(text, file);
-  let values: { value: unknown; locate: Entry['locate'] }[];
-  if (mode === 'json') values = readJson(text, file);
-  else if (mode === 'yaml') values = readYaml(text, file);
-  else {
-    try {
-      values = readJson(text, file);
-    } catch (e) {
-      // Flow-style YAML that is not JSON: let the YAML reader decide (and report).
-      if (!(e instanceof ManifestError)) throw e;
-      try {
-        values = readYaml(text, file);
-      } catch {
-        throw e;
-      }
-    }
-  }
-  const out: Entry[] = [];
-  for (const v of values) out.push(...entriesOf(v.value, file, v.locate, problems));
-  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -300,26 +277,65 @@ interface Validated {
   ignoredKinds: Record<string, number>;
 }
 
-function validateEntries(entries: Entry[], problems: Problem[], ignoredKinds: Record<string, number>): ClusterEvent[] {
-  const events: ClusterEvent[] = [];
-  for (const e of entries) {
-    const ev = validateEntry(e, problems, ignoredKinds);
-    if (ev) events.push(ev);
-  }
-  return events;
+interface ParseOptions {
+  /** Problems that are warnings in a lenient load (duplicate keys, invalid UTF-8, a missing "at") become errors. */
+  strict?: boolean;
+  /** An --updates file: every object must come as a watch event with "at". */
+  requireAt?: boolean;
 }
 
-function validateEntry(e: Entry, problems: Problem[], ignoredKinds: Record<string, number>): ClusterEvent | null {
+/** Severity of a problem that only a strict load treats as an error. */
+function strictSeverity(opts: ParseOptions): Problem['severity'] {
+  return opts.strict ? undefined : 'warning';
+}
+
+function validateEntry(
+  e: Entry,
+  problems: Problem[],
+  ignoredKinds: Record<string, number>,
+  opts: ParseOptions = {},
+): ClusterEvent | null {
+  if (e.duplicates) {
+    const label = describeRaw(e.object);
+    for (const d of e.duplicates) {
+      const at = d.at;
+      problems.push({
+        file: e.file,
+        line: at?.line,
+        column: at?.column,
+        path: formatPath(d.path) || undefined,
+        object: label,
+        message: duplicateMessage(d),
+        severity: strictSeverity(opts),
+      });
+    }
+  }
   if (e.type === 'BOOKMARK') return null;
   if (e.type === 'ERROR') {
     const status = isRecord(e.object) ? e.object : {};
-    const msg = typeof status.message === 'string' ? status.message : JSON.stringify(e.object);
+    const msg = typeof status.message === 'string' ? clip(status.message, 300) : preview(e.object);
     const at = e.locate(e.base.slice(0, -1));
     problems.push({
       file: e.file,
       line: at?.line,
       column: at?.column,
       message: `the watch stream reported an error: ${msg} (events after this point may be missing)`,
+    });
+    return null;
+  }
+  if (opts.requireAt && e.at === undefined) {
+    // An --updates file without a time for this change: it cannot be applied, and must not vanish unsaid.
+    const at = e.locate(e.event ? e.base.slice(0, -1) : e.base);
+    problems.push({
+      file: e.file,
+      line: at?.line,
+      column: at?.column,
+      path: e.event ? undefined : formatPath(e.base) || undefined,
+      object: describeRaw(e.object),
+      message: e.event
+        ? 'missing "at" (the time of the event, in seconds after the first packet); the event is not applied'
+        : 'not a watch event with "at" ({"at": seconds, "type": "MODIFIED", "object": {...}}); the object is not applied',
+      severity: strictSeverity(opts),
     });
     return null;
   }
@@ -330,7 +346,7 @@ function validateEntry(e: Entry, problems: Problem[], ignoredKinds: Record<strin
   }
   const result = validateObject(raw, { identityOnly: e.type === 'DELETED' });
   for (const issue of result.issues) {
-    const full = [...e.base, ...issue.path];
+    const full = e.base.concat(issue.path);
     const at = e.locate(full);
     problems.push({
       file: e.file,
@@ -354,12 +370,119 @@ function validateEntry(e: Entry, problems: Problem[], ignoredKinds: Record<strin
   return ev;
 }
 
-function parseText(text: string, fileName: string): Validated {
-  const problems: Problem[] = [];
-  const ignoredKinds: Record<string, number> = {};
-  const entries = readEntries(stripBom(text), fileName, problems);
-  const events = validateEntries(entries, problems, ignoredKinds);
-  return { events, problems, ignoredKinds };
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+function duplicateMessage(d: { key: string }): string {
+  return `duplicate key ${preview(d.key)} (the API server refuses it; the last value is used)`;
+}
+
+/** The entry a duplicate key at `path` belongs to: the one whose path it lies under. */
+function entryFor(entries: Entry[], path: PathSeg[]): Entry | undefined {
+  const i = entries.length === 1 ? 0 : typeof path[1] === 'number' ? path[1] : -1;
+  const e = entries[i];
+  if (!e || e.base.length > path.length) return undefined;
+  for (let k = 0; k < e.base.length; k++) if (e.base[k] !== path[k]) return undefined;
+  return e;
+}
+
+/** Splits, validates and collects one top-level value. */
+function takeValue(v: ReadValue, file: string, out: Validated, opts: ParseOptions): void {
+  const entries = entriesOf(v.value, file, v.locate, out.problems);
+  if (v.duplicates) {
+    for (const d of v.duplicates) {
+      const e = entryFor(entries, d.path);
+      const at = v.where(d.offset);
+      if (e) (e.duplicates ??= []).push({ key: d.key, path: d.path, at });
+      else {
+        // Outside any object (the "kind" of a List, the "type" of an event): reported on its own.
+        out.problems.push({
+          file,
+          line: at?.line,
+          column: at?.column,
+          path: formatPath(d.path) || undefined,
+          message: duplicateMessage(d),
+          severity: strictSeverity(opts),
+        });
+      }
+    }
+  }
+  for (const e of entries) {
+    const ev = validateEntry(e, out.problems, out.ignoredKinds, opts);
+    if (ev) out.events.push(ev);
+  }
+}
+
+/**
+ * Reads, splits and validates the values of one text, one value at a time:
+ * each value's syntax tree and raw form can be dropped as soon as it is done.
+ * Throws ManifestError on a syntax error or a refused shape (nesting, aliases).
+ */
+function readText(text: string, file: string, opts: ParseOptions, into: Validated): void {
+  const where = lineIndex(text);
+  const attempt = (values: Generator<ReadValue>): Validated =>
+    withPlainEnv(() => {
+      const out: Validated = { events: [], problems: [], ignoredKinds: {} };
+      for (const v of values) takeValue(v, file, out, opts);
+      return out;
+    });
+  const mode = looksLikeJson(text, file);
+  let got: Validated;
+  try {
+    if (mode === 'yaml') got = attempt(yamlValues(text, where));
+    else {
+      try {
+        got = attempt(jsonValues(text, where));
+      } catch (e) {
+        // Flow-style YAML that is not JSON: let the YAML reader decide (and report).
+        if (!(e instanceof JsonSyntaxError) || mode === 'json') throw e;
+        try {
+          got = attempt(yamlValues(text, where));
+        } catch (e2) {
+          throw e2 instanceof InputLimitError ? e2 : e;
+        }
+      }
+    }
+  } catch (e) {
+    if (e instanceof JsonSyntaxError) throw syntaxError(file, where(e.offset), e.message);
+    if (e instanceof YamlSyntaxError) throw syntaxError(file, e.offset === undefined ? undefined : where(e.offset), e.message);
+    if (e instanceof InputLimitError) throw limitError(file, e.offset === undefined ? undefined : where(e.offset), e.message);
+    throw e;
+  }
+  pushAll(into.events, got.events);
+  pushAll(into.problems, got.problems);
+  for (const k of Object.keys(got.ignoredKinds)) into.ignoredKinds[k] = (into.ignoredKinds[k] ?? 0) + got.ignoredKinds[k];
+}
+
+/**
+ * Text of a manifest read as bytes. Invalid UTF-8 is an error naming the
+ * file, line, column and byte offset with `strict` (thrown at once), else a
+ * warning, the bad bytes read as U+FFFD.
+ */
+function decodeManifest(input: string | Uint8Array, file: string, problems: Problem[], opts: ParseOptions): string {
+  if (typeof input === 'string') return input;
+  const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  if (isUtf8(bytes)) return bytes.toString('utf8');
+  const offset = firstInvalidUtf8(bytes);
+  let lineStart = 0;
+  let line = 1;
+  for (let i = bytes.indexOf(10); i !== -1 && i < offset; i = bytes.indexOf(10, i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  const column = bytes.subarray(lineStart, offset).toString('utf8').length + 1;
+  const message = `invalid UTF-8 at byte offset ${offset} (0x${bytes[offset].toString(16).padStart(2, '0')})`;
+  if (opts.strict) throw new ManifestError([{ file, line, column, message: `${message}; manifests must be UTF-8` }]);
+  problems.push({ file, line, column, message: `${message}; read as U+FFFD`, severity: 'warning' });
+  return bytes.toString('utf8');
+}
+
+function parseText(input: string | Uint8Array, fileName: string, opts: ParseOptions = {}): Validated {
+  const out: Validated = { events: [], problems: [], ignoredKinds: {} };
+  const text = decodeManifest(input, fileName, out.problems, opts);
+  readText(stripBom(text), fileName, opts, out);
+  return out;
 }
 
 function stripBom(text: string): string {
@@ -406,7 +529,7 @@ export function applyEvent(
   const problems: Problem[] = [];
   const file = ('source' in event && event.source?.file) || opts.file || '<event>';
   if (!WATCH_TYPES.includes(event.type)) {
-    problems.push({ file, path: 'type', message: `unknown watch event type ${JSON.stringify(event.type)}` });
+    problems.push({ file, path: 'type', message: `unknown watch event type ${preview(event.type)}` });
   }
   let ev: ClusterEvent | null = null;
   if (problems.length === 0) {
@@ -427,16 +550,19 @@ export function applyEvent(
 
 /**
  * Reads watch events (an --updates file: JSON lines of {"at", "type",
- * "object"}, or any input loadClusterObjects accepts; plain objects become
- * ADDED) and validates them, without applying anything. Events keep their
- * order; BOOKMARKs are dropped.
+ * "object"}, or any input loadClusterObjects accepts) and validates them,
+ * without applying anything. Events keep their order; BOOKMARKs are dropped.
+ * Every change needs an "at" (a number of seconds after the first packet,
+ * 0 to MAX_AT_SECONDS): one without it, or a plain object, is reported (an
+ * error with `strict`, a warning otherwise) and left out. Pass the file's
+ * bytes rather than a string to have invalid UTF-8 reported.
  */
 export function parseEventsText(
-  text: string,
+  text: string | Uint8Array,
   fileName: string,
   opts: LoadOptions = {},
 ): { events: ClusterEvent[]; problems: Problem[]; ignoredKinds: Record<string, number> } {
-  const v = parseText(text, fileName);
+  const v = parseText(text, fileName, { strict: opts.strict, requireAt: true });
   if (opts.strict && v.problems.some((p) => p.severity !== 'warning')) throw new ManifestError(v.problems);
   return v;
 }
@@ -449,18 +575,25 @@ export function parseEventsText(
 export function objectsFromValues(values: unknown[], sourceName: string, opts: LoadOptions = {}): LoadResult {
   const problems: Problem[] = [];
   const ignoredKinds: Record<string, number> = {};
-  const entries: Entry[] = [];
-  for (const value of values) entries.push(...entriesOf(value, sourceName, () => undefined, problems));
-  const events = validateEntries(entries, problems, ignoredKinds);
+  const events: ClusterEvent[] = [];
+  for (const value of values) {
+    for (const e of entriesOf(value, sourceName, () => undefined, problems)) {
+      const ev = validateEntry(e, problems, ignoredKinds, opts);
+      if (ev) events.push(ev);
+    }
+  }
   if (opts.strict && problems.some((p) => p.severity !== 'warning')) throw new ManifestError(problems);
   const objects = emptyClusterObjects();
   for (const ev of events) applyValidated(objects, ev);
   return { objects, problems, ignoredKinds, files: [sourceName] };
 }
 
-/** Like loadClusterObjects, for text already in memory (tests, library users, stdin). */
-export function parseObjectsText(text: string, fileName: string, opts: LoadOptions = {}): LoadResult {
-  const v = parseText(text, fileName);
+/**
+ * Like loadClusterObjects, for text already in memory (tests, library users,
+ * stdin). Pass bytes rather than a string to have invalid UTF-8 reported.
+ */
+export function parseObjectsText(text: string | Uint8Array, fileName: string, opts: LoadOptions = {}): LoadResult {
+  const v = parseText(text, fileName, { strict: opts.strict });
   const objects = emptyClusterObjects();
   for (const ev of v.events) applyValidated(objects, ev);
   if (opts.strict && v.problems.some((p) => p.severity !== 'warning')) throw new ManifestError(v.problems);
@@ -490,7 +623,7 @@ function expandPaths(paths: string[], problems: Problem[]): string[] {
       if (inDir.length === 0) {
         problems.push({ file: p, message: 'directory holds no *.yaml, *.yml or *.json files', severity: 'warning' });
       }
-      files.push(...inDir);
+      pushAll(files, inDir);
     } else files.push(p);
   }
   return files;
@@ -512,15 +645,18 @@ export function loadClusterObjects(paths: string[], opts: LoadOptions = {}): Loa
   const files = expandPaths(paths, problems);
   const events: ClusterEvent[] = [];
   for (const file of files) {
-    let text: string;
+    let bytes: Buffer | undefined;
     try {
-      text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+      bytes = file === '-' ? readFileSync(0) : readFileSync(file);
     } catch (e) {
       throw new ManifestError([{ file, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }]);
     }
-    const v = parseText(text, file === '-' ? '<stdin>' : file);
-    events.push(...v.events);
-    problems.push(...v.problems);
+    const name = file === '-' ? '<stdin>' : file;
+    const text = decodeManifest(bytes, name, problems, { strict: opts.strict });
+    bytes = undefined; // only the text is needed from here on
+    const v = parseText(text, name, { strict: opts.strict });
+    pushAll(events, v.events);
+    pushAll(problems, v.problems);
     for (const [k, n] of Object.entries(v.ignoredKinds)) ignoredKinds[k] = (ignoredKinds[k] ?? 0) + n;
   }
   if (opts.strict && problems.some((p) => p.severity !== 'warning')) throw new ManifestError(problems);
@@ -540,6 +676,6 @@ export function withEvents(
 ): { objects: ClusterObjects; problems: Problem[] } {
   const copy = cloneClusterObjects(objects);
   const problems: Problem[] = [];
-  for (const ev of events) problems.push(...applyEvent(copy, ev, opts).problems);
+  for (const ev of events) pushAll(problems, applyEvent(copy, ev, opts).problems);
   return { objects: copy, problems };
 }

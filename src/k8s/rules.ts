@@ -12,6 +12,7 @@
 
 import type { Backend, ClusterState, Family, ServicePortState } from './model.js';
 import { canonicalCIDR, canonicalIP, compareIP, formatIP, joinHostPort, parseCIDR, parseIP } from './ip.js';
+import { pushAll } from './text.js';
 import {
   LABEL_SERVICE_NAME,
   LABEL_SKIP_MIRROR,
@@ -435,7 +436,7 @@ export function computeClusterState(objects: ClusterObjects, node: NodeContext =
   for (const svc of services) {
     const ports = servicePortsOf(svc, slices.get(`${svc.metadata.namespace}/${svc.metadata.name}`) ?? [], ctx);
     for (const sp of ports) if (sp.clusterIP) allocated.set(sp.clusterIP, parseIP(sp.clusterIP));
-    servicePorts.push(...ports);
+    pushAll(servicePorts, ports);
   }
 
   const allocatedClusterIPs = [...allocated.entries()]

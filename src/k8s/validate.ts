@@ -4,7 +4,7 @@
 // defaults — or the list of what is wrong, each with the field path, so the
 // loader can point at file:line. Nothing passed in is modified.
 
-import { canonicalCIDR, canonicalIP, parseCIDR, parseIP } from './ip.js';
+import { canonicalCIDR, canonicalIP, formatIP, parseCIDR, parseIP } from './ip.js';
 import {
   KNOWN_KINDS,
   LABEL_SERVICE_NAME,
@@ -25,7 +25,7 @@ import {
   type ServiceCIDR,
   type ServicePortSpec,
 } from './objects.js';
-import type { PathSeg } from './text.js';
+import { preview, pushAll, type PathSeg } from './text.js';
 
 export interface Issue {
   /** Path of the field inside the object. */
@@ -61,14 +61,10 @@ function isRecord(v: unknown): v is Rec {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A value as quoted in a message: JSON, cut short (a manifest may hold megabytes in one field). */
 function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
   if (v === undefined) return 'nothing';
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
+  return preview(v);
 }
 
 class Checker {
@@ -175,9 +171,14 @@ class Checker {
       this.error(path, `must be an IP address string, not ${show(v)}`);
       return undefined;
     }
-    const ip = parseIP(v, { sloppy: true });
+    const ip = parseIP(v);
     if (!ip) {
-      this.error(path, `${show(v)} is not a valid IP address`);
+      // Kubernetes' strict IP validation (IsValidIPForLegacyField with StrictIPCIDRValidation)
+      // refuses IPv4 parts with leading zeros: libc reads them as octal, ParseIPSloppy as decimal.
+      const sloppy = parseIP(v, { sloppy: true });
+      this.error(path, sloppy
+        ? `${show(v)} is not a valid IP address: must not have leading 0s (write ${show(formatIP(sloppy))})`
+        : `${show(v)} is not a valid IP address`);
       return undefined;
     }
     if (family !== undefined && ip.family !== family) {
@@ -335,8 +336,9 @@ function validateService(raw: Rec, c: Checker): Service | null {
   const status = raw.status;
   if (isRecord(status) && isRecord(status.loadBalancer)) {
     const lb = status.loadBalancer;
-    ingress.push(
-      ...c.list(lb, 'ingress', ['status', 'loadBalancer'], (v, p) => {
+    pushAll(
+      ingress,
+      c.list(lb, 'ingress', ['status', 'loadBalancer'], (v, p) => {
         if (!isRecord(v)) {
           c.error(p, `must be a map, not ${show(v)}`);
           return undefined;

@@ -14,6 +14,7 @@ import {
   computeClusterState, endpointsToSlices, serviceContext, servicePortsOf, type NodeContext, type ServiceContext,
 } from './rules.js';
 import type { ClusterState, ServicePortState } from './model.js';
+import { pushAll } from './text.js';
 
 /** What an event changed. */
 export interface ViewChange {
@@ -73,7 +74,7 @@ export class ClusterView {
     for (const svcKey of touched) {
       out.services.push(svcKey);
       const svc = this.objects.services.get(svcKey);
-      if (svc) out.ports.push(...servicePortsOf(svc, this.slicesOfService(svcKey), this.ctx));
+      if (svc) pushAll(out.ports, servicePortsOf(svc, this.slicesOfService(svcKey), this.ctx));
     }
     return out;
   }
@@ -85,7 +86,7 @@ export class ClusterView {
     if (keys) for (const k of keys) { const s = this.objects.endpointSlices.get(k); if (s) out.push(s); }
     if (out.length === 0) {
       const ep = this.objects.endpoints.get(svcKey);
-      if (ep && ep.metadata.labels?.[LABEL_SKIP_MIRROR] !== 'true') out.push(...endpointsToSlices(ep));
+      if (ep && ep.metadata.labels?.[LABEL_SKIP_MIRROR] !== 'true') pushAll(out, endpointsToSlices(ep));
     }
     return out.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
   }
