@@ -24,6 +24,7 @@ import { TableError } from '../core/tables.js';
 import { startProgress, progressWanted, type Progress } from './progress.js';
 import { checkClusterFilesAreText, loadCluster, NotTextError, shortenProblem } from './cluster-input.js';
 import { pcapOutputProblem } from './pcap-output.js';
+import { byteSizeOption, durationOption } from '../k8s/live-options.js';
 
 /** Bad usage or bad input: exit 2. */
 export class UsageError extends Error {}
@@ -76,6 +77,12 @@ export function buildProgram(): Command {
     .option('--updates <file>', 'watch events applied during the replay at their time')
     .option('--kubeconfig <file>', 'read Services, EndpointSlices and Nodes from a live cluster (needs get/list only)')
     .option('--context <name>', 'kubeconfig context to use')
+    .option('--request-timeout <duration>', 'with --kubeconfig: give up on a list after this long (seconds, or 500ms, 30s, 2m; 0: never; default 60s)',
+      durationOption('--request-timeout'))
+    .option('--connect-timeout <duration>', 'with --kubeconfig: give up connecting to the API server after this long (default 10s)',
+      durationOption('--connect-timeout'))
+    .option('--max-response-size <size>', 'with --kubeconfig: largest answer read from the API server (bytes, or 64Mi, 500M; default 256Mi, at most 511Mi)',
+      byteSizeOption('--max-response-size'))
     .addOption(new Option('--lb <algorithm>', 'backend choice for new connections').choices(['maglev', 'random']).default('maglev'))
     .option('--maglev-size <prime>', 'Maglev table size per service port', positiveInt('--maglev-size'), 16381)
     .option('--hash-seed <text>', 'seed of every hash', 'svcplane')
@@ -113,7 +120,9 @@ async function runReplay(capture: string, o: Record<string, unknown>): Promise<v
   if (o.kubeconfig) {
     // Loaded lazily: the Kubernetes client is large and only this path needs it.
     const { loadFromKubeconfig } = await import('../k8s/live.js');
-    const live = await loadFromKubeconfig(o.kubeconfig as string, o.context as string | undefined, { strict });
+    const live = await loadFromKubeconfig(o.kubeconfig as string, o.context as string | undefined, { strict,
+      requestTimeoutMs: o.requestTimeout as number | undefined, connectTimeoutMs: o.connectTimeout as number | undefined,
+      maxResponseBytes: o.maxResponseSize as number | undefined });
     objects = live.objects;
   }
   const cluster = o.cluster as string[] | undefined;
