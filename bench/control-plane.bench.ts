@@ -1,15 +1,48 @@
-// Control-plane speed: loading a large cluster into the core, and applying
-// one EndpointSlice change to it (the kube-proxy "sync" work). Figures go to
-// bench/RESULTS.md. Run: node --expose-gc dist/bench/control-plane.bench.js [services] [endpointsPerService]
+// Control-plane speed: loading a large cluster into the core, and applying one EndpointSlice
+// change to it (the kube-proxy "sync" work).
+//
+//   node --expose-gc dist/bench/control-plane.bench.js [--runs K] [--services N] [--endpoints E]
+//
+// Each run is a fresh process (a load is done once per process: a second one would find the
+// first core's memory and the JIT warm), so the figures are over K runs: median and min–max of
+// each load step, and the median, p10, p90, p99 and max of the one-change times of all runs.
+// Without --expose-gc the garbage of building the objects is collected inside the timed load.
 
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { Core } from '../src/core/core.js';
 import { ServiceTables } from '../src/core/tables.js';
 import { ClusterView, computeClusterState, emptyClusterObjects, applyEvent, type ClusterObjects } from '../src/k8s/index.js';
+import { parseArgs } from './args.js';
+import { quantile, summarize } from './stats.js';
 
-const SERVICES = Number(process.argv[2] ?? 10_000);
-const PER = Number(process.argv[3] ?? 10);
+const USAGE = `usage: node --expose-gc dist/bench/control-plane.bench.js [options]   (or: npm run bench -- control-plane [options])
+  --runs K         runs, each a fresh process; default 3
+  --services N     ClusterIP Services; default 10000
+  --endpoints E    ready endpoints per Service (one EndpointSlice each); default 10`;
+const args = parseArgs(process.argv.slice(2), { '--runs': 'value', '--services': 'value', '--endpoints': 'value', '--child': 'switch' }, USAGE);
+const RUNS = Number(args.value('--runs') ?? 3);
+const SERVICES = Number(args.value('--services') ?? 10_000);
+const PER = Number(args.value('--endpoints') ?? 10);
+for (const [name, v] of [['--runs', RUNS], ['--services', SERVICES], ['--endpoints', PER]] as const) {
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} ${v}: a positive integer`);
+}
 const CHANGES = 200;
+
+/** What one run measured, in milliseconds. */
+interface Run {
+  rules: number;
+  instance: number;
+  load: number;
+  total: number;
+  /** Each of the CHANGES changes. */
+  changes: number[];
+  /** Building every Maglev table eagerly, and how many there were. */
+  buildAll: number;
+  tables: number;
+  maglevSize: number;
+}
 
 function ip(n: number): string { return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`; }
 
@@ -35,50 +68,80 @@ function slice(i: number, drop = -1): unknown {
   };
 }
 
-function median(xs: number[]): number { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; }
-function pct(xs: number[], q: number): number { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length * q)]; }
+/** One load and CHANGES changes, in this process. */
+function runOnce(): Run {
+  const objects: ClusterObjects = emptyClusterObjects();
+  for (let i = 0; i < SERVICES; i++) {
+    applyEvent(objects, { type: 'ADDED', object: service(i) });
+    applyEvent(objects, { type: 'ADDED', object: slice(i) });
+  }
+  // The garbage of building and validating the objects is collected now, not inside the timed load.
+  (globalThis as { gc?: () => void }).gc?.();
+  const t0 = performance.now();
+  const state = computeClusterState(objects, { nodeName: 'node-0' });
+  const t1 = performance.now();
+  const core = new Core({ maxServicePorts: Math.max(16384, SERVICES * 2), maxBackends: Math.max(262144, SERVICES * PER * 2), maxFrontends: 1 << 16 });
+  const tables = new ServiceTables(core);
+  const t2 = performance.now();
+  tables.apply(state);
+  const t3 = performance.now();
 
-const objects: ClusterObjects = emptyClusterObjects();
-for (let i = 0; i < SERVICES; i++) {
-  applyEvent(objects, { type: 'ADDED', object: service(i) });
-  applyEvent(objects, { type: 'ADDED', object: slice(i) });
+  // One EndpointSlice change at a time: an endpoint leaves, then comes back.
+  const view = new ClusterView(objects, { nodeName: 'node-0' });
+  const changes: number[] = [];
+  for (let k = 0; k < CHANGES; k++) {
+    const i = (k * 7919) % SERVICES;
+    const t = performance.now();
+    const change = view.apply({ type: 'MODIFIED', object: slice(i, k % 2 === 0 ? 3 : -1) });
+    tables.applyServices(change.ports, change.services);
+    changes.push(performance.now() - t);
+  }
+  // Every Maglev table built now (they are otherwise built on first use).
+  const t4 = performance.now();
+  const built = core.exports.cpBuildTables();
+  const t5 = performance.now();
+  return { rules: t1 - t0, instance: t2 - t1, load: t3 - t2, total: t3 - t0, changes, buildAll: t5 - t4, tables: built, maglevSize: core.options.maglevSize };
 }
 
-// Setup garbage (20,000 objects built and validated above) is collected now,
-// not inside the timed load (run with --expose-gc; otherwise it is charged).
-(globalThis as { gc?: () => void }).gc?.();
-const t0 = performance.now();
-const state = computeClusterState(objects, { nodeName: 'node-0' });
-const t1 = performance.now();
-const core = new Core({ maxServicePorts: Math.max(16384, SERVICES * 2), maxBackends: Math.max(262144, SERVICES * PER * 2), maxFrontends: 1 << 16 });
-const tables = new ServiceTables(core);
-const t2 = performance.now();
-tables.apply(state);
-const t3 = performance.now();
-
-// One EndpointSlice change at a time: an endpoint leaves, then comes back.
-const view = new ClusterView(objects, { nodeName: 'node-0' });
-const times: number[] = [];
-for (let k = 0; k < CHANGES; k++) {
-  const i = (k * 7919) % SERVICES;
-  const t = performance.now();
-  const change = view.apply({ type: 'MODIFIED', object: slice(i, k % 2 === 0 ? 3 : -1) });
-  tables.applyServices(change.ports, change.services);
-  times.push(performance.now() - t);
+function main(): void {
+  if (args.has('--child')) {
+    console.log(JSON.stringify(runOnce()));
+    return;
+  }
+  const loadStart = os.loadavg();
+  const runs: Run[] = [];
+  const self = fileURLToPath(import.meta.url);
+  for (let r = 0; r < RUNS; r++) {
+    process.stderr.write(`control-plane: run ${r + 1} of ${RUNS}\n`);
+    const c = spawnSync(process.execPath, [...process.execArgv, self, '--child', '--services', String(SERVICES), '--endpoints', String(PER)],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+    if (c.status !== 0) throw new Error(`control-plane: run ${r + 1} exited with ${c.status ?? c.signal}`);
+    runs.push(JSON.parse(c.stdout) as Run);
+  }
+  const gc = process.execArgv.includes('--expose-gc');
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const fmt = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
+  console.log(`control plane: ${SERVICES} Services, ${SERVICES * PER} endpoints; ${RUNS} runs, each a fresh process${gc ? '' : ' (without --expose-gc: setup garbage collected inside the timed load)'}`);
+  console.log(`${cpu}, ${os.cpus().length} CPUs, Node ${process.version}, ${new Date().toISOString()}; load ${fmt(loadStart)} at start, ${fmt(os.loadavg())} at end`);
+  console.log('');
+  console.log('| step | median | min–max |');
+  console.log('|---|---:|---:|');
+  const step = (label: string, ms: number[]) => {
+    const x = summarize(ms);
+    console.log(`| ${label} | ${x.median.toFixed(0)} ms | ${x.min.toFixed(0)}–${x.max.toFixed(0)} ms |`);
+  };
+  step('kube-proxy rules (computeClusterState)', runs.map((r) => r.rules));
+  step('core instance (capacities allocated)', runs.map((r) => r.instance));
+  step('load into the core (tables, one commit)', runs.map((r) => r.load));
+  step('**total load**', runs.map((r) => r.total));
+  step(`build all ${runs[0].tables} Maglev tables (M=${runs[0].maglevSize}) eagerly`, runs.map((r) => r.buildAll));
+  const all = runs.flatMap((r) => r.changes);
+  const x = summarize(all);
+  const sorted = Float64Array.from(all).sort();
+  const us = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
+  console.log('');
+  console.log(`one EndpointSlice change (watch event → rules → commit), all ${all.length} changes of the ${RUNS} runs: ` +
+    `median ${us(x.median)}, p10 ${us(x.p10)}, p90 ${us(x.p90)}, p99 ${us(quantile(sorted, 0.99))}, max ${us(x.max)}`);
 }
-// Building every Maglev table now (they are otherwise built on first use).
-const t4 = performance.now();
-const built = core.exports.cpBuildTables();
-const t5 = performance.now();
 
-const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-console.log(`# Control plane: ${SERVICES} Services, ${SERVICES * PER} endpoints (${new Date().toISOString().slice(0, 10)}, ${cpu}, ${os.cpus().length} cores, Node ${process.version})`);
-console.log(`| step | time |`);
-console.log(`|---|---|`);
-console.log(`| kube-proxy rules (computeClusterState) | ${(t1 - t0).toFixed(0)} ms |`);
-console.log(`| core instance (capacities allocated) | ${(t2 - t1).toFixed(0)} ms |`);
-console.log(`| load into the core (tables, one commit) | ${(t3 - t2).toFixed(0)} ms |`);
-console.log(`| **total load** | **${(t3 - t0).toFixed(0)} ms** |`);
-console.log(`| one EndpointSlice change, median of ${CHANGES} (watch event → rules → commit) | ${(median(times) * 1000).toFixed(0)} µs |`);
-console.log(`| one EndpointSlice change, p90 / p99 | ${(pct(times, 0.9) * 1000).toFixed(0)} µs / ${(pct(times, 0.99) * 1000).toFixed(0)} µs |`);
-console.log(`| build all ${built} Maglev tables (M=${core.options.maglevSize}) eagerly | ${(t5 - t4).toFixed(0)} ms (${((t5 - t4) / Math.max(built, 1) * 1000).toFixed(0)} µs each) |`);
+main();
