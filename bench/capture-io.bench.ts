@@ -1,12 +1,14 @@
 // Capture I/O benchmark: our streaming reader against pcap-parser on the same file in the same
 // run, and our writer (pcap and pcapng), in packets/s and bytes/s.
 //
-//   npx tsc -p tsconfig.json && node dist/bench/capture-io.bench.js [file.pcap]
+//   node dist/bench/capture-io.bench.js [--iterations K] [file.pcap]
 //
 // Without a file it uses $CAPTURE_BENCH_FILE, else <tmpdir>/svcplane-bench-1m.pcap, generating
-// it (1,000,000 packets, scripts/gen-large-capture.mjs) when missing. CAPTURE_BENCH_ITERATIONS
-// sets the measured runs per task (default 5). Output goes to the null device, so that the
-// writer is measured rather than the disk; CAPTURE_BENCH_OUT=<dir> writes real files there.
+// it (1,000,000 packets, scripts/gen-large-capture.mjs) when missing. --iterations (or
+// CAPTURE_BENCH_ITERATIONS) sets the measured runs per task, each over the whole file, after one
+// warm-up run (default 5). Figures are the median, p10 and min–max over all runs. Output goes to
+// the null device, so that the writer is measured rather than the disk; CAPTURE_BENCH_OUT=<dir>
+// writes real files there.
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -20,6 +22,14 @@ import { BATCH_MAX_BYTES, BATCH_MAX_PACKETS, D_CAPLEN, D_OFFSET, DESC_WORDS } fr
 import { CaptureBatch } from '../src/capture/batch.js';
 import { openCaptureReader } from '../src/capture/reader.js';
 import { openCaptureWriter } from '../src/capture/writer.js';
+import { parseArgs } from './args.js';
+import { summarize } from './stats.js';
+
+const USAGE = `usage: node dist/bench/capture-io.bench.js [--iterations K] [file.pcap]   (or: npm run bench -- capture-io [...])
+  file.pcap        the capture to read; default $CAPTURE_BENCH_FILE, else <tmpdir>/svcplane-bench-1m.pcap (generated when missing)
+  --iterations K   measured runs per task, after one warm-up; default $CAPTURE_BENCH_ITERATIONS or 5
+Writers write to the null device unless CAPTURE_BENCH_OUT=<dir> names a directory.`;
+const args = parseArgs(process.argv.slice(2), { '--iterations': 'value' }, USAGE, 1);
 
 const require = createRequire(import.meta.url);
 const pcapParser = require('pcap-parser') as { parse(input: string): EventEmitter };
@@ -36,7 +46,7 @@ function repoRoot(): string {
 }
 
 function benchFile(): string {
-  const file = process.argv[2] ?? process.env.CAPTURE_BENCH_FILE ?? path.join(os.tmpdir(), 'svcplane-bench-1m.pcap');
+  const file = args.positional[0] ?? process.env.CAPTURE_BENCH_FILE ?? path.join(os.tmpdir(), 'svcplane-bench-1m.pcap');
   if (!fs.existsSync(file)) {
     const gen = path.join(repoRoot(), 'scripts', 'gen-large-capture.mjs');
     process.stderr.write(`capture-io bench: generating ${file}\n`);
@@ -129,6 +139,7 @@ function writeOnly(file: string, out: string, format: 'pcap' | 'pcapng', batch: 
 }
 
 async function main(): Promise<void> {
+  const loadStart = os.loadavg();
   const file = benchFile();
   const fileBytes = fs.statSync(file).size;
   const batch = wasmLikeBatch();
@@ -140,11 +151,12 @@ async function main(): Promise<void> {
   const outDir = process.env.CAPTURE_BENCH_OUT;
   const outPcap = outDir ? path.join(outDir, 'capture-io-bench.pcap') : os.devNull;
   const outNg = outDir ? path.join(outDir, 'capture-io-bench.pcapng') : os.devNull;
-  const iterations = Number(process.env.CAPTURE_BENCH_ITERATIONS ?? 5);
+  const iterations = Number(args.value('--iterations') ?? process.env.CAPTURE_BENCH_ITERATIONS ?? 5);
+  if (!Number.isInteger(iterations) || iterations < 1) throw new Error(`--iterations ${iterations}: a positive integer`);
 
   // Bytes per task run: the input file for reading, the output file for writing.
   const taskBytes = new Map<string, number>();
-  const bench = new Bench({ name: 'capture-io', iterations, time: 0, warmupIterations: 1, warmupTime: 0, throws: true });
+  const bench = new Bench({ name: 'capture-io', iterations, time: 0, warmupIterations: 1, warmupTime: 0, throws: true, retainSamples: true });
   bench
     .add('read: fs.readSync only (floor)', () => {
       readRaw(file);
@@ -172,28 +184,26 @@ async function main(): Promise<void> {
   const rows = bench.tasks.map((t) => {
     const r = t.result;
     if (r.state !== 'completed') throw new Error(`${t.name}: ${r.state}`);
-    const s = r.latency.mean / 1000;
-    const pps = reference.packets / s;
-    const bytes = taskBytes.get(t.name) ?? fileBytes;
-    return {
-      task: t.name,
-      'mean (s)': s.toFixed(3),
-      'min (s)': (r.latency.min / 1000).toFixed(3),
-      'packets/s': `${(pps / 1e6).toFixed(2)} M`,
-      'bytes/s': `${(bytes / s / 1e9).toFixed(2)} GB/s`,
-      '± rme': `${r.latency.rme.toFixed(1)}%`,
-      runs: r.latency.samplesCount,
-    };
+    const x = summarize((r.latency.samples ?? []).map((ms) => ms / 1000));
+    return { task: t.name, x, bytes: taskBytes.get(t.name) ?? fileBytes };
   });
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   console.log(`capture-io: ${file}: ${reference.packets} packets, ${fileBytes} bytes (${(fileBytes / reference.packets).toFixed(0)} bytes/packet on average)`);
-  console.log(`${cpu}, ${os.cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
-  console.table(rows);
-  console.log(`writer output: ${outDir ?? os.devNull}`);
-  const ours = rows[1]!;
-  const theirs = rows[2]!;
-  console.log(`reader speed-up over pcap-parser: ${(Number(theirs['mean (s)']) / Number(ours['mean (s)'])).toFixed(1)}x`);
+  const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
+  console.log(`${cpu}, ${os.cpus().length} CPUs, Node ${process.version}, ${new Date().toISOString()}; load ${load(loadStart)} at start, ${load(os.loadavg())} at end`);
+  console.log(`${iterations} runs per task after 1 warm-up; writer output: ${outDir ?? os.devNull}`);
+  console.log('');
+  console.log('| task | median s | p10 s | min–max s | packets/s (median) | bytes/s (median) |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const { task, x, bytes } of rows) {
+    console.log(`| ${task} | ${x.median.toFixed(3)} | ${x.p10.toFixed(3)} | ${x.min.toFixed(3)}–${x.max.toFixed(3)} ` +
+      `| ${(reference.packets / x.median / 1e6).toFixed(2)} M | ${(bytes / x.median / 1e9).toFixed(2)} GB/s |`);
+  }
+  const ours = rows.find((r) => r.task === 'read: svcplane reader')!.x;
+  const theirs = rows.find((r) => r.task === 'read: pcap-parser')!.x;
+  console.log('');
+  console.log(`reader: pcap-parser / svcplane = ${(theirs.median / ours.median).toFixed(1)}× (medians)`);
 }
 
 main().catch((e) => {

@@ -1,47 +1,44 @@
-// NAT core benchmarks: packets per second of the per-packet program, next to
-// a plain TypeScript implementation of the same logic (bench/peer/js-nat.ts)
-// fed the same bytes in the same run.
+// NAT core benchmark: nanoseconds per packet of the core's per-packet
+// program, next to a plain TypeScript implementation of the same logic
+// (bench/peer/js-nat.ts) fed the same bytes in the same run.
 //
-//   node dist/bench/nat.bench.js [--quick] [--sizes 1k,64k,1M] [--batch 4096] [--json FILE] [--check] [--only est|new]
+//   node dist/bench/nat.bench.js [--quick] [--sizes 1k,64k,1M] [--batch 4096] [--only est|new] [--json FILE] [--check]
 //
-// --batch sets the packets per call on the established paths (default
-// 4096, the most a batch holds). With a smaller batch B each 4096-packet
-// block of the stream is copied in and processed B packets at a time
-// (processRange), so the same packets and flows are visited. A batch's own
-// bytes pass through the cache: 4096 frames and their descriptors are
-// about 650 KiB, more than this machine's L2, so they push conntrack out
-// of it between visits; 256 (a DPDK-sized burst) does not.
-// --check runs only the core/peer equality checks (no timing).
-//
-// Paths measured, for N = 1k, 64k and 1M flows:
+// Paths, for N = 1k, 64k and 1M flows:
 //   established  N connections already in conntrack (SYN, SYN-ACK, ACK sent
 //                first), then full batches of BATCH_MAX_PACKETS packets that
 //                visit the flows in a shuffled order, one process(n) per batch;
 //                original direction (DNAT) and reply direction (back to the VIP)
-//                measured separately
+//                are separate rows
 //   new          N SYNs of N distinct flows; per iteration a fresh core (and a
 //                fresh peer) that already holds 4096 other connections, made
 //                outside the timed region
 //
+// --batch sets the packets per call on the established paths (default 4096,
+// the most a batch holds). With a smaller batch B each 4096-packet block of
+// the stream is copied in and processed B packets at a time (processRange),
+// so the same packets and flows are visited. A batch's own bytes pass
+// through the cache: 4096 frames and their descriptors are about 650 KiB,
+// which compete with conntrack for L2 between visits; 256 (a DPDK-sized
+// burst) are about 40 KiB.
+// --check runs only the core/peer equality checks (no timing).
+//
 // Packets are rewritten in place, so before every batch its pristine bytes
 // are copied back into the input region with one Uint8Array.set. That copy
-// is timed on its own and NOT included in the Mpps / ns-per-packet figures;
-// it is reported in its own column. Figures come from the median time per
-// iteration (one batch for the established path, N packets for new
-// connections): the mean is printed next to it, and on a shared machine it
-// is inflated by the iterations during which the process was descheduled.
-// The tasks of one flow count run in ROUNDS short rounds (tinybench runs
-// its tasks one after another), and each task's samples are pooled over
-// the rounds: this machine has slow and fast stretches lasting seconds,
-// and without rounds one task could land in a slow stretch and the next
-// in a fast one.
+// is timed on its own and not included in the ns-per-packet figures; it has
+// its own column.
 //
-// Each iteration also has bench/probe.ts's core-sharing probe run just
-// before and just after it (outside the timing): this VM's cores are
-// shared with other tenants, and in stretches where the other thread of
-// our core is busy everything cache-bound is 1.3-1.9x slower. The table
-// gives, next to the median of all iterations, the median of those the
-// probe found undisturbed and how many they were, for core and peer alike.
+// Each row gives the median, p10 and min–max over all its iterations (one
+// batch for the established paths, the N SYNs for new connections), for the
+// core and the peer, and the ratio of their medians. The tasks of one flow
+// count run in ROUNDS short rounds (tinybench runs its tasks one after
+// another) and each task's samples are pooled over the rounds, so core and
+// peer, and both directions, see the same stretches of a shared machine.
+//
+// bench/probe.ts's core-sharing probe runs just before and just after every
+// timed iteration (outside the timing); the line under the table says how
+// many iterations ran while something else shared the core. It is a report
+// on the machine, not a filter: every iteration is in the figures.
 //
 // Before timing, the peer's output (bytes, verdict, service, backend) is
 // checked equal to the core's for every handshake packet and for the first
@@ -63,31 +60,39 @@ import { buildCluster, type BenchCluster } from './cluster.js';
 import { BATCH, SLOT_LEN, SLOT_OFF, WARM_CLIENTS, Stream, buildStream, makeFlows, visitOrder, type Flows } from './flows.js';
 import { TCP_ACK, TCP_PSH, TCP_SYN, OFF_IP_DST, OFF_DPORT, get16, get32, checksumsOk } from './packets.js';
 import { MAGLEV_M, coreRig, peerRig, type CoreRig, type PeerRig, type Rig } from './rigs.js';
-import { probe, Gated, PROBE_QUIET } from './probe.js';
+import { probe, ProbeLog, probeReport, describeProbe, type ProbeReport } from './probe.js';
+import { parseArgs } from './args.js';
+import { scaleSummary, summarize, type Summary } from './stats.js';
 
 const SERVICES = 100;
 
 // ---- arguments ------------------------------------------------------------------
+const USAGE = `usage: node dist/bench/nat.bench.js [options]   (or: npm run bench -- nat [options])
+  --sizes LIST     flow counts, comma-separated, with k/M suffixes; default 1k,64k,1M (--quick: 1k,64k)
+  --only est|new   only the established paths, or only new connections
+  --batch B        packets per call on the established paths (a divisor of ${BATCH}); default ${BATCH}
+  --quick          fewer and shorter iterations, for a first look
+  --json FILE      also write every row, its summary and the probe report as JSON
+  --check          only check that core and peer agree packet for packet (no timing)`;
 const argv = process.argv.slice(2);
-const quick = argv.includes('--quick');
-function arg(name: string): string | undefined {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
-}
+const args = parseArgs(argv, {
+  '--sizes': 'value', '--only': 'value', '--batch': 'value', '--json': 'value', '--quick': 'switch', '--check': 'switch',
+}, USAGE);
+const quick = args.has('--quick');
 function parseSize(t: string): number {
   const m = /^(\d+)([kKmM]?)$/.exec(t.trim());
   if (!m) throw new Error(`bad size ${t}`);
   return Number(m[1]) * (m[2] === '' ? 1 : m[2].toLowerCase() === 'k' ? 1024 : 1024 * 1024);
 }
-const SIZES = (arg('--sizes') ?? (quick ? '1k,64k' : '1k,64k,1M')).split(',').map(parseSize);
+const SIZES = (args.value('--sizes') ?? (quick ? '1k,64k' : '1k,64k,1M')).split(',').map(parseSize);
 /** Packets per timed process() call on the established paths. */
-const EST_BATCH = Math.min(BATCH, Math.max(1, parseSize(arg('--batch') ?? String(BATCH))));
+const EST_BATCH = Math.min(BATCH, Math.max(1, parseSize(args.value('--batch') ?? String(BATCH))));
 if (BATCH % EST_BATCH !== 0) throw new Error(`--batch must divide ${BATCH}`);
-const JSON_OUT = arg('--json');
+const JSON_OUT = args.value('--json');
 /** Only the equality checks of core and peer, no timing. */
-const CHECK_ONLY = argv.includes('--check');
+const CHECK_ONLY = args.has('--check');
 /** Only the established paths, or only new connections. */
-const ONLY = arg('--only');
+const ONLY = args.value('--only');
 if (ONLY !== undefined && ONLY !== 'est' && ONLY !== 'new') throw new Error(`--only ${ONLY}: est or new`);
 const EST_TIME_MS = quick ? 250 : 1500;
 const NEW_ITERATIONS = (n: number) => (quick ? 1 : 3) * (n <= 1024 ? 100 : n <= 65536 ? 10 : 2);
@@ -178,21 +183,19 @@ function streams(cluster: BenchCluster, f: Flows) {
 // ---- results ---------------------------------------------------------------------------
 interface Row {
   path: string; flows: number; impl: 'core' | 'peer';
-  /** ns per packet (process only) from the median sample, and from the mean with its relative margin of error (%). */
-  ns: number; meanNs: number; rme: number; samples: number;
-  /** ns per packet of the fastest sample: the least disturbed by other work on a shared machine. */
-  minNs: number;
+  /** ns per packet (process only) over all iterations. */
+  ns: Summary;
   /** Mean ns per packet of the restore copy (not in `ns`). */
   copyNs: number;
-  /** The same iterations with the core-sharing probe around each (probe.ts); --json gets its undisturbed median. */
-  gated: Gated;
+  /** The core-sharing probe around each iteration (probe.ts): a noise report, not a filter. */
+  probes: ProbeLog;
 }
 const rows: Row[] = [];
 
 /** Restore-copy time of the current tinybench run (reset at its start), and of all rounds. */
 interface Meter { sum: number; n: number; totalSum: number; totalN: number }
 const meter = (): Meter => ({ sum: 0, n: 0, totalSum: 0, totalN: 0 });
-type Meta = Map<string, { path: string; flows: number; impl: 'core' | 'peer'; pkts: number; copy: Meter; gated: Gated }>;
+type Meta = Map<string, { path: string; flows: number; impl: 'core' | 'peer'; pkts: number; copy: Meter; probes: ProbeLog }>;
 
 /** Runs the bench ROUNDS times, pooling each task's samples (ms per iteration), then records the rows. */
 async function runInRounds(bench: Bench, meta: Meta): Promise<void> {
@@ -219,25 +222,12 @@ async function runInRounds(bench: Bench, meta: Meta): Promise<void> {
 function collect(pooled: Map<string, number[]>, meta: Meta): void {
   for (const [name, samples] of pooled) {
     const m = meta.get(name)!;
-    const s = samples.slice().sort((a, b) => a - b);
-    if (s.length === 0) throw new Error(`task ${name}: no samples`);
-    const mean = s.reduce((a, b) => a + b, 0) / s.length;
-    const sd = Math.sqrt(s.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, s.length - 1));
-    const mid = s.length >> 1;
-    const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-    rows.push({
-      path: m.path, flows: m.flows, impl: m.impl,
-      ns: (median * 1e6) / m.pkts, meanNs: (mean * 1e6) / m.pkts,
-      // 95% margin of error of the mean (normal approximation), in % of the mean.
-      rme: (1.96 * sd / Math.sqrt(s.length) / mean) * 100,
-      minNs: (s[0] * 1e6) / m.pkts,
-      samples: s.length,
-      copyNs: m.copy.totalN ? (m.copy.totalSum * 1e6) / m.copy.totalN / m.pkts : 0,
-      gated: m.gated,
-    });
-    const last = rows[rows.length - 1];
-    console.error(`  ${name.padEnd(24)} ${(1e3 / last.ns).toFixed(2).padStart(7)} Mpps  ${last.ns.toFixed(1).padStart(7)} ns/pkt median` +
-      `  (mean ${last.meanNs.toFixed(1)} ±${last.rme.toFixed(1)}%, fastest ${last.minNs.toFixed(1)}, ${last.samples} samples; copy ${last.copyNs.toFixed(1)} ns/pkt)`);
+    if (samples.length === 0) throw new Error(`task ${name}: no samples`);
+    const ns = scaleSummary(summarize(samples), 1e6 / m.pkts);
+    const copyNs = m.copy.totalN ? (m.copy.totalSum * 1e6) / m.copy.totalN / m.pkts : 0;
+    rows.push({ path: m.path, flows: m.flows, impl: m.impl, ns, copyNs, probes: m.probes });
+    console.error(`  ${name.padEnd(24)} median ${ns.median.toFixed(1).padStart(7)} ns/pkt (${(1e3 / ns.median).toFixed(2)} Mpps)` +
+      `  p10 ${ns.p10.toFixed(1)}, min–max ${ns.min.toFixed(1)}–${ns.max.toFixed(1)}, ${ns.n} iterations; copy ${copyNs.toFixed(1)} ns/pkt`);
   }
 }
 
@@ -277,9 +267,9 @@ async function established(cluster: BenchCluster, n: number): Promise<void> {
     for (const [impl, rig] of [['core', core], ['peer', peer]] as const) {
       const name = `${impl} ${path.replace('established, ', 'est ').replace(' direction', '')} ${label(n)}`;
       const copy = meter();
-      const gated = new Gated();
+      const probes = new ProbeLog();
       let running = false;
-      meta.set(name, { path, flows: n, impl, pkts: EST_BATCH, copy, gated });
+      meta.set(name, { path, flows: n, impl, pkts: EST_BATCH, copy, probes });
       // Sub-batch j of each block: its bytes at their place in the input region, descriptors j·B.. .
       const parts: { bytes: Uint8Array; at: number; first: number }[] = [];
       for (const v of stream.views) {
@@ -297,7 +287,7 @@ async function established(cluster: BenchCluster, n: number): Promise<void> {
         const t1 = performance.now();
         if (EST_BATCH === BATCH) rig.process(BATCH); else rig.processRange(part.first, EST_BATCH);
         const t2 = performance.now();
-        if (running) gated.add(((t2 - t1) * 1e6) / EST_BATCH, p0, probe());
+        if (running) probes.add(p0, probe());
         if (++k === parts.length) k = 0;
         copy.sum += t1 - t0; copy.n++;
         return { overriddenDuration: t2 - t1, overriddenIterationCost: t2 - t0 };
@@ -325,8 +315,8 @@ async function newConnections(cluster: BenchCluster, n: number): Promise<void> {
   const syn = streams(cluster, f).syn();
   const warm = streams(cluster, makeFlows(WARM_FLOWS, cluster, 23, WARM_CLIENTS)).syn();
   // A fresh core or peer per iteration, with WARM_FLOWS other connections
-  // already made: a running dataplane, not a cold instance (on a just-created
-  // core the same SYNs cost about 1.5x more: cold caches and TLB).
+  // already made: a running dataplane, not a cold instance whose caches and
+  // TLB the measured SYNs would have to warm.
   const fresh = <R extends Rig>(make: (c: BenchCluster, ctMax: number) => R): R => {
     const r = make(cluster, n + WARM_FLOWS);
     for (let k = 0; k < warm.views.length; k++) { r.input.set(warm.views[k]); r.process(warm.counts[k]); }
@@ -351,9 +341,9 @@ async function newConnections(cluster: BenchCluster, n: number): Promise<void> {
   for (const [impl, make] of makers) {
     const name = `${impl} new ${label(n)}`;
     const copy = meter();
-    const gated = new Gated();
+    const probes = new ProbeLog();
     let running = false;
-    meta.set(name, { path, flows: n, impl, pkts: n, copy, gated });
+    meta.set(name, { path, flows: n, impl, pkts: n, copy, probes });
     let rig: Rig | null = null;
     bench.add(name, () => {
       const r = rig!;
@@ -367,7 +357,7 @@ async function newConnections(cluster: BenchCluster, n: number): Promise<void> {
         const t2 = performance.now();
         cp += t1 - t0; proc += t2 - t1;
       }
-      if (running) gated.add((proc * 1e6) / n, p0, probe());
+      if (running) probes.add(p0, probe());
       copy.sum += cp; copy.n++;
       return { overriddenDuration: proc, overriddenIterationCost: proc + cp };
     }, {
@@ -413,27 +403,24 @@ function machine(): { cpu: string; cores: number; node: string; date: string; lo
   };
 }
 
-/** The fastest probe of the whole run: the probe's time on an undisturbed core. */
-function probeBaseline(): number {
-  return Math.min(...rows.map((r) => r.gated.fastestProbe()));
+/** The probe report of the whole run, and of the rows of one implementation against the run's fastest probe. */
+function probes(impl?: 'core' | 'peer'): ProbeReport {
+  const all = probeReport(rows.map((r) => r.probes));
+  return impl ? probeReport(rows.filter((r) => r.impl === impl).map((r) => r.probes), all.fastestNs) : all;
 }
 
 function table(): string {
-  const base = probeBaseline();
-  const quiet = (r: Row) => {
-    const q = r.gated.undisturbed(base);
-    return q.count ? `${q.median.toFixed(1)} = ${(1e3 / q.median).toFixed(2)} Mpps (${q.count}/${r.samples})` : `none (0/${r.samples})`;
-  };
   const out: string[] = [];
-  out.push('| path | flows | core Mpps | core ns/pkt (mean) | core fastest sample ns/pkt | core undisturbed: median ns/pkt (iterations) | peer Mpps | peer ns/pkt (mean) | peer undisturbed median ns/pkt (iterations) | peer ÷ core | restore copy ns/pkt, core / peer (not included) |');
+  out.push('| path | flows | core ns/pkt median (Mpps) | core p10 | core min–max | peer ns/pkt median | peer p10 | peer min–max | peer ÷ core (medians) | iterations, core / peer | restore copy ns/pkt, core / peer (not included) |');
   out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const keys = [...new Set(rows.map((r) => `${r.path}|${r.flows}`))];
+  const x = (v: number) => v.toFixed(1);
   for (const key of keys) {
     const c = rows.find((r) => `${r.path}|${r.flows}` === key && r.impl === 'core')!;
     const p = rows.find((r) => `${r.path}|${r.flows}` === key && r.impl === 'peer')!;
-    const f = (r: Row) => `${(1e3 / r.ns).toFixed(2)}`;
-    const ns = (r: Row) => `${r.ns.toFixed(1)} (${r.meanNs.toFixed(1)})`;
-    out.push(`| ${c.path} | ${label(c.flows)} | ${f(c)} | ${ns(c)} | ${c.minNs.toFixed(1)} | ${quiet(c)} | ${f(p)} | ${ns(p)} | ${quiet(p)} | ${(p.ns / c.ns).toFixed(1)}× | ${c.copyNs.toFixed(1)} / ${p.copyNs.toFixed(1)} |`);
+    out.push(`| ${c.path} | ${label(c.flows)} | ${x(c.ns.median)} (${(1e3 / c.ns.median).toFixed(2)}) | ${x(c.ns.p10)} | ${x(c.ns.min)}–${x(c.ns.max)} ` +
+      `| ${x(p.ns.median)} | ${x(p.ns.p10)} | ${x(p.ns.min)}–${x(p.ns.max)} | ${(p.ns.median / c.ns.median).toFixed(1)}× ` +
+      `| ${c.ns.n} / ${p.ns.n} | ${x(c.copyNs)} / ${x(p.copyNs)} |`);
   }
   return out.join('\n');
 }
@@ -459,10 +446,23 @@ async function main(): Promise<void> {
   console.log(`Machine: ${m.cpu} (${m.cores} CPUs), Node ${m.node}, ${m.date}; commit ${m.commit}, build/core.wasm sha256 ${m.core}`);
   console.log(`Load average (1/5/15 min): ${m.load} at start, ${end} at end`);
   console.log(`Command: node dist/bench/nat.bench.js ${argv.join(' ')}`.trimEnd());
-  console.log(`Core-sharing probe (bench/probe.ts): fastest ${probeBaseline().toFixed(0)} ns; "undisturbed" = both probes around an iteration within ${PROBE_QUIET}× of it`);
+  console.log(`Core: build/core.wasm; peer: TypeScript + Map (bench/peer/js-nat.ts), same packets, same run. ns per packet over all iterations.`);
   console.log('');
   console.log(md);
-  if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ machine: { ...m, loadEnd: end }, quick, batch: EST_BATCH, services: SERVICES, backends, maglevSize: MAGLEV_M, rows: rows.map(({ gated, ...r }) => ({ ...r, undisturbed: gated.undisturbed(probeBaseline()) })), probeBaselineNs: probeBaseline(), probeQuiet: PROBE_QUIET }, null, 2));
+  console.log('');
+  const all = probes(), core = probes('core'), peer = probes('peer');
+  console.log(`${describeProbe(all)}; core ${(100 * core.share).toFixed(0)}%, peer ${(100 * peer.share).toFixed(0)}%`);
+  if (JSON_OUT) {
+    const share = (r: Row) => {
+      const { disturbed, iterations, share } = probeReport([r.probes], all.fastestNs);
+      return { disturbed, iterations, share };
+    };
+    writeFileSync(JSON_OUT, JSON.stringify({
+      machine: { ...m, loadEnd: end }, command: argv, quick, batch: EST_BATCH, services: SERVICES, backends, maglevSize: MAGLEV_M,
+      rows: rows.map((r) => ({ path: r.path, flows: r.flows, impl: r.impl, nsPerPacket: r.ns, copyNsPerPacket: r.copyNs, probe: share(r) })),
+      probe: { run: all, core, peer },
+    }, null, 2));
+  }
 }
 
 main().catch((err) => {

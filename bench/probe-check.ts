@@ -1,4 +1,4 @@
-// How well bench/probe.ts tells the slow mode apart: established-path
+// How well bench/probe.ts tells batches slowed by a shared core apart: established-path
 // batches (1k flows, 4096 packets, as nat.bench.ts) with the probe and a
 // control run before each, for a few seconds. Batches are split into fast
 // (under 1.2x the fastest batch) and slow (over 1.4x); a good probe is
@@ -14,9 +14,12 @@ import { BATCH, buildStream, makeFlows, visitOrder } from './flows.js';
 import { TCP_ACK, TCP_PSH, TCP_SYN } from './packets.js';
 import { coreRig } from './rigs.js';
 import { probe, PROBE_QUIET } from './probe.js';
+import { parseArgs } from './args.js';
 
-const i = process.argv.indexOf('--seconds');
-const SECONDS = i >= 0 ? Number(process.argv[i + 1]) : 8;
+const USAGE = `usage: node dist/bench/probe-check.js [--seconds S]   (or: npm run bench -- probe-check [--seconds S])
+  --seconds S   how long to run 1k-flow batches with the probe and the control before each; default 8`;
+const args = parseArgs(process.argv.slice(2), { '--seconds': 'value' }, USAGE);
+const SECONDS = Number(args.value('--seconds') ?? 8);
 const N = 1024;
 const cluster = buildCluster(100);
 const f = makeFlows(N, cluster, 7 + N);

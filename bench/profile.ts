@@ -1,20 +1,24 @@
 // A loop for profilers and quick A/B checks of the NAT core: one path, one
-// flow count, batches of a chosen size, for a fixed time. Prints the
-// fastest and the median batch in ns per packet (the fastest is the least
-// disturbed by other work on a shared machine).
+// flow count, batches of a chosen size, for a fixed time. Prints the median,
+// p10, min–max and mean over all batches in ns per packet, and how many
+// batches ran while something else shared the core (bench/probe.ts, a noise
+// report: every batch is in the figures).
 //
 //   node dist/bench/profile.js [--flows 1k] [--path fwd|reply|new|both] [--batch 4096] [--seconds 3]
-//                              [--syn cluster|masq|nodeport] [--family 4|6] [--udp]
+//                              [--syn cluster|masq|nodeport] [--family 4|6] [--udp] [--deciles]
 // --syn (new connections only): SYNs from pods to ClusterIPs (the default,
 // as nat.bench.ts), from outside the pod CIDR to ClusterIPs (masqueraded to
 // the node address), or from outside to NodePorts on the node address.
 // --family 6: the same cluster and flows over IPv6 (every address a becomes
 // fd00::a; frames 20 bytes longer). --udp: UDP Services and UDP packets
-// (IPv4): new flows' first packets, then replies and data.
+// (IPv4): new flows' first packets, then replies and data. --path both
+// alternates original and reply batches, so both directions see the same
+// moments of the machine. --deciles prints every decile too.
 //   perf record -g node --perf-basic-prof dist/bench/profile.js ...
 //
-// Not a benchmark of record (nat.bench.ts is, with its peer): no checks of
-// the output beyond the verdicts of the first pass.
+// The core alone, without its peer: for the core against the TypeScript peer
+// in one run, nat.bench.ts. No checks of the output beyond the verdicts of
+// the first pass.
 
 import { performance } from 'node:perf_hooks';
 import { DESC_WORDS, D_VERDICT, VERDICT_TRANSLATED, VERDICT_REVERSED } from '../src/core/abi.js';
@@ -22,12 +26,26 @@ import { buildCluster, ipNum, NODE_PORT_BASE } from './cluster.js';
 import { BATCH, SLOT_LEN, SLOT_OFF, WARM_CLIENTS, buildStream, makeFlows, useIpv6, useUdp, visitOrder, type Stream } from './flows.js';
 import { TCP_ACK, TCP_PSH, TCP_SYN, OFF_IP_DST, OFF_DPORT, OFF6_DST_LOW, OFF6_DPORT, get16, get32 } from './packets.js';
 import { coreRig, type CoreRig } from './rigs.js';
-import { probe, Gated } from './probe.js';
+import { probe, ProbeLog, probeReport, describeProbe } from './probe.js';
+import { parseArgs } from './args.js';
+import { quantile, summarize, type Summary } from './stats.js';
 
-const argv = process.argv.slice(2);
+const USAGE = `usage: node dist/bench/profile.js [options]   (or: npm run bench -- profile [options])
+  --flows N                      flows (k/M suffixes); default 1k
+  --path fwd|reply|new|both      established original or reply direction, new connections, or fwd and reply alternating; default fwd
+  --batch B                      packets per call (established paths); default ${BATCH}
+  --seconds S                    how long to run; default 3
+  --syn cluster|masq|nodeport    kind of SYN for --path new; default cluster
+  --family 4|6                   address family; default 4
+  --udp                          UDP Services and packets (IPv4)
+  --deciles                      print every decile of the batches too
+With node --expose-gc, a full collection runs before each timed batch of new connections (outside the timing).`;
+const args = parseArgs(process.argv.slice(2), {
+  '--flows': 'value', '--path': 'value', '--batch': 'value', '--seconds': 'value', '--syn': 'value', '--family': 'value',
+  '--udp': 'switch', '--deciles': 'switch',
+}, USAGE);
 function arg(name: string, def: string): string {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : def;
+  return args.value(name) ?? def;
 }
 function size(t: string): number {
   const m = /^(\d+)([kKmM]?)$/.exec(t);
@@ -41,6 +59,7 @@ const SECONDS = Number(arg('--seconds', '3'));
 const SYN = arg('--syn', 'cluster');
 /** With node --expose-gc: collect before each timed batch of new connections (outside the timing). */
 const GC = (globalThis as { gc?: () => void }).gc;
+if (!['fwd', 'reply', 'new', 'both'].includes(PATH)) throw new Error(`--path ${PATH}: fwd, reply, new or both`);
 if (!['cluster', 'masq', 'nodeport'].includes(SYN)) throw new Error(`--syn ${SYN}: cluster, masq or nodeport`);
 const NODE_IP = '192.168.0.2';
 // The benchmark's clients (100.64.0.0/10) are pods unless the pod CIDR says otherwise.
@@ -51,7 +70,7 @@ if (FAMILY === 6) {
   if (SYN !== 'cluster') throw new Error('--family 6: --syn cluster only');
   useIpv6();
 }
-const UDP = argv.includes('--udp');
+const UDP = args.has('--udp');
 if (UDP) {
   if (FAMILY === 6) throw new Error('--udp: IPv4 only');
   useUdp();
@@ -59,6 +78,11 @@ if (UDP) {
 const cluster = buildCluster(100, SYN === 'nodeport', FAMILY, UDP ? 'UDP' : 'TCP');
 const f = makeFlows(N, cluster, 7 + N);
 const svc = (i: number) => cluster.services[f.svc[i]];
+
+/** The figures of one line, all over every batch: "median 44.1 p10 42.9 min 41.8 max 80.2 mean 47.0". */
+function figures(x: Summary): string {
+  return `median ${x.median.toFixed(1)} p10 ${x.p10.toFixed(1)} min ${x.min.toFixed(1)} max ${x.max.toFixed(1)} mean ${x.mean.toFixed(1)}`;
+}
 
 function run(rig: CoreRig, s: Stream, expect: number): void {
   for (let k = 0; k < s.views.length; k++) {
@@ -76,8 +100,8 @@ const syn = buildStream(N, (p, t) => {
   if (SYN === 'nodeport') { t.dst = ipNum(NODE_IP); t.dport = NODE_PORT_BASE + f.svc[p]; } else { t.dst = svc(p).vip; t.dport = svc(p).port; }
 });
 const times: number[] = [];
-/** The same samples with the core-sharing probe around each (probe.ts). */
-const gated = new Gated();
+/** The core-sharing probe around each timed batch (probe.ts). */
+const probes = new ProbeLog();
 let packets = 0;
 /** Minor page faults taken inside timed calls (first touches of fresh memory). */
 let faults = 0;
@@ -105,7 +129,7 @@ if (PATH === 'new') {
       const t0 = performance.now();
       rig.process(syn.counts[k]);
       times.push((performance.now() - t0) * 1e6 / syn.counts[k]);
-      gated.add(times[times.length - 1], p0, probe());
+      probes.add(p0, probe());
       if (times.length === 1) {
         for (let i = 0; i < syn.counts[k]; i++) {
           const v = rig.desc[i * DESC_WORDS + D_VERDICT];
@@ -148,6 +172,7 @@ if (PATH === 'new') {
     const t2: number[] = [];
     let k2 = 0;
     while (performance.now() < deadline) {
+      const p0 = probe();
       for (const [s2, into] of [[data, times], [other, t2]] as const) {
         const v = s2.views[k2];
         rig.input.set(v.subarray(0, SLOT_OFF[B - 1] + SLOT_LEN[B - 1]));
@@ -155,12 +180,11 @@ if (PATH === 'new') {
         rig.process(B);
         into.push((performance.now() - t0) * 1e6 / B);
       }
+      probes.add(p0, probe());
       packets += 2 * B;
       if (++k2 === data.views.length) k2 = 0;
     }
-    t2.sort((a, b) => a - b);
-    const q = (q: number) => t2[Math.floor(q * t2.length)].toFixed(1);
-    console.log(`reply (alternating): min ${q(0)} p10 ${q(0.1)} median ${q(0.5)}`);
+    console.log(`reply (alternating): ${figures(summarize(t2))} ns/pkt over ${t2.length} batches`);
   }
   let k = 0;
   while (!alternate && performance.now() < deadline) {
@@ -170,15 +194,18 @@ if (PATH === 'new') {
     const t0 = performance.now();
     rig.process(B);
     times.push((performance.now() - t0) * 1e6 / B);
-    gated.add(times[times.length - 1], p0, probe());
+    probes.add(p0, probe());
     packets += B;
     if (++k === data.views.length) k = 0;
   }
 }
 
-const quiet = gated.undisturbed(gated.fastestProbe());
-times.sort((a, b) => a - b);
-const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
-if (argv.includes('--deciles')) console.log([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9].map((q) => at(q).toFixed(1)).join(' '));
-const mean = times.reduce((a, b) => a + b, 0) / times.length;
-console.log(`${PATH}${PATH === 'new' && SYN !== 'cluster' ? ` (${SYN})` : ''}${FAMILY === 6 ? ' IPv6' : ''}${UDP ? ' UDP' : ''} ${N} flows, batch ${PATH === 'new' ? BATCH : B}: min ${at(0).toFixed(1)} p10 ${at(0.1).toFixed(1)} median ${at(0.5).toFixed(1)} mean ${mean.toFixed(1)} ns/pkt over ${times.length} batches (${packets} packets)${gated.ns.length ? `; undisturbed median ${quiet.median.toFixed(1)} over ${quiet.count}` : ''}${faults ? `; ${(faults / times.length).toFixed(1)} page faults per batch` : ''}${fastShare}`);
+const all = summarize(times);
+if (args.has('--deciles')) {
+  const sorted = Float64Array.from(times).sort();
+  console.log(`deciles: ${[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9].map((q) => quantile(sorted, q).toFixed(1)).join(' ')}`);
+}
+console.log(`${PATH === 'both' ? 'fwd (alternating)' : PATH}${PATH === 'new' && SYN !== 'cluster' ? ` (${SYN})` : ''}${FAMILY === 6 ? ' IPv6' : ''}${UDP ? ' UDP' : ''} ${N} flows, ` +
+  `batch ${PATH === 'new' ? BATCH : B}: ${figures(all)} ns/pkt over ${times.length} batches (${packets} packets)` +
+  `${faults ? `; ${(faults / times.length).toFixed(1)} page faults per batch` : ''}${fastShare}`);
+console.log(describeProbe(probeReport([probes]), PATH === 'both' ? 'batch pairs' : 'batches'));

@@ -29,6 +29,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { EventEmitter } from 'node:events';
 import { readAllSvcplane } from './read-all.js';
+import { summarize } from './stats.js';
 import { countPcapRecords, ensureInput, repoRoot, tcprewriteMaps, type InputName } from './replay-inputs.js';
 
 const require = createRequire(import.meta.url);
@@ -64,7 +65,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--dir') o.dir = value();
     else if (a === '--packets') o.packets = Number(value());
     else if (a === '--json') o.json = true;
-    else if (a === '-h' || a === '--help') usage();
+    else if (a === '-h' || a === '--help') help();
     else usage(`unknown argument ${a}`);
   }
   if (!Number.isInteger(o.iterations) || o.iterations < 1) usage('--iterations must be a positive integer');
@@ -73,10 +74,24 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
+const USAGE = `usage: node dist/bench/replay.bench.js [options]   (or: npm run bench -- replay [options])
+  --iterations K   timed iterations per task, after one untimed run of each tool; default 5
+  --only LIST      tasks, comma-separated: 64b-1k, 64b-50k, mixed, read; default all
+  --dir DIR        where inputs are generated and outputs written; default /dev/shm/svcplane-bench
+  --packets N      packets per generated input; default 1000000
+  --json           print the raw times as JSON instead of the table
+The 64b tasks need tcprewrite (Debian: apt-get install tcpreplay).
+`;
+
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`replay bench: ${msg}\n`);
-  process.stderr.write('usage: node dist/bench/replay.bench.js [--iterations K] [--only 64b-1k|64b-50k|mixed|read] [--dir DIR] [--packets N] [--json]\n');
+  process.stderr.write(USAGE);
   process.exit(2);
+}
+
+function help(): never {
+  process.stdout.write(USAGE);
+  process.exit(0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -244,11 +259,6 @@ async function taskRead(name: InputName, o: Options): Promise<TaskResult> {
 // ---------------------------------------------------------------------------------------------
 // Reporting
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function machine(): Record<string, unknown> {
   let cpu = os.cpus()[0]?.model ?? 'unknown';
@@ -273,15 +283,16 @@ function machine(): Record<string, unknown> {
 function printTable(m: Record<string, unknown>, o: Options, results: TaskResult[], endLoad: number[]): void {
   console.log(`replay bench: ${m.date} | ${m.cpu}, ${m.cpus} CPUs, ${m.memoryGiB} GiB | Node ${m.node} | tcprewrite ${m.tcprewrite}`);
   console.log(`${o.iterations} iterations per task, ${o.packets} packets per input, inputs in ${o.dir}; load ${(m.loadavg as number[]).join(' ')} at start, ${endLoad.join(' ')} at end`);
-  const rows: string[][] = [['task', 'tool', 'median s', 'min–max s', 'Mpps']];
+  const rows: string[][] = [['task', 'tool', 'median s', 'p10 s', 'min–max s', 'Mpps (median)']];
   const ratios: string[] = [];
   for (const r of results) {
     for (const t of r.tools) {
-      const med = median(t.seconds);
-      rows.push([r.task, t.tool, med.toFixed(3), `${Math.min(...t.seconds).toFixed(3)}–${Math.max(...t.seconds).toFixed(3)}`, (r.packets / med / 1e6).toFixed(2)]);
+      const x = summarize(t.seconds);
+      rows.push([r.task, t.tool, x.median.toFixed(3), x.p10.toFixed(3), `${x.min.toFixed(3)}–${x.max.toFixed(3)}`, (r.packets / x.median / 1e6).toFixed(2)]);
     }
     const v = r.ratio.values;
-    ratios.push(`${r.task}: ${r.ratio.name} = ${median(v).toFixed(2)} (${Math.min(...v).toFixed(2)}–${Math.max(...v).toFixed(2)}; per iteration ${v.map((x) => x.toFixed(2)).join(' ')})`);
+    const x = summarize(v);
+    ratios.push(`${r.task}: ${r.ratio.name} = ${x.median.toFixed(2)} (${x.min.toFixed(2)}–${x.max.toFixed(2)}; per iteration ${v.map((y) => y.toFixed(2)).join(' ')})`);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   const line = (row: string[]): string => `| ${row.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join(' | ')} |`;
