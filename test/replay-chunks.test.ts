@@ -17,9 +17,8 @@ import {
   concat, pcapHeader, pcapRecord, shb, idb, epb, spb, pb, block, option, endOfOptions, words, readAll, u16,
 } from './helpers/capture-builders.js';
 import { buildPacket } from './helpers/packets.js';
+import { CORPUS, haveCorpus, requireCorpus } from './helpers/corpus.js';
 
-const CORPUS = path.resolve(REPO, '..', 'shared', 'corpus', 'public');
-const haveCorpus = fs.existsSync(path.join(CORPUS, 'MANIFEST.tsv'));
 const DEMO = path.join(REPO, 'pcaps', 'demo.pcapng');
 const DEMO_CLUSTER = path.join(REPO, 'pcaps', 'demo-cluster.yaml');
 const FIXTURES = path.join(REPO, 'test', 'fixtures', 'captures');
@@ -94,9 +93,7 @@ function write(name: string, bytes: Uint8Array): string {
 }
 
 describe('chunked replay = per-packet replay', () => {
-  it('finds the public corpus next to the repository', () => {
-    if (process.env.CI) expect(haveCorpus, `corpus missing at ${CORPUS}`).toBe(true);
-  });
+  requireCorpus();
 
   const corpus = haveCorpus ? fs.readdirSync(CORPUS).filter((f) => /\.pcap(ng)?$/.test(f)).sort() : [];
   it.each(corpus)('corpus %s', async (f) => {

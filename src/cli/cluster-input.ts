@@ -59,11 +59,7 @@ function notText(file: string): string | undefined {
       return `byte ${i} is 0x${b.toString(16).padStart(2, '0')}`;
     }
   }
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true });
-  } catch {
-    return 'not UTF-8';
-  }
+  // Invalid UTF-8 in text is the loader's to report, with its line and byte offset.
   return undefined;
 }
 

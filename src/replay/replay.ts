@@ -81,7 +81,7 @@ function prepare(opts: ReplayOptions): Prepared {
   }
   let events: ClusterEvent[] = [];
   if (opts.updates) {
-    const parsed = parseEventsText(readFileSync(opts.updates, 'utf8'), opts.updates, { strict: opts.strict });
+    const parsed = parseEventsText(readFileSync(opts.updates), opts.updates, { strict: opts.strict });
     for (const p of parsed.problems) note(formatProblem(p));
     events = parsed.events.filter((e) => e.at !== undefined);
   }
