@@ -25,26 +25,13 @@ import {
   MAX_AT_SECONDS,
   parseEventsText,
   parseObjectsText,
-  type Problem,
 } from '../src/k8s/load.js';
+import { messages, thrown } from './helpers/manifests.js';
 import { firstInvalidUtf8, jsonLocator, MAX_NESTING, parseJsonStream, preview } from '../src/k8s/text.js';
 import { ALIAS_ALLOWANCE, MAX_ALIASES, readYamlValues, SPLIT_LIST_MIN_CHARS } from '../src/k8s/yaml.js';
 import { endpointSlice, list, service } from './fixtures/k8s/builders.js';
 import { ensureBuilt, mapLimit, REPO, runCliAsync, type CliResult } from './helpers/cli.js';
 
-function messages(problems: Problem[]): string[] {
-  return problems.map(formatProblem);
-}
-
-function thrown(fn: () => unknown): ManifestError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ManifestError);
-    return e as ManifestError;
-  }
-  throw new Error('expected a ManifestError');
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'svcplane-hostile-'));
 function file(name: string, content: string | Uint8Array): string {

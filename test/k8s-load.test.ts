@@ -14,8 +14,8 @@ import {
   parseEventsText,
   parseObjectsText,
   withEvents,
-  type Problem,
 } from '../src/k8s/load.js';
+import { messages, thrown } from './helpers/manifests.js';
 import { countObjects, emptyClusterObjects, type ClusterObjects } from '../src/k8s/objects.js';
 import { computeClusterState } from '../src/k8s/rules.js';
 import { endpointSlice, service } from './fixtures/k8s/builders.js';
@@ -28,19 +28,6 @@ function endpointIPs(objects: ClusterObjects, key: string): string[] {
   return s ? s.endpoints.map((e) => e.addresses[0]) : [];
 }
 
-function messages(problems: Problem[]): string[] {
-  return problems.map(formatProblem);
-}
-
-function thrown(fn: () => unknown): ManifestError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ManifestError);
-    return e as ManifestError;
-  }
-  throw new Error('expected a ManifestError');
-}
 
 describe('input forms', () => {
   it('reads multi-document YAML (kubectl get -o yaml, split into documents)', () => {

@@ -13,7 +13,8 @@
 
 import {
   BT_DSB, BT_EPB, BT_IDB, BT_ISB, BT_NRB, BT_PB, BT_SHB, DSB_DATA, DSB_LENGTH, DSB_MIN_LEN, EPB_CAPLEN, EPB_DATA,
-  IDB_OPTIONS, ISB_OPTIONS, NRB_END, NRB_IPV4, NRB_IPV6, NRB_RECORDS, OPT_ENDOFOPT, SHB_OPTIONS, blockTypeName, pad4,
+  IDB_OPTIONS, ISB_OPTIONS, NRB_END, NRB_IPV4, NRB_IPV6, NRB_RECORDS, OPT_ENDOFOPT, OPT_IF_TSOFFSET, OPT_IF_TSRESOL,
+  SHB_OPTIONS, TSRESOL_DEFAULT, blockTypeName, pad4,
 } from './format.js';
 
 const COMMON: Record<number, string> = { 0: 'opt_endofopt', 1: 'opt_comment', 2988: 'opt_custom', 2989: 'opt_custom', 19372: 'opt_custom', 19373: 'opt_custom' };
@@ -98,4 +99,33 @@ export function blockOptionsProblem(dv: DataView, p: number, type: number, len: 
     }
     default: return null;
   }
+}
+
+/** An interface's clock options: if_tsresol (the raw byte) and if_tsoffset (seconds). */
+export interface InterfaceClockOptions {
+  tsresol: number;
+  tsoffset: number;
+}
+
+/**
+ * The clock options of the IDB at `p` (`len` bytes): defaults when absent; unknown options are
+ * ignored, like tshark. Walks as blockOptionsProblem does (an overrunning option ends the walk).
+ */
+export function interfaceClockOptions(dv: DataView, p: number, len: number, le: boolean): InterfaceClockOptions {
+  const out = { tsresol: TSRESOL_DEFAULT, tsoffset: 0 };
+  const end = p + len - 4;
+  let q = p + IDB_OPTIONS;
+  while (q + 4 <= end) {
+    const code = dv.getUint16(q, le);
+    const olen = dv.getUint16(q + 2, le);
+    if (code === OPT_ENDOFOPT || q + 4 + olen > end) break;
+    if (code === OPT_IF_TSRESOL && olen >= 1) out.tsresol = dv.getUint8(q + 4);
+    else if (code === OPT_IF_TSOFFSET && olen >= 8) {
+      out.tsoffset = le
+        ? dv.getInt32(q + 8, true) * 4294967296 + dv.getUint32(q + 4, true)
+        : dv.getInt32(q + 4, false) * 4294967296 + dv.getUint32(q + 8, false);
+    }
+    q += 4 + pad4(olen);
+  }
+  return out;
 }

@@ -34,13 +34,9 @@ import {
   EPB_TS_LOW,
   IDB_LINKTYPE,
   IDB_MIN_LEN,
-  IDB_OPTIONS,
   IDB_SNAPLEN,
   ISB_MIN_LEN,
   LINKTYPE_MASK,
-  OPT_ENDOFOPT,
-  OPT_IF_TSOFFSET,
-  OPT_IF_TSRESOL,
   pad4,
   PB_IFACE,
   PCAP_HDR_LEN,
@@ -68,7 +64,7 @@ import {
   TSRESOL_DEFAULT,
 } from './format.js';
 import { AT_EOF, ChunkSource, HAVE, NO_ROOM } from './io.js';
-import { blockOptionsProblem } from './options.js';
+import { blockOptionsProblem, interfaceClockOptions } from './options.js';
 import { CLOCK_NSEC, CLOCK_USEC, TsClock } from './timestamp.js';
 
 export { CaptureFormatError } from './errors.js';
@@ -666,23 +662,8 @@ class PcapngReader extends BaseReader {
     const le = this.le;
     const linkType = dv.getUint16(p + IDB_LINKTYPE, le);
     const snaplen = dv.getUint32(p + IDB_SNAPLEN, le);
-    let tsresol = TSRESOL_DEFAULT;
-    let tsoffset = 0;
-    // Options (their lengths checked already: options.ts): unknown ones ignored, like tshark.
-    const end = p + len - 4;
-    let q = p + IDB_OPTIONS;
-    while (q + 4 <= end) {
-      const code = dv.getUint16(q, le);
-      const olen = dv.getUint16(q + 2, le);
-      if (code === OPT_ENDOFOPT || q + 4 + olen > end) break;
-      if (code === OPT_IF_TSRESOL && olen >= 1) tsresol = this.src.buf[q + 4]!;
-      else if (code === OPT_IF_TSOFFSET && olen >= 8) {
-        tsoffset = le
-          ? dv.getInt32(q + 8, true) * 4294967296 + dv.getUint32(q + 4, true)
-          : dv.getInt32(q + 4, false) * 4294967296 + dv.getUint32(q + 8, false);
-      }
-      q += 4 + pad4(olen);
-    }
+    // Options (their lengths checked already: options.ts).
+    const { tsresol, tsoffset } = interfaceClockOptions(dv, p, len, le);
     let clock: TsClock;
     try {
       clock = tsresol === TSRESOL_DEFAULT && tsoffset === 0 ? CLOCK_USEC : new TsClock(tsresol, tsoffset);

@@ -11,8 +11,9 @@
 import * as fs from 'node:fs';
 import {
   BLOCK_LEN, BLOCK_OVERHEAD, BT_EPB, BT_IDB, BT_PB, BT_SHB, BT_SPB, BYTE_ORDER_MAGIC, EPB_IFACE, IDB_LINKTYPE,
-  IDB_OPTIONS, OPT_ENDOFOPT, OPT_IF_TSRESOL, PB_IFACE, SHB_BOM, TSRESOL_DEFAULT, TSRESOL_POW2, pad4,
+  PB_IFACE, SHB_BOM, TSRESOL_POW2,
 } from '../capture/format.js';
+import { interfaceClockOptions } from '../capture/options.js';
 import { linkTypeName } from '../capture/linktypes.js';
 
 /** Bytes per positioned read: many small blocks per read, few wasted bytes around a large one. */
@@ -89,7 +90,7 @@ function scan(fd: number, name: string): string | undefined {
         if (winEnd < pos + len) return undefined;
         at = 0;
       }
-      const tsresol = tsresolOf(dv, at, len, le);
+      const { tsresol } = interfaceClockOptions(dv, at, len, le);
       ifaces.push({ linkType: dv.getUint16(at + IDB_LINKTYPE, le), tsresol, units: unitsPerSecond(tsresol) });
     } else if (t === BT_EPB || t === BT_PB || t === BT_SPB) {
       packet++;
@@ -120,20 +121,6 @@ function fill(fd: number, buf: Buffer, at: number, need: number): number {
     got += n;
   }
   return got;
-}
-
-/** if_tsresol of the IDB at `at` in the window, default 10^-6. */
-function tsresolOf(dv: DataView, at: number, len: number, le: boolean): number {
-  const end = at + len - 4;
-  let q = at + IDB_OPTIONS;
-  while (q + 4 <= end) {
-    const code = dv.getUint16(q, le);
-    const olen = dv.getUint16(q + 2, le);
-    if (code === OPT_ENDOFOPT || q + 4 + olen > end) break;
-    if (code === OPT_IF_TSRESOL && olen >= 1) return dv.getUint8(q + 4);
-    q += 4 + pad4(olen);
-  }
-  return TSRESOL_DEFAULT;
 }
 
 function linkName(linkType: number): string {

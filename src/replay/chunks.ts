@@ -19,14 +19,14 @@ import {
 } from '../../assembly/abi/walk.js';
 import {
   BT_SHB, BT_IDB, BT_ISB, BT_NRB, BT_DSB, BT_SJE, BT_CB_COPY, ISB_IFACE, SHB_VERSION_MAJOR, SHB_VERSION_MINOR,
-  SHB_SECTION_LEN, IDB_LINKTYPE, IDB_SNAPLEN, IDB_OPTIONS, OPT_ENDOFOPT, OPT_IF_TSRESOL, OPT_IF_TSOFFSET,
+  SHB_SECTION_LEN, IDB_LINKTYPE, IDB_SNAPLEN,
   PCAP_HDR_LEN, PCAP_HDR_LINKTYPE, PCAP_HDR_VERSION_MAJOR, PCAP_HDR_VERSION_MINOR, PCAP_MAGIC_NSEC,
   PCAP_MAGIC_NSEC_SWAPPED, PCAP_MAGIC_USEC, PCAP_MAGIC_USEC_SWAPPED, PCAP_VERSION_MAJOR, LINKTYPE_MASK,
-  TSRESOL_DEFAULT, TSRESOL_POW2, pad4,
+  TSRESOL_POW2,
 } from '../capture/format.js';
 import { CaptureFormatError, displayName } from '../capture/errors.js';
 import { badMagicReason } from '../capture/reader.js';
-import { blockOptionsProblem } from '../capture/options.js';
+import { blockOptionsProblem, interfaceClockOptions } from '../capture/options.js';
 import { readFd, writeFdFully } from '../capture/io.js';
 import { sectionHeaderBlock } from '../capture/writer.js';
 import { TsClock } from '../capture/timestamp.js';
@@ -462,23 +462,8 @@ export class ChunkWalk {
     const dv = this.dv;
     const linkType = dv.getUint16(at + IDB_LINKTYPE, le);
     const snaplen = dv.getUint32(at + IDB_SNAPLEN, le);
-    let tsresol = TSRESOL_DEFAULT;
-    let tsoffset = 0;
-    // Options (their lengths checked already: checkOptions): unknown ones ignored, like tshark.
-    const end = at + len - 4;
-    let q = at + IDB_OPTIONS;
-    while (q + 4 <= end) {
-      const code = dv.getUint16(q, le);
-      const olen = dv.getUint16(q + 2, le);
-      if (code === OPT_ENDOFOPT || q + 4 + olen > end) break;
-      if (code === OPT_IF_TSRESOL && olen >= 1) tsresol = this.u8[q + 4]!;
-      else if (code === OPT_IF_TSOFFSET && olen >= 8) {
-        tsoffset = le
-          ? dv.getInt32(q + 8, true) * 4294967296 + dv.getUint32(q + 4, true)
-          : dv.getInt32(q + 4, false) * 4294967296 + dv.getUint32(q + 8, false);
-      }
-      q += 4 + pad4(olen);
-    }
+    // Options (their lengths checked already: checkOptions).
+    const { tsresol, tsoffset } = interfaceClockOptions(dv, at, len, le);
     try {
       new TsClock(tsresol, tsoffset);
     } catch (err) {
