@@ -43,7 +43,7 @@ function mutateValue(v: unknown, r: Rng, depth = 0): unknown {
   if (roll < 0.1) delete o[k];
   else if (roll < 0.2) o[k] = r.pick(ODD_SCALARS);
   else if (roll < 0.25) { let x: unknown = o[k]; for (let n = r.range(10, 300); n > 0; n--) x = r.chance(0.5) ? [x] : { a: x }; o[k] = x; }
-  else if (roll < 0.3) o[k] = Array.from({ length: r.range(2, 2000) }, () => structuredClone(o[k]));
+  else if (roll < 0.3) o[k] = Array.from({ length: r.range(2, 64) }, () => structuredClone(o[k]));
   else o[k] = mutateValue(o[k], r, depth + 1);
   return o;
 }
@@ -76,6 +76,18 @@ function mutateText(t: string, r: Rng): string {
   return lines.join('\n');
 }
 
+const decodedCache = new Map<string, unknown[]>();
+/** The documents of a seed, decoded once. */
+function decoded(text: string): unknown[] {
+  let v = decodedCache.get(text);
+  if (!v) {
+    const docs = parseAllDocuments(text, { uniqueKeys: false });
+    v = (Array.isArray(docs) ? docs : [docs]).map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
+    decodedCache.set(text, v);
+  }
+  return v;
+}
+
 /** A mutant of manifest text (bytes: invalid UTF-8 stays possible); the name keeps or swaps the extension. */
 export function mutateManifest(text: string, name: string, r: Rng): { bytes: Uint8Array; name: string } {
   const ext = path.extname(name);
@@ -84,8 +96,7 @@ export function mutateManifest(text: string, name: string, r: Rng): { bytes: Uin
   if (roll < 0.4) {
     // Decode, change values, write back as YAML or JSON.
     try {
-      const docs = parseAllDocuments(text, { uniqueKeys: false });
-      const values = (Array.isArray(docs) ? docs : [docs]).map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
+      const values = structuredClone(decoded(text));
       for (let n = r.range(1, 4); n > 0; n--) {
         const k = r.int(values.length);
         values[k] = mutateValue(values[k], r);
