@@ -46,8 +46,9 @@ export function runPacketFuzz(packets: number, seed: number, progress?: (done: n
     const n = Math.min(FUZZ_BATCH, packets - done);
     const pkts: FuzzPacket[] = [];
     for (let i = 0; i < n; i++) pkts.push(gen.next());
-    // Mostly a second or two per batch; now and then a jump past the UDP and SYN timeouts.
-    ts += clock.chance(0.02) ? clock.range(60, 400) : clock.int(3);
+    // Mostly a second or two per batch; now and then a jump past the UDP and SYN timeouts, and
+    // past every timeout (a day), so conntrack fills up, evicts, and empties again.
+    ts += clock.chance(0.004) ? clock.range(86_400, 200_000) : clock.chance(0.02) ? clock.range(60, 400) : clock.int(3);
     const f = trio.run(batch, pkts, ts, (ip) => gen.observe(ip));
     if (f.length && f[0].kind === 'trap') f.push(...isolateTrap(pkts, batch));
     findings.push(...f);
