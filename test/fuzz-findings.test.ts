@@ -1,6 +1,8 @@
 // Bugs the fuzzer (bench/fuzz.ts) found, each as the smallest batch that shows it.
 
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
+import { Composer } from 'yaml';
+import { parseObjectsText, ManifestError } from '../src/k8s/load.js';
 import { Harness, backend, servicePort } from './helpers/harness.js';
 import { buildPacket } from './helpers/packets.js';
 import { DESC_WORDS, D_OFFSET, D_CAPLEN, D_WIRELEN, D_LINKTYPE, D_L3_OFF, D_L4_OFF, D_REASON, LINK_EN10MB, LINK_LINUX_SLL,
@@ -34,6 +36,22 @@ describe('packets dropped in the transport header', () => {
       expect(c.desc[DESC_WORDS + D_REASON]).toBe(REASON_L4_TRUNCATED);
       expect(c.desc[DESC_WORDS + D_L3_OFF], `fastPath ${fastPath}`).toBe(16);
       expect(c.desc[DESC_WORDS + D_L4_OFF]).toBe(NO_OFFSET);
+    }
+  });
+});
+
+describe('a manifest with a YAML syntax error followed by deep nesting', () => {
+  it('is refused at its first error, without composing every token after it', () => {
+    // A JSON line, then YAML the JSON reader refuses: the file is read again as YAML, where
+    // the first document ends after line 1 and each of the 80,000 tokens after it was an error.
+    const text = `{"kind":"Service"}\ndeep: ${'{a: '.repeat(20_000)}1${'}'.repeat(20_000)}\n`;
+    const next = vi.spyOn(Composer.prototype, 'next');
+    try {
+      expect(() => parseObjectsText(text, 'deep.yaml')).toThrow(ManifestError);
+      expect(() => parseObjectsText(text, 'deep.yaml')).toThrow(/^deep\.yaml:2:1: syntax error: /);
+      expect(next.mock.calls.length).toBeLessThan(100);
+    } finally {
+      next.mockRestore();
     }
   });
 });
