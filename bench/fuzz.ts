@@ -102,7 +102,7 @@ async function main(): Promise<number> {
   if (manifests > 0) {
     const seeds = manifestSeeds(REPO);
     const r = await runManifestFuzz({ repo: REPO, seeds, count: manifests, seed, cliEvery: 25, jobs, timeoutMs, workDir: path.join(work, 'manifests') });
-    console.log(`\nmanifests: ${r.runs} mutants of ${seeds.length} files in ${(r.wallMs / 1000).toFixed(1)} s, slowest load ${(r.slowestMs / 1000).toFixed(2)} s`);
+    console.log(`\nmanifests: ${r.runs} mutants of ${seeds.length} files in ${(r.wallMs / 1000).toFixed(1)} s, slowest load ${(r.slowestMs / 1000).toFixed(2)} s (mutant ${r.slowestIndex})`);
     console.log(`  loaded ${r.loaded} (${r.withServices} with Service ports to program), refused with ManifestError ${r.refused}, refused by the tables ${r.tablesRefused}`);
     console.log(`  through the CLI: ${r.cliRuns} (exit 0 ${r.cliExit0}, exit 2 ${r.cliExit2}); failures ${r.failures.length}`);
     for (const f of r.failures.slice(0, 5)) console.log(`  FAILED mutant ${f.index} of ${f.seedFile} (seed ${seed}), kept at ${f.kept}: ${f.problem}`);

@@ -152,6 +152,8 @@ export interface ManifestFuzzResult {
   cliExit2: number;
   failures: { index: number; seedFile: string; kept: string; problem: string }[];
   slowestMs: number;
+  /** The mutant that took slowestMs. */
+  slowestIndex: number;
   wallMs: number;
 }
 
@@ -191,7 +193,7 @@ export async function runManifestFuzz(o: ManifestFuzzOptions): Promise<ManifestF
   const seeds = o.seeds.map((f) => ({ file: f, text: fs.readFileSync(f, 'utf8') }));
   const cli = path.join(o.repo, 'dist', 'src', 'cli', 'main.js');
   const capture = path.join(o.repo, 'test', 'fixtures', 'captures', 'sll2-dns.pcap');
-  const res: ManifestFuzzResult = { runs: 0, loaded: 0, refused: 0, tablesRefused: 0, withServices: 0, cliRuns: 0, cliExit0: 0, cliExit2: 0, failures: [], slowestMs: 0, wallMs: 0 };
+  const res: ManifestFuzzResult = { runs: 0, loaded: 0, refused: 0, tablesRefused: 0, withServices: 0, cliRuns: 0, cliExit0: 0, cliExit2: 0, failures: [], slowestMs: 0, slowestIndex: -1, wallMs: 0 };
   fs.mkdirSync(o.workDir, { recursive: true });
   let core = new Core({ ctMax: 1024, maxServicePorts: 256, maxBackends: 1024, maxFrontends: 1024 });
   const cliQueue: { index: number; file: string; seedFile: string }[] = [];
@@ -202,7 +204,8 @@ export async function runManifestFuzz(o: ManifestFuzzOptions): Promise<ManifestF
     const file = path.join(o.workDir, `manifest-${i}-${m.name}`);
     const t = performance.now();
     const problem = checkInProcess(m.bytes, m.name, core, res);
-    res.slowestMs = Math.max(res.slowestMs, performance.now() - t);
+    const ms = performance.now() - t;
+    if (ms > res.slowestMs) { res.slowestMs = ms; res.slowestIndex = i; }
     res.runs++;
     if (problem) {
       fs.writeFileSync(file, m.bytes);
