@@ -9,7 +9,7 @@ import { Core } from '../../src/core/core.js';
 import { ServiceTables } from '../../src/core/tables.js';
 import {
   DESC_WORDS, D_OFFSET, D_CAPLEN, D_WIRELEN, D_LINKTYPE, D_TS_SEC, D_TS_NSEC, D_VERDICT, D_REASON, D_EXTRA_OFF,
-  D_EXTRA_LEN, D_L3_OFF, D_SERVICE, D_BACKEND, D_RESERVED, NO_OFFSET, VERDICT_TRANSLATED, BATCH_MAX_BYTES,
+  D_EXTRA_LEN, D_L3_OFF, D_L4_OFF, D_META, D_SERVICE, D_BACKEND, D_RESERVED, NO_OFFSET, VERDICT_TRANSLATED, BATCH_MAX_BYTES,
   VERDICT_NAMES, reasonName,
 } from '../../src/core/abi.js';
 import type { ClusterState } from '../../src/k8s/model.js';
@@ -19,8 +19,11 @@ import { Rng } from './rng.js';
 
 /** Bytes between packets in the input region, each lane filling them with its own pattern. */
 const GAP = 64;
-const OUT_WORDS = [D_VERDICT, D_REASON, D_SERVICE, D_BACKEND, D_EXTRA_OFF, D_EXTRA_LEN, D_L3_OFF, 13, 14, D_RESERVED];
-const WORD_NAMES: Record<number, string> = { 6: 'verdict', 7: 'reason', 8: 'service', 9: 'backend', 10: 'extra offset', 11: 'extra length', 12: 'L3 offset', 13: 'L4 offset', 14: 'meta', 15: 'reserved' };
+const OUT_WORDS = [D_VERDICT, D_REASON, D_SERVICE, D_BACKEND, D_EXTRA_OFF, D_EXTRA_LEN, D_L3_OFF, D_L4_OFF, D_META, D_RESERVED];
+const WORD_NAMES: Record<number, string> = {
+  [D_VERDICT]: 'verdict', [D_REASON]: 'reason', [D_SERVICE]: 'service', [D_BACKEND]: 'backend', [D_EXTRA_OFF]: 'extra offset',
+  [D_EXTRA_LEN]: 'extra length', [D_L3_OFF]: 'L3 offset', [D_L4_OFF]: 'L4 offset', [D_META]: 'meta', [D_RESERVED]: 'reserved',
+};
 
 export interface Lane {
   name: string;
