@@ -16,7 +16,7 @@ import { runManifestFuzz, manifestSeeds } from '../bench/fuzz/manifests.js';
 
 const SEED = 20261203;
 const PACKETS = 100_000;
-const CAPTURES = 30;
+const CAPTURES = 24;
 const MANIFESTS = 500;
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'svcplane-fuzz-test-'));
