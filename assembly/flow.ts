@@ -52,7 +52,8 @@ export const FRAG_LATER: u32 = 2;
 }
 
 // Setters for the parse stage (module globals are read-only to importers).
-export function setFamilyProto(family: u32, proto: u32): void { keyFamily = family; keyProto = proto; }
+/** Family, protocol and IP header offset together: a packet dropped later in the transport header still reports its own L3 offset. */
+export function setFamilyProto(family: u32, proto: u32, l3: u32): void { keyFamily = family; keyProto = proto; keyL3 = l3; }
 export function setOffsets(l3: u32, l4: u32, l4Captured: u32, l4Len: u32): void {
   keyL3 = l3; keyL4 = l4; keyL4Captured = l4Captured; keyL4Len = l4Len;
 }

@@ -63,7 +63,7 @@ export function parsePacket(p: usize, caplen: u32, wirelen: u32, linkType: u32):
   if (total == 0) total = frameLen - l3;
   if (total < hlen || l3 + total > frameLen) return REASON_IPV4_BAD_TOTAL_LENGTH;
   let proto = ipv4Proto(ip);
-  setFamilyProto(4, proto);
+  setFamilyProto(4, proto, l3);
   copyAddr(keySrc, ip + IPV4_SRC, 4);
   copyAddr(keyDst, ip + IPV4_DST, 4);
   let l4 = l3 + hlen;
@@ -104,7 +104,7 @@ function parseIpv6(p: usize, caplen: u32, frameLen: u32, l3: u32): u32 {
       let fp = p + off;
       let after = load<u8>(fp);
       if (fragOffset(fp) != 0) {
-        setFamilyProto(6, after);
+        setFamilyProto(6, after, l3);
         setFrag(FRAG_LATER, fragId(fp));
         setOffsets(l3, NO_L4, 0, 0);
         return REASON_NONE;
@@ -114,7 +114,7 @@ function parseIpv6(p: usize, caplen: u32, frameLen: u32, l3: u32): u32 {
     next = load<u8>(p + off);
     off += len;
   }
-  setFamilyProto(6, next);
+  setFamilyProto(6, next, l3);
   return parseL4(p, l3, off, capEnd > off ? capEnd - off : 0, end - off, next);
 }
 

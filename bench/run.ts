@@ -26,6 +26,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   'control-plane': { file: 'control-plane.bench.js', nodeArgs: ['--expose-gc'], what: 'loading 10,000 Services into the core and applying one EndpointSlice change ("Control plane")' },
   replay: { file: 'replay.bench.js', what: 'the whole `svcplane replay` command against tcprewrite and cp, and reading against pcap-parser ("svcplane replay")' },
   profile: { file: 'profile.js', what: 'one core path alone for a fixed time, for profilers and quick A/B runs of two builds' },
+  fuzz: { file: 'fuzz.js', what: 'mutated packets through three cores compared, mutated captures and manifests through the CLI ("Fuzzing")' },
   'probe-check': { file: 'probe-check.js', what: 'how well the core-sharing probe (bench/probe.ts) tells fast and slow batches apart here' },
 };
 

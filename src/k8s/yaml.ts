@@ -97,10 +97,17 @@ function* checkedTokens(text: string, limit: number): Generator<CST.Token> {
   const lexer = new Lexer();
   const parser = new Parser();
   const stackLimit = 2 * limit + 16;
+  // Whether the composer attaches an error token to an open document (not to directives).
+  let inDocument = false;
   for (const lexeme of lexer.lex(text, false)) {
     for (const token of parser.next(lexeme)) {
       checkTokenDepth(token, limit);
       yield token;
+      if (token.type === 'document') inDocument = true;
+      else if (token.type === 'directive') inDocument = false;
+      // The document's first error is the one reported: stop here rather than have the composer
+      // build an error, with its stack, for every token after it (one per bracket of the rest).
+      else if (token.type === 'error' && inDocument) return;
     }
     if (parser.stack.length > stackLimit) throw new InputLimitError(nestingMessage(limit), parser.offset);
   }
