@@ -16,7 +16,9 @@
 // packets), and V8 keeps the young generation that loading the cluster grew (its pages become
 // resident as the replay's little garbage walks through them, +5 MiB) until its first scavenge,
 // at 18-20M packets; both are startup, not growth. Flat within 5%: (max − min) of the remaining
-// samples is at most 5% of their minimum.
+// samples is at most 5% of their minimum. The level beside it: the medians of 20 windows of equal
+// packet counts after warm-up, and their spread, which a transient of a second or two (a JIT
+// compile, a GC) does not move.
 
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -68,6 +70,7 @@ const WARMUP = Number(args.value('--warmup') ?? 0.25);
 if (!(WARMUP >= 0 && WARMUP < 1)) fail(`--warmup ${args.value('--warmup')}: a fraction from 0 to below 1`);
 const DIR = args.value('--dir') ?? '/dev/shm/svcplane-soak';
 const FLAT = 0.05;
+const WINDOWS = 20;
 
 const ROOT = repoRoot();
 const GEN = path.join(ROOT, 'scripts', 'gen-soak-capture.mjs');
@@ -180,7 +183,14 @@ async function main(): Promise<number> {
   const report = JSON.parse(r.stdout);
 
   // Samples after warm-up and before the generator finished.
-  const warm = r.samples.filter((s) => s.packets >= WARMUP * PACKETS && s.packets <= PACKETS).map((s) => s.rssKiB);
+  const warmSamples = r.samples.filter((s) => s.packets >= WARMUP * PACKETS && s.packets <= PACKETS);
+  const warm = warmSamples.map((s) => s.rssKiB);
+  const windows: number[][] = Array.from({ length: WINDOWS }, () => []);
+  for (const s of warmSamples) {
+    const w = Math.min(WINDOWS - 1, Math.floor(((s.packets - WARMUP * PACKETS) / ((1 - WARMUP) * PACKETS)) * WINDOWS));
+    windows[w].push(s.rssKiB);
+  }
+  const levels = windows.filter((w) => w.length > 0).map((w) => quantile(Float64Array.from(w).sort(), 0.5));
   const during = r.samples.filter((s) => s.packets < WARMUP * PACKETS).map((s) => s.rssKiB);
   const warmup = during.length > 0 ? { samples: during.length, minKiB: Math.min(...during), maxKiB: Math.max(...during) } : null;
   let rss = null;
@@ -199,6 +209,8 @@ async function main(): Promise<number> {
       firstQuarterKiB: firstQ, lastQuarterKiB: lastQ,
       slope: (lastQ - firstQ) / firstQ,
       flat: (max - min) / min <= FLAT,
+      levelMinKiB: Math.min(...levels), levelMaxKiB: Math.max(...levels),
+      levelSpread: (Math.max(...levels) - Math.min(...levels)) / Math.min(...levels),
     };
   }
   const result = {
@@ -237,7 +249,9 @@ async function main(): Promise<number> {
         `min ${kib(rss.minKiB)}, median ${kib(rss.medianKiB)}, max ${kib(rss.maxKiB)}`);
       console.log(`drift: max − min ${kib(rss.maxKiB - rss.minKiB)} (${(rss.spread * 100).toFixed(1)}% of min); ` +
         `first quarter ${kib(rss.firstQuarterKiB)} → last quarter ${kib(rss.lastQuarterKiB)} (${rss.slope >= 0 ? '+' : ''}${(rss.slope * 100).toFixed(1)}%)`);
-      console.log(`flat within 5%: ${rss.flat ? 'yes' : 'no'}`);
+      console.log(`level (medians of ${levels.length} windows of equal packets): ${kib(rss.levelMinKiB)} to ${kib(rss.levelMaxKiB)} ` +
+        `(${(rss.levelSpread * 100).toFixed(1)}% of the lowest)`);
+      console.log(`flat within 5% (every sample after warm-up): ${rss.flat ? 'yes' : 'no'}`);
     } else {
       console.log('RSS after warm-up: no samples (the run was shorter than the warm-up; try a smaller --interval-ms)');
     }
