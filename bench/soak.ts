@@ -12,10 +12,10 @@
 //
 // Warm-up: the samples taken before --warmup (a fraction, default 25%) of the packets were written
 // are left out, and so are those after the last packet was written (the replay finishing, the
-// report). At the defaults, conntrack is full and sweeping from ~130 s of capture time (13% of the
-// packets), and V8 keeps the young generation that loading the cluster grew (its pages become
-// resident as the replay's little garbage walks through them, +5 MiB) until its first scavenge,
-// at 18-20M packets; both are startup, not growth. Flat within 5%: (max − min) of the remaining
+// report). At the defaults, conntrack fills up (262,144 entries; expired ones are reclaimed only
+// then) at about 18M packets, and V8 keeps the young generation that loading the cluster grew
+// (its pages become resident as the replay's little garbage walks through them, +6 MiB) until
+// the replay's first scavenge, at 18.5M packets; both are startup, not growth. Flat within 5%: (max − min) of the remaining
 // samples is at most 5% of their minimum. The level beside it: the medians of 20 windows of equal
 // packet counts after warm-up, and their spread, which a transient of a second or two (a JIT
 // compile, a GC) does not move.
