@@ -4,6 +4,7 @@
 //
 //   npm run bench -- nat --sizes 1k
 //   npm run bench -- replay --iterations 3
+//   npm run bench -- soak --packets 10M
 
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -25,6 +26,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   'capture-io': { file: 'capture-io.bench.js', what: 'the capture reader and writer against pcap-parser, packets/s and bytes/s ("Capture I/O")' },
   'control-plane': { file: 'control-plane.bench.js', nodeArgs: ['--expose-gc'], what: 'loading 10,000 Services into the core and applying one EndpointSlice change ("Control plane")' },
   replay: { file: 'replay.bench.js', what: 'the whole `svcplane replay` command against tcprewrite and cp, and reading against pcap-parser ("svcplane replay")' },
+  soak: { file: 'soak.js', what: 'a long replay (100M packets streamed on standard input, an EndpointSlice change every second of capture time) with the RSS sampled: flat within 5% after warm-up? ("Soak")' },
   profile: { file: 'profile.js', what: 'one core path alone for a fixed time, for profilers and quick A/B runs of two builds' },
   fuzz: { file: 'fuzz.js', what: 'mutated packets through three cores compared, mutated captures and manifests through the CLI ("Fuzzing")' },
   'probe-check': { file: 'probe-check.js', what: 'how well the core-sharing probe (bench/probe.ts) tells fast and slow batches apart here' },

@@ -70,6 +70,6 @@ describe('running it from a clone', () => {
     expect(pkg.scripts.bench).toBe('node dist/bench/run.js');
     const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'bench', 'run.js')], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    for (const name of ['nat', 'profile', 'capture-io', 'control-plane', 'replay']) expect(r.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+    for (const name of ['nat', 'profile', 'capture-io', 'control-plane', 'replay', 'soak']) expect(r.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
   });
 });
