@@ -15,34 +15,39 @@ import {
   REASON_NAT_PORT_EXHAUSTED,
 } from './abi/reasons';
 import { inputRegion, descRegion, extraRegion, lbMode, maglevM } from './config';
-import { LB_RANDOM, FE_CLUSTER_IP, FE_CLUSTER_ADDR, FE_LOAD_BALANCER, SF_INTERNAL_LOCAL, SF_EXTERNAL_LOCAL, SF_AFFINITY, SF_SOURCE_RANGES,
-  C_PACKETS, C_BYTES, C_CONNS, LIST_NODE_IPS, LIST_POD_CIDRS, LIST_SERVICE_CIDRS } from './abi/tables';
-import { listContains, listCount, nodeAddr, masqueradeAll, masqLo, masqHi, acceptsNodePort, anyAddr } from './lb/node';
+import {
+  LB_RANDOM, FE_CLUSTER_ADDR, FE_LOAD_BALANCER, SF_AFFINITY, SF_SOURCE_RANGES, C_PACKETS, C_BYTES,
+  LIST_SERVICE_CIDRS
+} from './abi/tables';
+import { listContains, nodeAddr, masqLo, masqHi } from './lb/node';
 import { affinityFind, affinityPut } from './lb/affinity';
-import { addrEq, copy16 } from './flow';
+import { addrEq } from './flow';
 import { parsePacket, PARSE_NOT_IP } from './parse';
 import {
   keyFamily, keyProto, keySrc, keyDst, keySport, keyDport, keyL3, keyL4, keyHasPorts, keyTcpFlags, keyL4Type,
   keyFrag, keyFragId, setPorts, FRAG_FIRST, FRAG_LATER, NO_L4,
 } from './flow';
 import { fragRemember, fragFind, fragSport, fragDport } from './frag';
-import { ctLookup, ctFind, flowHash, ctWarmFree, ctFill, ctSetNat4, ctRec, ctDir, ctAllocate, ctPublishHashed, replyHash, ctTouch, ctRefresh, ctDelete, ctExpired,
-  CT_STATE, CT_FLAGS, CT_SVC, CT_BACKEND, CT_NAT, CT_ORIG_SPORT, CT_ORIG_DPORT,
-  CT_REPLY_SPORT, CT_ORIG_SRC, CT_ORIG_DST, CTN_MASQ, CTN_SPORT, replyDstAddr, replyDstPort } from './conntrack/table';
-import { initialState, nextState, nextFlags, reopens, DIR_ORIG, ST_ESTABLISHED } from './conntrack/states';
-import { TCP_ESTABLISHED_S, NS_PER_S } from './conntrack/timeouts';
-import { PROTO_TCP, PROTO_ICMP, PROTO_ICMPV6, TCP_SYN, TCP_ACK, TCP_FIN, TCP_RST } from './wire/l4';
+import {
+  ctLookup, ctFind, flowHash, ctWarmFree, ctRec, ctDir, ctDelete, ctExpired, ctAdvance, CT_SVC, CT_BACKEND, CT_NAT,
+  CT_ORIG_SPORT, CT_ORIG_DPORT, CT_REPLY_SPORT, CT_ORIG_SRC, CT_ORIG_DST, CTN_MASQ, CTN_SPORT, replyDstAddr,
+  replyDstPort
+} from './conntrack/table';
+import { initialState, DIR_ORIG } from './conntrack/states';
+import { PROTO_TCP, PROTO_ICMP, PROTO_ICMPV6, TCP_SYN, TCP_ACK } from './wire/l4';
 import { isIcmpError, relate, relatedRec, RELATED_NONE, RELATED_TO_BACKEND } from './related';
 import {
-  feLookup, feKind, feSlot, svcRecord, backendAddr, backendPort, sourceAllowed, ensureTable, warmMaglev,
-  SVC_FLAGS, SVC_AFFINITY, SVC_CLUSTER_N, SVC_CLUSTER_LIST, SVC_CLUSTER_TABLE, SVC_LOCAL_N, SVC_LOCAL_LIST, SVC_LOCAL_TABLE,
+  feLookup, feKind, feSlot, svcRecord, backendAddr, backendPort, sourceAllowed, ensureTable, warmMaglev, SVC_FLAGS,
+  SVC_AFFINITY, SVC_CLUSTER_N
 } from './lb/tables';
 import { hashTuple, hashSeed, mix, finish } from './hash';
 import { rewrite } from './nat';
 import { maglevPick } from './lb/maglev';
-import { fastPrepare, fastPath, fastPath6, fastPathOn, udpIsNew, markOpener, udpMask, udpMaskClear, groupShape, FAST_CONTINUE, GROUP, SHAPE_OPENER, SHAPE_STEADY6 } from './fastpath';
-import { openersReset, openersPrepare, openerUdp, openersSlots, openersReplies, openerPath, synMask, openMask, OPEN_CONTINUE } from './openers';
+import { fastPrepare, fastPath, fastPath6, fastPathOn, udpIsNew, markOpener, udpMask, udpMaskClear, groupShape, GROUP, SHAPE_OPENER, SHAPE_STEADY6 } from './fastpath';
+import { openersReset, openersPrepare, openerUdp, openersSlots, openersReplies, openerPath, synMask, openMask } from './openers';
 import { buildReject } from './reject';
+import { frontendFor, isExternal, sourceClass, endpointSet, masqueraded, openConnection, SET_LIST, SET_N, SET_TABLE } from './service';
+import { CONTINUE } from './verdict';
 import { verdictCounters, reasonCounters, backendCounters, bump, bumpSlot } from './stats';
 
 // @ts-ignore: decorator
@@ -83,10 +88,10 @@ export function processBatch(first: u32, n: u32): void {
         let now = <u64>word(d, D_TS_SEC) * 1_000_000_000 + <u64>word(d, D_TS_NSEC);
         let shape = groupShape(k);
         if (shape == SHAPE_OPENER) {
-          if (openerPath(k, d, packet(d), word(d, D_WIRELEN), now) != OPEN_CONTINUE) continue;
+          if (openerPath(k, d, packet(d), word(d, D_WIRELEN), now) != CONTINUE) continue;
         } else if (shape == SHAPE_STEADY6) {
-          if (fastPath6(k, d, packet(d), word(d, D_WIRELEN), now) != FAST_CONTINUE) continue;
-        } else if (fastPath(k, d, packet(d), word(d, D_WIRELEN), now) != FAST_CONTINUE) continue;
+          if (fastPath6(k, d, packet(d), word(d, D_WIRELEN), now) != CONTINUE) continue;
+        } else if (fastPath(k, d, packet(d), word(d, D_WIRELEN), now) != CONTINUE) continue;
       }
       generalPath(d, g + k);
     }
@@ -160,7 +165,7 @@ function processPacket(d: usize, i: u32): u32 {
   let fe: usize = 0;
   let early = keyProto != PROTO_TCP || (keyTcpFlags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
   if (early) {
-    fe = feLookup(keyDst, keyFamily, keyProto, keyDport);
+    fe = frontendFor(keyDst, keyFamily, keyProto, keyDport);
     if (fe != 0) warmMaglev(fe, h, parked);
     ctWarmFree(parked + 4);
   }
@@ -172,8 +177,7 @@ function processPacket(d: usize, i: u32): u32 {
   }
 
   // Stage: service lookup (ClusterIP, externalIPs, LoadBalancer ingress, NodePort).
-  if (!early) fe = feLookup(keyDst, keyFamily, keyProto, keyDport);
-  if (fe == 0 && acceptsNodePort(keyFamily, keyDst)) fe = feLookup(anyAddr, keyFamily, keyProto, keyDport);
+  if (!early) fe = frontendFor(keyDst, keyFamily, keyProto, keyDport);
   if (fe == 0) {
     // An allocated ClusterIP on a port it does not serve (rule 17).
     if (feLookup(keyDst, keyFamily, 0, 0) != 0) return reject(REASON_SERVICE_PORT_UNKNOWN, p, caplen, link, d, i);
@@ -186,7 +190,7 @@ function processPacket(d: usize, i: u32): u32 {
   let rec = svcRecord(slot);
   outService = slot + 1;
   let flags = load<u32>(rec + SVC_FLAGS);
-  let external = kind != FE_CLUSTER_IP;
+  let external = isExternal(fe);
 
   // Stage: loadBalancerSourceRanges, before anything else (rule 21).
   if (kind == FE_LOAD_BALANCER && (flags & SF_SOURCE_RANGES) && !sourceAllowed(slot, keyFamily, keySrc)) {
@@ -195,15 +199,12 @@ function processPacket(d: usize, i: u32): u32 {
 
   // Stage: endpoint set (rules 10, 14-16, 20).
   if (load<u32>(rec + SVC_CLUSTER_N) == 0) return reject(REASON_SERVICE_NO_ENDPOINTS, p, caplen, link, d, i);
-  let podSource = listContains(LIST_POD_CIDRS, keyFamily, keySrc);
-  let nodeSource = listContains(LIST_NODE_IPS, keyFamily, keySrc);
-  let useLocal = external
-    ? (flags & SF_EXTERNAL_LOCAL) != 0 && !podSource && !nodeSource
-    : (flags & SF_INTERNAL_LOCAL) != 0;
-  let n = load<u32>(rec + (useLocal ? SVC_LOCAL_N : SVC_CLUSTER_N));
+  let cls = sourceClass(keyFamily, keySrc, external);
+  let set = endpointSet(rec, flags, external, cls);
+  let n = load<u32>(set + SET_N);
   if (n == 0) return drop(REASON_NO_LOCAL_ENDPOINTS);
-  let list = <usize>load<u32>(rec + (useLocal ? SVC_LOCAL_LIST : SVC_CLUSTER_LIST));
-  let table = <usize>load<u32>(rec + (useLocal ? SVC_LOCAL_TABLE : SVC_CLUSTER_TABLE));
+  let list = <usize>load<u32>(set + SET_LIST);
+  let table = <usize>load<u32>(set + SET_TABLE);
 
   // Stage: backend choice (rules 13, 22): affinity, else Maglev or random.
   let backend: u32 = 0xffffffff;
@@ -224,11 +225,8 @@ function processPacket(d: usize, i: u32): u32 {
   let bAddr = backendAddr(backend);
   let bPort = backendPort(backend);
 
-  // Stage: masquerade decision (rules 18-20) and source port.
-  // --masquerade-all covers ClusterIP traffic only, as kube-proxy's masqueradeAll does.
-  let masq = (masqueradeAll && !external) || addrEq(keySrc, bAddr) ||
-    (external ? (flags & SF_EXTERNAL_LOCAL) == 0 || nodeSource
-              : listCount(LIST_POD_CIDRS) > 0 && !podSource);
+  // Stage: masquerade decision (rules 18-20, hairpin) and source port.
+  let masq = masqueraded(flags, external, cls) || addrEq(keySrc, bAddr);
   let natAddr = keySrc;
   let natPort = keySport;
   let natFlags: u32 = 0;
@@ -257,14 +255,8 @@ function processPacket(d: usize, i: u32): u32 {
   }
 
   // Stage: new connection.
-  let ct = ctAllocate(nowNs);
-  if (ct == 0) return drop(REASON_CT_FULL);
-  ctFill(ct, keyFamily, keyProto, slot, backend, natFlags, natPort, keySport, keyDport, bPort);
-  copy16(ct + CT_ORIG_SRC, keySrc);
-  copy16(ct + CT_ORIG_DST, keyDst);
-  if (keyFamily == 4) ctSetNat4(ct, load<u32>(keyDst), keyDport, load<u32>(bAddr), bPort);
-  ctPublishHashed(ct, initialState(keyProto, keyTcpFlags), nowNs, <u32>h, haveReply ? hReply : replyHash(ct));
-  bump(backendCounters, backend, C_CONNS, 1);
+  if (openConnection(keyFamily, keyProto, keySrc, keyDst, keySport, keyDport, slot, backend, bAddr, bPort, natFlags, natPort,
+                     initialState(keyProto, keyTcpFlags), nowNs, <u32>h, hReply, haveReply) == 0) return drop(REASON_CT_FULL);
 
   // Stage: DNAT (and SNAT when masqueraded).
   rewrite(p, true, bAddr, bPort);
@@ -321,31 +313,12 @@ function masqPort(na: usize, bAddr: usize, bPort: u32): u32 {
   return NO_PORT;
 }
 
-const CONTINUE: u32 = 0xffffffff;
-const TCP_ESTABLISHED_NS: u64 = TCP_ESTABLISHED_S * NS_PER_S;
-
 /** A packet of a tracked connection: forward DNAT or reverse NAT. */
 // @ts-ignore: decorator
 @inline function followConnection(p: usize, wirelen: u32): u32 {
   let ct = ctRec;
   let dir = ctDir;
-  let state = <u32>load<u8>(ct + CT_STATE);
-  if (ctExpired(ct, nowNs)) {
-    ctDelete(ct);
-    return CONTINUE;
-  }
-  if (state == ST_ESTABLISHED && (keyTcpFlags & (TCP_SYN | TCP_FIN | TCP_RST)) == 0) {
-    // The common case: a data or ACK segment of an established connection.
-    ctRefresh(ct, nowNs, TCP_ESTABLISHED_NS);
-  } else {
-    if (dir == DIR_ORIG && keyProto == PROTO_TCP && reopens(state, keyTcpFlags)) {
-      ctDelete(ct);
-      return CONTINUE;
-    }
-    let ns = nextState(keyProto, state, <u32>load<u8>(ct + CT_FLAGS), dir, keyTcpFlags, keyL4Type);
-    store<u8>(ct + CT_FLAGS, <u8>nextFlags);
-    ctTouch(ct, ns, nowNs);
-  }
+  if (!ctAdvance(ct, dir, keyProto, keyTcpFlags, keyL4Type, nowNs)) return CONTINUE;
   let slot = load<u32>(ct + CT_SVC) - 1;
   let backend = load<u32>(ct + CT_BACKEND) - 1;
   outService = slot + 1;

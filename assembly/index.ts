@@ -19,7 +19,8 @@ import { statsInit, verdictCounters, reasonCounters, svcCounters, backendCounter
 import { crc32cInit } from './wire/crc32c';
 import { setHashSeed } from './hash';
 import { processBatch as run } from './datapath';
-import { setFastPath as fastPathSet, fastPackets } from './fastpath';
+import { setFastPath as fastPathSet } from './fastpath';
+import { fastPackets } from './shape';
 import { INIT_OK, INIT_NOT_PRIME, INIT_BAD_CAPACITY, INIT_NO_MEMORY } from './abi/tables';
 import { capacityBytes, frontendSlots, MAGLEV_SIZE_MAX } from './abi/capacity';
 import { walkBytes } from './capture/walk';

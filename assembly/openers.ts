@@ -21,25 +21,23 @@
 // conntrack (the tuple, the reply tuple, a free record).
 
 import { VERDICT_TRANSLATED } from './abi/layout';
-import { PER_ENTITY, C_CONNS, LB_RANDOM, FE_CLUSTER_IP, FE_CLUSTER_ADDR, FE_LOAD_BALANCER,
-  SF_INTERNAL_LOCAL, SF_EXTERNAL_LOCAL, SF_AFFINITY, SF_SOURCE_RANGES, LIST_POD_CIDRS, LIST_NODE_IPS } from './abi/tables';
+import { CONTINUE } from './verdict';
+import { PER_ENTITY, LB_RANDOM, FE_CLUSTER_ADDR, FE_LOAD_BALANCER, SF_AFFINITY, SF_SOURCE_RANGES } from './abi/tables';
 import { IPV4_SRC, IPV4_DST, IPV4_MIN_HLEN } from './wire/ipv4';
 import { IPV6_SRC, IPV6_DST, IPV6_HLEN } from './wire/ipv6';
-import { addrEq, copy16 } from './flow';
+import { addrEq } from './flow';
 import { PROTO_TCP, PROTO_UDP, TCP_FLAGS, TCP_SYN, TCP_ACK, TCP_FIN, TCP_RST, L4_SPORT, L4_DPORT } from './wire/l4';
 import { ld16 } from './wire/bytes';
 import { maglevM, lbMode } from './config';
-import { feLookup, feKind, feSlot, svcRecord, backendAddr, backendPort, builtTable,
-  SVC_FLAGS, SVC_CLUSTER_N, SVC_CLUSTER_LIST, SVC_CLUSTER_TABLE, SVC_LOCAL_N, SVC_LOCAL_LIST, SVC_LOCAL_TABLE } from './lb/tables';
+import { feKind, feSlot, svcRecord, backendAddr, backendPort, builtTable, SVC_FLAGS, SVC_CLUSTER_N } from './lb/tables';
 import { maglevSlot } from './lb/maglev';
-import { masqueradeAll, listCount, listContains, nodeAddr, acceptsNodePort, anyAddr } from './lb/node';
-import { ctWarmSlot, flowHash, flowHash4, ctLookup4, ctFind, ctHasFree, ctAllocate, ctFill, ctSetNat4, ctPublishHashed,
-  CT_ORIG_SRC, CT_ORIG_DST, CT_V4_FWD_IP, CTN_MASQ } from './conntrack/table';
+import { nodeAddr } from './lb/node';
+import { ctWarmSlot, flowHash, flowHash4, ctProbe, ctHasFree, CT_V4_FWD_IP, CTN_MASQ } from './conntrack/table';
 import { ST_SYN_SENT, ST_UNREPLIED } from './conntrack/states';
 import { dnat4, rewrite4, rewrite6 } from './nat';
-import { svcCounters, backendCounters, bump } from './stats';
-import { fastDone, FAST_L3, FAST_L4, FAST_L4_6 } from './fastpath';
-
+import { svcCounters, backendCounters } from './stats';
+import { fastDone, FAST_L3, FAST_L4, FAST_L4_6 } from './shape';
+import { frontendFor, isExternal, sourceClass, endpointSet, masqueraded, openConnection, SET_LIST, SET_N, SET_TABLE } from './service';
 
 /** The most openers a group may hold (bits of openMask). */
 export const OPEN_MAX: u32 = 32;
@@ -156,12 +154,8 @@ export function openersPrepare(): void {
     store<u32>(dstSlot, load<u32>(ip + IPV4_DST));
     store<u32>(srcSlot, load<u32>(ip + IPV4_SRC));
   }
-  let fe = feLookup(dstP, family, proto, dport);
-  if (fe == 0) {
-    if (!acceptsNodePort(family, dstP)) return;
-    fe = feLookup(anyAddr, family, proto, dport);
-    if (fe == 0) return;
-  }
+  let fe = frontendFor(dstP, family, proto, dport);
+  if (fe == 0) return;
   let kind = feKind(fe);
   if (kind == FE_CLUSTER_ADDR) return;
   let slot = feSlot(fe);
@@ -169,21 +163,16 @@ export function openersPrepare(): void {
   let flags = load<u32>(r + SVC_FLAGS);
   if ((flags & SF_AFFINITY) != 0 || (kind == FE_LOAD_BALANCER && (flags & SF_SOURCE_RANGES) != 0)) return;
   if (load<u32>(r + SVC_CLUSTER_N) == 0) return;
-  let external = kind != FE_CLUSTER_IP;
-  // Whether the source is a node matters to external traffic only.
-  let podSource = listCount(LIST_POD_CIDRS) > 0 && listContains(LIST_POD_CIDRS, family, srcP);
-  let nodeSource = external && listContains(LIST_NODE_IPS, family, srcP);
-  let useLocal = external
-    ? (flags & SF_EXTERNAL_LOCAL) != 0 && !podSource && !nodeSource
-    : (flags & SF_INTERNAL_LOCAL) != 0;
-  let n = load<u32>(r + (useLocal ? SVC_LOCAL_N : SVC_CLUSTER_N));
-  let table = load<u32>(r + (useLocal ? SVC_LOCAL_TABLE : SVC_CLUSTER_TABLE));
+  let external = isExternal(fe);
+  let cls = sourceClass(family, srcP, external);
+  let set = endpointSet(r, flags, external, cls);
+  let n = load<u32>(set + SET_N);
+  let table = load<u32>(set + SET_TABLE);
   if (n == 0 || table == 0) return;
   let na = nodeAddr(family);
-  let masq = na != 0 && ((masqueradeAll && !external) ||
-    (external ? (flags & SF_EXTERNAL_LOCAL) == 0 || nodeSource : listCount(LIST_POD_CIDRS) > 0 && !podSource));
+  let masq = na != 0 && masqueraded(flags, external, cls);
   store<u32>(o + O_SLOT, <u32>(load<u64>(o + O_HASH) % <u64>maglevM));
-  store<u32>(o + O_LIST, load<u32>(r + (useLocal ? SVC_LOCAL_LIST : SVC_CLUSTER_LIST)));
+  store<u32>(o + O_LIST, load<u32>(set + SET_LIST));
   store<u32>(o + O_N, n);
   store<u32>(o + O_TABLE, table);
   store<u32>(o + O_SVC, slot);
@@ -230,9 +219,6 @@ export function openersReplies(): void {
   store<u8>(o + O_PARK + 6, load<u8>(backendCounters + (<usize>id * PER_ENTITY << 3)));
 }
 
-/** Not handled here: run the general path. */
-export const OPEN_CONTINUE: u32 = 0xffffffff;
-
 /**
  * Pass two for the SYN at group position `k` (frame `p`, descriptor `d`):
  * the new connection the general path would make, when the prepare pass
@@ -240,11 +226,11 @@ export const OPEN_CONTINUE: u32 = 0xffffffff;
  * no entry for the tuple yet, a free record, and the reply tuple free
  * (no clash; when masqueraded, the client's own port is free on the node
  * address). The same record, rewrites, counters and descriptor words;
- * anything else returns OPEN_CONTINUE having written nothing, and the
+ * anything else returns CONTINUE having written nothing, and the
  * general path decides (test/core-openers.test.ts compares both).
  */
 export function openerPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u32 {
-  if ((openMask & (1 << k)) == 0) return OPEN_CONTINUE;
+  if ((openMask & (1 << k)) == 0) return CONTINUE;
   let o = at(k);
   if ((syn6Mask & (1 << k)) != 0) return openerPath6(o, d, p, wirelen, now);
   // One copy of openerPath4 per protocol, each with its protocol fixed.
@@ -257,12 +243,12 @@ export function openerPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): 
 @inline function openerPath4(o: usize, d: usize, p: usize, wirelen: u32, now: u64, proto: u32): u32 {
   let ip = p + FAST_L3;
   let l4 = ip + IPV4_MIN_HLEN;
-  if (proto == PROTO_TCP && (<u32>load<u8>(l4 + TCP_FLAGS) & (TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST)) != TCP_SYN) return OPEN_CONTINUE;
-  if (!ctHasFree()) return OPEN_CONTINUE;
+  if (proto == PROTO_TCP && (<u32>load<u8>(l4 + TCP_FLAGS) & (TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST)) != TCP_SYN) return CONTINUE;
+  if (!ctHasFree()) return CONTINUE;
   let h = load<u64>(o + O_HASH);
   let src = load<u32>(ip + IPV4_SRC), dst = load<u32>(ip + IPV4_DST);
   let sport = ld16(l4 + L4_SPORT), dport = ld16(l4 + L4_DPORT);
-  if (ctLookup4(<u32>h, proto, src, dst, sport, dport)) return OPEN_CONTINUE;
+  if (ctProbe(<u32>h, 4, proto, ip + IPV4_SRC, ip + IPV4_DST, sport, dport)) return CONTINUE;
   let slot = load<u32>(o + O_SVC);
   let n = load<u32>(o + O_N);
   let list = <usize>load<u32>(o + O_LIST);
@@ -272,29 +258,22 @@ export function openerPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): 
   let be = load<u32>(bAddr);
   let bPort = backendPort(backend);
   let masq = load<u8>(o + O_MASQ) != 0;
-  let replyDst = load<u32>(o + O_REPLY_DST);
+  let replyDstP = o + O_REPLY_DST;
   // Hairpin (a backend reaching itself through its Service) is masqueraded too.
   if (!masq && be == src && load<u32>(bAddr, 4) == 0 && load<u64>(bAddr, 8) == 0) {
     let na = nodeAddr(4);
-    if (na != 0) { masq = true; replyDst = load<u32>(na); }
+    if (na != 0) { masq = true; replyDstP = na; }
   }
+  let replyDst = load<u32>(replyDstP);
   // Taken: a clash with another connection's reply tuple, or, masqueraded,
   // the client's port already used on the node address; the general path
   // then picks another source port.
   let hReply = backend == load<u32>(o + O_BACKEND) && replyDst == load<u32>(o + O_REPLY_DST)
     ? load<u32>(o + O_HREPLY) : <u32>flowHash4(proto, be, replyDst, bPort, sport);
-  if (ctLookup4(hReply, proto, be, replyDst, bPort, sport)) return OPEN_CONTINUE;
+  if (ctProbe(hReply, 4, proto, bAddr, replyDstP, bPort, sport)) return CONTINUE;
 
-  // The new connection, as datapath.ts fills it.
-  let ct = ctAllocate(now);
-  ctFill(ct, 4, proto, slot, backend, masq ? CTN_MASQ : 0, sport, sport, dport, bPort);
-  store<u32>(ct + CT_ORIG_SRC, src);
-  store<u32>(ct + CT_ORIG_SRC + 4, 0);
-  store<u64>(ct + CT_ORIG_SRC + 8, 0);
-  store<u32>(ct + CT_ORIG_DST, dst);
-  ctSetNat4(ct, dst, dport, be, bPort);
-  ctPublishHashed(ct, proto == PROTO_TCP ? ST_SYN_SENT : ST_UNREPLIED, now, <u32>h, hReply);
-  bump(backendCounters, backend, C_CONNS, 1);
+  let ct = openConnection(4, proto, ip + IPV4_SRC, ip + IPV4_DST, sport, dport, slot, backend, bAddr, bPort,
+                          masq ? CTN_MASQ : 0, sport, proto == PROTO_TCP ? ST_SYN_SENT : ST_UNREPLIED, now, <u32>h, hReply, true);
   dnat4(ip, l4, proto, IPV4_DST, L4_DPORT, dst, be, bPort, ct + CT_V4_FWD_IP);
   if (masq) rewrite4(ip, l4, proto, IPV4_SRC, L4_SPORT, replyDst, sport);
 
@@ -307,12 +286,12 @@ function openerPath6(o: usize, d: usize, p: usize, wirelen: u32, now: u64): u32 
   let ip = p + FAST_L3;
   let l4 = ip + IPV6_HLEN;
   let proto = <u32>load<u8>(o + O_PROTO);
-  if (proto == PROTO_TCP && (<u32>load<u8>(l4 + TCP_FLAGS) & (TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST)) != TCP_SYN) return OPEN_CONTINUE;
-  if (!ctHasFree()) return OPEN_CONTINUE;
+  if (proto == PROTO_TCP && (<u32>load<u8>(l4 + TCP_FLAGS) & (TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST)) != TCP_SYN) return CONTINUE;
+  if (!ctHasFree()) return CONTINUE;
   let h = load<u64>(o + O_HASH);
   let src = ip + IPV6_SRC, dst = ip + IPV6_DST;
   let sport = ld16(l4 + L4_SPORT), dport = ld16(l4 + L4_DPORT);
-  if (ctFind(<u32>h, 6, proto, src, dst, sport, dport)) return OPEN_CONTINUE;
+  if (ctProbe(<u32>h, 6, proto, src, dst, sport, dport)) return CONTINUE;
   let slot = load<u32>(o + O_SVC);
   let n = load<u32>(o + O_N);
   let list = <usize>load<u32>(o + O_LIST);
@@ -327,14 +306,10 @@ function openerPath6(o: usize, d: usize, p: usize, wirelen: u32, now: u64): u32 
   }
   let hReply = backend == load<u32>(o + O_BACKEND) && replyDst == <usize>load<u32>(o + O_REPLY_DST)
     ? load<u32>(o + O_HREPLY) : <u32>flowHash(6, proto, bAddr, replyDst, bPort, sport);
-  if (ctFind(hReply, 6, proto, bAddr, replyDst, bPort, sport)) return OPEN_CONTINUE;
+  if (ctProbe(hReply, 6, proto, bAddr, replyDst, bPort, sport)) return CONTINUE;
 
-  let ct = ctAllocate(now);
-  ctFill(ct, 6, proto, slot, backend, masq ? CTN_MASQ : 0, sport, sport, dport, bPort);
-  copy16(ct + CT_ORIG_SRC, src);
-  copy16(ct + CT_ORIG_DST, dst);
-  ctPublishHashed(ct, proto == PROTO_TCP ? ST_SYN_SENT : ST_UNREPLIED, now, <u32>h, hReply);
-  bump(backendCounters, backend, C_CONNS, 1);
+  openConnection(6, proto, src, dst, sport, dport, slot, backend, bAddr, bPort,
+                 masq ? CTN_MASQ : 0, sport, proto == PROTO_TCP ? ST_SYN_SENT : ST_UNREPLIED, now, <u32>h, hReply, true);
   rewrite6(ip, l4, proto, IPV6_DST, L4_DPORT, bAddr, bPort);
   if (masq) rewrite6(ip, l4, proto, IPV6_SRC, L4_SPORT, replyDst, sport);
 

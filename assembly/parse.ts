@@ -47,8 +47,13 @@ export function parsePacket(p: usize, caplen: u32, wirelen: u32, linkType: u32):
   return PARSE_NOT_IP;
 }
 
+/**
+ * The IPv4 header at `l3` of a frame of `caplen` captured bytes (`frameLen`
+ * on the wire): a drop reason, or REASON_NONE when its version, header
+ * length and total length (ipv4Length) hold. Every path checks with this.
+ */
 // @ts-ignore: decorator
-@inline function parseIpv4(p: usize, caplen: u32, frameLen: u32, l3: u32): u32 {
+@inline export function ipv4Check(p: usize, caplen: u32, frameLen: u32, l3: u32): u32 {
   if (caplen < l3 + IPV4_MIN_HLEN) {
     return caplen > l3 && ipv4Version(p + l3) != 4 ? REASON_IP_VERSION_MISMATCH : REASON_IPV4_TRUNCATED;
   }
@@ -57,11 +62,58 @@ export function parsePacket(p: usize, caplen: u32, wirelen: u32, linkType: u32):
   let hlen = ipv4HeaderLen(ip);
   if (hlen < IPV4_MIN_HLEN) return REASON_IPV4_BAD_IHL;
   if (l3 + hlen > caplen) return REASON_IPV4_TRUNCATED;
-  let total = ipv4TotalLen(ip);
-  // 0 is how captures show a segmentation-offload packet larger than 64 KiB
-  // (the length does not fit the field): take the frame's length, as tshark does.
-  if (total == 0) total = frameLen - l3;
+  let total = ipv4Length(ip, l3, frameLen);
   if (total < hlen || l3 + total > frameLen) return REASON_IPV4_BAD_TOTAL_LENGTH;
+  return REASON_NONE;
+}
+
+/**
+ * The datagram's length: its header's total length, or, when that is 0
+ * (how captures show a segmentation-offload packet larger than 64 KiB),
+ * the frame's from `l3`, as tshark reads it.
+ */
+// @ts-ignore: decorator
+@inline export function ipv4Length(ip: usize, l3: u32, frameLen: u32): u32 {
+  let total = ipv4TotalLen(ip);
+  return total != 0 ? total : frameLen - l3;
+}
+
+/** The IPv6 fixed header at `l3`: a drop reason, or REASON_NONE when its version and payload length hold. */
+// @ts-ignore: decorator
+@inline export function ipv6Check(p: usize, caplen: u32, frameLen: u32, l3: u32): u32 {
+  if (caplen < l3 + IPV6_HLEN) {
+    return caplen > l3 && ipv6Version(p + l3) != 6 ? REASON_IP_VERSION_MISMATCH : REASON_IPV6_TRUNCATED;
+  }
+  let ip = p + l3;
+  if (ipv6Version(ip) != 6) return REASON_IP_VERSION_MISMATCH;
+  // A payload length of 0 with a hop-by-hop header is a jumbogram (RFC 2675): not supported, dropped later.
+  if (l3 + IPV6_HLEN + ipv6PayloadLen(ip) > frameLen) return REASON_IPV6_BAD_PAYLOAD_LENGTH;
+  return REASON_NONE;
+}
+
+/** A TCP header at `h` with `captured` bytes present and `len` per the IP header: a drop reason or REASON_NONE. */
+// @ts-ignore: decorator
+@inline export function tcpCheck(h: usize, captured: u32, len: u32): u32 {
+  if (captured < TCP_MIN_HLEN) return REASON_L4_TRUNCATED;
+  let hl = tcpHeaderLen(h);
+  return hl < TCP_MIN_HLEN || hl > len ? REASON_TCP_BAD_HEADER_LENGTH : REASON_NONE;
+}
+
+/** A UDP header, as tcpCheck; a first fragment's length may run past its own datagram. */
+// @ts-ignore: decorator
+@inline export function udpCheck(h: usize, captured: u32, len: u32, firstFragment: bool): u32 {
+  if (captured < UDP_HLEN) return REASON_L4_TRUNCATED;
+  let ul = udpLen(h);
+  return ul < UDP_HLEN || (ul > len && !firstFragment) ? REASON_UDP_BAD_LENGTH : REASON_NONE;
+}
+
+// @ts-ignore: decorator
+@inline function parseIpv4(p: usize, caplen: u32, frameLen: u32, l3: u32): u32 {
+  let r = ipv4Check(p, caplen, frameLen, l3);
+  if (r != REASON_NONE) return r;
+  let ip = p + l3;
+  let hlen = ipv4HeaderLen(ip);
+  let total = ipv4Length(ip, l3, frameLen);
   let proto = ipv4Proto(ip);
   setFamilyProto(4, proto);
   copyAddr(keySrc, ip + IPV4_SRC, 4);
@@ -81,14 +133,10 @@ export function parsePacket(p: usize, caplen: u32, wirelen: u32, linkType: u32):
 }
 
 function parseIpv6(p: usize, caplen: u32, frameLen: u32, l3: u32): u32 {
-  if (caplen < l3 + IPV6_HLEN) {
-    return caplen > l3 && ipv6Version(p + l3) != 6 ? REASON_IP_VERSION_MISMATCH : REASON_IPV6_TRUNCATED;
-  }
+  let r = ipv6Check(p, caplen, frameLen, l3);
+  if (r != REASON_NONE) return r;
   let ip = p + l3;
-  if (ipv6Version(ip) != 6) return REASON_IP_VERSION_MISMATCH;
   let end = l3 + IPV6_HLEN + ipv6PayloadLen(ip);
-  // A payload length of 0 with a hop-by-hop header is a jumbogram (RFC 2675): not supported, dropped below.
-  if (end > frameLen) return REASON_IPV6_BAD_PAYLOAD_LENGTH;
   let capEnd = end < caplen ? end : caplen;
   copyAddr(keySrc, ip + IPV6_SRC, 6);
   copyAddr(keyDst, ip + IPV6_DST, 6);
@@ -123,18 +171,16 @@ function parseIpv6(p: usize, caplen: u32, frameLen: u32, l3: u32): u32 {
 @inline function parseL4(p: usize, l3: u32, l4: u32, captured: u32, len: u32, proto: u32): u32 {
   let h = p + l4;
   if (proto == PROTO_TCP) {
-    if (captured < TCP_MIN_HLEN) return REASON_L4_TRUNCATED;
-    let hl = tcpHeaderLen(h);
-    if (hl < TCP_MIN_HLEN || hl > len) return REASON_TCP_BAD_HEADER_LENGTH;
+    let r = tcpCheck(h, captured, len);
+    if (r != REASON_NONE) return r;
     setOffsets(l3, l4, captured, len);
     setPorts(srcPort(h), dstPort(h));
     setL4Info(tcpFlags(h), 0);
     return REASON_NONE;
   }
   if (proto == PROTO_UDP) {
-    if (captured < UDP_HLEN) return REASON_L4_TRUNCATED;
-    let ul = udpLen(h);
-    if (ul < UDP_HLEN || (ul > len && !firstFragment())) return REASON_UDP_BAD_LENGTH;
+    let r = udpCheck(h, captured, len, keyFrag == FRAG_FIRST);
+    if (r != REASON_NONE) return r;
     setOffsets(l3, l4, captured, len);
     setPorts(srcPort(h), dstPort(h));
     return REASON_NONE;
@@ -157,5 +203,3 @@ function parseIpv6(p: usize, caplen: u32, frameLen: u32, l3: u32): u32 {
   return REASON_NONE;
 }
 
-// @ts-ignore: decorator
-@inline function firstFragment(): bool { return keyFrag == FRAG_FIRST; }

@@ -44,6 +44,9 @@ const FRAG_OFFSET_MASK: u32 = 0x1fff;
 @inline export function ipv4FragOffset(p: usize): u32 { return (ld16(p + IPV4_FRAG) & FRAG_OFFSET_MASK) << 3; }
 // @ts-ignore: decorator
 @inline export function ipv4MoreFragments(p: usize): bool { return (ld16(p + IPV4_FRAG) & FRAG_MF) != 0; }
+/** A fragment, first or later (more-fragments set or an offset); DF does not count. */
+// @ts-ignore: decorator
+@inline export function ipv4IsFragment(p: usize): bool { return (ld16(p + IPV4_FRAG) & (FRAG_MF | FRAG_OFFSET_MASK)) != 0; }
 
 /** Writes a fresh header checksum over `hlen` bytes (for packets the core builds). */
 export function ipv4FillChecksum(p: usize, hlen: u32): void {
