@@ -20,10 +20,10 @@
 import { VERDICT_TRANSLATED, VERDICT_REVERSED, LINK_EN10MB } from './abi/layout';
 import { REASON_NONE } from './abi/reasons';
 import { CONTINUE } from './verdict';
-import { fastDone, FAST_L3, FAST_L4, FAST_L4_6 } from './shape';
+import { fastDone, GroupState, FAST_L3, FAST_L4, FAST_L4_6 } from './shape';
 import { ipv4Check, ipv4Length, ipv6Check, tcpCheck, udpCheck } from './parse';
 import { ethType, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './wire/link';
-import { backendAddr } from './lb/tables';
+import { backendAddr } from './lb/lookup';
 import { ld16 } from './wire/bytes';
 import { IPV4_PROTO, IPV4_SRC, IPV4_DST, IPV4_MIN_HLEN, ipv4HeaderLen, ipv4IsFragment, ipv4Proto } from './wire/ipv4';
 import { PROTO_TCP, PROTO_UDP, TCP_SYN, TCP_ACK, TCP_FIN, TCP_RST, UDP_HLEN, L4_SPORT, L4_DPORT,
@@ -32,13 +32,16 @@ import { IPV6_NEXT, IPV6_SRC, IPV6_DST, IPV6_HLEN, ipv6PayloadLen, ipv6Next } fr
 import { dnat4, rewrite4, rewrite6 } from './nat';
 import { openerNote, OPEN_MAX } from './openers';
 import {
-  ctProbe, ctAdvance, ctNextEmpty, ctPrefetch, flowHash, flowHash4, ctRec, ctDir, CT_NAT, CT_SVC, CT_BACKEND,
+  ctProbe, ctAdvance, ctNextEmpty, ctPrefetch, flowHash, flowHash4, CtResult, CT_RESULT_BYTES, CT_NAT, CT_SVC, CT_BACKEND,
   CT_REPLY_SPORT, CT_ORIG_SRC, CT_ORIG_DST, CT_ORIG_SPORT, CT_ORIG_DPORT, CT_V4_BACKEND, CT_V4_FWD_IP, CT_V4_REV_IP,
   replyDstAddr, replyDstPort,
 } from './conntrack/table';
 import { DIR_ORIG } from './conntrack/states';
 
-/** Off only in tests that compare the two paths. */
+/** What pass two's conntrack lookup found. */
+const found = changetype<CtResult>(memory.data(CT_RESULT_BYTES, 8));
+
+/** Off: every packet takes the one-packet run (tests compare the scheduler against it). */
 export let fastPathOn: bool = true;
 export function setFastPath(on: bool): void { fastPathOn = on; }
 
@@ -69,12 +72,12 @@ const groupPark: usize = memory.data(GROUP * 16, 16);
  * shape (the general parse's checks, for this one shape), and if so its
  * flow hash, and the conntrack reads started.
  */
-export function fastPrepare(k: u32, p: usize, caplen: u32, wirelen: u32, link: u32): void {
+export function fastPrepare(g: GroupState, k: u32, p: usize, caplen: u32, wirelen: u32, link: u32): void {
   store<u8>(groupFast + k, SHAPE_OTHER);
   if (link != LINK_EN10MB || caplen < L4 + UDP_HLEN) return;
   let type = ethType(p);
   if (type != ETHERTYPE_IPV4) {
-    if (type == ETHERTYPE_IPV6) prepare6(k, p, caplen, wirelen);
+    if (type == ETHERTYPE_IPV6) prepare6(g, k, p, caplen, wirelen);
     return;
   }
   let ip = p + L3;
@@ -89,7 +92,7 @@ export function fastPrepare(k: u32, p: usize, caplen: u32, wirelen: u32, link: u
   if (!transportChecked(l4, proto, (end < caplen ? end : caplen) - L4, end - L4)) return;
   if (proto == PROTO_TCP) flags = tcpFlags(l4);
   let h = flowHash4(proto, load<u32>(ip + IPV4_SRC), load<u32>(ip + IPV4_DST), srcPort(l4), dstPort(l4));
-  shapeFound(k, ip, h, proto, flags, 4, SHAPE_STEADY);
+  shapeFound(g, k, ip, h, proto, flags, 4, SHAPE_STEADY);
 }
 
 /** Whether the transport header at `l4` is TCP or UDP and passes parse.ts's checks (not a fragment). */
@@ -106,11 +109,11 @@ export function fastPrepare(k: u32, p: usize, caplen: u32, wirelen: u32, link: u
  * kept, `shape`, and its conntrack reads started.
  */
 // @ts-ignore: decorator
-@inline function shapeFound(k: u32, ip: usize, h: u64, proto: u32, flags: u32, family: u32, shape: u8): void {
+@inline function shapeFound(g: GroupState, k: u32, ip: usize, h: u64, proto: u32, flags: u32, family: u32, shape: u8): void {
   if ((flags & NOT_STEADY_TCP) != 0) {
     // A TCP SYN without ACK or RST may open a connection (openers.ts).
     if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN && k < OPEN_MAX) {
-      openerNote(k, ip, h, family);
+      openerNote(g, k, ip, h, family);
       store<u8>(groupFast + k, SHAPE_OPENER);
     }
     return;
@@ -118,12 +121,9 @@ export function fastPrepare(k: u32, p: usize, caplen: u32, wirelen: u32, link: u
   store<u32>(groupHash + (<usize>k << 2), <u32>h);
   store<u8>(groupFast + k, shape);
   ctPrefetch(<u32>h, groupPark + (<usize>k << 4));
-  if (proto == PROTO_UDP && k < OPEN_MAX) udpMask |= 1 << k;
+  if (proto == PROTO_UDP && k < OPEN_MAX) g.udp |= 1 << k;
 }
 
-/** Group positions holding a UDP packet of the fast shape (bit k); datapath.ts clears it. */
-export let udpMask: u32 = 0;
-export function udpMaskClear(): void { udpMask = 0; }
 
 /**
  * After pass one: whether the UDP packet at `k` certainly has no conntrack
@@ -163,9 +163,9 @@ export function fastPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u3
 
   // Stage: conntrack (the entry, then the packet's transition).
   if (!ctProbe(load<u32>(groupHash + (<usize>k << 2)), 4, proto, ip + IPV4_SRC, ip + IPV4_DST,
-               ld16(l4 + L4_SPORT), ld16(l4 + L4_DPORT))) return CONTINUE;
-  let ct = ctRec;
-  if (!ctAdvance(ct, ctDir, proto, proto == PROTO_TCP ? tcpFlags(l4) : 0, 0, now)) return CONTINUE;
+               ld16(l4 + L4_SPORT), ld16(l4 + L4_DPORT), found)) return CONTINUE;
+  let ct = found.rec;
+  if (!ctAdvance(ct, found.dir, proto, proto == PROTO_TCP ? tcpFlags(l4) : 0, 0, now)) return CONTINUE;
 
   // NAT, in the general path's order.
   let snat = load<u8>(ct + CT_NAT) != 0;
@@ -174,7 +174,7 @@ export function fastPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u3
   // The VIP:port ↔ backend:port rewrite takes the record's precomputed deltas.
   let vip = load<u32>(ct + CT_ORIG_DST), be = load<u32>(ct + CT_V4_BACKEND);
   let vport = <u32>load<u16>(ct + CT_ORIG_DPORT), bport = <u32>load<u16>(ct + CT_REPLY_SPORT);
-  if (ctDir == DIR_ORIG) {
+  if (found.dir == DIR_ORIG) {
     if (snat) rewrite4(ip, l4, proto, IPV4_SRC, L4_SPORT, load<u32>(replyDstAddr(ct)), replyDstPort(ct));
     dnat4(ip, l4, proto, IPV4_DST, L4_DPORT, vip, be, bport, ct + CT_V4_FWD_IP);
     verdict = VERDICT_TRANSLATED;
@@ -194,7 +194,7 @@ export function fastPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u3
  * flow hash and, for TCP without SYN, FIN or RST and for UDP, the
  * conntrack reads started. A SYN is noted for openers.ts.
  */
-function prepare6(k: u32, p: usize, caplen: u32, wirelen: u32): void {
+function prepare6(g: GroupState, k: u32, p: usize, caplen: u32, wirelen: u32): void {
   if (caplen < L4_6 + UDP_HLEN) return;
   let frameLen = wirelen > caplen ? wirelen : caplen;
   if (ipv6Check(p, caplen, frameLen, L3) != REASON_NONE) return;
@@ -206,7 +206,7 @@ function prepare6(k: u32, p: usize, caplen: u32, wirelen: u32): void {
   if (!transportChecked(l4, proto, (end < caplen ? end : caplen) - L4_6, end - L4_6)) return;
   let flags: u32 = proto == PROTO_TCP ? tcpFlags(l4) : 0;
   let h = flowHash(6, proto, ip + IPV6_SRC, ip + IPV6_DST, srcPort(l4), dstPort(l4));
-  shapeFound(k, ip, h, proto, flags, 6, SHAPE_STEADY6);
+  shapeFound(g, k, ip, h, proto, flags, 6, SHAPE_STEADY6);
 }
 
 /**
@@ -218,13 +218,13 @@ export function fastPath6(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u
   let l4 = ip + IPV6_HLEN;
   let proto = <u32>load<u8>(ip + IPV6_NEXT);
   if (!ctProbe(load<u32>(groupHash + (<usize>k << 2)), 6, proto, ip + IPV6_SRC, ip + IPV6_DST,
-               ld16(l4 + L4_SPORT), ld16(l4 + L4_DPORT))) return CONTINUE;
-  let ct = ctRec;
-  if (!ctAdvance(ct, ctDir, proto, proto == PROTO_TCP ? tcpFlags(l4) : 0, 0, now)) return CONTINUE;
+               ld16(l4 + L4_SPORT), ld16(l4 + L4_DPORT), found)) return CONTINUE;
+  let ct = found.rec;
+  if (!ctAdvance(ct, found.dir, proto, proto == PROTO_TCP ? tcpFlags(l4) : 0, 0, now)) return CONTINUE;
   let snat = load<u8>(ct + CT_NAT) != 0;
   let backend = load<u32>(ct + CT_BACKEND) - 1;
   let verdict: u32;
-  if (ctDir == DIR_ORIG) {
+  if (found.dir == DIR_ORIG) {
     if (snat) rewrite6(ip, l4, proto, IPV6_SRC, L4_SPORT, replyDstAddr(ct), replyDstPort(ct));
     rewrite6(ip, l4, proto, IPV6_DST, L4_DPORT, backendAddr(backend), <u32>load<u16>(ct + CT_REPLY_SPORT));
     verdict = VERDICT_TRANSLATED;

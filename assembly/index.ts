@@ -7,8 +7,9 @@
 import { configure, regionRoom, reserveRoom, inputRegion, descRegion, extraRegion, scratchRegion, SCRATCH_BYTES, ctMax, maglevM } from './config';
 import { tablesInit, setMax, cpBegin as tBegin, cpCommit as tCommit, cpAbort as tAbort, cpBackend as tBackend,
   cpService as tService, cpServiceSet as tServiceSet, cpServiceRemove as tServiceRemove,
-  cpFrontendAdd as tFrontendAdd, cpFrontendRemove as tFrontendRemove, activeTable, activeList, activeCount,
-  cpServiceSourceRanges as tSourceRanges, buildAllTables } from './lb/tables';
+  cpFrontendAdd as tFrontendAdd, cpFrontendRemove as tFrontendRemove, activeTable,
+  cpServiceSourceRanges as tSourceRanges, buildAllTables } from './lb/control';
+import { activeList, activeCount } from './lb/lookup';
 import { isPrime, maglevBuild, maglevBytes, maglevSlot } from './lb/maglev';
 import { ctInit, ctEntries, ctPeak, ctEvicted } from './conntrack/table';
 import { fragInit } from './frag';

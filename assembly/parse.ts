@@ -19,16 +19,14 @@ import {
   REASON_IPV4_BAD_TOTAL_LENGTH, REASON_IPV6_TRUNCATED, REASON_IPV6_BAD_PAYLOAD_LENGTH,
   REASON_IPV6_BAD_EXT_HEADER, REASON_L4_TRUNCATED, REASON_TCP_BAD_HEADER_LENGTH, REASON_UDP_BAD_LENGTH,
 } from './abi/reasons';
-import {
-  keyReset, keySrc, keyDst, copyAddr, setFamilyProto, setOffsets, setPorts, setL4Info, setFrag, keyFrag,
-  NO_L4, FRAG_FIRST, FRAG_LATER,
-} from './flow';
+import { FlowKey, copyAddr, NO_L4, FRAG_FIRST, FRAG_LATER } from './flow';
 
 /** Not a drop: the frame is not IP (ARP, unknown link type, …) and passes. */
 export const PARSE_NOT_IP: u32 = 0xffff;
 
-export function parsePacket(p: usize, caplen: u32, wirelen: u32, linkType: u32): u32 {
-  keyReset();
+/** Fills `key` from the frame. */
+export function parsePacket(key: FlowKey, p: usize, caplen: u32, wirelen: u32, linkType: u32): u32 {
+  key.reset();
   let r = parseLink(p, caplen, linkType);
   if (r != REASON_NONE) return r;
   let l3 = linkL3Off;
@@ -42,8 +40,8 @@ export function parsePacket(p: usize, caplen: u32, wirelen: u32, linkType: u32):
   }
   // The wire length of the frame bounds the IP lengths; snaplen only bounds what we read.
   let frameLen = wirelen > caplen ? wirelen : caplen;
-  if (type == ETHERTYPE_IPV4) return parseIpv4(p, caplen, frameLen, l3);
-  if (type == ETHERTYPE_IPV6) return parseIpv6(p, caplen, frameLen, l3);
+  if (type == ETHERTYPE_IPV4) return parseIpv4(key, p, caplen, frameLen, l3);
+  if (type == ETHERTYPE_IPV6) return parseIpv6(key, p, caplen, frameLen, l3);
   return PARSE_NOT_IP;
 }
 
@@ -108,38 +106,38 @@ export function parsePacket(p: usize, caplen: u32, wirelen: u32, linkType: u32):
 }
 
 // @ts-ignore: decorator
-@inline function parseIpv4(p: usize, caplen: u32, frameLen: u32, l3: u32): u32 {
+@inline function parseIpv4(key: FlowKey, p: usize, caplen: u32, frameLen: u32, l3: u32): u32 {
   let r = ipv4Check(p, caplen, frameLen, l3);
   if (r != REASON_NONE) return r;
   let ip = p + l3;
   let hlen = ipv4HeaderLen(ip);
   let total = ipv4Length(ip, l3, frameLen);
   let proto = ipv4Proto(ip);
-  setFamilyProto(4, proto);
-  copyAddr(keySrc, ip + IPV4_SRC, 4);
-  copyAddr(keyDst, ip + IPV4_DST, 4);
+  key.setFamilyProto(4, proto);
+  copyAddr(key.src, ip + IPV4_SRC, 4);
+  copyAddr(key.dst, ip + IPV4_DST, 4);
   let l4 = l3 + hlen;
   let end = l3 + total;
   let capEnd = end < caplen ? end : caplen;
   let fragOff = ipv4FragOffset(ip);
   if (fragOff != 0) {
     // A later fragment: no transport header; ports come from the fragment table.
-    setFrag(FRAG_LATER, ipv4Id(ip));
-    setOffsets(l3, NO_L4, 0, 0);
+    key.setFrag(FRAG_LATER, ipv4Id(ip));
+    key.setOffsets(l3, NO_L4, 0, 0);
     return REASON_NONE;
   }
-  if (ipv4MoreFragments(ip)) setFrag(FRAG_FIRST, ipv4Id(ip));
-  return parseL4(p, l3, l4, capEnd - l4, end - l4, proto);
+  if (ipv4MoreFragments(ip)) key.setFrag(FRAG_FIRST, ipv4Id(ip));
+  return parseL4(key, p, l3, l4, capEnd - l4, end - l4, proto);
 }
 
-function parseIpv6(p: usize, caplen: u32, frameLen: u32, l3: u32): u32 {
+function parseIpv6(key: FlowKey, p: usize, caplen: u32, frameLen: u32, l3: u32): u32 {
   let r = ipv6Check(p, caplen, frameLen, l3);
   if (r != REASON_NONE) return r;
   let ip = p + l3;
   let end = l3 + IPV6_HLEN + ipv6PayloadLen(ip);
   let capEnd = end < caplen ? end : caplen;
-  copyAddr(keySrc, ip + IPV6_SRC, 6);
-  copyAddr(keyDst, ip + IPV6_DST, 6);
+  copyAddr(key.src, ip + IPV6_SRC, 6);
+  copyAddr(key.dst, ip + IPV6_DST, 6);
   let next = ipv6Next(ip);
   let off = l3 + IPV6_HLEN;
   let n = 0;
@@ -152,54 +150,54 @@ function parseIpv6(p: usize, caplen: u32, frameLen: u32, l3: u32): u32 {
       let fp = p + off;
       let after = load<u8>(fp);
       if (fragOffset(fp) != 0) {
-        setFamilyProto(6, after);
-        setFrag(FRAG_LATER, fragId(fp));
-        setOffsets(l3, NO_L4, 0, 0);
+        key.setFamilyProto(6, after);
+        key.setFrag(FRAG_LATER, fragId(fp));
+        key.setOffsets(l3, NO_L4, 0, 0);
         return REASON_NONE;
       }
-      if (fragMore(fp)) setFrag(FRAG_FIRST, fragId(fp));
+      if (fragMore(fp)) key.setFrag(FRAG_FIRST, fragId(fp));
     }
     next = load<u8>(p + off);
     off += len;
   }
-  setFamilyProto(6, next);
-  return parseL4(p, l3, off, capEnd > off ? capEnd - off : 0, end - off, next);
+  key.setFamilyProto(6, next);
+  return parseL4(key, p, l3, off, capEnd > off ? capEnd - off : 0, end - off, next);
 }
 
 /** Transport header at `l4`: `captured` bytes present, `len` per the IP header. */
 // @ts-ignore: decorator
-@inline function parseL4(p: usize, l3: u32, l4: u32, captured: u32, len: u32, proto: u32): u32 {
+@inline function parseL4(key: FlowKey, p: usize, l3: u32, l4: u32, captured: u32, len: u32, proto: u32): u32 {
   let h = p + l4;
   if (proto == PROTO_TCP) {
     let r = tcpCheck(h, captured, len);
     if (r != REASON_NONE) return r;
-    setOffsets(l3, l4, captured, len);
-    setPorts(srcPort(h), dstPort(h));
-    setL4Info(tcpFlags(h), 0);
+    key.setOffsets(l3, l4, captured, len);
+    key.setPorts(srcPort(h), dstPort(h));
+    key.setL4Info(tcpFlags(h), 0);
     return REASON_NONE;
   }
   if (proto == PROTO_UDP) {
-    let r = udpCheck(h, captured, len, keyFrag == FRAG_FIRST);
+    let r = udpCheck(h, captured, len, key.frag == FRAG_FIRST);
     if (r != REASON_NONE) return r;
-    setOffsets(l3, l4, captured, len);
-    setPorts(srcPort(h), dstPort(h));
+    key.setOffsets(l3, l4, captured, len);
+    key.setPorts(srcPort(h), dstPort(h));
     return REASON_NONE;
   }
   if (proto == PROTO_SCTP) {
     if (captured < SCTP_HLEN) return REASON_L4_TRUNCATED;
-    setOffsets(l3, l4, captured, len);
-    setPorts(srcPort(h), dstPort(h));
-    setL4Info(0, captured > SCTP_HLEN ? sctpChunkType(h) : 0);
+    key.setOffsets(l3, l4, captured, len);
+    key.setPorts(srcPort(h), dstPort(h));
+    key.setL4Info(0, captured > SCTP_HLEN ? sctpChunkType(h) : 0);
     return REASON_NONE;
   }
   if (proto == PROTO_ICMP || proto == PROTO_ICMPV6) {
     if (captured < ICMP_HLEN) return REASON_L4_TRUNCATED;
-    setOffsets(l3, l4, captured, len);
-    setL4Info(0, icmpType(h));
+    key.setOffsets(l3, l4, captured, len);
+    key.setL4Info(0, icmpType(h));
     return REASON_NONE;
   }
   // Another protocol: addresses only.
-  setOffsets(l3, l4, captured, len);
+  key.setOffsets(l3, l4, captured, len);
   return REASON_NONE;
 }
 

@@ -6,7 +6,7 @@
 
 import { C_CONNS, FE_CLUSTER_IP, SF_INTERNAL_LOCAL, SF_EXTERNAL_LOCAL, LIST_POD_CIDRS, LIST_NODE_IPS } from './abi/tables';
 import { listContains, listCount, masqueradeAll, acceptsNodePort, anyAddr } from './lb/node';
-import { feLookup, feKind, SVC_CLUSTER_LIST, SVC_LOCAL_LIST } from './lb/tables';
+import { feLookup, feKind, SVC_CLUSTER_LIST, SVC_LOCAL_LIST } from './lb/lookup';
 import { ctAllocate, ctFill, ctSetNat4, ctPublishHashed, replyHash, CT_ORIG_SRC, CT_ORIG_DST } from './conntrack/table';
 import { copy16 } from './flow';
 import { backendCounters, bump } from './stats';

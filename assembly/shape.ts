@@ -18,6 +18,26 @@ export const FAST_L4: u32 = ETH_HLEN + IPV4_MIN_HLEN;
 /** Where the transport header of an IPv6 frame of the fast shape starts. */
 export const FAST_L4_6: u32 = ETH_HLEN + IPV6_HLEN;
 
+/**
+ * What the scheduler's passes over one group hand each other, at a fixed
+ * address the scheduler passes to them: bit k of each mask is group
+ * position k.
+ */
+@unmanaged export class GroupState {
+  /** UDP packets of the fast shape (pass one). */
+  udp: u32;
+  /** Openers noted: SYNs of the fast shape, and UDP packets of no connection... */
+  syn: u32;
+  /** ...those of them that are IPv6... */
+  syn6: u32;
+  /** ...and those the prepare pass found a connection for. */
+  open: u32;
+
+  // @ts-ignore: decorator
+  @inline reset(): void { this.udp = 0; this.syn = 0; this.syn6 = 0; this.open = 0; }
+}
+export const GROUP_STATE_BYTES: i32 = 16;
+
 /** Packets handled by the group passes (the report shows the share). */
 export let fastPackets: u64 = 0;
 

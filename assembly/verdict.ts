@@ -3,3 +3,9 @@
 
 export const CONTINUE: u32 = 0xffffffff;
 
+/**
+ * What the one-packet run returns when the backend stage needs a Maglev
+ * table not built yet: the scheduler builds it (lb/control.ts) and runs
+ * the packet again. Never a packet's verdict.
+ */
+export const NEEDS_TABLE: u32 = 0xfffffffe;

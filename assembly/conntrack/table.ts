@@ -32,7 +32,7 @@ import { CT_RECORD_BYTES, CT_INDEX_SLOT_BYTES, CT_LINK_BYTES, CT_HEAD_BYTES, ctI
 import { timeoutSeconds, nextState, reopens, stateOf, DIR_ORIG, DIR_REPLY, ST_ESTABLISHED } from './states';
 import { NS_PER_S, TCP_ESTABLISHED_S } from './timeouts';
 import { PROTO_TCP } from '../wire/l4';
-import { backendAddr } from '../lb/tables';
+import { backendAddr } from '../lb/lookup';
 import { svcCounters, bump, unbump } from '../stats';
 import { C_LIVE } from '../abi/tables';
 import { nodeAddr } from '../lb/node';
@@ -99,9 +99,15 @@ export let ctEvicted: u64 = 0;
 /** Earliest expiry among live records at the last full sweep: no sweep can free anything before it. */
 let sweepNotBefore: u64 = 0;
 
-/** Lookup result: record pointer (0 = none) and the packet's direction. */
-export let ctRec: usize = 0;
-export let ctDir: u32 = DIR_ORIG;
+/**
+ * What a lookup found: the record (0: none) and the packet's direction.
+ * Each caller keeps one at a fixed address (CT_RESULT_BYTES) and passes it.
+ */
+@unmanaged export class CtResult {
+  rec: usize;
+  dir: u32;
+}
+export const CT_RESULT_BYTES: i32 = 8;
 
 export function ctInit(): void {
   records = region(<usize>ctMax * CT_SIZE);
@@ -126,9 +132,9 @@ export function ctInit(): void {
   return <u32>hashTuple(src, dst, sport, dport, proto | (family << 8), hashSeed);
 }
 
-/** Finds the connection a packet with this tuple belongs to; sets ctRec/ctDir. */
-export function ctLookup(family: u32, proto: u32, src: usize, dst: usize, sport: u32, dport: u32): bool {
-  return ctFind(tupleHash(family, proto, src, dst, sport, dport), family, proto, src, dst, sport, dport);
+/** Finds the connection a packet with this tuple belongs to; `res` says which and in which direction. */
+export function ctLookup(family: u32, proto: u32, src: usize, dst: usize, sport: u32, dport: u32, res: CtResult): bool {
+  return ctFind(tupleHash(family, proto, src, dst, sport, dport), family, proto, src, dst, sport, dport, res);
 }
 
 /** The flow hash conntrack indexes a tuple by (Maglev picks with the same value). */
@@ -144,20 +150,21 @@ export function ctLookup(family: u32, proto: u32, src: usize, dst: usize, sport:
 }
 
 /** ctLookup with the tuple's hash (<u32>flowHash) already computed; addresses in 16-byte key slots. */
-export function ctFind(h: u32, family: u32, proto: u32, src: usize, dst: usize, sport: u32, dport: u32): bool {
-  return family == 4 ? ctProbe(h, 4, proto, src, dst, sport, dport) : ctProbe(h, 6, proto, src, dst, sport, dport);
+export function ctFind(h: u32, family: u32, proto: u32, src: usize, dst: usize, sport: u32, dport: u32, res: CtResult): bool {
+  return family == 4 ? ctProbe(h, 4, proto, src, dst, sport, dport, res) : ctProbe(h, 6, proto, src, dst, sport, dport, res);
 }
 
 /**
  * The conntrack probe: walks the index from hash `h`'s slot to the entry
- * whose tuple is the packet's (sets ctRec and ctDir) or to an empty slot.
+ * whose tuple is the packet's (filling `res`) or to an empty slot.
  * `family` is a constant at every call, so each family gets its own loop:
  * IPv4 compares one u32 per address (the 4 bytes at `src` and `dst`, a key
  * slot or the frame's own field; an IPv4 record's slots are zero past them
  * and its backend address is kept at CT_V4_BACKEND), IPv6 two u64 each.
  */
 // @ts-ignore: decorator
-@inline export function ctProbe(h: u32, family: u32, proto: u32, src: usize, dst: usize, sport: u32, dport: u32): bool {
+@inline export function ctProbe(h: u32, family: u32, proto: u32, src: usize, dst: usize, sport: u32, dport: u32,
+                                  res: CtResult): bool {
   let famProto = family | (proto << 8);
   let ports = sport | (dport << 16);
   let s0: u64 = 0, s1: u64 = 0, d0: u64 = 0, d1: u64 = 0;
@@ -172,7 +179,7 @@ export function ctFind(h: u32, family: u32, proto: u32, src: usize, dst: usize, 
   while (true) {
     let e = index + (<usize>i << 3);
     let ref = load<u32>(e, 4);
-    if (ref == 0) { ctRec = 0; return false; }
+    if (ref == 0) { res.rec = 0; return false; }
     if (load<u32>(e) == h) {
       let r = records + <usize>((ref - 1) >> 1) * CT_SIZE;
       if (<u32>load<u16>(r + CT_FAMILY) == famProto) {
@@ -181,17 +188,17 @@ export function ctFind(h: u32, family: u32, proto: u32, src: usize, dst: usize, 
               ? load<u32>(r + CT_ORIG_SRC) == s4 && load<u32>(r + CT_ORIG_DST) == d4
               : load<u64>(r + CT_ORIG_SRC) == s0 && load<u64>(r + CT_ORIG_SRC, 8) == s1 &&
                 load<u64>(r + CT_ORIG_DST) == d0 && load<u64>(r + CT_ORIG_DST, 8) == d1)) {
-            ctRec = r; ctDir = DIR_ORIG; return true;
+            res.rec = r; res.dir = DIR_ORIG; return true;
           }
         } else if (<u32>load<u16>(r + CT_REPLY_SPORT) == sport && replyDstPort(r) == dport) {
           if (family == 4) {
             if (load<u32>(r + CT_V4_BACKEND) == s4 && slotIs4(replyDstAddr(r), d4)) {
-              ctRec = r; ctDir = DIR_REPLY; return true;
+              res.rec = r; res.dir = DIR_REPLY; return true;
             }
           } else {
             let b = replySrcAddr(r), a = replyDstAddr(r);
             if (load<u64>(b) == s0 && load<u64>(b, 8) == s1 && load<u64>(a) == d0 && load<u64>(a, 8) == d1) {
-              ctRec = r; ctDir = DIR_REPLY; return true;
+              res.rec = r; res.dir = DIR_REPLY; return true;
             }
           }
         }
