@@ -21,11 +21,11 @@ import { VERDICT_TRANSLATED, VERDICT_REVERSED, LINK_EN10MB } from './abi/layout'
 import { REASON_NONE } from './abi/reasons';
 import { CONTINUE } from './verdict';
 import { fastDone, GroupState, FAST_L3, FAST_L4, FAST_L4_6 } from './shape';
-import { ipv4Check, ipv4Length, ipv6Check, tcpCheck, udpCheck } from './parse';
-import { ethType, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './wire/link';
+import { ipv4LengthCheck, ipv4Length, ipv6Check, tcpCheck, udpCheck } from './parse';
+import { ethTypeIs, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './wire/link';
 import { backendAddr } from './lb/lookup';
 import { ld16 } from './wire/bytes';
-import { IPV4_PROTO, IPV4_SRC, IPV4_DST, IPV4_MIN_HLEN, ipv4HeaderLen, ipv4IsFragment, ipv4Proto } from './wire/ipv4';
+import { IPV4_PROTO, IPV4_SRC, IPV4_DST, IPV4_MIN_HLEN, ipv4NoOptions, ipv4IsFragment, ipv4Proto } from './wire/ipv4';
 import { PROTO_TCP, PROTO_UDP, TCP_SYN, TCP_ACK, TCP_FIN, TCP_RST, UDP_HLEN, L4_SPORT, L4_DPORT,
   srcPort, dstPort, tcpFlags } from './wire/l4';
 import { IPV6_NEXT, IPV6_SRC, IPV6_DST, IPV6_HLEN, ipv6PayloadLen, ipv6Next } from './wire/ipv6';
@@ -56,7 +56,7 @@ export const GROUP: u32 = 8;
 const groupHash: usize = memory.data(GROUP * 4, 16);
 /** ...what pass one found it to be (SHAPE_*)... */
 const groupFast: usize = memory.data(GROUP, 16);
-/** Not of the fast shape (or an opener with no frontend): the general path. */
+/** Not of the fast shape (or an opener with no frontend): the one-packet run. */
 const SHAPE_OTHER: u8 = 0;
 /** Of the fast shape, with flags that leave a connection's state unchanged. */
 const SHAPE_STEADY: u8 = 1;
@@ -69,22 +69,21 @@ const groupPark: usize = memory.data(GROUP * 16, 16);
 
 /**
  * Pass one for packet `p` at group position `k`: whether it has the fast
- * shape (the general parse's checks, for this one shape), and if so its
+ * shape (parse.ts's checks, for this one shape), and if so its
  * flow hash, and the conntrack reads started.
  */
 export function fastPrepare(g: GroupState, k: u32, p: usize, caplen: u32, wirelen: u32, link: u32): void {
   store<u8>(groupFast + k, SHAPE_OTHER);
   if (link != LINK_EN10MB || caplen < L4 + UDP_HLEN) return;
-  let type = ethType(p);
-  if (type != ETHERTYPE_IPV4) {
-    if (type == ETHERTYPE_IPV6) prepare6(g, k, p, caplen, wirelen);
+  if (!ethTypeIs(p, ETHERTYPE_IPV4)) {
+    if (ethTypeIs(p, ETHERTYPE_IPV6)) prepare6(g, k, p, caplen, wirelen);
     return;
   }
   let ip = p + L3;
-  // The shape: no options, not a fragment; then parse.ts's checks.
-  if (ipv4HeaderLen(ip) != IPV4_MIN_HLEN || ipv4IsFragment(ip)) return;
+  // The shape: no options, not a fragment (the frame holds the whole header); then parse.ts's length rule.
+  if (!ipv4NoOptions(ip) || ipv4IsFragment(ip)) return;
   let frameLen = wirelen > caplen ? wirelen : caplen;
-  if (ipv4Check(p, caplen, frameLen, L3) != REASON_NONE) return;
+  if (ipv4LengthCheck(ip, L3, IPV4_MIN_HLEN, frameLen) != REASON_NONE) return;
   let end = L3 + ipv4Length(ip, L3, frameLen);
   let l4 = ip + IPV4_MIN_HLEN;
   let proto = ipv4Proto(ip);
@@ -132,7 +131,7 @@ export function fastPrepare(g: GroupState, k: u32, p: usize, caplen: u32, wirele
  * entry is always reachable from its hash's slot without crossing an empty
  * one). Such a packet may open a connection (openers.ts openerUdp; then
  * markOpener). Any other new flow stays steady, fails the lookup and takes
- * the general path, as before.
+ * the one-packet run.
  */
 // @ts-ignore: decorator
 @inline export function udpIsNew(k: u32): bool {
@@ -153,7 +152,7 @@ export function fastPrepare(g: GroupState, k: u32, p: usize, caplen: u32, wirele
  * Pass two: the conntrack and NAT stages for packet `p` (descriptor `d`,
  * group position `k`) when pass one found it of the fast shape; CONTINUE
  * when they do not finish it (the one-packet run then does). Openers go
- * to openerPath instead (datapath.ts: a call here slowed this path).
+ * to openerPath instead (processBatch picks by shape).
  */
 export function fastPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u32 {
   if (load<u8>(groupFast + k) != SHAPE_STEADY) return CONTINUE;
@@ -167,7 +166,7 @@ export function fastPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u3
   let ct = found.rec;
   if (!ctAdvance(ct, found.dir, proto, proto == PROTO_TCP ? tcpFlags(l4) : 0, 0, now)) return CONTINUE;
 
-  // NAT, in the general path's order.
+  // NAT, in the one-packet run's order.
   let snat = load<u8>(ct + CT_NAT) != 0;
   let backend = load<u32>(ct + CT_BACKEND) - 1;
   let verdict: u32;
@@ -189,7 +188,7 @@ export function fastPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u3
 }
 
 /**
- * Pass one for an IPv6 frame: the general parse's checks for Ethernet II,
+ * Pass one for an IPv6 frame: parse.ts's checks for Ethernet II,
  * IPv6 whose next header is TCP or UDP (no extension headers); then the
  * flow hash and, for TCP without SYN, FIN or RST and for UDP, the
  * conntrack reads started. A SYN is noted for openers.ts.

@@ -163,9 +163,9 @@ export function auditResultWouldMove(): u32 { return auditWouldMove; }
 
 /** Builds every Maglev table of the active generation now instead of on first use; returns how many. */
 export function cpBuildTables(): u32 { return buildAllTables(); }
-/** The established-flow fast path on (1) or off (0: tests comparing the two paths). */
+/** The scheduler's group passes on (1) or off (0: every packet one at a time, what tests compare against). */
 export function setFastPath(on: u32): void { fastPathSet(on != 0); }
-/** Packets the fast path handled. */
+/** Packets the group passes finished. */
 export function fastPathPackets(): u64 { return fastPackets; }
 
 // Replay: the core walks the records of a capture chunk itself (assembly/capture/walk.ts).

@@ -5,8 +5,7 @@
 // WebAssembly has no prefetch, and a load only stops the CPU when it
 // reaches the head of the reorder window with its line still missing; so
 // misses overlap only when they are issued close together, with little
-// work between them (starting these reads from the heavier pass one, or
-// from the general path, measured slower than not at all). Hence tiny
+// work between them, not from the heavier pass one. Hence tiny
 // passes over a group's SYNs, after pass one has noted them (openerNote):
 //   prepare pass (openersPrepare): the frontend (in cache), the decisions
 //     that depend only on the packet and the tables: which endpoint set,
@@ -16,7 +15,7 @@
 //     hash, read its index slot and the original tuple's;
 // which only read, values parked where nobody reads them. Then pass two
 // (openerPath) makes the connection for the common case and hands every
-// other SYN to the general path, which decides from scratch. What pass
+// other SYN to the one-packet run, which decides from scratch. What pass
 // two still checks is what earlier packets of the same group may change:
 // conntrack (the tuple, the reply tuple, a free record).
 
@@ -125,7 +124,7 @@ export function openerUdp(g: GroupState, k: u32, p: usize): void {
  * and the masquerade decision (rules 18-20, but for hairpin, which needs
  * the backend). SYNs to a service port with affinity, source ranges on a
  * LoadBalancer IP, no endpoints, random choice or any other answer than
- * a new connection are left to the general path.
+ * a new connection are left to the one-packet run.
  */
 export function openersPrepare(g: GroupState): void {
   if (lbMode == LB_RANDOM) return;
@@ -217,13 +216,13 @@ export function openersReplies(g: GroupState): void {
 
 /**
  * Pass two for the SYN at group position `k` (frame `p`, descriptor `d`):
- * the new connection the general path would make, when the prepare pass
+ * the new connection the one-packet run would make, when the prepare pass
  * found one and it is the common case: a plain SYN (no ACK, FIN or RST),
  * no entry for the tuple yet, a free record, and the reply tuple free
  * (no clash; when masqueraded, the client's own port is free on the node
  * address). The same record, rewrites, counters and descriptor words;
  * anything else returns CONTINUE having written nothing, and the
- * general path decides (test/core-openers.test.ts compares both).
+ * one-packet run decides (test/core-openers.test.ts compares both).
  */
 export function openerPath(g: GroupState, k: u32, d: usize, p: usize, wirelen: u32, now: u64): u32 {
   if ((g.open & (1 << k)) == 0) return CONTINUE;
@@ -262,7 +261,7 @@ export function openerPath(g: GroupState, k: u32, d: usize, p: usize, wirelen: u
   }
   let replyDst = load<u32>(replyDstP);
   // Taken: a clash with another connection's reply tuple, or, masqueraded,
-  // the client's port already used on the node address; the general path
+  // the client's port already used on the node address; the one-packet run
   // then picks another source port.
   let hReply = backend == load<u32>(o + O_BACKEND) && replyDst == load<u32>(o + O_REPLY_DST)
     ? load<u32>(o + O_HREPLY) : <u32>flowHash4(proto, be, replyDst, bPort, sport);

@@ -60,9 +60,18 @@ export function parsePacket(key: FlowKey, p: usize, caplen: u32, wirelen: u32, l
   let hlen = ipv4HeaderLen(ip);
   if (hlen < IPV4_MIN_HLEN) return REASON_IPV4_BAD_IHL;
   if (l3 + hlen > caplen) return REASON_IPV4_TRUNCATED;
+  return ipv4LengthCheck(ip, l3, hlen, frameLen);
+}
+
+/**
+ * The total-length rule of ipv4Check, for a header of `hlen` bytes already
+ * checked (a frame of the fast shape, whose version, IHL and capture length
+ * its shape test covers, calls it with hlen a constant).
+ */
+// @ts-ignore: decorator
+@inline export function ipv4LengthCheck(ip: usize, l3: u32, hlen: u32, frameLen: u32): u32 {
   let total = ipv4Length(ip, l3, frameLen);
-  if (total < hlen || l3 + total > frameLen) return REASON_IPV4_BAD_TOTAL_LENGTH;
-  return REASON_NONE;
+  return total < hlen || l3 + total > frameLen ? REASON_IPV4_BAD_TOTAL_LENGTH : REASON_NONE;
 }
 
 /**

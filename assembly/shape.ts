@@ -1,6 +1,6 @@
 // The fast shape: the frames the group passes (fastpath.ts, openers.ts)
 // handle, and what such a packet leaves when it is done. Ethernet II
-// without a tag (the general path also accepts VLAN tags: not here), IPv4
+// without a tag (the one-packet run also takes VLAN tags), IPv4
 // without options or IPv6 without extension headers, TCP or UDP.
 
 import { D_VERDICT, D_SERVICE, D_EXTRA_OFF, D_L3_OFF, D_META } from './abi/layout';
@@ -47,7 +47,7 @@ export let fastPackets: u64 = 0;
 }
 
 /**
- * What the general path's translated() and generalPath() leave for a
+ * What the one-packet run's translated() and generalPath() leave for a
  * packet of the fast shape: the backend's packet and byte counters, the
  * verdict counter and the descriptor's OUT words.
  */

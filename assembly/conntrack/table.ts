@@ -464,13 +464,14 @@ const TCP_ESTABLISHED_NS: u64 = TCP_ESTABLISHED_S * NS_PER_S;
 @inline export function ctAdvance(r: usize, dir: u32, proto: u32, tcpFlags: u32, chunkType: u32, now: u64): bool {
   if (ctExpired(r, now)) { ctDelete(r); return false; }
   let word = <u32>load<u16>(r + CT_STATE);
-  if (dir == DIR_ORIG && proto == PROTO_TCP && reopens(stateOf(word), tcpFlags)) { ctDelete(r); return false; }
   let next = nextState(proto, word, dir, tcpFlags, chunkType);
+  // The common case first: an established connection the packet leaves as it was (it cannot reopen).
   if (next == word && stateOf(word) == ST_ESTABLISHED) {
     ctRefresh(r, now, TCP_ESTABLISHED_NS);
-  } else {
-    store<u16>(r + CT_STATE, <u16>next);
-    ctTouch(r, stateOf(next), now);
+    return true;
   }
+  if (dir == DIR_ORIG && proto == PROTO_TCP && reopens(stateOf(word), tcpFlags)) { ctDelete(r); return false; }
+  store<u16>(r + CT_STATE, <u16>next);
+  ctTouch(r, stateOf(next), now);
   return true;
 }

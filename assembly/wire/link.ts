@@ -45,9 +45,9 @@ const AF_INET6_BSD: u32 = 24;
 const AF_INET6_FREEBSD: u32 = 28;
 const AF_INET6_DARWIN: u32 = 30;
 
-/** The ethertype of an Ethernet II frame's first type field (before any tag). */
+/** Whether an Ethernet II frame's first type field (before any tag) is `type`; compared in wire order. */
 // @ts-ignore: decorator
-@inline export function ethType(p: usize): u32 { return ld16(p + ETH_TYPE); }
+@inline export function ethTypeIs(p: usize, type: u32): bool { return <u32>load<u16>(p + ETH_TYPE) == <u32>bswap<u16>(<u16>type); }
 
 /** Result of the link stage, in module globals so the hot path allocates nothing. */
 export let linkL3Off: u32 = 0;
