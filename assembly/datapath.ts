@@ -1,8 +1,21 @@
-// The per-packet program. Stages run top to bottom and each either returns
-// a verdict or lets the packet continue:
-//   (fast path, fastpath.ts) → parse → fragments → conntrack (established / reply) → service lookup →
+// The per-packet program and its scheduler.
+//
+// The one-packet run (processPacket): stages run top to bottom and each
+// either returns a verdict or lets the packet continue:
+//   parse → fragments → conntrack (established / reply) → service lookup →
 //   endpoint set → backend choice → new connection → DNAT.
-// Nothing here allocates, calls the host, or reads outside the packet.
+// The stages are functions of parse.ts, conntrack/table.ts, service.ts and
+// nat.ts; they hand results on in structs at fixed addresses (the flow key,
+// the conntrack result) and only read the service tables.
+//
+// The scheduler (processBatch) takes the batch in groups of GROUP packets:
+// read-ahead passes first (fastpath.ts pass one, openers.ts prepare, slot
+// and reply passes: the same checks and decisions, values parked so the
+// cache misses of a group overlap, a missing Maglev table built), then for
+// each packet the same stages, specialised for the frame's shape
+// (fastPath, fastPath6, openerPath), falling back to the one-packet run
+// for whatever they do not finish. Nothing here allocates, calls the
+// host, or reads outside the packet.
 
 import {
   DESC_WORDS, D_OFFSET, D_CAPLEN, D_WIRELEN, D_LINKTYPE, D_TS_SEC, D_TS_NSEC, D_VERDICT, D_REASON, D_SERVICE,
@@ -15,38 +28,49 @@ import {
   REASON_NAT_PORT_EXHAUSTED,
 } from './abi/reasons';
 import { inputRegion, descRegion, extraRegion, lbMode, maglevM } from './config';
-import { LB_RANDOM, FE_CLUSTER_IP, FE_CLUSTER_ADDR, FE_LOAD_BALANCER, SF_INTERNAL_LOCAL, SF_EXTERNAL_LOCAL, SF_AFFINITY, SF_SOURCE_RANGES,
-  C_PACKETS, C_BYTES, C_CONNS, LIST_NODE_IPS, LIST_POD_CIDRS, LIST_SERVICE_CIDRS } from './abi/tables';
-import { listContains, listCount, nodeAddr, masqueradeAll, masqLo, masqHi, acceptsNodePort, anyAddr } from './lb/node';
+import {
+  LB_RANDOM, FE_CLUSTER_ADDR, FE_LOAD_BALANCER, SF_AFFINITY, SF_SOURCE_RANGES, C_PACKETS, C_BYTES,
+  LIST_SERVICE_CIDRS
+} from './abi/tables';
+import { listContains, nodeAddr, masqLo, masqHi } from './lb/node';
 import { affinityFind, affinityPut } from './lb/affinity';
-import { addrEq, copy16 } from './flow';
+import { addrEq } from './flow';
 import { parsePacket, PARSE_NOT_IP } from './parse';
+import { FlowKey, FLOW_KEY_BYTES, FRAG_FIRST, FRAG_LATER, NO_L4 } from './flow';
+import { fragRemember, fragFind } from './frag';
 import {
-  keyFamily, keyProto, keySrc, keyDst, keySport, keyDport, keyL3, keyL4, keyHasPorts, keyTcpFlags, keyL4Type,
-  keyFrag, keyFragId, setPorts, FRAG_FIRST, FRAG_LATER, NO_L4,
-} from './flow';
-import { fragRemember, fragFind, fragSport, fragDport } from './frag';
-import { ctLookup, ctFind, flowHash, ctWarmFree, ctFill, ctSetNat4, ctRec, ctDir, ctAllocate, ctPublishHashed, replyHash, ctTouch, ctRefresh, ctDelete, ctExpired,
-  CT_STATE, CT_FLAGS, CT_SVC, CT_BACKEND, CT_NAT, CT_ORIG_SPORT, CT_ORIG_DPORT,
-  CT_REPLY_SPORT, CT_ORIG_SRC, CT_ORIG_DST, CTN_MASQ, CTN_SPORT, replyDstAddr, replyDstPort } from './conntrack/table';
-import { initialState, nextState, nextFlags, reopens, DIR_ORIG, ST_ESTABLISHED } from './conntrack/states';
-import { TCP_ESTABLISHED_S, NS_PER_S } from './conntrack/timeouts';
-import { PROTO_TCP, PROTO_ICMP, PROTO_ICMPV6, TCP_SYN, TCP_ACK, TCP_FIN, TCP_RST } from './wire/l4';
-import { isIcmpError, relate, relatedRec, RELATED_NONE, RELATED_TO_BACKEND } from './related';
+  ctLookup, ctFind, flowHash, ctWarmFree, CtResult, CT_RESULT_BYTES, ctDelete, ctExpired, ctAdvance, CT_SVC, CT_BACKEND, CT_NAT,
+  CT_ORIG_SPORT, CT_ORIG_DPORT, CT_REPLY_SPORT, CT_ORIG_SRC, CT_ORIG_DST, CTN_MASQ, CTN_SPORT, replyDstAddr,
+  replyDstPort
+} from './conntrack/table';
+import { initialState, DIR_ORIG } from './conntrack/states';
+import { PROTO_TCP, PROTO_ICMP, PROTO_ICMPV6, TCP_SYN, TCP_ACK } from './wire/l4';
+import { isIcmpError, relate, RELATED_NONE, RELATED_TO_BACKEND } from './related';
 import {
-  feLookup, feKind, feSlot, svcRecord, backendAddr, backendPort, sourceAllowed, ensureTable, warmMaglev,
-  SVC_FLAGS, SVC_AFFINITY, SVC_CLUSTER_N, SVC_CLUSTER_LIST, SVC_CLUSTER_TABLE, SVC_LOCAL_N, SVC_LOCAL_LIST, SVC_LOCAL_TABLE,
-} from './lb/tables';
+  feLookup, feKind, feSlot, svcRecord, backendAddr, backendPort, sourceAllowed, tableBuilt, warmMaglev, SVC_FLAGS,
+  SVC_AFFINITY, SVC_CLUSTER_N
+} from './lb/lookup';
 import { hashTuple, hashSeed, mix, finish } from './hash';
 import { rewrite } from './nat';
 import { maglevPick } from './lb/maglev';
-import { fastPrepare, fastPath, fastPath6, fastPathOn, udpIsNew, markOpener, udpMask, udpMaskClear, groupShape, FAST_CONTINUE, GROUP, SHAPE_OPENER, SHAPE_STEADY6 } from './fastpath';
-import { openersReset, openersPrepare, openerUdp, openersSlots, openersReplies, openerPath, synMask, openMask, OPEN_CONTINUE } from './openers';
+import { fastPrepare, fastPath, fastPath6, fastPathOn, udpIsNew, markOpener, groupShape, GROUP, SHAPE_OPENER, SHAPE_STEADY6 } from './fastpath';
+import { openersPrepare, openerUdp, openersSlots, openersReplies, openerPath } from './openers';
+import { GroupState, GROUP_STATE_BYTES } from './shape';
 import { buildReject } from './reject';
+import { frontendFor, isExternal, sourceClass, endpointSet, masqueraded, openConnection, SET_LIST, SET_N, SET_TABLE } from './service';
+import { CONTINUE, NEEDS_TABLE } from './verdict';
+import { ensureTable } from './lb/control';
 import { verdictCounters, reasonCounters, backendCounters, bump, bumpSlot } from './stats';
 
 // @ts-ignore: decorator
 @inline function word(d: usize, w: u32): u32 { return load<u32>(d + (<usize>w << 2)); }
+
+/** The group's state between the scheduler's passes. */
+const group = changetype<GroupState>(memory.data(GROUP_STATE_BYTES, 8));
+/** The packet's flow key (parse fills it; every later stage reads it). */
+const key = changetype<FlowKey>(memory.data(FLOW_KEY_BYTES, 16));
+/** What the packet's conntrack lookups found. */
+const found = changetype<CtResult>(memory.data(CT_RESULT_BYTES, 8));
 
 // Per-packet outputs, kept in globals so stages can set them cheaply.
 let outService: u32 = 0; // slot + 1
@@ -54,27 +78,27 @@ let outBackend: u32 = 0; // id + 1
 let outReason: u32 = 0;
 let nowNs: u64 = 0;
 
-/** Runs packets first .. first+n-1 of the batch. */
+/** The scheduler: runs packets first .. first+n-1 of the batch (see the top of this file). */
 export function processBatch(first: u32, n: u32): void {
   let end = first + n;
   for (let g: u32 = first; g < end; g += GROUP) {
     let m = end - g < GROUP ? end - g : GROUP;
     if (fastPathOn) {
-      openersReset();
+      group.reset();
       for (let k: u32 = 0; k < m; k++) {
         let d = desc(g + k);
-        fastPrepare(k, packet(d), word(d, D_CAPLEN), word(d, D_WIRELEN), word(d, D_LINKTYPE));
+        fastPrepare(group, k, packet(d), word(d, D_CAPLEN), word(d, D_WIRELEN), word(d, D_LINKTYPE));
       }
-      if (udpMask != 0) {
-        for (let bits = udpMask; bits != 0; bits &= bits - 1) {
+      if (group.udp != 0) {
+        for (let bits = group.udp; bits != 0; bits &= bits - 1) {
           let k = <u32>ctz(bits);
-          if (udpIsNew(k)) { openerUdp(k, packet(desc(g + k))); markOpener(k); }
+          if (udpIsNew(k)) { openerUdp(group, k, packet(desc(g + k))); markOpener(k); }
         }
-        udpMaskClear();
+        group.udp = 0;
       }
-      if (synMask != 0) {
-        openersPrepare();
-        if (openMask != 0) { openersSlots(); openersReplies(); }
+      if (group.syn != 0) {
+        openersPrepare(group);
+        if (group.open != 0) { openersSlots(group); openersReplies(group); }
       }
     }
     for (let k: u32 = 0; k < m; k++) {
@@ -83,10 +107,10 @@ export function processBatch(first: u32, n: u32): void {
         let now = <u64>word(d, D_TS_SEC) * 1_000_000_000 + <u64>word(d, D_TS_NSEC);
         let shape = groupShape(k);
         if (shape == SHAPE_OPENER) {
-          if (openerPath(k, d, packet(d), word(d, D_WIRELEN), now) != OPEN_CONTINUE) continue;
+          if (openerPath(group, k, d, packet(d), word(d, D_WIRELEN), now) != CONTINUE) continue;
         } else if (shape == SHAPE_STEADY6) {
-          if (fastPath6(k, d, packet(d), word(d, D_WIRELEN), now) != FAST_CONTINUE) continue;
-        } else if (fastPath(k, d, packet(d), word(d, D_WIRELEN), now) != FAST_CONTINUE) continue;
+          if (fastPath6(k, d, packet(d), word(d, D_WIRELEN), now) != CONTINUE) continue;
+        } else if (fastPath(k, d, packet(d), word(d, D_WIRELEN), now) != CONTINUE) continue;
       }
       generalPath(d, g + k);
     }
@@ -101,13 +125,20 @@ export function processBatch(first: u32, n: u32): void {
 /** Packet i (descriptor d) through the general per-packet program, and its descriptor's OUT words. */
 function generalPath(d: usize, i: u32): void {
   let verdict = processPacket(d, i);
+  if (verdict == NEEDS_TABLE) {
+    // Nothing the packet's first run wrote changes its second: a fragment's
+    // ports remembered again, a connection found gone stays gone.
+    let set = <usize>load<u32>(wanted);
+    ensureTable(<usize>load<u32>(set + SET_LIST), load<u32>(set + SET_N), <usize>load<u32>(set + SET_TABLE));
+    verdict = processPacket(d, i);
+  }
   store<u32>(d + (<usize>D_VERDICT << 2), verdict);
   store<u32>(d + (<usize>D_REASON << 2), outReason);
   store<u32>(d + (<usize>D_SERVICE << 2), outService);
   store<u32>(d + (<usize>D_BACKEND << 2), outBackend);
-  store<u32>(d + (<usize>D_L3_OFF << 2), keyFamily != 0 ? keyL3 : NO_OFFSET);
-  store<u32>(d + (<usize>D_L4_OFF << 2), keyFamily != 0 && keyL4 != NO_L4 ? keyL4 : NO_OFFSET);
-  store<u32>(d + (<usize>D_META << 2), (keyFamily << 8) | keyProto);
+  store<u32>(d + (<usize>D_L3_OFF << 2), key.family != 0 ? key.l3 : NO_OFFSET);
+  store<u32>(d + (<usize>D_L4_OFF << 2), key.family != 0 && key.l4 != NO_L4 ? key.l4 : NO_OFFSET);
+  store<u32>(d + (<usize>D_META << 2), (key.family << 8) | key.proto);
   store<u32>(d + (<usize>D_RESERVED << 2), 0);
   bumpSlot(verdictCounters, verdict);
   if (outReason != REASON_NONE) bumpSlot(reasonCounters, outReason);
@@ -125,25 +156,23 @@ function processPacket(d: usize, i: u32): u32 {
   let p = inputRegion + <usize>off;
 
   // Stage: parse.
-  let r = parsePacket(p, caplen, wirelen, link);
+  let r = parsePacket(key, p, caplen, wirelen, link);
   if (r == PARSE_NOT_IP) return VERDICT_PASS;
   if (r != REASON_NONE) return drop(r);
 
   // Stage: fragments. A later fragment borrows its datagram's ports.
-  if (keyFrag == FRAG_LATER) {
-    if (fragFind(keyFamily, keyProto, keySrc, keyDst, keyFragId, nowNs)) setPorts(fragSport, fragDport);
-    else if (isServiceAddress()) return drop(REASON_FRAGMENT_UNTRACKED);
-    else return VERDICT_PASS;
-  } else if (keyFrag == FRAG_FIRST && keyHasPorts) {
-    fragRemember(keyFamily, keyProto, keySrc, keyDst, keyFragId, keySport, keyDport, nowNs);
+  if (key.frag == FRAG_LATER) {
+    if (!fragFind(key, nowNs)) return isServiceAddress() ? drop(REASON_FRAGMENT_UNTRACKED) : VERDICT_PASS;
+  } else if (key.frag == FRAG_FIRST && key.hasPorts) {
+    fragRemember(key.family, key.proto, key.src, key.dst, key.fragId, key.sport, key.dport, nowNs);
   }
-  if (!keyHasPorts) {
+  if (!key.hasPorts) {
     // Stage: ICMP errors about a tracked connection.
-    if ((keyProto == PROTO_ICMP || keyProto == PROTO_ICMPV6) && isIcmpError()) {
-      let rel = relate(p);
+    if ((key.proto == PROTO_ICMP || key.proto == PROTO_ICMPV6) && isIcmpError(key)) {
+      let rel = relate(key, p, found);
       if (rel != RELATED_NONE) {
-        let slot = load<u32>(relatedRec + CT_SVC) - 1;
-        let backend = load<u32>(relatedRec + CT_BACKEND) - 1;
+        let slot = load<u32>(found.rec + CT_SVC) - 1;
+        let backend = load<u32>(found.rec + CT_BACKEND) - 1;
         return translated(slot, backend, wirelen, rel == RELATED_TO_BACKEND ? VERDICT_TRANSLATED : VERDICT_REVERSED);
       }
     }
@@ -151,33 +180,32 @@ function processPacket(d: usize, i: u32): u32 {
   }
 
   // One hash serves the conntrack lookup and the Maglev choice.
-  let h = flowHash(keyFamily, keyProto, keySrc, keyDst, keySport, keyDport);
+  let h = flowHash(key.family, key.proto, key.src, key.dst, key.sport, key.dport);
   // A packet that may open a connection looks up its frontend first and
   // starts the reads a new connection makes (its Maglev slot, a free
   // record) so they overlap the conntrack lookup's: for a new connection
   // these cache misses are most of the cost. The answers are used only
   // below, exactly as if looked up there.
   let fe: usize = 0;
-  let early = keyProto != PROTO_TCP || (keyTcpFlags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+  let early = key.proto != PROTO_TCP || (key.tcpFlags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
   if (early) {
-    fe = feLookup(keyDst, keyFamily, keyProto, keyDport);
+    fe = frontendFor(key.dst, key.family, key.proto, key.dport);
     if (fe != 0) warmMaglev(fe, h, parked);
     ctWarmFree(parked + 4);
   }
 
   // Stage: conntrack. Established flows and replies follow their entry.
-  if (ctFind(<u32>h, keyFamily, keyProto, keySrc, keyDst, keySport, keyDport)) {
+  if (ctFind(<u32>h, key.family, key.proto, key.src, key.dst, key.sport, key.dport, found)) {
     let v = followConnection(p, wirelen);
     if (v != CONTINUE) return v;
   }
 
   // Stage: service lookup (ClusterIP, externalIPs, LoadBalancer ingress, NodePort).
-  if (!early) fe = feLookup(keyDst, keyFamily, keyProto, keyDport);
-  if (fe == 0 && acceptsNodePort(keyFamily, keyDst)) fe = feLookup(anyAddr, keyFamily, keyProto, keyDport);
+  if (!early) fe = frontendFor(key.dst, key.family, key.proto, key.dport);
   if (fe == 0) {
     // An allocated ClusterIP on a port it does not serve (rule 17).
-    if (feLookup(keyDst, keyFamily, 0, 0) != 0) return reject(REASON_SERVICE_PORT_UNKNOWN, p, caplen, link, d, i);
-    if (listContains(LIST_SERVICE_CIDRS, keyFamily, keyDst)) return drop(REASON_SERVICE_IP_UNALLOCATED);
+    if (feLookup(key.dst, key.family, 0, 0) != 0) return reject(REASON_SERVICE_PORT_UNKNOWN, p, caplen, link, d, i);
+    if (listContains(LIST_SERVICE_CIDRS, key.family, key.dst)) return drop(REASON_SERVICE_IP_UNALLOCATED);
     return VERDICT_PASS;
   }
   let kind = feKind(fe);
@@ -186,54 +214,50 @@ function processPacket(d: usize, i: u32): u32 {
   let rec = svcRecord(slot);
   outService = slot + 1;
   let flags = load<u32>(rec + SVC_FLAGS);
-  let external = kind != FE_CLUSTER_IP;
+  let external = isExternal(fe);
 
   // Stage: loadBalancerSourceRanges, before anything else (rule 21).
-  if (kind == FE_LOAD_BALANCER && (flags & SF_SOURCE_RANGES) && !sourceAllowed(slot, keyFamily, keySrc)) {
+  if (kind == FE_LOAD_BALANCER && (flags & SF_SOURCE_RANGES) && !sourceAllowed(slot, key.family, key.src)) {
     return drop(REASON_SOURCE_RANGE_DENIED);
   }
 
   // Stage: endpoint set (rules 10, 14-16, 20).
   if (load<u32>(rec + SVC_CLUSTER_N) == 0) return reject(REASON_SERVICE_NO_ENDPOINTS, p, caplen, link, d, i);
-  let podSource = listContains(LIST_POD_CIDRS, keyFamily, keySrc);
-  let nodeSource = listContains(LIST_NODE_IPS, keyFamily, keySrc);
-  let useLocal = external
-    ? (flags & SF_EXTERNAL_LOCAL) != 0 && !podSource && !nodeSource
-    : (flags & SF_INTERNAL_LOCAL) != 0;
-  let n = load<u32>(rec + (useLocal ? SVC_LOCAL_N : SVC_CLUSTER_N));
+  let cls = sourceClass(key.family, key.src, external);
+  let set = endpointSet(rec, flags, external, cls);
+  let n = load<u32>(set + SET_N);
   if (n == 0) return drop(REASON_NO_LOCAL_ENDPOINTS);
-  let list = <usize>load<u32>(rec + (useLocal ? SVC_LOCAL_LIST : SVC_CLUSTER_LIST));
-  let table = <usize>load<u32>(rec + (useLocal ? SVC_LOCAL_TABLE : SVC_CLUSTER_TABLE));
+  let list = <usize>load<u32>(set + SET_LIST);
+  let table = <usize>load<u32>(set + SET_TABLE);
 
   // Stage: backend choice (rules 13, 22): affinity, else Maglev or random.
   let backend: u32 = 0xffffffff;
   if (flags & SF_AFFINITY) {
-    let a = affinityFind(slot, keyFamily, keySrc, nowNs);
+    let a = affinityFind(slot, key.family, key.src, nowNs);
     if (a >= 0 && inList(list, n, <u32>a)) backend = <u32>a;
   }
   if (backend == 0xffffffff) {
     if (lbMode == LB_RANDOM) {
       backend = load<u32>(list + (<usize>(<u32>(finish(mix(h, nowNs)) % <u64>n)) << 2));
     } else {
-      backend = maglevPick(ensureTable(list, n, table), list, n, maglevM, h);
+      // The stages only read tables: the scheduler builds a missing one and runs the packet again.
+      if (!tableBuilt(table)) { store<u32>(wanted, <u32>set); return NEEDS_TABLE; }
+      backend = maglevPick(table, list, n, maglevM, h);
     }
   }
   if (flags & SF_AFFINITY) {
-    affinityPut(slot, keyFamily, keySrc, backend, nowNs, <u64>load<u32>(rec + SVC_AFFINITY) * 1_000_000_000);
+    affinityPut(slot, key.family, key.src, backend, nowNs, <u64>load<u32>(rec + SVC_AFFINITY) * 1_000_000_000);
   }
   let bAddr = backendAddr(backend);
   let bPort = backendPort(backend);
 
-  // Stage: masquerade decision (rules 18-20) and source port.
-  // --masquerade-all covers ClusterIP traffic only, as kube-proxy's masqueradeAll does.
-  let masq = (masqueradeAll && !external) || addrEq(keySrc, bAddr) ||
-    (external ? (flags & SF_EXTERNAL_LOCAL) == 0 || nodeSource
-              : listCount(LIST_POD_CIDRS) > 0 && !podSource);
-  let natAddr = keySrc;
-  let natPort = keySport;
+  // Stage: masquerade decision (rules 18-20, hairpin) and source port.
+  let masq = masqueraded(flags, external, cls) || addrEq(key.src, bAddr);
+  let natAddr = key.src;
+  let natPort = key.sport;
   let natFlags: u32 = 0;
   if (masq) {
-    let na = nodeAddr(keyFamily);
+    let na = nodeAddr(key.family);
     if (na != 0) {
       natAddr = na;
       natPort = masqPort(na, bAddr, bPort);
@@ -245,32 +269,29 @@ function processPacket(d: usize, i: u32): u32 {
   }
   // The reply tuple's hash, when the source is kept: the clash lookup and the index insert share it.
   let haveReply = !masq;
-  let hReply = masq ? 0 : <u32>flowHash(keyFamily, keyProto, bAddr, keySrc, bPort, keySport);
-  if (!masq && ctFind(hReply, keyFamily, keyProto, bAddr, keySrc, bPort, keySport) && !reclaimExpired()) {
+  let hReply = masq ? 0 : <u32>flowHash(key.family, key.proto, bAddr, key.src, bPort, key.sport);
+  if (!masq && ctFind(hReply, key.family, key.proto, bAddr, key.src, bPort, key.sport, found) && !reclaimExpired()) {
     // Another connection (the same client port to another VIP of this backend)
     // already has this reply tuple: like Linux conntrack on a clash, give this
     // one another source port so the backend can tell them apart.
-    natPort = masqPort(keySrc, bAddr, bPort);
+    natPort = masqPort(key.src, bAddr, bPort);
     if (natPort == NO_PORT) return drop(REASON_NAT_PORT_EXHAUSTED);
     natFlags = CTN_SPORT;
     haveReply = false;
   }
 
   // Stage: new connection.
-  let ct = ctAllocate(nowNs);
-  if (ct == 0) return drop(REASON_CT_FULL);
-  ctFill(ct, keyFamily, keyProto, slot, backend, natFlags, natPort, keySport, keyDport, bPort);
-  copy16(ct + CT_ORIG_SRC, keySrc);
-  copy16(ct + CT_ORIG_DST, keyDst);
-  if (keyFamily == 4) ctSetNat4(ct, load<u32>(keyDst), keyDport, load<u32>(bAddr), bPort);
-  ctPublishHashed(ct, initialState(keyProto, keyTcpFlags), nowNs, <u32>h, haveReply ? hReply : replyHash(ct));
-  bump(backendCounters, backend, C_CONNS, 1);
+  if (openConnection(key.family, key.proto, key.src, key.dst, key.sport, key.dport, slot, backend, bAddr, bPort, natFlags, natPort,
+                     initialState(key.proto, key.tcpFlags), nowNs, <u32>h, hReply, haveReply) == 0) return drop(REASON_CT_FULL);
 
   // Stage: DNAT (and SNAT when masqueraded).
-  rewrite(p, true, bAddr, bPort);
-  if (natFlags != 0) rewrite(p, false, natAddr, natPort);
+  rewrite(key, p, true, bAddr, bPort);
+  if (natFlags != 0) rewrite(key, p, false, natAddr, natPort);
   return translated(slot, backend, wirelen, VERDICT_TRANSLATED);
 }
+
+/** The endpoint set whose Maglev table a packet's run found not built (NEEDS_TABLE). */
+const wanted: usize = memory.data(4, 4);
 
 /** Where values loaded only to warm the cache are stored (never read). */
 const parked: usize = memory.data(8, 8);
@@ -284,20 +305,20 @@ function inList(list: usize, n: u32, id: u32): bool {
 const NO_PORT: u32 = 0x10000;
 
 /**
- * After a lookup found ctRec: an expired connection holds its tuples no
+ * After a lookup found `found.rec`: an expired connection holds its tuples no
  * more (netfilter's would be gone), so it is deleted here and the tuple
  * counts as free. Returns whether it was.
  */
 function reclaimExpired(): bool {
-  if (!ctExpired(ctRec, nowNs)) return false;
-  ctDelete(ctRec);
+  if (!ctExpired(found.rec, nowNs)) return false;
+  ctDelete(found.rec);
   return true;
 }
 
 /** Whether a live connection already has the reply tuple (backend, port) → (na, port). */
 // @ts-ignore: decorator
 @inline function replyTaken(na: usize, bAddr: usize, bPort: u32, port: u32): bool {
-  return ctLookup(keyFamily, keyProto, bAddr, na, bPort, port) && !reclaimExpired();
+  return ctLookup(key.family, key.proto, bAddr, na, bPort, port, found) && !reclaimExpired();
 }
 
 /**
@@ -311,9 +332,9 @@ function reclaimExpired(): bool {
  * port of the range. NO_PORT when every port of the range is taken.
  */
 function masqPort(na: usize, bAddr: usize, bPort: u32): u32 {
-  if (!replyTaken(na, bAddr, bPort, keySport)) return keySport;
+  if (!replyTaken(na, bAddr, bPort, key.sport)) return key.sport;
   let range = masqHi - masqLo + 1;
-  let port = masqLo + <u32>(hashTuple(keySrc, keyDst, keySport, keyDport, keyProto, hashSeed) % <u64>range);
+  let port = masqLo + <u32>(hashTuple(key.src, key.dst, key.sport, key.dport, key.proto, hashSeed) % <u64>range);
   for (let k: u32 = 0; k < range; k++) {
     if (!replyTaken(na, bAddr, bPort, port)) return port;
     port = port == masqHi ? masqLo : port + 1;
@@ -321,42 +342,23 @@ function masqPort(na: usize, bAddr: usize, bPort: u32): u32 {
   return NO_PORT;
 }
 
-const CONTINUE: u32 = 0xffffffff;
-const TCP_ESTABLISHED_NS: u64 = TCP_ESTABLISHED_S * NS_PER_S;
-
 /** A packet of a tracked connection: forward DNAT or reverse NAT. */
 // @ts-ignore: decorator
 @inline function followConnection(p: usize, wirelen: u32): u32 {
-  let ct = ctRec;
-  let dir = ctDir;
-  let state = <u32>load<u8>(ct + CT_STATE);
-  if (ctExpired(ct, nowNs)) {
-    ctDelete(ct);
-    return CONTINUE;
-  }
-  if (state == ST_ESTABLISHED && (keyTcpFlags & (TCP_SYN | TCP_FIN | TCP_RST)) == 0) {
-    // The common case: a data or ACK segment of an established connection.
-    ctRefresh(ct, nowNs, TCP_ESTABLISHED_NS);
-  } else {
-    if (dir == DIR_ORIG && keyProto == PROTO_TCP && reopens(state, keyTcpFlags)) {
-      ctDelete(ct);
-      return CONTINUE;
-    }
-    let ns = nextState(keyProto, state, <u32>load<u8>(ct + CT_FLAGS), dir, keyTcpFlags, keyL4Type);
-    store<u8>(ct + CT_FLAGS, <u8>nextFlags);
-    ctTouch(ct, ns, nowNs);
-  }
+  let ct = found.rec;
+  let dir = found.dir;
+  if (!ctAdvance(ct, dir, key.proto, key.tcpFlags, key.l4Type, nowNs)) return CONTINUE;
   let slot = load<u32>(ct + CT_SVC) - 1;
   let backend = load<u32>(ct + CT_BACKEND) - 1;
   outService = slot + 1;
   let snat = load<u8>(ct + CT_NAT) != 0;
   if (dir == DIR_ORIG) {
-    if (snat) rewrite(p, false, replyDstAddr(ct), replyDstPort(ct));
-    rewrite(p, true, backendAddr(backend), <u32>load<u16>(ct + CT_REPLY_SPORT));
+    if (snat) rewrite(key, p, false, replyDstAddr(ct), replyDstPort(ct));
+    rewrite(key, p, true, backendAddr(backend), <u32>load<u16>(ct + CT_REPLY_SPORT));
     return translated(slot, backend, wirelen, VERDICT_TRANSLATED);
   }
-  rewrite(p, false, ct + CT_ORIG_DST, <u32>load<u16>(ct + CT_ORIG_DPORT));
-  if (snat) rewrite(p, true, ct + CT_ORIG_SRC, <u32>load<u16>(ct + CT_ORIG_SPORT));
+  rewrite(key, p, false, ct + CT_ORIG_DST, <u32>load<u16>(ct + CT_ORIG_DPORT));
+  if (snat) rewrite(key, p, true, ct + CT_ORIG_SRC, <u32>load<u16>(ct + CT_ORIG_SPORT));
   return translated(slot, backend, wirelen, VERDICT_REVERSED);
 }
 
@@ -379,7 +381,7 @@ const TCP_ESTABLISHED_NS: u64 = TCP_ESTABLISHED_S * NS_PER_S;
 function reject(reason: u32, p: usize, caplen: u32, link: u32, d: usize, i: u32): u32 {
   outReason = reason;
   let out = extraRegion + <usize>i * EXTRA_SLOT_BYTES;
-  let len = buildReject(p, caplen, link, out);
+  let len = buildReject(key, p, caplen, link, out);
   store<u32>(d + (<usize>D_EXTRA_OFF << 2), <u32>(out - extraRegion));
   store<u32>(d + (<usize>D_EXTRA_LEN << 2), len);
   return VERDICT_REJECT;
@@ -387,5 +389,5 @@ function reject(reason: u32, p: usize, caplen: u32, link: u32, d: usize, i: u32)
 
 /** Whether the destination is any Service frontend address (for fragments we cannot place). */
 function isServiceAddress(): bool {
-  return feLookup(keyDst, keyFamily, 0, 0) != 0;
+  return feLookup(key.dst, key.family, 0, 0) != 0;
 }

@@ -7,7 +7,7 @@
 import { region } from './config';
 import { FRAGMENT_ENTRY_BYTES, HASH_MIN_SLOTS, pow2AtLeast } from './abi/capacity';
 import { hashTuple, hashSeed } from './hash';
-import { addrEq } from './flow';
+import { addrEq, FlowKey } from './flow';
 import { NS_PER_S } from './conntrack/timeouts';
 
 const WINDOW: u32 = 8;
@@ -28,8 +28,6 @@ const F_SIZE: usize = FRAGMENT_ENTRY_BYTES;
 let table: usize = 0;
 /** Entries (a power of two) - 1. */
 let fragMask: u32 = 0;
-export let fragSport: u32 = 0;
-export let fragDport: u32 = 0;
 
 /** `capacity` entries, rounded up to a power of two (init() has checked the table fits in memory). */
 export function fragInit(capacity: u32): void {
@@ -68,14 +66,14 @@ export function fragRemember(family: u32, proto: u32, src: usize, dst: usize, id
   memory.copy(pick + F_DST, dst, 16);
 }
 
-/** Finds the ports of a later fragment's datagram; sets fragSport/fragDport. */
-export function fragFind(family: u32, proto: u32, src: usize, dst: usize, id: u32, now: u64): bool {
+/** Finds the ports of a later fragment's datagram (`key`, whose ports it sets); whether it did. */
+export function fragFind(key: FlowKey, now: u64): bool {
+  let family = key.family, proto = key.proto, src = key.src, dst = key.dst, id = key.fragId;
   let h = home(family, proto, src, dst, id);
   for (let k: u32 = 0; k < WINDOW; k++) {
     let e = table + <usize>((h + k) & fragMask) * F_SIZE;
     if (matches(e, family, proto, src, dst, id) && load<u64>(e + F_EXPIRES) > now) {
-      fragSport = <u32>load<u16>(e + F_SPORT);
-      fragDport = <u32>load<u16>(e + F_DPORT);
+      key.setPorts(<u32>load<u16>(e + F_SPORT), <u32>load<u16>(e + F_DPORT));
       return true;
     }
   }

@@ -7,8 +7,9 @@
 import { configure, regionRoom, reserveRoom, inputRegion, descRegion, extraRegion, scratchRegion, SCRATCH_BYTES, ctMax, maglevM } from './config';
 import { tablesInit, setMax, cpBegin as tBegin, cpCommit as tCommit, cpAbort as tAbort, cpBackend as tBackend,
   cpService as tService, cpServiceSet as tServiceSet, cpServiceRemove as tServiceRemove,
-  cpFrontendAdd as tFrontendAdd, cpFrontendRemove as tFrontendRemove, activeTable, activeList, activeCount,
-  cpServiceSourceRanges as tSourceRanges, buildAllTables } from './lb/tables';
+  cpFrontendAdd as tFrontendAdd, cpFrontendRemove as tFrontendRemove, activeTable,
+  cpServiceSourceRanges as tSourceRanges, buildAllTables } from './lb/control';
+import { activeList, activeCount } from './lb/lookup';
 import { isPrime, maglevBuild, maglevBytes, maglevSlot } from './lb/maglev';
 import { ctInit, ctEntries, ctPeak, ctEvicted } from './conntrack/table';
 import { fragInit } from './frag';
@@ -19,7 +20,8 @@ import { statsInit, verdictCounters, reasonCounters, svcCounters, backendCounter
 import { crc32cInit } from './wire/crc32c';
 import { setHashSeed } from './hash';
 import { processBatch as run } from './datapath';
-import { setFastPath as fastPathSet, fastPackets } from './fastpath';
+import { setFastPath as fastPathSet } from './fastpath';
+import { fastPackets } from './shape';
 import { INIT_OK, INIT_NOT_PRIME, INIT_BAD_CAPACITY, INIT_NO_MEMORY } from './abi/tables';
 import { capacityBytes, frontendSlots, MAGLEV_SIZE_MAX } from './abi/capacity';
 import { walkBytes } from './capture/walk';
@@ -161,9 +163,9 @@ export function auditResultWouldMove(): u32 { return auditWouldMove; }
 
 /** Builds every Maglev table of the active generation now instead of on first use; returns how many. */
 export function cpBuildTables(): u32 { return buildAllTables(); }
-/** The established-flow fast path on (1) or off (0: tests comparing the two paths). */
+/** The scheduler's group passes on (1) or off (0: every packet one at a time, what tests compare against). */
 export function setFastPath(on: u32): void { fastPathSet(on != 0); }
-/** Packets the fast path handled. */
+/** Packets the group passes finished. */
 export function fastPathPackets(): u64 { return fastPackets; }
 
 // Replay: the core walks the records of a capture chunk itself (assembly/capture/walk.ts).

@@ -4,7 +4,7 @@
 // ports). SCTP has no pseudo-header: its CRC32c is recomputed when a port
 // changes and the whole packet was captured.
 
-import { keyFamily, keyProto, keyL3, keyL4, keyL4Captured, keyL4Len, NO_L4 } from './flow';
+import { FlowKey, NO_L4 } from './flow';
 import { IPV4_SRC, IPV4_DST, IPV4_CSUM, ipv4SetAddr } from './wire/ipv4';
 import { IPV6_SRC, IPV6_DST, ipv6SetAddr } from './wire/ipv6';
 import { PROTO_TCP, PROTO_UDP, PROTO_SCTP, PROTO_ICMPV6, TCP_CSUM, UDP_CSUM, ICMP_CSUM, SCTP_CRC, L4_SPORT, L4_DPORT, l4SetPort } from './wire/l4';
@@ -18,15 +18,15 @@ import { crc32c } from './wire/crc32c';
  * wire order) and `port` (host order). Returns whether anything changed.
  * Written as straight loads and stores: this runs for every NATed packet.
  */
-export function rewrite(p: usize, dst: bool, addr: usize, port: u32): bool {
-  let l3 = p + keyL3;
-  let d = keyFamily == 4
+export function rewrite(key: FlowKey, p: usize, dst: bool, addr: usize, port: u32): bool {
+  let l3 = p + key.l3;
+  let d = key.family == 4
     ? ipv4SetAddr(l3, dst ? IPV4_DST : IPV4_SRC, load<u32>(addr))
     : ipv6SetAddr(l3, dst ? IPV6_DST : IPV6_SRC, addr);
   let changed = d != 0;
-  if (keyL4 == NO_L4) return changed;
-  let l4 = p + keyL4;
-  let proto = keyProto;
+  if (key.l4 == NO_L4) return changed;
+  let l4 = p + key.l4;
+  let proto = key.proto;
   let portOff = dst ? L4_DPORT : L4_SPORT;
   if (proto == PROTO_TCP || proto == PROTO_UDP) return l4SetPort(l4, proto, portOff, port, d);
   if (proto == PROTO_SCTP) {
@@ -34,7 +34,7 @@ export function rewrite(p: usize, dst: bool, addr: usize, port: u32): bool {
     let n = portRaw(port);
     if (<u32>load<u16>(l4 + portOff) == n) return changed;
     replace16(l4 + portOff, n);
-    if (keyL4Captured >= keyL4Len) store<u32>(l4 + SCTP_CRC, crc32c(l4, keyL4Len, SCTP_CRC));
+    if (key.l4Captured >= key.l4Len) store<u32>(l4 + SCTP_CRC, crc32c(l4, key.l4Len, SCTP_CRC));
     return true;
   }
   if (proto == PROTO_ICMPV6 && changed) applyDelta(l4 + ICMP_CSUM, d);

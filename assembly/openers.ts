@@ -5,8 +5,7 @@
 // WebAssembly has no prefetch, and a load only stops the CPU when it
 // reaches the head of the reorder window with its line still missing; so
 // misses overlap only when they are issued close together, with little
-// work between them (starting these reads from the heavier pass one, or
-// from the general path, measured slower than not at all). Hence tiny
+// work between them, not from the heavier pass one. Hence tiny
 // passes over a group's SYNs, after pass one has noted them (openerNote):
 //   prepare pass (openersPrepare): the frontend (in cache), the decisions
 //     that depend only on the packet and the tables: which endpoint set,
@@ -16,40 +15,32 @@
 //     hash, read its index slot and the original tuple's;
 // which only read, values parked where nobody reads them. Then pass two
 // (openerPath) makes the connection for the common case and hands every
-// other SYN to the general path, which decides from scratch. What pass
+// other SYN to the one-packet run, which decides from scratch. What pass
 // two still checks is what earlier packets of the same group may change:
 // conntrack (the tuple, the reply tuple, a free record).
 
 import { VERDICT_TRANSLATED } from './abi/layout';
-import { PER_ENTITY, C_CONNS, LB_RANDOM, FE_CLUSTER_IP, FE_CLUSTER_ADDR, FE_LOAD_BALANCER,
-  SF_INTERNAL_LOCAL, SF_EXTERNAL_LOCAL, SF_AFFINITY, SF_SOURCE_RANGES, LIST_POD_CIDRS, LIST_NODE_IPS } from './abi/tables';
+import { CONTINUE } from './verdict';
+import { ensureTable } from './lb/control';
+import { PER_ENTITY, LB_RANDOM, FE_CLUSTER_ADDR, FE_LOAD_BALANCER, SF_AFFINITY, SF_SOURCE_RANGES } from './abi/tables';
 import { IPV4_SRC, IPV4_DST, IPV4_MIN_HLEN } from './wire/ipv4';
 import { IPV6_SRC, IPV6_DST, IPV6_HLEN } from './wire/ipv6';
-import { addrEq, copy16 } from './flow';
+import { addrEq } from './flow';
 import { PROTO_TCP, PROTO_UDP, TCP_FLAGS, TCP_SYN, TCP_ACK, TCP_FIN, TCP_RST, L4_SPORT, L4_DPORT } from './wire/l4';
 import { ld16 } from './wire/bytes';
 import { maglevM, lbMode } from './config';
-import { feLookup, feKind, feSlot, svcRecord, backendAddr, backendPort, builtTable,
-  SVC_FLAGS, SVC_CLUSTER_N, SVC_CLUSTER_LIST, SVC_CLUSTER_TABLE, SVC_LOCAL_N, SVC_LOCAL_LIST, SVC_LOCAL_TABLE } from './lb/tables';
+import { feKind, feSlot, svcRecord, backendAddr, backendPort, tableBuilt, SVC_FLAGS, SVC_CLUSTER_N } from './lb/lookup';
 import { maglevSlot } from './lb/maglev';
-import { masqueradeAll, listCount, listContains, nodeAddr, acceptsNodePort, anyAddr } from './lb/node';
-import { ctWarmSlot, flowHash, flowHash4, ctLookup4, ctFind, ctHasFree, ctAllocate, ctFill, ctSetNat4, ctPublishHashed,
-  CT_ORIG_SRC, CT_ORIG_DST, CT_V4_FWD_IP, CTN_MASQ } from './conntrack/table';
+import { nodeAddr } from './lb/node';
+import { CtResult, CT_RESULT_BYTES, ctWarmSlot, flowHash, flowHash4, ctProbe, ctHasFree, CT_V4_FWD_IP, CTN_MASQ } from './conntrack/table';
 import { ST_SYN_SENT, ST_UNREPLIED } from './conntrack/states';
 import { dnat4, rewrite4, rewrite6 } from './nat';
-import { svcCounters, backendCounters, bump } from './stats';
-import { fastDone, FAST_L3, FAST_L4, FAST_L4_6 } from './fastpath';
+import { svcCounters, backendCounters } from './stats';
+import { fastDone, GroupState, FAST_L3, FAST_L4, FAST_L4_6 } from './shape';
+import { frontendFor, isExternal, sourceClass, endpointSet, masqueraded, openConnection, SET_LIST, SET_N, SET_TABLE } from './service';
 
-
-/** The most openers a group may hold (bits of openMask). */
+/** The most openers a group may hold (bits of GroupState's masks). */
 export const OPEN_MAX: u32 = 32;
-/** Group positions holding a SYN of the fast shape, noted by pass one (bit k)... */
-export let synMask: u32 = 0;
-/** ...and those of them that are IPv6. */
-let syn6Mask: u32 = 0;
-/** Group positions holding an opener the prepare pass found a connection for (bit k). */
-export let openMask: u32 = 0;
-export function openersReset(): void { openMask = 0; synMask = 0; syn6Mask = 0; }
 
 // Per group position (64 bytes): its Maglev slot (h % M), the set's list
 // and size, the IPv4 header, the flow hash, the table, the service-port
@@ -75,6 +66,8 @@ const O_BACKEND: usize = 56;
 const O_HREPLY: usize = 60;
 const O_SIZE: usize = 64;
 const opens: usize = memory.data(<i32>(OPEN_MAX * <u32>O_SIZE), 16);
+/** What pass two's lookups found (only whether they did is read). */
+const found = changetype<CtResult>(memory.data(CT_RESULT_BYTES, 8));
 /** IPv4 addresses as 16-byte key slots (the rest stays zero). */
 const dstSlot: usize = memory.data(16, 16);
 const srcSlot: usize = memory.data(16, 16);
@@ -84,11 +77,11 @@ const srcSlot: usize = memory.data(16, 16);
 
 /** Pass one notes a SYN of the fast shape at group position `k` (IP header at `ip`, flow hash `h`). */
 // @ts-ignore: decorator
-@inline export function openerNote(k: u32, ip: usize, h: u64, family: u32): void {
+@inline export function openerNote(g: GroupState, k: u32, ip: usize, h: u64, family: u32): void {
   openerStash(k, ip, h, family);
   store<u8>(at(k) + O_PROTO, <u8>PROTO_TCP);
-  synMask |= 1 << k;
-  if (family == 6) syn6Mask |= 1 << k;
+  g.syn |= 1 << k;
+  if (family == 6) g.syn6 |= 1 << k;
 }
 
 /** Pass one keeps a SYN's header and hash. */
@@ -105,7 +98,7 @@ const srcSlot: usize = memory.data(16, 16);
  * has no conntrack entry (fastpath.ts udpIsNew): noted like a SYN, with its
  * flow hash computed again (only new flows pay for it).
  */
-export function openerUdp(k: u32, p: usize): void {
+export function openerUdp(g: GroupState, k: u32, p: usize): void {
   let ip = p + FAST_L3;
   let h: u64;
   let family: u32;
@@ -113,7 +106,7 @@ export function openerUdp(k: u32, p: usize): void {
     family = 6;
     let l4 = ip + IPV6_HLEN;
     h = flowHash(6, PROTO_UDP, ip + IPV6_SRC, ip + IPV6_DST, ld16(l4 + L4_SPORT), ld16(l4 + L4_DPORT));
-    syn6Mask |= 1 << k;
+    g.syn6 |= 1 << k;
   } else {
     family = 4;
     let l4 = ip + IPV4_MIN_HLEN;
@@ -121,7 +114,7 @@ export function openerUdp(k: u32, p: usize): void {
   }
   openerStash(k, ip, h, family);
   store<u8>(at(k) + O_PROTO, <u8>PROTO_UDP);
-  synMask |= 1 << k;
+  g.syn |= 1 << k;
 }
 
 /**
@@ -131,17 +124,17 @@ export function openerUdp(k: u32, p: usize): void {
  * and the masquerade decision (rules 18-20, but for hairpin, which needs
  * the backend). SYNs to a service port with affinity, source ranges on a
  * LoadBalancer IP, no endpoints, random choice or any other answer than
- * a new connection are left to the general path.
+ * a new connection are left to the one-packet run.
  */
-export function openersPrepare(): void {
+export function openersPrepare(g: GroupState): void {
   if (lbMode == LB_RANDOM) return;
   // One loop per family, so each has its own copy of prepareOne with the family fixed.
-  for (let bits = synMask & ~syn6Mask; bits != 0; bits &= bits - 1) prepareOne(<u32>ctz(bits), 4);
-  for (let bits = syn6Mask; bits != 0; bits &= bits - 1) prepareOne(<u32>ctz(bits), 6);
+  for (let bits = g.syn & ~g.syn6; bits != 0; bits &= bits - 1) prepareOne(g, <u32>ctz(bits), 4);
+  for (let bits = g.syn6; bits != 0; bits &= bits - 1) prepareOne(g, <u32>ctz(bits), 6);
 }
 
 // @ts-ignore: decorator
-@inline function prepareOne(k: u32, family: u32): void {
+@inline function prepareOne(g: GroupState, k: u32, family: u32): void {
   let o = at(k);
   let ip = <usize>load<u32>(o + O_IP);
   let proto = <u32>load<u8>(o + O_PROTO);
@@ -156,12 +149,8 @@ export function openersPrepare(): void {
     store<u32>(dstSlot, load<u32>(ip + IPV4_DST));
     store<u32>(srcSlot, load<u32>(ip + IPV4_SRC));
   }
-  let fe = feLookup(dstP, family, proto, dport);
-  if (fe == 0) {
-    if (!acceptsNodePort(family, dstP)) return;
-    fe = feLookup(anyAddr, family, proto, dport);
-    if (fe == 0) return;
-  }
+  let fe = frontendFor(dstP, family, proto, dport);
+  if (fe == 0) return;
   let kind = feKind(fe);
   if (kind == FE_CLUSTER_ADDR) return;
   let slot = feSlot(fe);
@@ -169,32 +158,29 @@ export function openersPrepare(): void {
   let flags = load<u32>(r + SVC_FLAGS);
   if ((flags & SF_AFFINITY) != 0 || (kind == FE_LOAD_BALANCER && (flags & SF_SOURCE_RANGES) != 0)) return;
   if (load<u32>(r + SVC_CLUSTER_N) == 0) return;
-  let external = kind != FE_CLUSTER_IP;
-  // Whether the source is a node matters to external traffic only.
-  let podSource = listCount(LIST_POD_CIDRS) > 0 && listContains(LIST_POD_CIDRS, family, srcP);
-  let nodeSource = external && listContains(LIST_NODE_IPS, family, srcP);
-  let useLocal = external
-    ? (flags & SF_EXTERNAL_LOCAL) != 0 && !podSource && !nodeSource
-    : (flags & SF_INTERNAL_LOCAL) != 0;
-  let n = load<u32>(r + (useLocal ? SVC_LOCAL_N : SVC_CLUSTER_N));
-  let table = load<u32>(r + (useLocal ? SVC_LOCAL_TABLE : SVC_CLUSTER_TABLE));
+  let external = isExternal(fe);
+  let cls = sourceClass(family, srcP, external);
+  let set = endpointSet(r, flags, external, cls);
+  let n = load<u32>(set + SET_N);
+  let table = load<u32>(set + SET_TABLE);
   if (n == 0 || table == 0) return;
+  // The warm pass builds a table not built yet, so the stages after it only read.
+  if (!tableBuilt(<usize>table)) ensureTable(<usize>load<u32>(set + SET_LIST), n, <usize>table);
   let na = nodeAddr(family);
-  let masq = na != 0 && ((masqueradeAll && !external) ||
-    (external ? (flags & SF_EXTERNAL_LOCAL) == 0 || nodeSource : listCount(LIST_POD_CIDRS) > 0 && !podSource));
+  let masq = na != 0 && masqueraded(flags, external, cls);
   store<u32>(o + O_SLOT, <u32>(load<u64>(o + O_HASH) % <u64>maglevM));
-  store<u32>(o + O_LIST, load<u32>(r + (useLocal ? SVC_LOCAL_LIST : SVC_CLUSTER_LIST)));
+  store<u32>(o + O_LIST, load<u32>(set + SET_LIST));
   store<u32>(o + O_N, n);
   store<u32>(o + O_TABLE, table);
   store<u32>(o + O_SVC, slot);
   store<u32>(o + O_REPLY_DST, v6 ? <u32>(masq ? na : srcP) : load<u32>(masq ? na : srcP));
   store<u8>(o + O_MASQ, <u8>masq);
-  openMask |= 1 << k;
+  g.open |= 1 << k;
 }
 
 /** Reads every opener's Maglev slot, its table's header and its service port's counters. */
-export function openersSlots(): void {
-  for (let bits = openMask; bits != 0; bits &= bits - 1) {
+export function openersSlots(g: GroupState): void {
+  for (let bits = g.open; bits != 0; bits &= bits - 1) {
     let o = at(<u32>ctz(bits));
     store<u32>(o + O_PARK, maglevSlot(<usize>load<u32>(o + O_TABLE), load<u32>(o + O_N), load<u32>(o + O_SLOT)));
     store<u8>(o + O_PARK + 4, load<u8>(<usize>load<u32>(o + O_TABLE) - 8));
@@ -203,18 +189,16 @@ export function openersSlots(): void {
 }
 
 /** Picks each opener's backend and reads its reply tuple's index slot, its own, and the backend's counters. */
-export function openersReplies(): void {
-  for (let bits = openMask & ~syn6Mask; bits != 0; bits &= bits - 1) replyOne(<u32>ctz(bits), 4);
-  for (let bits = openMask & syn6Mask; bits != 0; bits &= bits - 1) replyOne(<u32>ctz(bits), 6);
+export function openersReplies(g: GroupState): void {
+  for (let bits = g.open & ~g.syn6; bits != 0; bits &= bits - 1) replyOne(<u32>ctz(bits), 4);
+  for (let bits = g.open & g.syn6; bits != 0; bits &= bits - 1) replyOne(<u32>ctz(bits), 6);
 }
 
 // @ts-ignore: decorator
 @inline function replyOne(k: u32, family: u32): void {
   let o = at(k);
   let n = load<u32>(o + O_N);
-  // A table not built yet holds anything: keep the position inside the list.
   let pos = maglevSlot(<usize>load<u32>(o + O_TABLE), n, load<u32>(o + O_SLOT));
-  if (pos >= n) pos = 0;
   let id = load<u32>(<usize>load<u32>(o + O_LIST) + (<usize>pos << 2));
   let ip = <usize>load<u32>(o + O_IP);
   let h = load<u64>(o + O_HASH);
@@ -230,23 +214,20 @@ export function openersReplies(): void {
   store<u8>(o + O_PARK + 6, load<u8>(backendCounters + (<usize>id * PER_ENTITY << 3)));
 }
 
-/** Not handled here: run the general path. */
-export const OPEN_CONTINUE: u32 = 0xffffffff;
-
 /**
  * Pass two for the SYN at group position `k` (frame `p`, descriptor `d`):
- * the new connection the general path would make, when the prepare pass
+ * the new connection the one-packet run would make, when the prepare pass
  * found one and it is the common case: a plain SYN (no ACK, FIN or RST),
  * no entry for the tuple yet, a free record, and the reply tuple free
  * (no clash; when masqueraded, the client's own port is free on the node
  * address). The same record, rewrites, counters and descriptor words;
- * anything else returns OPEN_CONTINUE having written nothing, and the
- * general path decides (test/core-openers.test.ts compares both).
+ * anything else returns CONTINUE having written nothing, and the
+ * one-packet run decides (test/core-openers.test.ts compares both).
  */
-export function openerPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u32 {
-  if ((openMask & (1 << k)) == 0) return OPEN_CONTINUE;
+export function openerPath(g: GroupState, k: u32, d: usize, p: usize, wirelen: u32, now: u64): u32 {
+  if ((g.open & (1 << k)) == 0) return CONTINUE;
   let o = at(k);
-  if ((syn6Mask & (1 << k)) != 0) return openerPath6(o, d, p, wirelen, now);
+  if ((g.syn6 & (1 << k)) != 0) return openerPath6(o, d, p, wirelen, now);
   // One copy of openerPath4 per protocol, each with its protocol fixed.
   return load<u8>(o + O_PROTO) == PROTO_TCP
     ? openerPath4(o, d, p, wirelen, now, PROTO_TCP)
@@ -257,44 +238,37 @@ export function openerPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): 
 @inline function openerPath4(o: usize, d: usize, p: usize, wirelen: u32, now: u64, proto: u32): u32 {
   let ip = p + FAST_L3;
   let l4 = ip + IPV4_MIN_HLEN;
-  if (proto == PROTO_TCP && (<u32>load<u8>(l4 + TCP_FLAGS) & (TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST)) != TCP_SYN) return OPEN_CONTINUE;
-  if (!ctHasFree()) return OPEN_CONTINUE;
+  if (proto == PROTO_TCP && (<u32>load<u8>(l4 + TCP_FLAGS) & (TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST)) != TCP_SYN) return CONTINUE;
+  if (!ctHasFree()) return CONTINUE;
   let h = load<u64>(o + O_HASH);
   let src = load<u32>(ip + IPV4_SRC), dst = load<u32>(ip + IPV4_DST);
   let sport = ld16(l4 + L4_SPORT), dport = ld16(l4 + L4_DPORT);
-  if (ctLookup4(<u32>h, proto, src, dst, sport, dport)) return OPEN_CONTINUE;
+  if (ctProbe(<u32>h, 4, proto, ip + IPV4_SRC, ip + IPV4_DST, sport, dport, found)) return CONTINUE;
   let slot = load<u32>(o + O_SVC);
   let n = load<u32>(o + O_N);
   let list = <usize>load<u32>(o + O_LIST);
   // Maglev's list[table[h % M]], with h % M from the prepare pass.
-  let backend = load<u32>(list + (<usize>maglevSlot(builtTable(list, n, <usize>load<u32>(o + O_TABLE)), n, load<u32>(o + O_SLOT)) << 2));
+  let backend = load<u32>(list + (<usize>maglevSlot(<usize>load<u32>(o + O_TABLE), n, load<u32>(o + O_SLOT)) << 2));
   let bAddr = backendAddr(backend);
   let be = load<u32>(bAddr);
   let bPort = backendPort(backend);
   let masq = load<u8>(o + O_MASQ) != 0;
-  let replyDst = load<u32>(o + O_REPLY_DST);
+  let replyDstP = o + O_REPLY_DST;
   // Hairpin (a backend reaching itself through its Service) is masqueraded too.
   if (!masq && be == src && load<u32>(bAddr, 4) == 0 && load<u64>(bAddr, 8) == 0) {
     let na = nodeAddr(4);
-    if (na != 0) { masq = true; replyDst = load<u32>(na); }
+    if (na != 0) { masq = true; replyDstP = na; }
   }
+  let replyDst = load<u32>(replyDstP);
   // Taken: a clash with another connection's reply tuple, or, masqueraded,
-  // the client's port already used on the node address; the general path
+  // the client's port already used on the node address; the one-packet run
   // then picks another source port.
   let hReply = backend == load<u32>(o + O_BACKEND) && replyDst == load<u32>(o + O_REPLY_DST)
     ? load<u32>(o + O_HREPLY) : <u32>flowHash4(proto, be, replyDst, bPort, sport);
-  if (ctLookup4(hReply, proto, be, replyDst, bPort, sport)) return OPEN_CONTINUE;
+  if (ctProbe(hReply, 4, proto, bAddr, replyDstP, bPort, sport, found)) return CONTINUE;
 
-  // The new connection, as datapath.ts fills it.
-  let ct = ctAllocate(now);
-  ctFill(ct, 4, proto, slot, backend, masq ? CTN_MASQ : 0, sport, sport, dport, bPort);
-  store<u32>(ct + CT_ORIG_SRC, src);
-  store<u32>(ct + CT_ORIG_SRC + 4, 0);
-  store<u64>(ct + CT_ORIG_SRC + 8, 0);
-  store<u32>(ct + CT_ORIG_DST, dst);
-  ctSetNat4(ct, dst, dport, be, bPort);
-  ctPublishHashed(ct, proto == PROTO_TCP ? ST_SYN_SENT : ST_UNREPLIED, now, <u32>h, hReply);
-  bump(backendCounters, backend, C_CONNS, 1);
+  let ct = openConnection(4, proto, ip + IPV4_SRC, ip + IPV4_DST, sport, dport, slot, backend, bAddr, bPort,
+                          masq ? CTN_MASQ : 0, sport, proto == PROTO_TCP ? ST_SYN_SENT : ST_UNREPLIED, now, <u32>h, hReply, true);
   dnat4(ip, l4, proto, IPV4_DST, L4_DPORT, dst, be, bPort, ct + CT_V4_FWD_IP);
   if (masq) rewrite4(ip, l4, proto, IPV4_SRC, L4_SPORT, replyDst, sport);
 
@@ -307,16 +281,16 @@ function openerPath6(o: usize, d: usize, p: usize, wirelen: u32, now: u64): u32 
   let ip = p + FAST_L3;
   let l4 = ip + IPV6_HLEN;
   let proto = <u32>load<u8>(o + O_PROTO);
-  if (proto == PROTO_TCP && (<u32>load<u8>(l4 + TCP_FLAGS) & (TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST)) != TCP_SYN) return OPEN_CONTINUE;
-  if (!ctHasFree()) return OPEN_CONTINUE;
+  if (proto == PROTO_TCP && (<u32>load<u8>(l4 + TCP_FLAGS) & (TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST)) != TCP_SYN) return CONTINUE;
+  if (!ctHasFree()) return CONTINUE;
   let h = load<u64>(o + O_HASH);
   let src = ip + IPV6_SRC, dst = ip + IPV6_DST;
   let sport = ld16(l4 + L4_SPORT), dport = ld16(l4 + L4_DPORT);
-  if (ctFind(<u32>h, 6, proto, src, dst, sport, dport)) return OPEN_CONTINUE;
+  if (ctProbe(<u32>h, 6, proto, src, dst, sport, dport, found)) return CONTINUE;
   let slot = load<u32>(o + O_SVC);
   let n = load<u32>(o + O_N);
   let list = <usize>load<u32>(o + O_LIST);
-  let backend = load<u32>(list + (<usize>maglevSlot(builtTable(list, n, <usize>load<u32>(o + O_TABLE)), n, load<u32>(o + O_SLOT)) << 2));
+  let backend = load<u32>(list + (<usize>maglevSlot(<usize>load<u32>(o + O_TABLE), n, load<u32>(o + O_SLOT)) << 2));
   let bAddr = backendAddr(backend);
   let bPort = backendPort(backend);
   let masq = load<u8>(o + O_MASQ) != 0;
@@ -327,14 +301,10 @@ function openerPath6(o: usize, d: usize, p: usize, wirelen: u32, now: u64): u32 
   }
   let hReply = backend == load<u32>(o + O_BACKEND) && replyDst == <usize>load<u32>(o + O_REPLY_DST)
     ? load<u32>(o + O_HREPLY) : <u32>flowHash(6, proto, bAddr, replyDst, bPort, sport);
-  if (ctFind(hReply, 6, proto, bAddr, replyDst, bPort, sport)) return OPEN_CONTINUE;
+  if (ctProbe(hReply, 6, proto, bAddr, replyDst, bPort, sport, found)) return CONTINUE;
 
-  let ct = ctAllocate(now);
-  ctFill(ct, 6, proto, slot, backend, masq ? CTN_MASQ : 0, sport, sport, dport, bPort);
-  copy16(ct + CT_ORIG_SRC, src);
-  copy16(ct + CT_ORIG_DST, dst);
-  ctPublishHashed(ct, proto == PROTO_TCP ? ST_SYN_SENT : ST_UNREPLIED, now, <u32>h, hReply);
-  bump(backendCounters, backend, C_CONNS, 1);
+  openConnection(6, proto, src, dst, sport, dport, slot, backend, bAddr, bPort,
+                 masq ? CTN_MASQ : 0, sport, proto == PROTO_TCP ? ST_SYN_SENT : ST_UNREPLIED, now, <u32>h, hReply, true);
   rewrite6(ip, l4, proto, IPV6_DST, L4_DPORT, bAddr, bPort);
   if (masq) rewrite6(ip, l4, proto, IPV6_SRC, L4_SPORT, replyDst, sport);
 

@@ -15,16 +15,16 @@
 // Every quoted field changed is folded into the inner IP and transport
 // checksums (when quoted) and into the ICMP checksum, incrementally.
 
-import { keyFamily, keyL4, keyL4Captured, keyL4Type, keySrc, NO_L4, addrEq, copy16 } from './flow';
+import { FlowKey, NO_L4, addrEq } from './flow';
 import { IPV4_MIN_HLEN, IPV4_SRC, IPV4_DST, IPV4_CSUM, ipv4Version, ipv4HeaderLen, ipv4Proto } from './wire/ipv4';
 import { IPV6_HLEN, IPV6_SRC, IPV6_DST, ipv6Version, ipv6Next } from './wire/ipv6';
 import { PROTO_TCP, PROTO_UDP, PROTO_SCTP, ICMP_HLEN, ICMP_CSUM, TCP_CSUM, UDP_CSUM, L4_SPORT, L4_DPORT, srcPort, dstPort } from './wire/l4';
 import { delta16, applyDelta, applyDeltaUdp, replace16, replace32, replace128 } from './wire/checksum';
 import { portRaw } from './wire/bytes';
-import { ctLookup, ctRec, ctDir, CT_ORIG_SRC, CT_ORIG_DST, CT_ORIG_SPORT, CT_ORIG_DPORT, CT_REPLY_SPORT, CT_NAT,
+import { ctLookup, CtResult, CT_ORIG_SRC, CT_ORIG_DST, CT_ORIG_SPORT, CT_ORIG_DPORT, CT_REPLY_SPORT, CT_NAT,
   CT_BACKEND, replyDstAddr, replyDstPort } from './conntrack/table';
 import { DIR_REPLY } from './conntrack/states';
-import { backendAddr } from './lb/tables';
+import { backendAddr } from './lb/lookup';
 import { rewrite } from './nat';
 
 const ICMP_UNREACH: u32 = 3;
@@ -40,9 +40,9 @@ const innerSrc: usize = memory.data(16, 16);
 const innerDst: usize = memory.data(16, 16);
 
 /** Whether the parsed ICMP/ICMPv6 packet is an error type that quotes a packet. */
-export function isIcmpError(): bool {
-  let t = keyL4Type;
-  if (keyFamily == 4) return t == ICMP_UNREACH || t == ICMP_TIME_EXCEEDED || t == ICMP_PARAM_PROBLEM;
+export function isIcmpError(key: FlowKey): bool {
+  let t = key.l4Type;
+  if (key.family == 4) return t == ICMP_UNREACH || t == ICMP_TIME_EXCEEDED || t == ICMP_PARAM_PROBLEM;
   return t == ICMPV6_UNREACH || t == ICMPV6_TOO_BIG || t == ICMPV6_TIME_EXCEEDED || t == ICMPV6_PARAM_PROBLEM;
 }
 
@@ -50,15 +50,17 @@ export function isIcmpError(): bool {
 export const RELATED_NONE: u32 = 0;
 export const RELATED_TO_BACKEND: u32 = 1;
 export const RELATED_TO_CLIENT: u32 = 2;
-/** Connection the error belonged to (valid after a related result). */
-export let relatedRec: usize = 0;
 
-export function relate(p: usize): u32 {
-  if (keyL4 == NO_L4 || keyL4Captured < ICMP_HLEN) return RELATED_NONE;
-  let icmp = p + keyL4;
+/**
+ * Translates an ICMP error about a tracked connection (the packet of `key`
+ * at `p`); `res` holds the connection after a related result.
+ */
+export function relate(key: FlowKey, p: usize, res: CtResult): u32 {
+  if (key.l4 == NO_L4 || key.l4Captured < ICMP_HLEN) return RELATED_NONE;
+  let icmp = p + key.l4;
   let inner = icmp + ICMP_HLEN;
-  let avail = keyL4Captured - ICMP_HLEN;
-  let fam = keyFamily;
+  let avail = key.l4Captured - ICMP_HLEN;
+  let fam = key.family;
   let ihl: u32, iproto: u32, aSrc: usize, aDst: usize, alen: u32;
   if (fam == 4) {
     if (avail < IPV4_MIN_HLEN || ipv4Version(inner) != 4) return RELATED_NONE;
@@ -81,15 +83,14 @@ export function relate(p: usize): u32 {
   let isport = srcPort(il4);
   let idport = dstPort(il4);
   // The quoted packet travelled the other way: look its reverse up.
-  if (!ctLookup(fam, iproto, innerDst, innerSrc, idport, isport)) return RELATED_NONE;
-  let r = ctRec;
-  relatedRec = r;
+  if (!ctLookup(fam, iproto, innerDst, innerSrc, idport, isport, res)) return RELATED_NONE;
+  let r = res.rec;
   let masq = load<u8>(r + CT_NAT) != 0; // source rewritten: masquerade, or a port on a clash
   let backend = load<u32>(r + CT_BACKEND) - 1;
   let bAddr = backendAddr(backend);
   let dIp: u64 = 0, dL4: u64 = 0, dIcmp: u64 = 0;
 
-  if (ctDir == DIR_REPLY) {
+  if (res.dir == DIR_REPLY) {
     // Toward the client: the quoted packet is client/node → backend.
     dIp += put(inner + aDst, r + CT_ORIG_DST, alen);
     dL4 += putPort(il4 + L4_DPORT, <u32>load<u16>(r + CT_ORIG_DPORT));
@@ -115,12 +116,12 @@ export function relate(p: usize): u32 {
   applyDelta(icmp + ICMP_CSUM, dIcmp);
 
   // Outer header (rewrite() keeps the outer IPv4 and ICMPv6 pseudo-header checksums right).
-  if (ctDir == DIR_REPLY) {
-    if (masq) rewrite(p, true, r + CT_ORIG_SRC, 0);
-    if (addrEq(keySrc, bAddr)) rewrite(p, false, r + CT_ORIG_DST, 0);
+  if (res.dir == DIR_REPLY) {
+    if (masq) rewrite(key, p, true, r + CT_ORIG_SRC, 0);
+    if (addrEq(key.src, bAddr)) rewrite(key, p, false, r + CT_ORIG_DST, 0);
     return RELATED_TO_CLIENT;
   }
-  rewrite(p, true, bAddr, 0);
+  rewrite(key, p, true, bAddr, 0);
   return RELATED_TO_BACKEND;
 }
 

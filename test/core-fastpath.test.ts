@@ -1,12 +1,13 @@
-// The established-flow fast path (assembly/fastpath.ts) must never change
-// an answer: the same traffic through a core with it on and a core with it
-// off gives the same bytes, the same descriptor words, the same counters
-// and the same conntrack. The traffic is mostly what the fast path takes
+// The scheduler (assembly/datapath.ts processBatch: groups of packets,
+// read-ahead passes, then the stages, assembly/fastpath.ts for established
+// flows) against a plain one-packet-at-a-time run of the same stages (the
+// core with its group passes off): the same traffic through both gives the
+// same bytes, the same descriptor words, the same counters and the same
+// conntrack. The traffic is mostly what the group passes finish
 // (established TCP, replied UDP, masqueraded or not, both directions, and
-// one-sided flows left in SYN_SENT or unreplied) plus
-// packets that look almost like it: other TCP flags, cut captures, IP
-// options, fragments, VLAN tags, bad lengths, flipped bytes, expired
-// entries.
+// one-sided flows left in SYN_SENT or unreplied) plus packets that look
+// almost like it: other TCP flags, cut captures, IP options, fragments,
+// VLAN tags, bad lengths, flipped bytes, expired entries.
 
 import { describe, it, expect } from 'vitest';
 import { Harness, backend, servicePort, type In } from './helpers/harness.js';
@@ -193,8 +194,8 @@ function compareSteady(flows: Flow[], seed: number, learn: (out: Uint8Array, f: 
   for (let slot = 0; slot < 4; slot++) expect(a.core.serviceLive(slot)).toEqual(b.core.serviceLive(slot));
 }
 
-describe('established-flow fast path', () => {
-  it('gives the same bytes, descriptors, counters and conntrack as the general path', () => {
+describe('scheduler against one packet at a time: established flows', () => {
+  it('gives the same bytes, descriptors, counters and conntrack as the one-packet run', () => {
     const flows = makeFlows(rng(2026), 400, (i, pod) => (pod ? `10.244.${3 + (i >> 8)}.${i & 255}` : `172.16.${i >> 8}.${i & 255}`),
       ['10.96.0.10', 80], ['10.96.0.11', 53]);
     compareSteady(flows, 2026, (out, f) => {
@@ -203,7 +204,7 @@ describe('established-flow fast path', () => {
     }, mutate, '192.168.49.2');
   });
 
-  it('gives the same answers as the general path for IPv6 flows', () => {
+  it('gives the same answers as the one-packet run for IPv6 flows', () => {
     const flows = makeFlows(rng(2027), 300, (i, pod) => (pod ? `fd00:10:244:3::${(i + 1).toString(16)}` : `fd00:172::${(i + 1).toString(16)}`),
       ['fd00::10', 443], ['fd00::11', 53]);
     compareSteady(flows, 2027, (out, f) => {
@@ -212,7 +213,7 @@ describe('established-flow fast path', () => {
     }, mutate6, 'fd00:49:0:0:0:0:0:2');
   });
 
-  it('takes an established IPv4 TCP segment and leaves the same fields the general path does', () => {
+  it('finishes an established IPv4 TCP segment in its group pass and leaves the same fields the one-packet run does', () => {
     for (const fastPath of [true, false]) {
       const h = harness(fastPath);
       const syn = h.one({ t: 1, bytes: buildPacket({ proto: 'TCP', src: '10.244.9.9', dst: '10.96.0.10', sport: 40000, dport: 80, flags: TCP_SYN }) });

@@ -1,15 +1,16 @@
-// The connection-opener fast path (assembly/openers.ts) must never change
-// an answer either: SYNs through cores with the fast paths on and off give
-// the same bytes, descriptor words, counters and conntrack. The traffic is
-// made to hit every decision the opener path makes (masquerade for sources
-// outside the pod CIDR, hairpin, --masquerade-all and external traffic;
-// internal and external traffic policy Local; NodePort on a node address
-// or on --nodeport-addresses, LoadBalancer IPs, externalIPs) and every
-// case where it has to hand a SYN back to the general path: affinity,
-// source ranges, no (local) endpoints, an unknown port, a reply-tuple
-// clash or a masquerade port in use, a full table, a tuple already
-// tracked, other TCP flags, IPv6, random choice; and time jumps so
-// entries expire and records are reclaimed.
+// The scheduler's passes for new connections (assembly/openers.ts) against
+// a plain one-packet-at-a-time run of the same stages: SYNs through cores
+// with the group passes on and off give the same bytes, descriptor words,
+// counters and conntrack. The traffic is made to hit every decision the
+// service stage makes for a group (masquerade for sources outside the pod
+// CIDR, hairpin, --masquerade-all and external traffic; internal and
+// external traffic policy Local; NodePort on a node address or on
+// --nodeport-addresses, LoadBalancer IPs, externalIPs) and every case the
+// group pass leaves to the one-packet run: affinity, source ranges, no
+// (local) endpoints, an unknown port, a reply-tuple clash or a masquerade
+// port in use, a full table, a tuple already tracked, other TCP flags,
+// IPv6, random choice; and time jumps so entries expire and records are
+// reclaimed.
 
 import { describe, it, expect } from 'vitest';
 import { Harness, backend, servicePort, type In } from './helpers/harness.js';
@@ -138,7 +139,7 @@ function compare(opts: CoreOptions, node: NodeConfig, seed: number): { opened: n
   return { opened: a.core.fastPathPackets(), translated };
 }
 
-describe('connection-opener fast path', () => {
+describe('scheduler against one packet at a time: new connections', () => {
   // Two node IPs: traffic from the second is node-sourced but masquerades to the first.
   const node = { nodeIPs: ['192.168.49.2', '192.168.49.3', 'fd00:49::2', 'fd00:49::3'], podCIDRs: ['10.244.0.0/16', 'fd00:10:244::/48'] };
   it.each([
@@ -146,7 +147,7 @@ describe('connection-opener fast path', () => {
     ['no pod CIDR (nothing masqueraded but hairpin)', {}, { nodeIPs: ['192.168.49.2'] }],
     ['--masquerade-all', {}, { ...node, masqueradeAll: true }],
     ['random choice', { lb: 'random' as const }, node],
-  ])('gives the same answers as the general path: %s', (_name, opts, n) => {
+  ])('gives the same answers as the one-packet run: %s', (_name, opts, n) => {
     const { opened, translated } = compare(opts, n, 7);
     // The fast paths took a share of the work (the opener path alone: the next test).
     expect(opened).toBeGreaterThan(0);
@@ -156,7 +157,7 @@ describe('connection-opener fast path', () => {
   it.each([
     ['--nodeport-addresses', {}, { ...node, nodePortCIDRs: ['10.0.0.0/24'] }],
     ['no node IP (nothing to masquerade to)', {}, { podCIDRs: ['10.244.0.0/16'] }],
-  ])('gives the same answers as the general path: %s', (_name, opts, n) => {
+  ])('gives the same answers as the one-packet run: %s', (_name, opts, n) => {
     const { translated } = compare(opts, n, 11);
     expect(translated).toBeGreaterThan(100);
   });
@@ -183,7 +184,7 @@ describe('connection-opener fast path', () => {
     ['UDP NodePort from outside (masqueraded)', node, {}, '172.16.0.', '192.168.49.2', 30053, 8],
     ['UDP IPv6 ClusterIP, outside sources (masqueraded)', node, {}, 'fd00:172::', 'fd00::11', 53, 8],
   ];
-  it.each(cases)('takes fresh SYNs and UDP first packets it can make the connection for: %s', (name, n, opts, src, dst, dport, taken) => {
+  it.each(cases)('opens in its group pass the connections of fresh SYNs and UDP first packets it can: %s', (name, n, opts, src, dst, dport, taken) => {
     const h = new Harness(state, { ...opts, fastPath: true }, n);
     const g = new Harness(state, { ...opts, fastPath: false }, n);
     const pkts = Array.from({ length: 8 }, (_, i) => ({
@@ -196,7 +197,7 @@ describe('connection-opener fast path', () => {
     expect(h.core.fastPathPackets()).toBe(taken);
   });
 
-  it('source port 0: the opener path keeps it as the general path does, a clash and an 802.1Q-tagged copy go the general way', () => {
+  it('source port 0: the group pass keeps it as the one-packet run does, a clash and an 802.1Q-tagged copy go one at a time', () => {
     /** The frame with an 802.1Q tag (VLAN 5) after its MAC addresses. */
     const tagged = (f: Uint8Array) => Uint8Array.from([...f.subarray(0, 12), 0x81, 0x00, 0x00, 0x05, ...f.subarray(12)]);
     for (const [proto, src, dst, dport] of [
@@ -232,7 +233,7 @@ describe('connection-opener fast path', () => {
     }
   });
 
-  it('makes the connection the general path makes, and the rest of it follows', () => {
+  it('makes the connection the one-packet run makes, and the rest of it follows', () => {
     for (const fastPath of [true, false]) {
       const h = new Harness(state, { fastPath }, node);
       const syn = h.one({ t: 1, bytes: buildPacket({ proto: 'TCP', src: '10.244.9.9', dst: '10.96.0.10', sport: 40000, dport: 80, flags: TCP_SYN }) });

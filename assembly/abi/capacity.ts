@@ -54,7 +54,7 @@ export const FRAGMENT_ENTRY_BYTES = 56;
 /** Default fragment table entries (datagrams whose ports are remembered). */
 export const FRAGMENTS_DEFAULT = 4096;
 
-// ---- service tables (assembly/lb/tables.ts) and their counters (assembly/stats.ts) ----------
+// ---- service tables (assembly/lb/lookup.ts, control.ts) and their counters (assembly/stats.ts) ----------
 export const FRONTEND_ENTRY_BYTES = 32;
 export const SERVICE_RECORD_BYTES = 64;
 /** Pool blocks a service-port record owns (lists, tables, source ranges): one deferred free each. */

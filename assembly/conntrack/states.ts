@@ -48,46 +48,52 @@ export function initialState(proto: u32, tcpFlags: u32): u32 {
 }
 
 /** Whether a new SYN from the original side starts a new connection over this entry. */
-export function reopens(state: u32, tcpFlags: u32): bool {
-  return (state == ST_TIME_WAIT || state == ST_CLOSE) && (tcpFlags & TCP_SYN) != 0 && (tcpFlags & TCP_ACK) == 0;
+// @ts-ignore: decorator
+@inline export function reopens(state: u32, tcpFlags: u32): bool {
+  return (tcpFlags & (TCP_SYN | TCP_ACK)) == TCP_SYN && (state == ST_TIME_WAIT || state == ST_CLOSE);
 }
 
-/** Scratch output of nextState: the record flags after the packet. */
-export let nextFlags: u32 = 0;
+/** A record's state and flags as one word: the state in the low byte, the flags in the next (CT_STATE, CT_FLAGS). */
+// @ts-ignore: decorator
+@inline export function stateOf(word: u32): u32 { return word & 0xff; }
+// @ts-ignore: decorator
+@inline function withFlags(state: u32, flags: u32): u32 { return state | (flags << 8); }
 
-/** New state after a packet in direction `dir`; also sets nextFlags. */
-export function nextState(proto: u32, state: u32, flags: u32, dir: u32, tcpFlags: u32, chunkType: u32): u32 {
-  nextFlags = flags;
+/**
+ * The state and flags after a packet in direction `dir`, from the record's
+ * `word` (stateOf): the one transition rule of every path. A result equal
+ * to `word` means the packet leaves the connection as it was (a data or
+ * ACK segment of an established connection is the first case tested).
+ */
+// @ts-ignore: decorator
+@inline export function nextState(proto: u32, word: u32, dir: u32, tcpFlags: u32, chunkType: u32): u32 {
+  let state = word & 0xff, flags = word >> 8;
   if (proto == PROTO_TCP) {
-    if (tcpFlags & TCP_RST) return ST_CLOSE;
-    let finBit = dir == DIR_ORIG ? CTF_FIN_ORIG : CTF_FIN_REPLY;
+    if (state == ST_ESTABLISHED && (tcpFlags & (TCP_RST | TCP_FIN)) == 0) return word;
+    if (tcpFlags & TCP_RST) return withFlags(ST_CLOSE, flags);
     if (tcpFlags & TCP_FIN) {
-      nextFlags = flags | finBit;
-      if ((nextFlags & (CTF_FIN_ORIG | CTF_FIN_REPLY)) == (CTF_FIN_ORIG | CTF_FIN_REPLY)) return ST_LAST_ACK;
-      return ST_FIN_WAIT;
+      let both = flags | (dir == DIR_ORIG ? CTF_FIN_ORIG : CTF_FIN_REPLY);
+      return withFlags((both & (CTF_FIN_ORIG | CTF_FIN_REPLY)) == (CTF_FIN_ORIG | CTF_FIN_REPLY) ? ST_LAST_ACK : ST_FIN_WAIT, both);
     }
     if (state == ST_SYN_SENT) {
-      if (dir == DIR_REPLY && (tcpFlags & TCP_SYN) && (tcpFlags & TCP_ACK)) return ST_SYN_RECV;
-      return state;
+      return dir == DIR_REPLY && (tcpFlags & TCP_SYN) && (tcpFlags & TCP_ACK) ? withFlags(ST_SYN_RECV, flags) : word;
     }
-    if (state == ST_SYN_RECV) {
-      return dir == DIR_ORIG && (tcpFlags & TCP_ACK) ? ST_ESTABLISHED : state;
-    }
+    if (state == ST_SYN_RECV) return dir == DIR_ORIG && (tcpFlags & TCP_ACK) ? withFlags(ST_ESTABLISHED, flags) : word;
     if (state == ST_FIN_WAIT && (tcpFlags & TCP_ACK)) {
       // The other side acknowledged the FIN but has not closed yet.
       let finFrom = (flags & CTF_FIN_ORIG) ? DIR_ORIG : DIR_REPLY;
-      return dir != finFrom ? ST_CLOSE_WAIT : state;
+      return dir != finFrom ? withFlags(ST_CLOSE_WAIT, flags) : word;
     }
-    if (state == ST_LAST_ACK && (tcpFlags & TCP_ACK)) return ST_TIME_WAIT;
-    return state;
+    if (state == ST_LAST_ACK && (tcpFlags & TCP_ACK)) return withFlags(ST_TIME_WAIT, flags);
+    return word;
   }
   if (proto == PROTO_SCTP) {
-    if (chunkType == SCTP_CHUNK_ABORT || chunkType == SCTP_CHUNK_SHUTDOWN_COMPLETE) return ST_SCTP_CLOSED;
-    if (state == ST_SCTP_COOKIE && dir == DIR_REPLY) return ST_SCTP_ESTABLISHED;
-    return state;
+    if (chunkType == SCTP_CHUNK_ABORT || chunkType == SCTP_CHUNK_SHUTDOWN_COMPLETE) return withFlags(ST_SCTP_CLOSED, flags);
+    if (state == ST_SCTP_COOKIE && dir == DIR_REPLY) return withFlags(ST_SCTP_ESTABLISHED, flags);
+    return word;
   }
-  if (dir == DIR_REPLY) return ST_REPLIED;
-  return state;
+  if (dir == DIR_REPLY) return withFlags(ST_REPLIED, flags);
+  return word;
 }
 
 /** Timeout in seconds for a connection of `proto` in `state`. */

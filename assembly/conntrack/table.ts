@@ -27,12 +27,12 @@
 import { hashTuple, hashTuple4, hashSeed } from '../hash';
 import { delta16, delta32, fold32 } from '../wire/checksum';
 import { portRaw } from '../wire/bytes';
-import { addrEq } from '../flow';
 import { region, ctMax, svcMax } from '../config';
 import { CT_RECORD_BYTES, CT_INDEX_SLOT_BYTES, CT_LINK_BYTES, CT_HEAD_BYTES, ctIndexSlots } from '../abi/capacity';
-import { timeoutSeconds, DIR_ORIG, DIR_REPLY } from './states';
-import { NS_PER_S } from './timeouts';
-import { backendAddr } from '../lb/tables';
+import { timeoutSeconds, nextState, reopens, stateOf, DIR_ORIG, DIR_REPLY, ST_ESTABLISHED } from './states';
+import { NS_PER_S, TCP_ESTABLISHED_S } from './timeouts';
+import { PROTO_TCP } from '../wire/l4';
+import { backendAddr } from '../lb/lookup';
 import { svcCounters, bump, unbump } from '../stats';
 import { C_LIVE } from '../abi/tables';
 import { nodeAddr } from '../lb/node';
@@ -99,9 +99,15 @@ export let ctEvicted: u64 = 0;
 /** Earliest expiry among live records at the last full sweep: no sweep can free anything before it. */
 let sweepNotBefore: u64 = 0;
 
-/** Lookup result: record pointer (0 = none) and the packet's direction. */
-export let ctRec: usize = 0;
-export let ctDir: u32 = DIR_ORIG;
+/**
+ * What a lookup found: the record (0: none) and the packet's direction.
+ * Each caller keeps one at a fixed address (CT_RESULT_BYTES) and passes it.
+ */
+@unmanaged export class CtResult {
+  rec: usize;
+  dir: u32;
+}
+export const CT_RESULT_BYTES: i32 = 8;
 
 export function ctInit(): void {
   records = region(<usize>ctMax * CT_SIZE);
@@ -126,9 +132,9 @@ export function ctInit(): void {
   return <u32>hashTuple(src, dst, sport, dport, proto | (family << 8), hashSeed);
 }
 
-/** Finds the connection a packet with this tuple belongs to; sets ctRec/ctDir. */
-export function ctLookup(family: u32, proto: u32, src: usize, dst: usize, sport: u32, dport: u32): bool {
-  return ctFind(tupleHash(family, proto, src, dst, sport, dport), family, proto, src, dst, sport, dport);
+/** Finds the connection a packet with this tuple belongs to; `res` says which and in which direction. */
+export function ctLookup(family: u32, proto: u32, src: usize, dst: usize, sport: u32, dport: u32, res: CtResult): bool {
+  return ctFind(tupleHash(family, proto, src, dst, sport, dport), family, proto, src, dst, sport, dport, res);
 }
 
 /** The flow hash conntrack indexes a tuple by (Maglev picks with the same value). */
@@ -143,61 +149,57 @@ export function ctLookup(family: u32, proto: u32, src: usize, dst: usize, sport:
   if (freeHead != 0) store<u8>(out, load<u8>(records + <usize>(freeHead - 1) * CT_SIZE + CT_STATE));
 }
 
-/** ctLookup with the tuple's hash (<u32>flowHash) already computed. */
-export function ctFind(h: u32, family: u32, proto: u32, src: usize, dst: usize, sport: u32, dport: u32): bool {
-  let i = h & idxMask;
-  while (true) {
-    let e = index + (<usize>i << 3);
-    let ref = load<u32>(e, 4);
-    if (ref == 0) { ctRec = 0; return false; }
-    if (load<u32>(e) == h) {
-      let r = records + <usize>((ref - 1) >> 1) * CT_SIZE;
-      let dir = (ref - 1) & 1;
-      if (<u32>load<u8>(r + CT_FAMILY) == family && <u32>load<u8>(r + CT_PROTO) == proto) {
-        if (dir == DIR_ORIG) {
-          if (<u32>load<u16>(r + CT_ORIG_SPORT) == sport && <u32>load<u16>(r + CT_ORIG_DPORT) == dport &&
-              addrEq(r + CT_ORIG_SRC, src) && origDstIs(r, family, dst)) {
-            ctRec = r; ctDir = DIR_ORIG; return true;
-          }
-        } else if (<u32>load<u16>(r + CT_REPLY_SPORT) == sport && replyDstPort(r) == dport &&
-                   addrEq(replySrcAddr(r), src) && addrEq(replyDstAddr(r), dst)) {
-          ctRec = r; ctDir = DIR_REPLY; return true;
-        }
-      }
-    }
-    i = (i + 1) & idxMask;
-  }
+/** ctLookup with the tuple's hash (<u32>flowHash) already computed; addresses in 16-byte key slots. */
+export function ctFind(h: u32, family: u32, proto: u32, src: usize, dst: usize, sport: u32, dport: u32, res: CtResult): bool {
+  return family == 4 ? ctProbe(h, 4, proto, src, dst, sport, dport, res) : ctProbe(h, 6, proto, src, dst, sport, dport, res);
 }
 
 /**
- * ctFind for an IPv6 key whose addresses are 16-byte fields of the frame
- * (the fast path's lookup): the same hash, index walk and answer, with the
- * key's addresses loaded once and compared as two u64 each. Its probe loop
- * is written out again like ctLookup4's, for the same reason (below).
+ * The conntrack probe: walks the index from hash `h`'s slot to the entry
+ * whose tuple is the packet's (filling `res`) or to an empty slot.
+ * `family` is a constant at every call, so each family gets its own loop:
+ * IPv4 compares one u32 per address (the 4 bytes at `src` and `dst`, a key
+ * slot or the frame's own field; an IPv4 record's slots are zero past them
+ * and its backend address is kept at CT_V4_BACKEND), IPv6 two u64 each.
  */
 // @ts-ignore: decorator
-@inline export function ctLookup6(h: u32, proto: u32, src: usize, dst: usize, sport: u32, dport: u32): bool {
-  let famProto = 6 | (proto << 8);
+@inline export function ctProbe(h: u32, family: u32, proto: u32, src: usize, dst: usize, sport: u32, dport: u32,
+                                  res: CtResult): bool {
+  let famProto = family | (proto << 8);
   let ports = sport | (dport << 16);
-  let s0 = load<u64>(src), s1 = load<u64>(src, 8);
-  let d0 = load<u64>(dst), d1 = load<u64>(dst, 8);
+  let s0: u64 = 0, s1: u64 = 0, d0: u64 = 0, d1: u64 = 0;
+  let s4: u32 = 0, d4: u32 = 0;
+  if (family == 4) {
+    s4 = load<u32>(src); d4 = load<u32>(dst);
+  } else {
+    s0 = load<u64>(src); s1 = load<u64>(src, 8);
+    d0 = load<u64>(dst); d1 = load<u64>(dst, 8);
+  }
   let i = h & idxMask;
   while (true) {
     let e = index + (<usize>i << 3);
     let ref = load<u32>(e, 4);
-    if (ref == 0) { ctRec = 0; return false; }
+    if (ref == 0) { res.rec = 0; return false; }
     if (load<u32>(e) == h) {
       let r = records + <usize>((ref - 1) >> 1) * CT_SIZE;
       if (<u32>load<u16>(r + CT_FAMILY) == famProto) {
         if (((ref - 1) & 1) == DIR_ORIG) {
-          if (load<u32>(r + CT_ORIG_SPORT) == ports && load<u64>(r + CT_ORIG_SRC) == s0 && load<u64>(r + CT_ORIG_SRC, 8) == s1 &&
-              load<u64>(r + CT_ORIG_DST) == d0 && load<u64>(r + CT_ORIG_DST, 8) == d1) {
-            ctRec = r; ctDir = DIR_ORIG; return true;
+          if (load<u32>(r + CT_ORIG_SPORT) == ports && (family == 4
+              ? load<u32>(r + CT_ORIG_SRC) == s4 && load<u32>(r + CT_ORIG_DST) == d4
+              : load<u64>(r + CT_ORIG_SRC) == s0 && load<u64>(r + CT_ORIG_SRC, 8) == s1 &&
+                load<u64>(r + CT_ORIG_DST) == d0 && load<u64>(r + CT_ORIG_DST, 8) == d1)) {
+            res.rec = r; res.dir = DIR_ORIG; return true;
           }
         } else if (<u32>load<u16>(r + CT_REPLY_SPORT) == sport && replyDstPort(r) == dport) {
-          let b = replySrcAddr(r), a = replyDstAddr(r);
-          if (load<u64>(b) == s0 && load<u64>(b, 8) == s1 && load<u64>(a) == d0 && load<u64>(a, 8) == d1) {
-            ctRec = r; ctDir = DIR_REPLY; return true;
+          if (family == 4) {
+            if (load<u32>(r + CT_V4_BACKEND) == s4 && slotIs4(replyDstAddr(r), d4)) {
+              res.rec = r; res.dir = DIR_REPLY; return true;
+            }
+          } else {
+            let b = replySrcAddr(r), a = replyDstAddr(r);
+            if (load<u64>(b) == s0 && load<u64>(b, 8) == s1 && load<u64>(a) == d0 && load<u64>(a, 8) == d1) {
+              res.rec = r; res.dir = DIR_REPLY; return true;
+            }
           }
         }
       }
@@ -251,40 +253,6 @@ export function ctFind(h: u32, family: u32, proto: u32, src: usize, dst: usize, 
   return load<u32>(slot) == a && load<u32>(slot, 4) == 0 && load<u64>(slot, 8) == 0;
 }
 
-/**
- * ctLookup for an IPv4 key given as raw address loads and host-order ports:
- * the same hash, the same index walk and the same answer, without building
- * the key slots. In an IPv4 record the address slots are zero past 4 bytes
- * (they are copied from key slots), so one u32 compares each of them.
- * The probe loop is ctFind's written out again on purpose: sharing it
- * through an inlined cursor cost the fast path 1–3 ns a packet (measured).
- */
-// @ts-ignore: decorator
-@inline export function ctLookup4(h: u32, proto: u32, src: u32, dst: u32, sport: u32, dport: u32): bool {
-  let famProto = 4 | (proto << 8);
-  let ports = sport | (dport << 16);
-  let i = h & idxMask;
-  while (true) {
-    let e = index + (<usize>i << 3);
-    let ref = load<u32>(e, 4);
-    if (ref == 0) { ctRec = 0; return false; }
-    if (load<u32>(e) == h) {
-      let r = records + <usize>((ref - 1) >> 1) * CT_SIZE;
-      if (<u32>load<u16>(r + CT_FAMILY) == famProto) {
-        if (((ref - 1) & 1) == DIR_ORIG) {
-          if (load<u32>(r + CT_ORIG_SPORT) == ports && load<u32>(r + CT_ORIG_SRC) == src && load<u32>(r + CT_ORIG_DST) == dst) {
-            ctRec = r; ctDir = DIR_ORIG; return true;
-          }
-        } else if (<u32>load<u16>(r + CT_REPLY_SPORT) == sport && replyDstPort(r) == dport &&
-                   load<u32>(r + CT_V4_BACKEND) == src && slotIs4(replyDstAddr(r), dst)) {
-          ctRec = r; ctDir = DIR_REPLY; return true;
-        }
-      }
-    }
-    i = (i + 1) & idxMask;
-  }
-}
-
 function indexInsert(h: u32, ref: u32): void {
   let i = h & idxMask;
   while (load<u32>(index + (<usize>i << 3), 4) != 0) i = (i + 1) & idxMask;
@@ -319,12 +287,6 @@ export function ctOrigFlowHash(r: usize): u64 {
   let sport = <u32>load<u16>(r + CT_ORIG_SPORT), dport = <u32>load<u16>(r + CT_ORIG_DPORT);
   if (family == 4) return flowHash4(proto, load<u32>(r + CT_ORIG_SRC), load<u32>(r + CT_ORIG_DST), sport, dport);
   return flowHash(family, proto, r + CT_ORIG_SRC, r + CT_ORIG_DST, sport, dport);
-}
-
-/** The record's orig dst is the address in slot `a` (of `family`; see the IPv4 layout above). */
-// @ts-ignore: decorator
-@inline function origDstIs(r: usize, family: u32, a: usize): bool {
-  return family == 4 ? slotIs4(a, load<u32>(r + CT_ORIG_DST)) : addrEq(r + CT_ORIG_DST, a);
 }
 
 /**
@@ -488,3 +450,28 @@ export function ctPublishHashed(r: usize, state: u32, now: u64, hOrig: u32, hRep
 
 // @ts-ignore: decorator
 @inline export function ctExpired(r: usize, now: u64): bool { return load<u64>(r + CT_EXPIRES) <= now; }
+
+const TCP_ESTABLISHED_NS: u64 = TCP_ESTABLISHED_S * NS_PER_S;
+
+/**
+ * The conntrack stage for a packet of connection `r` (direction `dir`),
+ * every path's: false when the entry is gone (expired, or a SYN reopening
+ * a closed connection; deleted here) and the packet is a new connection's;
+ * else the packet's transition applied (states.ts nextState) and the
+ * expiry pushed.
+ */
+// @ts-ignore: decorator
+@inline export function ctAdvance(r: usize, dir: u32, proto: u32, tcpFlags: u32, chunkType: u32, now: u64): bool {
+  if (ctExpired(r, now)) { ctDelete(r); return false; }
+  let word = <u32>load<u16>(r + CT_STATE);
+  let next = nextState(proto, word, dir, tcpFlags, chunkType);
+  // The common case first: an established connection the packet leaves as it was (it cannot reopen).
+  if (next == word && stateOf(word) == ST_ESTABLISHED) {
+    ctRefresh(r, now, TCP_ESTABLISHED_NS);
+    return true;
+  }
+  if (dir == DIR_ORIG && proto == PROTO_TCP && reopens(stateOf(word), tcpFlags)) { ctDelete(r); return false; }
+  store<u16>(r + CT_STATE, <u16>next);
+  ctTouch(r, stateOf(next), now);
+  return true;
+}

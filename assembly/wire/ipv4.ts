@@ -44,6 +44,16 @@ const FRAG_OFFSET_MASK: u32 = 0x1fff;
 @inline export function ipv4FragOffset(p: usize): u32 { return (ld16(p + IPV4_FRAG) & FRAG_OFFSET_MASK) << 3; }
 // @ts-ignore: decorator
 @inline export function ipv4MoreFragments(p: usize): bool { return (ld16(p + IPV4_FRAG) & FRAG_MF) != 0; }
+/** A fragment, first or later (more-fragments set or an offset); DF does not count. Tested in wire order. */
+// @ts-ignore: decorator
+@inline export function ipv4IsFragment(p: usize): bool {
+  return (<u32>load<u16>(p + IPV4_FRAG) & <u32>bswap<u16>(<u16>(FRAG_MF | FRAG_OFFSET_MASK))) != 0;
+}
+/** Version 4 with a 20-byte header (no options), the first byte of such a header. */
+const VER_IHL_NO_OPTIONS: u32 = (4 << 4) | (IPV4_MIN_HLEN >> 2);
+/** Whether the header at `p` is IPv4 without options (version and IHL in one byte). */
+// @ts-ignore: decorator
+@inline export function ipv4NoOptions(p: usize): bool { return ld8(p + IPV4_VER_IHL) == VER_IHL_NO_OPTIONS; }
 
 /** Writes a fresh header checksum over `hlen` bytes (for packets the core builds). */
 export function ipv4FillChecksum(p: usize, hlen: u32): void {

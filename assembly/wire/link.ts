@@ -23,7 +23,8 @@ export const ETHERTYPE_UNKNOWN: u32 = 0;
 //  +-----------+-----------+-----------+
 //  | dst (6)   | src (6)   | type (2)  |   then 802.1Q/ad tags of 4: TCI (2), type (2)
 const ETH_TYPE: usize = 12;
-const ETH_HLEN: u32 = 14;
+/** Where an untagged Ethernet II frame's network header starts. */
+export const ETH_HLEN: u32 = 14;
 const VLAN_HLEN: u32 = 4;
 /** More tags than this and we stop looking (and pass the frame). */
 const VLAN_MAX_TAGS = 4;
@@ -43,6 +44,10 @@ const AF_INET6_LINUX: u32 = 10;
 const AF_INET6_BSD: u32 = 24;
 const AF_INET6_FREEBSD: u32 = 28;
 const AF_INET6_DARWIN: u32 = 30;
+
+/** Whether an Ethernet II frame's first type field (before any tag) is `type`; compared in wire order. */
+// @ts-ignore: decorator
+@inline export function ethTypeIs(p: usize, type: u32): bool { return <u32>load<u16>(p + ETH_TYPE) == <u32>bswap<u16>(<u16>type); }
 
 /** Result of the link stage, in module globals so the hot path allocates nothing. */
 export let linkL3Off: u32 = 0;

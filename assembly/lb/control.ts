@@ -1,63 +1,30 @@
-// Service tables: frontends (address, port, protocol → service-port slot),
-// service-port records, and backends. Frontends and service records exist
-// in two generations: the control plane edits the staging one while packets
-// read the active one, and commit flips them between batches, so no packet
-// ever sees half an update. Backend lists and Maglev tables are immutable
-// blocks shared by both generations until replaced.
+// Service tables, the control plane's side: staging, commit and abort of
+// the two generations lookup.ts reads, backends, endpoint sets and their
+// Maglev tables. A set's table is reserved when the set is staged and
+// built by ensureTable, never by a stage: the scheduler (datapath.ts)
+// builds the tables a batch's packets need before the stages that read
+// them run, so loading thousands of service ports stays fast and a table
+// nobody uses is never computed. Building writes only the set's own
+// block, whose content is a pure function of the set, so it is the same
+// table whenever it is built.
 
-import { hashAddrWord, hashKey, hashSeed } from '../hash';
+import { hashAddrWord, hashSeed } from '../hash';
 import { addrEq } from '../flow';
 import { region, svcMax, backendMax, maglevM, scratchRegion } from '../config';
-import { poolAlloc, poolFree, blockFlag, setBlockFlag } from './pool';
-import { maglevBuild, maglevBytes, maglevSlot } from './maglev';
+import { poolAlloc, poolFree, setBlockFlag } from './pool';
+import { maglevBuild, maglevBytes } from './maglev';
 import { SF_ACTIVE, SET_LOCAL, SOURCE_RANGES_MAX, CP_OK, CP_REFUSED, CP_NO_MEMORY } from '../abi/tables';
-import { prefixMatch } from './node';
+import { SERVICE_BLOCKS, DIRTY_MAX as DIRTY_POSITIONS, MAGLEV_SET_MAX } from '../abi/capacity';
 import {
-  FRONTEND_ENTRY_BYTES, SERVICE_RECORD_BYTES, SERVICE_BLOCKS, BACKEND_RECORD_BYTES, DIRTY_MAX as DIRTY_POSITIONS, MAGLEV_SET_MAX,
-} from '../abi/capacity';
+  FE_TAG, FE_PORT, FE_SLOT, FE_ADDR, FE_SIZE, SVC_FLAGS, SVC_AFFINITY, SVC_CLUSTER_LIST, SVC_LOCAL_LIST, SVC_PORT,
+  SVC_NODE_PORT, SVC_SOURCE_RANGES, SVC_CLUSTER_TABLE, SVC_LOCAL_TABLE, SVC_SIZE, BE_FAMILY, BE_PORT, BE_SLOT, BE_ADDR,
+  BE_SIZE, TABLE_BUILT, feCap, gen, feBase, svcBase, svcRecord, feHash, feTag, tableBuilt, lookupInit, flipGeneration,
+} from './lookup';
 
-// ---- frontends ------------------------------------------------------------
-// Entry (32 bytes): tag u32 (0 = empty; 1 | family<<8 | proto<<16 | kind<<24),
-// port u16 (host order), pad u16, slot u32, pad u32, address [16] wire order.
-const FE_TAG: usize = 0;
-const FE_PORT: usize = 4;
-const FE_SLOT: usize = 8;
-const FE_ADDR: usize = 16;
-const FE_SIZE: usize = FRONTEND_ENTRY_BYTES;
-
-
-export let feCap: u32 = 0;
-let feMask: u32 = 0;
-const feTables: usize = memory.data(8, 4);  // [2] base pointers
-const svcTables: usize = memory.data(8, 4); // [2] base pointers
-/** Index (0/1) of the generation packets read. */
-export let gen: u32 = 0;
-
-// ---- service-port records (64 bytes per slot) -------------------------------
-export const SVC_FLAGS: usize = 0;
-export const SVC_AFFINITY: usize = 4;
-export const SVC_CLUSTER_LIST: usize = 8;
-export const SVC_CLUSTER_N: usize = 12;
-export const SVC_CLUSTER_TABLE: usize = 16;
-export const SVC_LOCAL_LIST: usize = 20;
-export const SVC_LOCAL_N: usize = 24;
-export const SVC_LOCAL_TABLE: usize = 28;
-export const SVC_PORT: usize = 32;
-export const SVC_NODE_PORT: usize = 36;
-/** Block: count u32, then count CIDR entries of 24 bytes (family, prefix, pad, address[16]). */
-export const SVC_SOURCE_RANGES: usize = 40;
 /** Pool blocks a record owns (replaced as a whole, shared between generations until then). */
 const BLOCK_FIELDS: StaticArray<u32> = [<u32>SVC_CLUSTER_LIST, <u32>SVC_CLUSTER_TABLE, <u32>SVC_LOCAL_LIST, <u32>SVC_LOCAL_TABLE, <u32>SVC_SOURCE_RANGES];
-const SVC_SIZE: usize = SERVICE_RECORD_BYTES;
-
-
-// ---- backends (32 bytes per id, never reused) --------------------------------
-// family u8, pad u8, port u16 (host order), slot u32, pad [8], address [16].
-const BE_FAMILY: usize = 0;
-const BE_PORT: usize = 2;
-const BE_SLOT: usize = 4;
-const BE_ADDR: usize = 16;
-const BE_SIZE: usize = BACKEND_RECORD_BYTES;
+let feMask: u32 = 0;
+/** Backend records (lookup.ts reads them; cpBackend writes them). */
 let backends: usize = 0;
 
 // Maglev permutation scratch: offsets, skips, weights, next (per backend of one set).
@@ -102,12 +69,11 @@ function markSvc(slot: u32): void {
 }
 
 export function tablesInit(feCapacity: u32): void {
-  feCap = feCapacity; feMask = feCapacity - 1;
-  for (let g = 0; g < 2; g++) {
-    store<u32>(feTables + (<usize>g << 2), <u32>region(<usize>feCap * FE_SIZE));
-    store<u32>(svcTables + (<usize>g << 2), <u32>region(<usize>svcMax * SVC_SIZE));
-  }
+  feMask = feCapacity - 1;
+  let fe0 = region(<usize>feCapacity * FE_SIZE), svc0 = region(<usize>svcMax * SVC_SIZE);
+  let fe1 = region(<usize>feCapacity * FE_SIZE), svc1 = region(<usize>svcMax * SVC_SIZE);
   backends = region(<usize>backendMax * BE_SIZE);
+  lookupInit(fe0, fe1, svc0, svc1, backends, feCapacity);
   setMax = min(maglevM, <u32>MAGLEV_SET_MAX);
   mgOffsets = region(<usize>setMax * 4);
   mgSkips = region(<usize>setMax * 4);
@@ -122,60 +88,7 @@ export function tablesInit(feCapacity: u32): void {
 }
 
 // @ts-ignore: decorator
-@inline function feBase(g: u32): usize { return <usize>load<u32>(feTables + (<usize>g << 2)); }
-// @ts-ignore: decorator
-@inline function svcBase(g: u32): usize { return <usize>load<u32>(svcTables + (<usize>g << 2)); }
-/** Record of `slot` in the active generation. */
-// @ts-ignore: decorator
-@inline export function svcRecord(slot: u32): usize { return svcBase(gen) + <usize>slot * SVC_SIZE; }
-// @ts-ignore: decorator
 @inline function stagingRecord(slot: u32): usize { return svcBase(gen ^ 1) + <usize>slot * SVC_SIZE; }
-// @ts-ignore: decorator
-@inline export function backendAddr(id: u32): usize { return backends + <usize>id * BE_SIZE + BE_ADDR; }
-// @ts-ignore: decorator
-@inline export function backendPort(id: u32): u32 { return <u32>load<u16>(backends + <usize>id * BE_SIZE + BE_PORT); }
-// @ts-ignore: decorator
-@inline export function backendSlot(id: u32): u32 { return load<u32>(backends + <usize>id * BE_SIZE + BE_SLOT); }
-
-// @ts-ignore: decorator
-@inline function feTag(family: u32, proto: u32, kind: u32): u32 { return 1 | (family << 8) | (proto << 16) | (kind << 24); }
-// @ts-ignore: decorator
-@inline function feHash(addr: usize, family: u32, proto: u32, port: u32): u32 {
-  return <u32>hashKey(addr, (<u64>family << 24) | (<u64>proto << 16) | <u64>port, hashSeed);
-}
-
-/**
- * Finds the frontend for (family, proto, port, addr) in the active
- * generation; returns the entry pointer or 0. Kind is not part of the key:
- * one address:port:protocol belongs to one frontend.
- */
-export function feLookup(addr: usize, family: u32, proto: u32, port: u32): usize {
-  let base = feBase(gen);
-  let i = feHash(addr, family, proto, port) & feMask;
-  let want = 1 | (family << 8) | (proto << 16);
-  while (true) {
-    let e = base + <usize>i * FE_SIZE;
-    let tag = load<u32>(e + FE_TAG);
-    if (tag == 0) return 0;
-    if ((tag & 0xffffff) == want && <u32>load<u16>(e + FE_PORT) == port && addrEq(e + FE_ADDR, addr)) return e;
-    i = (i + 1) & feMask;
-  }
-}
-// @ts-ignore: decorator
-@inline export function feKind(e: usize): u32 { return load<u32>(e + FE_TAG) >> 24; }
-// @ts-ignore: decorator
-@inline export function feSlot(e: usize): u32 { return load<u32>(e + FE_SLOT); }
-
-/** The active id list of a service port's set (0 when none). */
-export function activeList(slot: u32, which: u32): usize {
-  if (slot >= svcMax) return 0;
-  return <usize>load<u32>(svcRecord(slot) + (which == SET_LOCAL ? SVC_LOCAL_LIST : SVC_CLUSTER_LIST));
-}
-/** How many ids that list holds. */
-export function activeCount(slot: u32, which: u32): u32 {
-  if (slot >= svcMax) return 0;
-  return load<u32>(svcRecord(slot) + (which == SET_LOCAL ? SVC_LOCAL_LIST : SVC_CLUSTER_LIST) + 4);
-}
 
 /** The active Maglev table of a set (built if needed), or 0. */
 export function activeTable(slot: u32, which: u32): usize {
@@ -186,31 +99,6 @@ export function activeTable(slot: u32, which: u32): usize {
   let t = <usize>load<u32>(r + f + 8);
   if (n == 0 || t == 0) return 0;
   return ensureTable(<usize>load<u32>(r + f), n, t);
-}
-
-/**
- * The built Maglev table of frontend `fe`'s cluster set, or 0 (no
- * endpoints, or not built yet): for reads that only warm the cache.
- */
-export function builtClusterTable(fe: usize): usize {
-  let r = svcRecord(feSlot(fe));
-  let table = <usize>load<u32>(r + SVC_CLUSTER_TABLE);
-  if (load<u32>(r + SVC_CLUSTER_N) == 0 || blockFlag(table) != TABLE_BUILT) return 0;
-  return table;
-}
-
-/**
- * Starts reading the Maglev slot a new connection to frontend `fe` with
- * flow hash `h` will read, and parks the value at `out` (a u32 nobody
- * reads): WebAssembly has no prefetch, and a load whose value is only
- * stored lets the CPU go on while the line arrives. A hint: the cluster
- * set only, and only a table already built.
- */
-export function warmMaglev(fe: usize, h: u64, out: usize): void {
-  let table = builtClusterTable(fe);
-  if (table == 0) return;
-  let n = load<u32>(svcRecord(feSlot(fe)) + SVC_CLUSTER_N);
-  store<u32>(out, maglevSlot(table, n, <u32>(h % <u64>maglevM)));
 }
 
 // ---- control plane (staging generation) -------------------------------------
@@ -237,7 +125,7 @@ export function cpBegin(): void {
 
 /** Publishes the staging generation (between batches) and frees what only the old one used. */
 export function cpCommit(): void {
-  gen ^= 1;
+  flipGeneration();
   for (let i: u32 = 0; i < deferredN; i++) poolFree(<usize>load<u32>(deferred + (<usize>i << 2)));
   deferredN = 0;
   // What this update wrote is where the old generation is now behind.
@@ -306,8 +194,7 @@ function replaceBlock(slot: u32, field: usize, p: usize): void {
 /**
  * Sets one endpoint set of `slot` in staging from scratch: n backend ids
  * (u32), then n weights (u32). The set's Maglev table is reserved here and
- * built on first use (ensureTable): loading thousands of service ports stays
- * fast, and a table nobody uses is never computed. Returns CP_OK,
+ * built when a packet first needs it (ensureTable). Returns CP_OK,
  * CP_REFUSED when n is too large, or CP_NO_MEMORY when linear memory is full
  * (nothing changed).
  */
@@ -329,22 +216,13 @@ export function cpServiceSet(slot: u32, which: u32, n: u32): u32 {
   return CP_OK;
 }
 
-const TABLE_BUILT: u32 = 1;
-
 /**
- * The Maglev table of a set (`list` of n ids, `table` its reserved block),
- * built now if this is its first use. Building writes only the set's own
- * block, whose content is a pure function of the set, so it is the same
- * table whenever and wherever it is built.
+ * Builds the Maglev table of a set (`list` of n ids, `table` its reserved
+ * block) unless it is built; returns it. Called by the scheduler when a
+ * stage finds a table it needs not built yet, and by the host's reads.
  */
-/** ensureTable with the common case (built already) inline. */
-// @ts-ignore: decorator
-@inline export function builtTable(list: usize, n: u32, table: usize): usize {
-  return blockFlag(table) == TABLE_BUILT ? table : ensureTable(list, n, table);
-}
-
 export function ensureTable(list: usize, n: u32, table: usize): usize {
-  if (blockFlag(table) == TABLE_BUILT) return table;
+  if (tableBuilt(table)) return table;
   let weights = list + (<usize>n << 2);
   for (let i: u32 = 0; i < n; i++) {
     let id = load<u32>(list + (<usize>i << 2));
@@ -370,7 +248,7 @@ export function buildAllTables(): u32 {
     for (let f: usize = SVC_CLUSTER_LIST; f <= SVC_LOCAL_LIST; f += SVC_LOCAL_LIST - SVC_CLUSTER_LIST) {
       let n = load<u32>(r + f + 4);
       let t = <usize>load<u32>(r + f + 8);
-      if (n == 0 || t == 0 || blockFlag(t) == TABLE_BUILT) continue;
+      if (n == 0 || t == 0 || tableBuilt(t)) continue;
       ensureTable(<usize>load<u32>(r + f), n, t);
       built++;
     }
@@ -398,18 +276,6 @@ export function cpServiceSourceRanges(slot: u32, n: u32): u32 {
   }
   replaceBlock(slot, SVC_SOURCE_RANGES, block);
   return CP_OK;
-}
-
-/** Whether the client address is inside the slot's source ranges (active generation). */
-export function sourceAllowed(slot: u32, family: u32, addr: usize): bool {
-  let block = <usize>load<u32>(svcRecord(slot) + SVC_SOURCE_RANGES);
-  if (block == 0) return true;
-  let n = load<u32>(block);
-  for (let i: u32 = 0; i < n; i++) {
-    let e = block + 8 + <usize>i * 24;
-    if (<u32>load<u8>(e) == family && prefixMatch(e + 8, addr, <u32>load<u8>(e + 1))) return true;
-  }
-  return false;
 }
 
 /** Adds (or re-points) a frontend in staging; address in scratch[0..16]. 0 ok, 1 table full. */

@@ -1,0 +1,68 @@
+// The fast shape: the frames the group passes (fastpath.ts, openers.ts)
+// handle, and what such a packet leaves when it is done. Ethernet II
+// without a tag (the one-packet run also takes VLAN tags), IPv4
+// without options or IPv6 without extension headers, TCP or UDP.
+
+import { D_VERDICT, D_SERVICE, D_EXTRA_OFF, D_L3_OFF, D_META } from './abi/layout';
+import { REASON_NONE } from './abi/reasons';
+import { C_PACKETS, C_BYTES } from './abi/tables';
+import { ETH_HLEN } from './wire/link';
+import { IPV4_MIN_HLEN } from './wire/ipv4';
+import { IPV6_HLEN } from './wire/ipv6';
+import { verdictCounters, backendCounters, bump, bumpSlot } from './stats';
+
+/** Where the IP header of a fast-shape frame starts. */
+export const FAST_L3: usize = ETH_HLEN;
+/** Where the transport header of an IPv4 frame of the fast shape starts. */
+export const FAST_L4: u32 = ETH_HLEN + IPV4_MIN_HLEN;
+/** Where the transport header of an IPv6 frame of the fast shape starts. */
+export const FAST_L4_6: u32 = ETH_HLEN + IPV6_HLEN;
+
+/**
+ * What the scheduler's passes over one group hand each other, at a fixed
+ * address the scheduler passes to them: bit k of each mask is group
+ * position k.
+ */
+@unmanaged export class GroupState {
+  /** UDP packets of the fast shape (pass one). */
+  udp: u32;
+  /** Openers noted: SYNs of the fast shape, and UDP packets of no connection... */
+  syn: u32;
+  /** ...those of them that are IPv6... */
+  syn6: u32;
+  /** ...and those the prepare pass found a connection for. */
+  open: u32;
+
+  // @ts-ignore: decorator
+  @inline reset(): void { this.udp = 0; this.syn = 0; this.syn6 = 0; this.open = 0; }
+}
+export const GROUP_STATE_BYTES: i32 = 16;
+
+/** Packets handled by the group passes (the report shows the share). */
+export let fastPackets: u64 = 0;
+
+// @ts-ignore: decorator
+@inline function put2(d: usize, w: u32, lo: u32, hi: u32): void {
+  store<u64>(d + (<usize>w << 2), <u64>lo | (<u64>hi << 32));
+}
+
+/**
+ * What the one-packet run's translated() and generalPath() leave for a
+ * packet of the fast shape: the backend's packet and byte counters, the
+ * verdict counter and the descriptor's OUT words.
+ */
+// @ts-ignore: decorator
+@inline export function fastDone(d: usize, verdict: u32, slot: u32, backend: u32, proto: u32, wirelen: u32,
+                                 family: u32, l4: u32): void {
+  bump(backendCounters, backend, C_PACKETS, 1);
+  bump(backendCounters, backend, C_BYTES, <u64>wirelen);
+  bumpSlot(verdictCounters, verdict);
+  fastPackets++;
+  // The OUT words in pairs: abi/layout.ts keeps each pair adjacent, starting at an even word,
+  // so each is one 8-byte aligned store (five instead of ten).
+  put2(d, D_VERDICT, verdict, REASON_NONE);
+  put2(d, D_SERVICE, slot + 1, backend + 1);
+  put2(d, D_EXTRA_OFF, 0, 0);
+  put2(d, D_L3_OFF, <u32>FAST_L3, l4);
+  put2(d, D_META, (family << 8) | proto, 0);
+}
