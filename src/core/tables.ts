@@ -10,7 +10,8 @@ import { parseIP, parseIPInto, parseCIDR, cidrContains, joinHostPort, type CIDR 
 import {
   FE_CLUSTER_IP, FE_EXTERNAL_IP, FE_LOAD_BALANCER, FE_NODE_PORT, FE_CLUSTER_ADDR, SF_INTERNAL_LOCAL, SF_EXTERNAL_LOCAL,
   SF_AFFINITY, SF_SOURCE_RANGES, SF_UDP, SET_CLUSTER, SET_LOCAL, LIST_NODE_IPS, LIST_POD_CIDRS, LIST_SERVICE_CIDRS,
-  LIST_NODEPORT_CIDRS, NODE_LIST_MAX, SOURCE_RANGES_MAX, CP_NO_MEMORY,
+  LIST_NODEPORT_CIDRS, NODE_LIST_MAX, SOURCE_RANGES_MAX, CP_NO_MEMORY, SCRATCH_ADDR, ADDR_SLOT_BYTES, SCRATCH_IDS,
+  SET_WORDS_PER_BACKEND, SCRATCH_CIDRS, CIDR_ENTRY_BYTES, CIDR_FAMILY, CIDR_PREFIX, CIDR_ADDR,
 } from './abi.js';
 import { checkNeeds, CAPACITY_OPTIONS, type CapacityName, type TableNeeds } from './capacity.js';
 import { frontendSlots } from '../../assembly/abi/capacity.js';
@@ -169,10 +170,10 @@ export class ServiceTables {
           if (prev && sameIds(prev.sets[which], list)) continue;
           setsChanged = true;
           core.refresh(); // programming earlier sets may have grown memory: views first
-          if (list.length * 2 * 4 > core.scratch.byteLength) throw new TableError(`${sp.key}: too many endpoints`);
+          if ((SCRATCH_IDS + list.length * SET_WORDS_PER_BACKEND) * 4 > core.scratch.byteLength) throw new TableError(`${sp.key}: too many endpoints`);
           if (list.length > e.maxSetSize()) throw new TableError(`${sp.key}: ${list.length} endpoints exceed the Maglev table size`);
-          core.scratch32.set(list, 0);
-          core.scratch32.fill(1, list.length, list.length * 2); // weights
+          this.writeIds(list);
+          core.scratch32.fill(1, SCRATCH_IDS + list.length, SCRATCH_IDS + list.length * SET_WORDS_PER_BACKEND); // weights
           check(e.cpServiceSet(slot, which, list.length), 'endpoint set');
           stats.changedSets++;
         }
@@ -281,15 +282,14 @@ export class ServiceTables {
       const inSet = sp.clusterSet.map((b) => idOf(b)!);
       const change: SlotChange = { service: sp.key, kept: 0, orphaned: 0, wouldMove: 0, flushed: 0 };
       if (opts.audit) {
-        core.refresh();
-        core.scratch32.set(inSet, 0);
+        this.writeIds(inSet);
         e.ctAuditSlot(slot, inSet.length);
         change.kept = e.auditResultKept();
         change.orphaned = e.auditResultOrphaned();
         change.wouldMove = e.auditResultWouldMove();
       }
       if (sp.protocol === 'UDP' && servingIPs.size > 0) {
-        core.scratch32.set(serving, 0);
+        this.writeIds(serving);
         change.flushed = e.ctFlush(slot, serving.length) >>> 0;
       }
       stats.changes.push(change);
@@ -322,12 +322,18 @@ export class ServiceTables {
     return sum;
   }
 
-  /** Writes an address into scratch[0..16] (IPv4 in the first 4 bytes, the rest zero). */
+  /** Writes an address into the scratch address slot (IPv4 in its first 4 bytes, the rest zero). */
   private writeAddr(text: string): void {
     this.core.refresh();
     const sc = this.core.scratch;
-    sc.fill(0, 0, 16);
-    if (parseIPInto(text, sc, 0) === 0) throw new TableError(`bad address ${text}`);
+    sc.fill(0, SCRATCH_ADDR, SCRATCH_ADDR + ADDR_SLOT_BYTES);
+    if (parseIPInto(text, sc, SCRATCH_ADDR) === 0) throw new TableError(`bad address ${text}`);
+  }
+
+  /** Writes backend ids at SCRATCH_IDS. */
+  private writeIds(ids: readonly number[]): void {
+    this.core.refresh();
+    this.core.scratch32.set(ids, SCRATCH_IDS);
   }
 
   /**
@@ -398,26 +404,27 @@ export class ServiceTables {
     if (entries.length > SOURCE_RANGES_MAX) throw new TableError(`more than ${SOURCE_RANGES_MAX} loadBalancerSourceRanges`);
     this.core.refresh();
     const sc = this.core.scratch;
-    sc.fill(0, 0, Math.max(entries.length, 1) * 24);
+    sc.fill(0, SCRATCH_CIDRS, SCRATCH_CIDRS + Math.max(entries.length, 1) * CIDR_ENTRY_BYTES);
     entries.forEach((en, i) => {
       const [fam, len, hex] = en.split('|');
-      sc[i * 24] = Number(fam);
-      sc[i * 24 + 1] = Number(len);
-      sc.set(Buffer.from(hex, 'hex'), i * 24 + 8);
+      const at = SCRATCH_CIDRS + i * CIDR_ENTRY_BYTES;
+      sc[at + CIDR_FAMILY] = Number(fam);
+      sc[at + CIDR_PREFIX] = Number(len);
+      sc.set(Buffer.from(hex, 'hex'), at + CIDR_ADDR);
     });
     if (ranges === 'none') {
-      // A filter that admits nothing: one entry of another family.
-      sc[0] = 0; sc[1] = 0;
+      // A filter that admits nothing: one entry of family 0, zeroed above.
       check(this.core.exports.cpServiceSourceRanges(slot, 1), 'source range list');
       return;
     }
     check(this.core.exports.cpServiceSourceRanges(slot, entries.length), 'source range list');
   }
 
+  /** Writes an address's bytes into the scratch address slot. */
   private writeBytes(bytes: Uint8Array): void {
     this.core.refresh();
-    this.core.scratch.fill(0, 0, 16);
-    this.core.scratch.set(bytes, 0);
+    this.core.scratch.fill(0, SCRATCH_ADDR, SCRATCH_ADDR + ADDR_SLOT_BYTES);
+    this.core.scratch.set(bytes, SCRATCH_ADDR);
   }
 
 }
