@@ -40,7 +40,7 @@ export function coreRig(cluster: BenchCluster, ctMax: number, node?: NodeConfig)
   const core = dp.core;
   core.refresh();
   writeDescriptors(core.desc);
-  return { dp, core, input: core.input, desc: core.desc, process: (n) => dp.run(n), processRange: (f, n) => core.processRange(f, n) };
+  return { dp, core, input: core.input, desc: core.desc, process: (n) => dp.run(n), processRange: (f, n) => dp.runRange(f, n) };
 }
 
 export interface PeerRig extends Rig { peer: JsNat }

@@ -173,11 +173,16 @@ export class Dataplane {
 
   /**
    * Zero-copy use: write n packets into `core.input` and their descriptors
-   * into `core.desc` (see assembly/abi/layout.ts), then call run(n): one
-   * call into the core. Packets are rewritten in place.
+   * into `core.desc` (writeDescriptor(), or a CaptureBatch over the two),
+   * then call run(n): one call into the core. Packets are rewritten in place.
    */
   run(n: number): void {
     this.core.process(n);
+  }
+
+  /** The same over descriptors first..first+n-1 (a batch split where an update falls due). */
+  runRange(first: number, n: number): void {
+    this.core.processRange(first, n);
   }
 
   /** Reads descriptor i after run(); `length` is the packet's captured length. */

@@ -321,7 +321,7 @@ function* replayPerPacket(opts: ReplayOptions, run: Prepared, signal?: AbortSign
             continue;
           }
         }
-        core.processRange(start, end - start);
+        dp.runRange(start, end - start);
         start = end;
       }
       // Write and trace in input order.
