@@ -2,7 +2,7 @@
 // host writes packets and descriptors into the regions whose addresses
 // these functions return, calls processBatch once per batch, and reads the
 // verdicts and counters back. Control-plane calls take their addresses and
-// id lists from the scratch region.
+// id lists from the scratch region (layouts in abi/scratch.ts).
 
 import { configure, regionRoom, reserveRoom, inputRegion, descRegion, extraRegion, scratchRegion, SCRATCH_BYTES, ctMax, maglevM } from './config';
 import { tablesInit, setMax, cpBegin as tBegin, cpCommit as tCommit, cpAbort as tAbort, cpBackend as tBackend,
@@ -25,6 +25,7 @@ import { fastPackets } from './shape';
 import { INIT_OK, INIT_NOT_PRIME, INIT_BAD_CAPACITY, INIT_NO_MEMORY } from './abi/tables';
 import { capacityBytes, frontendSlots, MAGLEV_SIZE_MAX } from './abi/capacity';
 import { walkBytes } from './capture/walk';
+import { SCRATCH_IDS, MB_IDS, MB_OFFSETS, MB_SKIPS, MB_WEIGHTS, MB_NEXT, MB_ARRAYS } from './abi/scratch';
 
 
 let ready = false;
@@ -106,21 +107,22 @@ export function cpFrontendRemove(family: u32, proto: u32, port: u32): void { tFr
 export function heapProbe(): usize { return heap.alloc(0); }
 
 /**
- * Runs the pure Maglev builder over scratch (for tests and tools): scratch
- * holds n ids, n offsets, n skips, n weights, then room for n `next` words
- * and the m-slot table, which is written there (followed by its build bitmap). Returns the table's offset
- * in scratch, or 0xffffffff when it does not fit or m is not prime.
+ * Runs the pure Maglev builder over scratch (for tests and tools; layout MB_* in abi/scratch.ts):
+ * the m-slot table of ids is written after the arrays (followed by its build bitmap). Returns the
+ * table's offset in scratch, or 0xffffffff when it does not fit or m is not prime.
  */
 export function maglevBuildScratch(m: u32, n: u32): u32 {
   // Bounds first, so the offsets below cannot wrap.
   if (m > SCRATCH_BYTES || n == 0 || n > m || n > 65536) return 0xffffffff;
-  let tableOff = <usize>n * 5 * 4;
+  let array = <usize>n << 2;
+  let tableOff = array * <usize>MB_ARRAYS;
   let usedOff = tableOff + <usize>m * 4;
   let slotsOff = (usedOff + (<usize>((m + 31) >>> 5) << 2) + 7) & ~<usize>7;
   if (!isPrime(m) || slotsOff + maglevBytes(m, n) > <usize>SCRATCH_BYTES) return 0xffffffff;
   let s = scratchRegion;
-  maglevBuild(s + slotsOff, m, n, s + <usize>n * 4, s + <usize>n * 8, s + <usize>n * 12, s + <usize>n * 16, s + usedOff);
-  expandTable(s + tableOff, s + slotsOff, s, n, m);
+  maglevBuild(s + slotsOff, m, n, s + array * <usize>MB_OFFSETS, s + array * <usize>MB_SKIPS,
+    s + array * <usize>MB_WEIGHTS, s + array * <usize>MB_NEXT, s + usedOff);
+  expandTable(s + tableOff, s + slotsOff, s + array * <usize>MB_IDS, n, m);
   return <u32>tableOff;
 }
 
@@ -144,18 +146,18 @@ function expandTable(out: usize, table: usize, list: usize, n: u32, m: u32): voi
 
 // Node configuration (lists of CIDRs in assembly/lb/node.ts).
 export function cpNodeReset(): void { nodeReset(); }
-/** Appends a CIDR (address in scratch[0..16]) to a LIST_*; 0 ok, 1 full. */
+/** Appends a CIDR (address at SCRATCH_ADDR) to a LIST_*; 0 ok, 1 full. */
 export function cpListAdd(list: u32, family: u32, prefix: u32): u32 { return listAdd(list, family, prefix); }
 export function cpMasquerade(all: u32, lo: u32, hi: u32): void { masquerade(all, lo, hi); }
-/** loadBalancerSourceRanges of a slot in staging: n entries of 24 bytes in scratch. */
+/** loadBalancerSourceRanges of a slot in staging: n CIDR entries at SCRATCH_CIDRS (abi/scratch.ts). */
 export function cpServiceSourceRanges(slot: u32, n: u32): u32 { return tSourceRanges(slot, n); }
 
 // Conntrack after endpoint changes (between batches).
-/** Rule 24: deletes `slot`'s connections whose backend is not among the n ids in scratch. */
-export function ctFlush(slot: u32, n: u32): u32 { return ctFlushSlot(slot, scratchRegion, n); }
-/** Counts `slot`'s live connections against the n ids in scratch and the slot's active cluster table. */
+/** Rule 24: deletes `slot`'s connections whose backend is not among the n ids in scratch (SCRATCH_IDS). */
+export function ctFlush(slot: u32, n: u32): u32 { return ctFlushSlot(slot, scratchRegion + (<usize>SCRATCH_IDS << 2), n); }
+/** Counts `slot`'s live connections against the n ids in scratch (SCRATCH_IDS) and the slot's active cluster table. */
 export function ctAuditSlot(slot: u32, n: u32): void {
-  ctAudit(slot, scratchRegion, n, activeTable(slot, 0), activeList(slot, 0), activeCount(slot, 0));
+  ctAudit(slot, scratchRegion + (<usize>SCRATCH_IDS << 2), n, activeTable(slot, 0), activeList(slot, 0), activeCount(slot, 0));
 }
 export function auditResultKept(): u32 { return auditKept; }
 export function auditResultOrphaned(): u32 { return auditOrphaned; }

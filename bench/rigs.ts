@@ -2,9 +2,10 @@
 // buffer a batch is copied into, a descriptor table in the core's layout,
 // and one call per batch.
 
-import { Core, seedFromText } from '../src/core/core.js';
-import { ServiceTables, type NodeConfig } from '../src/core/tables.js';
-import { DESC_WORDS, D_OFFSET, D_CAPLEN, D_WIRELEN, D_LINKTYPE, D_TS_SEC, D_TS_NSEC, LINK_EN10MB } from '../src/core/abi.js';
+import { seedFromText, type Core } from '../src/core/core.js';
+import type { NodeConfig } from '../src/core/tables.js';
+import { Dataplane, writeDescriptor } from '../src/dataplane.js';
+import { DESC_WORDS } from '../src/core/abi.js';
 import type { BenchCluster } from './cluster.js';
 import { BATCH, BATCH_BYTES, SLOT_LEN, SLOT_OFF } from './flows.js';
 import { JsNat } from './peer/js-nat.js';
@@ -26,28 +27,20 @@ export interface Rig {
 
 /** Descriptor IN words for every batch slot; the core only writes OUT words, so this is done once. */
 export function writeDescriptors(desc: Uint32Array): void {
-  for (let i = 0; i < BATCH; i++) {
-    const d = i * DESC_WORDS;
-    desc[d + D_OFFSET] = SLOT_OFF[i];
-    desc[d + D_CAPLEN] = SLOT_LEN[i];
-    desc[d + D_WIRELEN] = SLOT_LEN[i];
-    desc[d + D_LINKTYPE] = LINK_EN10MB;
-    desc[d + D_TS_SEC] = TS_SEC;
-    desc[d + D_TS_NSEC] = 0;
-  }
+  for (let i = 0; i < BATCH; i++) writeDescriptor(desc, i, SLOT_OFF[i], SLOT_LEN[i], { time: TS_SEC });
 }
 
-export interface CoreRig extends Rig { core: Core }
+export interface CoreRig extends Rig { dp: Dataplane; core: Core }
 
-/** A core with conntrack capacity `ctMax`, programmed with the cluster (and a node's addresses and CIDRs). */
+/** A dataplane with conntrack capacity `ctMax`, programmed with the cluster (and a node's addresses and CIDRs). */
 export function coreRig(cluster: BenchCluster, ctMax: number, node?: NodeConfig): CoreRig {
-  const core = new Core({ ctMax, maxServicePorts: 128, maxBackends: 2048, maxFrontends: 1024, maglevSize: MAGLEV_M, hashSeed: HASH_SEED });
-  const tables = new ServiceTables(core);
-  if (node) tables.setNode(node);
-  tables.apply(cluster.state);
+  const dp = new Dataplane({
+    ctMax, maxServicePorts: 128, maxBackends: 2048, maxFrontends: 1024, maglevSize: MAGLEV_M, hashSeed: HASH_SEED, ...node, state: cluster.state,
+  });
+  const core = dp.core;
   core.refresh();
   writeDescriptors(core.desc);
-  return { core, input: core.input, desc: core.desc, process: (n) => core.process(n), processRange: (f, n) => core.processRange(f, n) };
+  return { dp, core, input: core.input, desc: core.desc, process: (n) => dp.run(n), processRange: (f, n) => dp.runRange(f, n) };
 }
 
 export interface PeerRig extends Rig { peer: JsNat }

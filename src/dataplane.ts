@@ -1,21 +1,44 @@
-// The embeddable dataplane: one core, its Service tables, and two ways to
-// push packets — a convenient one (an array of packets in, results out)
-// and the zero-copy one the replay command uses (fill the batch views,
-// call run(n), read the descriptors).
+// The embeddable dataplane, and the one way the host builds one (replay, tests and benchmarks
+// too): cluster objects or a computed state, the node's configuration and capacities (sized
+// from the cluster when not given) → one core, its Service tables and the view of the cluster
+// that watch events edit. Two ways to push packets: a convenient one (an array of packets in,
+// results out) and the zero-copy one replay uses (fill the batch views, call run(n), read the
+// descriptors).
 
 import { Core, type CoreOptions } from './core/core.js';
-import { ServiceTables, type NodeConfig, type ApplyStats, type UpdateOptions } from './core/tables.js';
+import { ServiceTables, tableNeeds, type NodeConfig, type ApplyStats, type UpdateOptions } from './core/tables.js';
+import { sizeCapacities } from './core/capacity.js';
+import { readCounters, type Counters } from './core/counters.js';
 import {
   BATCH_MAX_PACKETS, BATCH_MAX_BYTES, DESC_WORDS, D_OFFSET, D_CAPLEN, D_WIRELEN, D_LINKTYPE, D_TS_SEC, D_TS_NSEC,
-  D_VERDICT, D_REASON, D_SERVICE, D_BACKEND, D_EXTRA_OFF, D_EXTRA_LEN, LINK_EN10MB, VERDICT_NAMES, reasonName,
+  D_VERDICT, D_REASON, D_SERVICE, D_BACKEND, D_EXTRA_OFF, D_EXTRA_LEN, LINK_EN10MB, VERDICT_NAMES, REASON_NAMES, reasonName,
   type VerdictName,
 } from './core/abi.js';
 import {
   ClusterView, emptyClusterObjects, ManifestError,
-  type ClusterObjects, type NodeContext, type ClusterState, type WatchEvent, type ClusterEvent,
+  type ClusterObjects, type NodeContext, type ClusterState, type WatchEvent, type ClusterEvent, type Problem,
 } from './k8s/index.js';
 
-export interface DataplaneOptions extends CoreOptions, NodeConfig, NodeContext {}
+export interface DataplaneOptions extends CoreOptions, NodeConfig, NodeContext {
+  /** The cluster's objects: kube-proxy's rules for `nodeName` give the Services programmed; event() edits them. */
+  objects?: ClusterObjects;
+  /** Or a desired state already computed (tests, benchmarks), programmed as it is; event() then starts from no objects. */
+  state?: ClusterState;
+  /**
+   * Whether watch events will follow: service ports, backends and frontends not given are sized
+   * with room for twice what the cluster needs (as `svcplane replay --updates` sizes them). Default true.
+   */
+  roomForUpdates?: boolean;
+}
+
+/** What one watch event did: its problems (returned, not thrown) and what changed in the tables (null: nothing). */
+export interface EventResult { problems: Problem[]; stats: ApplyStats | null }
+
+/** The node's configuration among a Dataplane's options. */
+export function nodeConfigOf(o: NodeConfig): NodeConfig {
+  const { nodeIPs, podCIDRs, serviceCIDRs, nodePortCIDRs, masqueradeAll, masqueradePorts } = o;
+  return { nodeIPs, podCIDRs, serviceCIDRs, nodePortCIDRs, masqueradeAll, masqueradePorts };
+}
 
 /** One packet to process. */
 export interface PacketIn {
@@ -45,40 +68,84 @@ export interface PacketOut {
 }
 
 export class Dataplane {
+  /** Verdict names, indexed by VERDICT_* (PacketOut.verdict). */
+  static readonly verdictNames = VERDICT_NAMES;
+  /** Drop and reject reason names, indexed by REASON_* (PacketOut.reason, counters().drops). */
+  static readonly reasonNames = REASON_NAMES;
+
   readonly core: Core;
   readonly tables: ServiceTables;
   private readonly node: NodeContext;
+  /** The objects event() edits; null while the tables hold a state given as such. */
+  private view: ClusterView | null;
 
+  /**
+   * Creates the core with capacities for the cluster and programs it, node configuration
+   * included, in one commit. Throws CapacityError (naming the option) before anything is
+   * allocated when a capacity is invalid, too small for the cluster or too large for memory;
+   * TableError on a bad node address or CIDR.
+   */
   constructor(opts: DataplaneOptions = {}) {
-    this.core = new Core(opts);
+    this.node = { nodeName: opts.nodeName, zone: opts.zone, preferSameNodeHints: opts.preferSameNodeHints };
+    this.view = opts.state ? null : new ClusterView(opts.objects ?? emptyClusterObjects(), this.node);
+    const first = opts.state ?? this.view!.state();
+    this.core = new Core({ ...opts, ...sizeCapacities(opts, tableNeeds(first), opts.roomForUpdates ?? true) });
     this.tables = new ServiceTables(this.core);
-    this.node = { nodeName: opts.nodeName, zone: opts.zone };
-    this.tables.setNode(opts);
+    this.tables.apply(first, { node: nodeConfigOf(opts) });
   }
 
-  private view: ClusterView | null = null;
-
-  /** Programs the Services of `objects` (kube-proxy's rules for this node), atomically. */
+  /** Programs the Services of `objects` (kube-proxy's rules for this node), atomically, in the capacities the core has. */
   load(objects: ClusterObjects): ApplyStats {
     this.view = new ClusterView(objects, this.node);
-    return this.apply(this.view.state());
+    return this.tables.apply(this.view.state());
   }
 
   /**
-   * Applies one watch event to the loaded objects, reprogramming only the
-   * Services it touches (a full recompute for Node and ServiceCIDR changes).
+   * Applies one watch event to the objects, reprogramming only the Services it touches (a full
+   * recompute for Node and ServiceCIDR changes: the node lists are committed with the rest).
+   * Throws ManifestError when the event has errors (warnings are ignored).
    */
   event(ev: WatchEvent | ClusterEvent, opts: UpdateOptions = {}): ApplyStats {
-    if (!this.view) this.view = new ClusterView(emptyClusterObjects(), this.node);
+    const r = this.applyEvent(ev, opts, true);
+    return r.stats ?? { servicePorts: 0, changedSets: 0, frontendsAdded: 0, frontendsRemoved: 0, changes: [] };
+  }
+
+  /** The same, with the event's problems returned rather than thrown (replay's --updates go on past them). */
+  update(ev: WatchEvent | ClusterEvent, opts: UpdateOptions = {}): EventResult {
+    return this.applyEvent(ev, opts, false);
+  }
+
+  private applyEvent(ev: WatchEvent | ClusterEvent, opts: UpdateOptions, strict: boolean): EventResult {
+    this.view ??= new ClusterView(emptyClusterObjects(), this.node);
     const change = this.view.apply(ev);
-    if (change.problems.some((p) => p.severity !== 'warning')) throw new ManifestError(change.problems);
-    if (change.full) return this.tables.apply(this.view.state(), opts);
-    return this.tables.applyServices(change.ports, change.services, opts);
+    if (strict && change.problems.some((p) => p.severity !== 'warning')) throw new ManifestError(change.problems);
+    if (!change.changed) return { problems: change.problems, stats: null };
+    const stats = change.full
+      ? this.tables.apply(this.view.state(), opts)
+      : this.tables.applyServices(change.ports, change.services, opts);
+    return { problems: change.problems, stats };
   }
 
   /** Programs an already computed state, atomically: on error nothing changes. */
-  apply(state: ClusterState): ApplyStats {
-    return this.tables.apply(state);
+  apply(state: ClusterState, opts: UpdateOptions = {}): ApplyStats {
+    return this.tables.apply(state, opts);
+  }
+
+  /**
+   * Replaces the node's configuration (addresses, pod, service and NodePort CIDRs, masquerade),
+   * committed with the Services that depend on it (loadBalancerSourceRanges holding a node IP).
+   */
+  setNode(node: NodeConfig): ApplyStats | null {
+    if (!this.view) {
+      this.tables.setNode(nodeConfigOf(node));
+      return null;
+    }
+    return this.tables.apply(this.view.state(), { node: nodeConfigOf(node) });
+  }
+
+  /** The counters now: packets per verdict, drops per reason, per Service and backend, conntrack, fast paths. */
+  counters(): Counters {
+    return readCounters(this.core, this.tables);
   }
 
   /** Processes packets in order (in batches of up to BATCH_MAX_PACKETS). */
@@ -92,16 +159,8 @@ export class Dataplane {
         const p = packets[start + n];
         if (p.data.length > BATCH_MAX_BYTES) throw new RangeError(`packet ${start + n} is larger than ${BATCH_MAX_BYTES} bytes`);
         if (off + p.data.length > BATCH_MAX_BYTES) break;
-        const d = n * DESC_WORDS;
         c.input.set(p.data, off);
-        const t = p.time ?? 0;
-        const sec = Math.floor(t);
-        c.desc[d + D_OFFSET] = off;
-        c.desc[d + D_CAPLEN] = p.data.length;
-        c.desc[d + D_WIRELEN] = p.wireLength ?? p.data.length;
-        c.desc[d + D_LINKTYPE] = p.linkType ?? LINK_EN10MB;
-        c.desc[d + D_TS_SEC] = sec;
-        c.desc[d + D_TS_NSEC] = Math.min(999_999_999, Math.round((t - sec) * 1e9));
+        writeDescriptor(c.desc, n, off, p.data.length, p);
         off += (p.data.length + 7) & ~7;
         n++;
       }
@@ -114,14 +173,19 @@ export class Dataplane {
 
   /**
    * Zero-copy use: write n packets into `core.input` and their descriptors
-   * into `core.desc` (see assembly/abi/layout.ts), then call run(n): one
-   * call into the core. Packets are rewritten in place.
+   * into `core.desc` (writeDescriptor(), or a CaptureBatch over the two),
+   * then call run(n): one call into the core. Packets are rewritten in place.
    */
   run(n: number): void {
     this.core.process(n);
   }
 
-  /** Reads descriptor i after run(). */
+  /** The same over descriptors first..first+n-1 (a batch split where an update falls due). */
+  runRange(first: number, n: number): void {
+    this.core.processRange(first, n);
+  }
+
+  /** Reads descriptor i after run(); `length` is the packet's captured length. */
   result(i: number, length: number): PacketOut {
     const c = this.core;
     const d = i * DESC_WORDS;
@@ -136,4 +200,22 @@ export class Dataplane {
     if (c.desc[d + D_EXTRA_LEN]) o.reject = c.extra.slice(c.desc[d + D_EXTRA_OFF], c.desc[d + D_EXTRA_OFF] + c.desc[d + D_EXTRA_LEN]);
     return o;
   }
+}
+
+/**
+ * Writes the IN words of descriptor i (assembly/abi/layout.ts): a packet of `caplen` bytes at
+ * `offset` in the input region, of link type, capture time and wire length as `p` says (the
+ * defaults of PacketIn).
+ */
+export function writeDescriptor(desc: Uint32Array, i: number, offset: number, caplen: number,
+                                p: Omit<PacketIn, 'data'> = {}): void {
+  const d = i * DESC_WORDS;
+  const t = p.time ?? 0;
+  const sec = Math.floor(t);
+  desc[d + D_OFFSET] = offset;
+  desc[d + D_CAPLEN] = caplen;
+  desc[d + D_WIRELEN] = p.wireLength ?? caplen;
+  desc[d + D_LINKTYPE] = p.linkType ?? LINK_EN10MB;
+  desc[d + D_TS_SEC] = sec;
+  desc[d + D_TS_NSEC] = Math.min(999_999_999, Math.round((t - sec) * 1e9));
 }

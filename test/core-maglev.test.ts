@@ -4,7 +4,7 @@
 import { describe, it, expect } from 'vitest';
 import { Core } from '../src/core/core.js';
 import { Harness, backend, servicePort } from './helpers/harness.js';
-import { SET_CLUSTER } from '../src/core/abi.js';
+import { SET_CLUSTER, MB_IDS, MB_OFFSETS, MB_SKIPS, MB_WEIGHTS } from '../src/core/abi.js';
 
 const core = new Core({ ctMax: 16, maxServicePorts: 4, maxBackends: 64, maxFrontends: 16 });
 
@@ -13,7 +13,8 @@ function build(m: number, offsets: number[], skips: number[], weights?: number[]
   const n = offsets.length;
   const s = core.scratch32;
   for (let i = 0; i < n; i++) {
-    s[i] = 100 + i; s[n + i] = offsets[i]; s[2 * n + i] = skips[i]; s[3 * n + i] = weights?.[i] ?? 1;
+    s[MB_IDS * n + i] = 100 + i; s[MB_OFFSETS * n + i] = offsets[i]; s[MB_SKIPS * n + i] = skips[i];
+    s[MB_WEIGHTS * n + i] = weights?.[i] ?? 1;
   }
   const off = core.exports.maglevBuildScratch(m, n) >>> 0;
   expect(off).not.toBe(0xffffffff);

@@ -20,6 +20,9 @@ import {
   SVC_NODE_PORT, SVC_SOURCE_RANGES, SVC_CLUSTER_TABLE, SVC_LOCAL_TABLE, SVC_SIZE, BE_FAMILY, BE_PORT, BE_SLOT, BE_ADDR,
   BE_SIZE, TABLE_BUILT, feCap, gen, feBase, svcBase, svcRecord, feHash, feTag, tableBuilt, lookupInit, flipGeneration,
 } from './lookup';
+import {
+  SCRATCH_ADDR, ADDR_SLOT_BYTES, SCRATCH_IDS, SET_WORDS_PER_BACKEND, SCRATCH_CIDRS, CIDR_ENTRY_BYTES,
+} from '../abi/scratch';
 
 /** Pool blocks a record owns (replaced as a whole, shared between generations until then). */
 const BLOCK_FIELDS: StaticArray<u32> = [<u32>SVC_CLUSTER_LIST, <u32>SVC_CLUSTER_TABLE, <u32>SVC_LOCAL_LIST, <u32>SVC_LOCAL_TABLE, <u32>SVC_SOURCE_RANGES];
@@ -151,14 +154,14 @@ export function cpAbort(): void {
   dirtyAll = true;
 }
 
-/** Registers backend `id` (address of `family` in scratch[0..16]) for service-port `slot`. */
+/** Registers backend `id` (address of `family` at SCRATCH_ADDR) for service-port `slot`. */
 export function cpBackend(id: u32, family: u32, port: u32, slot: u32): u32 {
   if (id >= backendMax) return 1;
   let b = backends + <usize>id * BE_SIZE;
   store<u8>(b + BE_FAMILY, <u8>family);
   store<u16>(b + BE_PORT, <u16>port);
   store<u32>(b + BE_SLOT, slot);
-  memory.copy(b + BE_ADDR, scratchRegion, 16);
+  memory.copy(b + BE_ADDR, scratchRegion + SCRATCH_ADDR, ADDR_SLOT_BYTES);
   // An IPv4 address slot is the address and then zeros (conntrack compares IPv4 as one u32).
   if (family == 4) { store<u32>(b + BE_ADDR, 0, 4); store<u64>(b + BE_ADDR, 0, 8); }
   return 0;
@@ -192,7 +195,7 @@ function replaceBlock(slot: u32, field: usize, p: usize): void {
 }
 
 /**
- * Sets one endpoint set of `slot` in staging from scratch: n backend ids
+ * Sets one endpoint set of `slot` in staging from scratch (SCRATCH_IDS): n backend ids
  * (u32), then n weights (u32). The set's Maglev table is reserved here and
  * built when a packet first needs it (ensureTable). Returns CP_OK,
  * CP_REFUSED when n is too large, or CP_NO_MEMORY when linear memory is full
@@ -208,7 +211,7 @@ export function cpServiceSet(slot: u32, which: u32, n: u32): u32 {
     if (list == 0) return CP_NO_MEMORY;
     table = poolAlloc(<u32>((maglevBytes(maglevM, n) + 3) >> 2));
     if (table == 0) { poolFree(list); return CP_NO_MEMORY; }
-    memory.copy(list, scratchRegion, <usize>n << 3);
+    memory.copy(list, scratchRegion + (<usize>SCRATCH_IDS << 2), <usize>n * SET_WORDS_PER_BACKEND * 4);
   }
   replaceBlock(slot, listField, list);
   replaceBlock(slot, listField + 8, table);
@@ -264,7 +267,7 @@ export function cpServiceRemove(slot: u32): void {
   markSvc(slot);
 }
 
-/** Sets loadBalancerSourceRanges of `slot` in staging: n entries of 24 bytes in scratch. */
+/** Sets loadBalancerSourceRanges of `slot` in staging: n CIDR entries at SCRATCH_CIDRS, kept in that layout. */
 export function cpServiceSourceRanges(slot: u32, n: u32): u32 {
   if (slot >= svcMax || n > <u32>SOURCE_RANGES_MAX) return CP_REFUSED;
   let block: usize = 0;
@@ -272,16 +275,16 @@ export function cpServiceSourceRanges(slot: u32, n: u32): u32 {
     block = poolAlloc(2 + n * 6);
     if (block == 0) return CP_NO_MEMORY;
     store<u32>(block, n);
-    memory.copy(block + 8, scratchRegion, <usize>n * 24);
+    memory.copy(block + 8, scratchRegion + SCRATCH_CIDRS, <usize>n * CIDR_ENTRY_BYTES);
   }
   replaceBlock(slot, SVC_SOURCE_RANGES, block);
   return CP_OK;
 }
 
-/** Adds (or re-points) a frontend in staging; address in scratch[0..16]. 0 ok, 1 table full. */
+/** Adds (or re-points) a frontend in staging; address at SCRATCH_ADDR. 0 ok, 1 table full. */
 export function cpFrontendAdd(family: u32, proto: u32, port: u32, kind: u32, slot: u32): u32 {
   let base = feBase(gen ^ 1);
-  let addr = scratchRegion;
+  let addr = scratchRegion + SCRATCH_ADDR;
   let i = feHash(addr, family, proto, port) & feMask;
   let want = 1 | (family << 8) | (proto << 16);
   for (let probes: u32 = 0; probes < feCap; probes++) {
@@ -303,7 +306,7 @@ export function cpFrontendAdd(family: u32, proto: u32, port: u32, kind: u32, slo
 /** Removes a frontend from staging (backward-shift deletion keeps probe chains whole). */
 export function cpFrontendRemove(family: u32, proto: u32, port: u32): void {
   let base = feBase(gen ^ 1);
-  let addr = scratchRegion;
+  let addr = scratchRegion + SCRATCH_ADDR;
   let i = feHash(addr, family, proto, port) & feMask;
   let want = 1 | (family << 8) | (proto << 16);
   while (true) {

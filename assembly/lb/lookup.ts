@@ -14,6 +14,7 @@ import { blockFlag } from './pool';
 import { maglevSlot } from './maglev';
 import { prefixMatch } from './node';
 import { FRONTEND_ENTRY_BYTES, SERVICE_RECORD_BYTES, BACKEND_RECORD_BYTES } from '../abi/capacity';
+import { CIDR_ENTRY_BYTES, CIDR_FAMILY, CIDR_PREFIX, CIDR_ADDR } from '../abi/scratch';
 
 // ---- frontends ------------------------------------------------------------
 // Entry (32 bytes): tag u32 (0 = empty; 1 | family<<8 | proto<<16 | kind<<24),
@@ -159,8 +160,8 @@ export function sourceAllowed(slot: u32, family: u32, addr: usize): bool {
   if (block == 0) return true;
   let n = load<u32>(block);
   for (let i: u32 = 0; i < n; i++) {
-    let e = block + 8 + <usize>i * 24;
-    if (<u32>load<u8>(e) == family && prefixMatch(e + 8, addr, <u32>load<u8>(e + 1))) return true;
+    let e = block + 8 + <usize>i * CIDR_ENTRY_BYTES;
+    if (<u32>load<u8>(e + CIDR_FAMILY) == family && prefixMatch(e + CIDR_ADDR, addr, <u32>load<u8>(e + CIDR_PREFIX))) return true;
   }
   return false;
 }

@@ -3,17 +3,18 @@
 // a pod), the Service CIDRs (where unallocated addresses are dropped), and
 // masquerade settings. Small fixed lists set by the control plane.
 //
-// A CIDR entry (24 bytes): family u8 | prefix length u8 | pad [6] | address [16].
+// A list entry is a CIDR entry of abi/scratch.ts's layout.
 
 import { NODE_LIST_MAX, LIST_NODE_IPS, LIST_NODEPORT_CIDRS, LIST_COUNT } from '../abi/tables';
 import { scratchRegion } from '../config';
+import { SCRATCH_ADDR, ADDR_SLOT_BYTES, CIDR_ENTRY_BYTES, CIDR_FAMILY, CIDR_PREFIX, CIDR_ADDR } from '../abi/scratch';
 
-const E_FAMILY: usize = 0;
-const E_PREFIX: usize = 1;
-const E_ADDR: usize = 8;
-const E_SIZE: usize = 24;
+const E_FAMILY: usize = CIDR_FAMILY;
+const E_PREFIX: usize = CIDR_PREFIX;
+const E_ADDR: usize = CIDR_ADDR;
+const E_SIZE: usize = CIDR_ENTRY_BYTES;
 
-const LISTS_BYTES: i32 = LIST_COUNT * NODE_LIST_MAX * 24;
+const LISTS_BYTES: i32 = LIST_COUNT * NODE_LIST_MAX * CIDR_ENTRY_BYTES;
 const lists: usize = memory.data(LISTS_BYTES, 16);
 const counts: usize = memory.data(LIST_COUNT * 4, 4);
 
@@ -94,12 +95,12 @@ export function cpListAdd(list: u32, family: u32, prefix: u32): u32 {
   let e = entry(list, n);
   store<u8>(e + E_FAMILY, <u8>family);
   store<u8>(e + E_PREFIX, <u8>prefix);
-  memory.copy(e + E_ADDR, scratchRegion, 16);
+  memory.copy(e + E_ADDR, scratchRegion + SCRATCH_ADDR, ADDR_SLOT_BYTES);
   store<u32>(counts + (<usize>list << 2), n + 1);
   if (list == LIST_NODE_IPS) {
     // The first node IP of each family is the masquerade source.
-    if (family == 4 && !hasNodeAddr4) { memory.copy(nodeAddr4, scratchRegion, 16); hasNodeAddr4 = true; }
-    if (family == 6 && !hasNodeAddr6) { memory.copy(nodeAddr6, scratchRegion, 16); hasNodeAddr6 = true; }
+    if (family == 4 && !hasNodeAddr4) { memory.copy(nodeAddr4, scratchRegion + SCRATCH_ADDR, ADDR_SLOT_BYTES); hasNodeAddr4 = true; }
+    if (family == 6 && !hasNodeAddr6) { memory.copy(nodeAddr6, scratchRegion + SCRATCH_ADDR, ADDR_SLOT_BYTES); hasNodeAddr6 = true; }
   }
   return 0;
 }

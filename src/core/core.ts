@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { instantiateSync } from '@assemblyscript/loader';
 import {
   BATCH_MAX_BYTES, BATCH_MAX_PACKETS, DESC_WORDS, EXTRA_SLOT_BYTES, INIT_OK, INIT_NOT_PRIME, INIT_NO_MEMORY, LB_MAGLEV,
-  LB_RANDOM, VERDICT_SLOTS, REASON_SLOTS, REASON_COUNT, PER_ENTITY, C_LIVE,
+  LB_RANDOM, VERDICT_SLOTS, REASON_SLOTS, REASON_COUNT, PER_ENTITY, C_PACKETS, C_BYTES, C_CONNS, C_LIVE,
 } from './abi.js';
 import { checkCapacities, type CapacityOptions } from './capacity.js';
 import { CoreError, CapacityError } from './errors.js';
@@ -185,7 +185,7 @@ export class Core {
   /** [packets, bytes, connections] of a backend id. */
   backendCounters(id: number): [number, number, number] {
     const a = this.u64s(this.exports.backendCountersPtr() + id * PER_ENTITY * 8, PER_ENTITY);
-    return [Number(a[0]), Number(a[1]), Number(a[2])];
+    return [Number(a[C_PACKETS]), Number(a[C_BYTES]), Number(a[C_CONNS])];
   }
   /** Packets the established-flow fast path handled (the rest took the general path). */
   fastPathPackets(): number {

@@ -10,7 +10,8 @@ import { parseIP, parseIPInto, parseCIDR, cidrContains, joinHostPort, type CIDR 
 import {
   FE_CLUSTER_IP, FE_EXTERNAL_IP, FE_LOAD_BALANCER, FE_NODE_PORT, FE_CLUSTER_ADDR, SF_INTERNAL_LOCAL, SF_EXTERNAL_LOCAL,
   SF_AFFINITY, SF_SOURCE_RANGES, SF_UDP, SET_CLUSTER, SET_LOCAL, LIST_NODE_IPS, LIST_POD_CIDRS, LIST_SERVICE_CIDRS,
-  LIST_NODEPORT_CIDRS, NODE_LIST_MAX, SOURCE_RANGES_MAX, CP_NO_MEMORY,
+  LIST_NODEPORT_CIDRS, NODE_LIST_MAX, SOURCE_RANGES_MAX, CP_NO_MEMORY, SCRATCH_ADDR, ADDR_SLOT_BYTES, SCRATCH_IDS,
+  SET_WORDS_PER_BACKEND, SCRATCH_CIDRS, CIDR_ENTRY_BYTES, CIDR_FAMILY, CIDR_PREFIX, CIDR_ADDR,
 } from './abi.js';
 import { checkNeeds, CAPACITY_OPTIONS, type CapacityName, type TableNeeds } from './capacity.js';
 import { frontendSlots } from '../../assembly/abi/capacity.js';
@@ -44,7 +45,13 @@ interface SlotState { unit: string; owner: string; signature: string; sets: [num
 export interface UpdateOptions {
   /** Count, per changed service port, the live connections that keep, lose or would change backend (scans conntrack). */
   audit?: boolean;
+  /** apply(): the node's configuration to program with the state, in the same commit; default: the current one. */
+  node?: NodeConfig;
 }
+
+type NodeLists = (readonly [number, CIDR[]])[];
+/** Node lists validated for one commit, with the configuration they come from. */
+interface StagedNode { node: NodeConfig; serviceCIDRs: string[]; lists: NodeLists; key: string }
 
 /** Result of one apply: what changed, for reports and benchmarks. */
 export interface ApplyStats { servicePorts: number; changedSets: number; frontendsAdded: number; frontendsRemoved: number; changes: SlotChange[] }
@@ -87,16 +94,8 @@ export class ServiceTables {
   apply(state: ClusterState, opts: UpdateOptions = {}): ApplyStats {
     const units = new Set(state.servicePorts.map((sp) => `${sp.key}|${sp.family}`)).size;
     checkNeeds({ maxServicePorts: this.core.options.maxServicePorts }, { servicePorts: units, backends: 0, frontends: 0 });
-    const cidrs = [...(this.node.serviceCIDRs ?? [])];
-    for (const c of state.serviceCIDRs ?? []) if (!cidrs.includes(c)) cidrs.push(c);
-    const key = cidrs.join(',');
-    const lists = key !== this.serviceCIDRKey ? this.parseNode({ ...this.node, serviceCIDRs: cidrs }) : null;
-    const stats = this.update(state.servicePorts, null, state.allocatedClusterIPs, opts);
-    if (lists) {
-      this.programNode(lists, this.node);
-      this.serviceCIDRKey = key;
-    }
-    return stats;
+    const staged = this.stageNode(opts.node ?? this.node, state.serviceCIDRs ?? []);
+    return this.update(state.servicePorts, null, state.allocatedClusterIPs, opts, staged);
   }
 
   /**
@@ -108,9 +107,12 @@ export class ServiceTables {
     return this.update(ports, new Set(services), [], opts);
   }
 
-  private update(ports: ServicePortState[], scope: Set<string> | null, markers: string[], opts: UpdateOptions): ApplyStats {
+  private update(ports: ServicePortState[], scope: Set<string> | null, markers: string[], opts: UpdateOptions,
+                 staged: StagedNode | null = null): ApplyStats {
     const core = this.core;
     const e = core.exports;
+    const nodeIPs = staged ? staged.lists[0]![1] : this.nodeIPs;
+    let nodeWritten = false;
     // Staged changes, applied to the maps above only after the core commits.
     const newSlots = new Map<string, number>();
     const slotStates = new Map<number, SlotState>();
@@ -169,15 +171,15 @@ export class ServiceTables {
           if (prev && sameIds(prev.sets[which], list)) continue;
           setsChanged = true;
           core.refresh(); // programming earlier sets may have grown memory: views first
-          if (list.length * 2 * 4 > core.scratch.byteLength) throw new TableError(`${sp.key}: too many endpoints`);
+          if ((SCRATCH_IDS + list.length * SET_WORDS_PER_BACKEND) * 4 > core.scratch.byteLength) throw new TableError(`${sp.key}: too many endpoints`);
           if (list.length > e.maxSetSize()) throw new TableError(`${sp.key}: ${list.length} endpoints exceed the Maglev table size`);
-          core.scratch32.set(list, 0);
-          core.scratch32.fill(1, list.length, list.length * 2); // weights
+          this.writeIds(list);
+          core.scratch32.fill(1, SCRATCH_IDS + list.length, SCRATCH_IDS + list.length * SET_WORDS_PER_BACKEND); // weights
           check(e.cpServiceSet(slot, which, list.length), 'endpoint set');
           stats.changedSets++;
         }
         if (setsChanged && prev) changedSlots.push({ slot, sp });
-        const ranges = sp.loadBalancerIPs.length ? this.sourceRanges(sp) : '';
+        const ranges = sp.loadBalancerIPs.length ? sourceRanges(sp, nodeIPs) : '';
         if (!prev || prev.ranges !== ranges) this.writeSourceRanges(slot, ranges);
         slotStates.set(slot, { unit, owner: ownerOf(sp), signature, sets, ranges, port: sp });
 
@@ -216,13 +218,26 @@ export class ServiceTables {
         }
         feAdded.push(f);
       }
+      // The node lists have one generation in the core: written last, put back on abort.
+      if (staged) {
+        nodeWritten = true;
+        this.programNode(staged.lists, staged.node);
+      }
     } catch (err) {
       e.cpAbort();
+      if (nodeWritten) this.programNode(this.nodeLists, this.node);
       core.refresh();
       throw err;
     }
     e.cpCommit();
     core.refresh();
+    if (staged) {
+      this.node = staged.node;
+      this.stateCIDRs = staged.serviceCIDRs;
+      this.nodeLists = staged.lists;
+      this.nodeKey = staged.key;
+      this.nodeIPs = nodeIPs;
+    }
 
     // The core holds the new state: now the host's picture follows.
     for (const [unit, slot] of newSlots) this.slotOf.set(unit, slot);
@@ -281,15 +296,14 @@ export class ServiceTables {
       const inSet = sp.clusterSet.map((b) => idOf(b)!);
       const change: SlotChange = { service: sp.key, kept: 0, orphaned: 0, wouldMove: 0, flushed: 0 };
       if (opts.audit) {
-        core.refresh();
-        core.scratch32.set(inSet, 0);
+        this.writeIds(inSet);
         e.ctAuditSlot(slot, inSet.length);
         change.kept = e.auditResultKept();
         change.orphaned = e.auditResultOrphaned();
         change.wouldMove = e.auditResultWouldMove();
       }
       if (sp.protocol === 'UDP' && servingIPs.size > 0) {
-        core.scratch32.set(serving, 0);
+        this.writeIds(serving);
         change.flushed = e.ctFlush(slot, serving.length) >>> 0;
       }
       stats.changes.push(change);
@@ -322,31 +336,58 @@ export class ServiceTables {
     return sum;
   }
 
-  /** Writes an address into scratch[0..16] (IPv4 in the first 4 bytes, the rest zero). */
+  /** Writes an address into the scratch address slot (IPv4 in its first 4 bytes, the rest zero). */
   private writeAddr(text: string): void {
     this.core.refresh();
     const sc = this.core.scratch;
-    sc.fill(0, 0, 16);
-    if (parseIPInto(text, sc, 0) === 0) throw new TableError(`bad address ${text}`);
+    sc.fill(0, SCRATCH_ADDR, SCRATCH_ADDR + ADDR_SLOT_BYTES);
+    if (parseIPInto(text, sc, SCRATCH_ADDR) === 0) throw new TableError(`bad address ${text}`);
+  }
+
+  /** Writes backend ids at SCRATCH_IDS. */
+  private writeIds(ids: readonly number[]): void {
+    this.core.refresh();
+    this.core.scratch32.set(ids, SCRATCH_IDS);
   }
 
   /**
-   * Programs the node's addresses and CIDRs. Validates everything before touching the core.
-   * ServiceCIDR objects of the cluster state are added to `serviceCIDRs` by apply().
+   * Programs the node's addresses and CIDRs (with the ServiceCIDR ranges of the last state
+   * applied), committed as one update. Validates everything before touching the core. Source
+   * ranges that depend on the node IPs follow at the next apply(); apply({ node }) does both at once.
    */
   setNode(node: NodeConfig): void {
-    const lists = this.parseNode(node);
-    this.node = { ...node };
-    this.programNode(lists, node);
-    this.serviceCIDRKey = (node.serviceCIDRs ?? []).join(',');
+    const staged = this.stageNode(node, this.stateCIDRs);
+    if (staged) this.update([], new Set(), [], {}, staged);
   }
 
-  /** The node's configuration as given to setNode (without the cluster's ServiceCIDRs). */
+  /** The node's configuration as given (without the cluster's ServiceCIDRs). */
   private node: NodeConfig = {};
-  /** The service CIDRs programmed, joined: apply() reprograms the node lists when they change. */
-  private serviceCIDRKey = '';
+  /** ServiceCIDR ranges of the last state applied. */
+  private stateCIDRs: string[] = [];
+  /** The node lists programmed, and their key (stageNode() compares it). */
+  private nodeLists: NodeLists = [];
+  private nodeKey = JSON.stringify(nodeKey({}, []));
+  private nodeIPs: readonly CIDR[] = [];
 
-  private parseNode(node: NodeConfig): (readonly [number, CIDR[]])[] {
+  /**
+   * The node lists of `node` with the state's ServiceCIDR ranges joined to its own, validated;
+   * null when they are what is programmed. Throws TableError on a bad address or CIDR.
+   */
+  private stageNode(node: NodeConfig, stateCIDRs: readonly string[]): StagedNode | null {
+    const serviceCIDRs = [...stateCIDRs];
+    const cidrs = [...(node.serviceCIDRs ?? [])];
+    for (const c of serviceCIDRs) if (!cidrs.includes(c)) cidrs.push(c);
+    const key = JSON.stringify(nodeKey(node, cidrs));
+    const copy = { ...node };
+    if (key === this.nodeKey) {
+      this.node = copy;
+      this.stateCIDRs = serviceCIDRs;
+      return null;
+    }
+    return { node: copy, serviceCIDRs, lists: this.parseNode({ ...node, serviceCIDRs: cidrs }), key };
+  }
+
+  private parseNode(node: NodeConfig): NodeLists {
     const lists: [number, string[], boolean][] = [
       [LIST_NODE_IPS, node.nodeIPs ?? [], true],
       [LIST_POD_CIDRS, node.podCIDRs ?? [], false],
@@ -363,34 +404,18 @@ export class ServiceTables {
     });
   }
 
-  private programNode(parsed: (readonly [number, CIDR[]])[], node: NodeConfig): void {
+  /** Writes the node lists (validated by parseNode, so no list overflows) and the masquerade settings. */
+  private programNode(parsed: NodeLists, node: NodeConfig): void {
     const e = this.core.exports;
     e.cpNodeReset();
     for (const [list, cidrs] of parsed) {
       for (const c of cidrs) {
         this.writeBytes(c.bytes);
-        e.cpListAdd(list, c.family, c.prefixLength);
+        if (e.cpListAdd(list, c.family, c.prefixLength) !== 0) throw new TableError(`node list ${list} is full`);
       }
     }
     const [lo, hi] = node.masqueradePorts ?? [32768, 60999];
     e.cpMasquerade(node.masqueradeAll ? 1 : 0, lo, hi);
-    this.nodeIPs = parsed[0]![1];
-  }
-
-  private nodeIPs: readonly CIDR[] = [];
-
-  /** Rule 21: the ranges of the port's family; a range holding a node IP also admits the LB IPs themselves. */
-  private sourceRanges(sp: ServicePortState): string {
-    if (sp.sourceRanges.length === 0) return '';
-    const ranges = sp.sourceRanges.map((r) => parseCIDR(r.trim())).filter((c): c is CIDR => c !== null && c.family === sp.family);
-    const holdsNode = ranges.some((r) => this.nodeIPs.some((n) => n.family === r.family && cidrContains(r, n.bytes)));
-    const all = ranges.map((r) => `${r.family}|${r.prefixLength}|${Buffer.from(r.bytes).toString('hex')}`);
-    if (holdsNode) for (const ip of sp.loadBalancerIPs) {
-      const c = ipAsCIDR(ip);
-      if (c) all.push(`${c.family}|${c.prefixLength}|${Buffer.from(c.bytes).toString('hex')}`);
-    }
-    // An empty filtered list (ranges of the other family only) still filters: nothing is admitted.
-    return all.length ? all.join(',') : 'none';
   }
 
   private writeSourceRanges(slot: number, ranges: string): void {
@@ -398,28 +423,49 @@ export class ServiceTables {
     if (entries.length > SOURCE_RANGES_MAX) throw new TableError(`more than ${SOURCE_RANGES_MAX} loadBalancerSourceRanges`);
     this.core.refresh();
     const sc = this.core.scratch;
-    sc.fill(0, 0, Math.max(entries.length, 1) * 24);
+    sc.fill(0, SCRATCH_CIDRS, SCRATCH_CIDRS + Math.max(entries.length, 1) * CIDR_ENTRY_BYTES);
     entries.forEach((en, i) => {
       const [fam, len, hex] = en.split('|');
-      sc[i * 24] = Number(fam);
-      sc[i * 24 + 1] = Number(len);
-      sc.set(Buffer.from(hex, 'hex'), i * 24 + 8);
+      const at = SCRATCH_CIDRS + i * CIDR_ENTRY_BYTES;
+      sc[at + CIDR_FAMILY] = Number(fam);
+      sc[at + CIDR_PREFIX] = Number(len);
+      sc.set(Buffer.from(hex, 'hex'), at + CIDR_ADDR);
     });
     if (ranges === 'none') {
-      // A filter that admits nothing: one entry of another family.
-      sc[0] = 0; sc[1] = 0;
+      // A filter that admits nothing: one entry of family 0, zeroed above.
       check(this.core.exports.cpServiceSourceRanges(slot, 1), 'source range list');
       return;
     }
     check(this.core.exports.cpServiceSourceRanges(slot, entries.length), 'source range list');
   }
 
+  /** Writes an address's bytes into the scratch address slot. */
   private writeBytes(bytes: Uint8Array): void {
     this.core.refresh();
-    this.core.scratch.fill(0, 0, 16);
-    this.core.scratch.set(bytes, 0);
+    this.core.scratch.fill(0, SCRATCH_ADDR, SCRATCH_ADDR + ADDR_SLOT_BYTES);
+    this.core.scratch.set(bytes, SCRATCH_ADDR);
   }
 
+}
+
+/** What the node lists and masquerade settings are made of: equal keys program the same. */
+function nodeKey(node: NodeConfig, serviceCIDRs: readonly string[]): unknown[] {
+  return [node.nodeIPs ?? [], node.podCIDRs ?? [], serviceCIDRs, node.nodePortCIDRs ?? [], node.masqueradeAll ?? false,
+    node.masqueradePorts ?? [32768, 60999]];
+}
+
+/** Rule 21: the ranges of the port's family; a range holding a node IP also admits the LB IPs themselves. */
+function sourceRanges(sp: ServicePortState, nodeIPs: readonly CIDR[]): string {
+  if (sp.sourceRanges.length === 0) return '';
+  const ranges = sp.sourceRanges.map((r) => parseCIDR(r.trim())).filter((c): c is CIDR => c !== null && c.family === sp.family);
+  const holdsNode = ranges.some((r) => nodeIPs.some((n) => n.family === r.family && cidrContains(r, n.bytes)));
+  const all = ranges.map((r) => `${r.family}|${r.prefixLength}|${Buffer.from(r.bytes).toString('hex')}`);
+  if (holdsNode) for (const ip of sp.loadBalancerIPs) {
+    const c = ipAsCIDR(ip);
+    if (c) all.push(`${c.family}|${c.prefixLength}|${Buffer.from(c.bytes).toString('hex')}`);
+  }
+  // An empty filtered list (ranges of the other family only) still filters: nothing is admitted.
+  return all.length ? all.join(',') : 'none';
 }
 
 function ipAsCIDR(text: string): CIDR | null {

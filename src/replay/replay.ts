@@ -4,9 +4,9 @@
 // splitting a batch at the first packet at or after the event.
 
 import { openSync, closeSync, readFileSync, readSync, fstatSync } from 'node:fs';
-import { Core, type CoreOptions } from '../core/core.js';
-import { ServiceTables, tableNeeds, type NodeConfig } from '../core/tables.js';
-import { sizeCapacities } from '../core/capacity.js';
+import type { CoreOptions } from '../core/core.js';
+import type { ServiceTables, NodeConfig } from '../core/tables.js';
+import { Dataplane } from '../dataplane.js';
 import {
   BATCH_MAX_PACKETS, DESC_WORDS, D_OFFSET, D_CAPLEN, D_WIRELEN, D_VERDICT, D_REASON, D_SERVICE, D_BACKEND,
   D_EXTRA_OFF, D_EXTRA_LEN, D_TS_SEC, D_TS_NSEC, VERDICT_DROP, VERDICT_REJECT, VERDICT_NAMES, reasonName,
@@ -21,8 +21,7 @@ import { CaptureFormatError } from '../capture/errors.js';
 import { ChunkWalk, runAsync, runSync, type DueSchedule } from './chunks.js';
 import { linkTypeName } from '../capture/linktypes.js';
 import {
-  loadClusterObjects, parseEventsText, formatProblem, emptyClusterObjects, ClusterView,
-  type ClusterObjects, type ClusterEvent, type NodeContext,
+  loadClusterObjects, parseEventsText, formatProblem, emptyClusterObjects, type ClusterObjects, type ClusterEvent,
 } from '../k8s/index.js';
 import { describeFlow } from './trace.js';
 import { buildReport, type ReplayReport, type UpdateReport } from './report.js';
@@ -58,9 +57,7 @@ export interface ReplayOptions extends CoreOptions, NodeConfig {
 
 /** Everything a replay needs before its first packet: objects loaded, tables applied. */
 interface Prepared {
-  core: Core;
-  tables: ServiceTables;
-  view: ClusterView;
+  dp: Dataplane;
   events: ClusterEvent[];
   problems: string[];
   /** Records a problem (and tells opts.onProblem). */
@@ -85,16 +82,10 @@ function prepare(opts: ReplayOptions): Prepared {
     for (const p of parsed.problems) note(formatProblem(p));
     events = parsed.events.filter((e) => e.at !== undefined);
   }
-  const node: NodeContext = { nodeName: opts.node, zone: opts.zone };
-  const view = new ClusterView(objects, node);
-  const first = view.state();
   // Capacities not given are sized from the cluster (room for updates when there are any), and
   // all are checked against it and against memory before the core is created.
-  const core = new Core({ ...opts, ...sizeCapacities(opts, tableNeeds(first), events.length > 0) });
-  const tables = new ServiceTables(core);
-  tables.setNode(opts);
-  tables.apply(first);
-  return { core, tables, view, events, problems, note };
+  const dp = new Dataplane({ ...opts, objects, nodeName: opts.node, zone: opts.zone, roomForUpdates: events.length > 0 });
+  return { dp, events, problems, note };
 }
 
 /**
@@ -228,16 +219,16 @@ function sniffFormat(path: string): 'pcap' | 'pcapng' | undefined {
 
 function startChunks(opts: ReplayOptions, run: Prepared) {
   const updates: UpdateReport[] = [];
-  const { events, view, tables, note } = run;
+  const { events, dp, note } = run;
   let next = 0;
   const dueOf = (first: bigint, i: number) => first + BigInt(Math.round(events[i]!.at! * 1e9));
   const schedule: DueSchedule | undefined = events.length === 0 ? undefined : {
     nextDue: (first) => (next < events.length ? dueOf(first, next) : null),
     applyDue: (first, now) => {
-      while (next < events.length && dueOf(first, next) <= now) updates.push(applyUpdate(events[next++]!, view, tables, note));
+      while (next < events.length && dueOf(first, next) <= now) updates.push(applyUpdate(events[next++]!, dp, note));
     },
   };
-  const walk = new ChunkWalk(run.core, { capture: opts.capture, outFd: -1, updates: schedule, progress: opts.progress, readBytes: opts.readBytes });
+  const walk = new ChunkWalk(run.dp.core, { capture: opts.capture, outFd: -1, updates: schedule, progress: opts.progress, readBytes: opts.readBytes });
   let out: OutputFile | undefined;
   let outFd = -1;
   let outIsFile = false;
@@ -268,7 +259,7 @@ function finishChunks(walk: ChunkWalk, out: OutputFile | undefined, failure: unk
 function chunkReport(opts: ReplayOptions, run: Prepared, walk: ChunkWalk, updates: UpdateReport[], started: number): ReplayReport {
   const r = walk.result();
   const seconds = (performance.now() - started) / 1000;
-  return buildReport(run.core, run.tables, {
+  return buildReport(run.dp.core, run.dp.tables, {
     seconds,
     packetsPerSecond: seconds > 0 ? r.packets / seconds : 0,
     bytes: { in: r.bytesIn, out: r.bytesOut },
@@ -288,7 +279,8 @@ function chunkReport(opts: ReplayOptions, run: Prepared, walk: ChunkWalk, update
  * after every batch (drainSync / drainAsync); `signal` stops it there.
  */
 function* replayPerPacket(opts: ReplayOptions, run: Prepared, signal?: AbortSignal): Generator<void, ReplayReport, void> {
-  const { core, tables, view, events, note } = run;
+  const { dp, events, note } = run;
+  const { core, tables } = dp;
   const reader = openCaptureReader(opts.capture);
   const started = performance.now();
   const updates: UpdateReport[] = [];
@@ -324,12 +316,12 @@ function* replayPerPacket(opts: ReplayOptions, run: Prepared, signal?: AbortSign
           if (end === start) {
             // Apply every event due at or before this packet, then continue.
             while (nextEvent < events.length && firstNs + BigInt(Math.round(events[nextEvent].at! * 1e9)) <= tsNs(desc, start)) {
-              updates.push(applyUpdate(events[nextEvent++], view, tables, note));
+              updates.push(applyUpdate(events[nextEvent++], dp, note));
             }
             continue;
           }
         }
-        core.processRange(start, end - start);
+        dp.runRange(start, end - start);
         start = end;
       }
       // Write and trace in input order.
@@ -390,16 +382,13 @@ function tsNs(desc: Uint32Array, i: number): bigint {
   return BigInt(desc[i * DESC_WORDS + D_TS_SEC]) * 1_000_000_000n + BigInt(desc[i * DESC_WORDS + D_TS_NSEC]);
 }
 
-/** Applies one --updates event: only the Services it touches are recomputed and reprogrammed. */
-function applyUpdate(ev: ClusterEvent, view: ClusterView, tables: ServiceTables, note: (problem: string) => void): UpdateReport {
-  const change = view.apply(ev);
-  for (const p of change.problems) note(formatProblem(p));
+/** Applies one --updates event (Dataplane.update): only the Services it touches are recomputed and reprogrammed. */
+function applyUpdate(ev: ClusterEvent, dp: Dataplane, note: (problem: string) => void): UpdateReport {
+  const { problems, stats } = dp.update(ev, { audit: true });
+  for (const p of problems) note(formatProblem(p));
   const meta = ev.object.metadata;
   const report: UpdateReport = { at: ev.at ?? 0, type: ev.type, object: `${ev.object.kind} ${meta.namespace ? meta.namespace + '/' : ''}${meta.name}`, kept: 0, orphaned: 0, wouldMove: 0, flushed: 0, services: [] };
-  if (!change.changed) return report;
-  const stats = change.full
-    ? tables.apply(view.state(), { audit: true })
-    : tables.applyServices(change.ports, change.services, { audit: true });
+  if (!stats) return report;
   for (const c of stats.changes) {
     report.kept += c.kept; report.orphaned += c.orphaned; report.wouldMove += c.wouldMove; report.flushed += c.flushed;
   }

@@ -3,10 +3,10 @@
 
 import type { Core } from '../core/core.js';
 import type { ServiceTables } from '../core/tables.js';
-import { VERDICT_NAMES, REASON_NAMES, reasonName } from '../core/abi.js';
+import { VERDICT_NAMES, REASON_NAMES } from '../core/abi.js';
+import { readCounters, type Counters } from '../core/counters.js';
 
-export interface BackendReport { backend: string; packets: number; bytes: number; connections: number }
-export interface ServiceReport { service: string; packets: number; bytes: number; connections: number; backends: BackendReport[] }
+export type { BackendReport, ServiceReport, Counters } from '../core/counters.js';
 export interface UpdateReport {
   at: number; type: string; object: string;
   /** Live connections of the changed service ports whose backend is still in their set. */
@@ -20,13 +20,7 @@ export interface UpdateReport {
   /** The same per changed service port. */
   services: { service: string; kept: number; orphaned: number; wouldMove: number; flushed: number }[];
 }
-export interface ReplayReport {
-  packets: { in: number; translated: number; reversed: number; passed: number; dropped: number; rejected: number };
-  drops: Record<string, number>;
-  services: ServiceReport[];
-  conntrack: { entries: number; peak: number; evicted: number };
-  /** Packets the fast paths handled: established flows and plain SYNs to a ClusterIP (the rest took the general path). */
-  fastPath: number;
+export interface ReplayReport extends Counters {
   seconds: number;
   packetsPerSecond: number;
   /** Beyond the spec's fields: bytes in and out, generated packets, capture facts. */
@@ -37,31 +31,8 @@ export interface ReplayReport {
   problems: string[];
 }
 
-export function buildReport(core: Core, tables: ServiceTables,
-                            base: Omit<ReplayReport, 'packets' | 'drops' | 'services' | 'conntrack' | 'fastPath'>): ReplayReport {
-  const v = core.verdictCounts();
-  const packets = { in: 0, translated: v[1], reversed: v[2], passed: v[0], dropped: v[3], rejected: v[4] };
-  packets.in = v[0] + v[1] + v[2] + v[3] + v[4];
-  const drops: Record<string, number> = {};
-  core.reasonCounts().forEach((n, r) => { if (r > 0 && n > 0) drops[reasonName(r)] = n; });
-  // One entry per service port; dual-stack families of one port are summed.
-  const byName = new Map<string, ServiceReport>();
-  tables.slotNames.forEach((name, slot) => {
-    if (name === undefined) return;
-    const [packetsN, bytes, conns] = tables.serviceCounters(slot);
-    let s = byName.get(name);
-    if (!s) { s = { service: name, packets: 0, bytes: 0, connections: 0, backends: [] }; byName.set(name, s); }
-    s.packets += packetsN; s.bytes += bytes; s.connections += conns;
-    for (const id of tables.backendsOf(slot)) {
-      const [bp, bb, bc] = core.backendCounters(id);
-      s.backends.push({ backend: tables.backendNames[id], packets: bp, bytes: bb, connections: bc });
-    }
-  });
-  const services = [...byName.values()].sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0));
-  for (const s of services) s.backends.sort((a, b) => (a.backend < b.backend ? -1 : a.backend > b.backend ? 1 : 0));
-  const ct = core.conntrack();
-  return { packets, drops, services, conntrack: { entries: ct.entries, peak: ct.peak, evicted: ct.evicted },
-    fastPath: core.fastPathPackets(), ...base };
+export function buildReport(core: Core, tables: ServiceTables, base: Omit<ReplayReport, keyof Counters>): ReplayReport {
+  return { ...readCounters(core, tables), ...base };
 }
 
 /** Human summary in the style of tcpreplay's closing lines. */

@@ -1,14 +1,12 @@
-// Drives the core directly: programs a ClusterState, pushes packets as one
-// batch, and returns each packet's verdict and bytes as the core left them.
+// Drives the core directly: a Dataplane built from a ClusterState (or manifests), packets
+// pushed as one batch, and each packet's verdict and bytes as the core left them.
 
-import { Core, type CoreOptions } from '../../src/core/core.js';
-import { ServiceTables, type NodeConfig } from '../../src/core/tables.js';
+import type { Core, CoreOptions } from '../../src/core/core.js';
+import type { ServiceTables, NodeConfig } from '../../src/core/tables.js';
+import { Dataplane, writeDescriptor } from '../../src/dataplane.js';
 import { parseObjectsText, computeClusterState, type NodeContext } from '../../src/k8s/index.js';
 import type { ClusterState, ServicePortState, Backend } from '../../src/k8s/model.js';
-import {
-  DESC_WORDS, D_OFFSET, D_CAPLEN, D_WIRELEN, D_LINKTYPE, D_TS_SEC, D_TS_NSEC, D_VERDICT, D_REASON, D_SERVICE,
-  D_BACKEND, D_EXTRA_OFF, D_EXTRA_LEN, LINK_EN10MB, VERDICT_NAMES, reasonName,
-} from '../../src/core/abi.js';
+import { DESC_WORDS, D_OFFSET } from '../../src/core/abi.js';
 
 export interface In { bytes: Uint8Array; t?: number; link?: number; wirelen?: number }
 export interface Out { verdict: string; reason?: string; service?: string; backend?: string; bytes: Uint8Array; extra?: Uint8Array }
@@ -28,32 +26,34 @@ export function servicePort(p: Partial<ServicePortState> & { key: string; port: 
   } as ServicePortState;
 }
 
+/** Small tables, so that a test's cores are quick to create. */
+const CAPACITIES: CoreOptions = { ctMax: 1024, maxServicePorts: 64, maxBackends: 1024, maxFrontends: 1024 };
+
 export class Harness {
+  readonly dp: Dataplane;
   readonly core: Core;
   readonly tables: ServiceTables;
-  constructor(state: ClusterState, opts: CoreOptions = {}, node?: NodeConfig) {
-    this.core = new Core({ ctMax: 1024, maxServicePorts: 64, maxBackends: 1024, maxFrontends: 1024, ...opts });
-    this.tables = new ServiceTables(this.core);
-    if (node) this.tables.setNode(node);
-    this.tables.apply(state);
+  /** A state is programmed as it is (with `node`); a Dataplane is driven as it was built. */
+  constructor(state: ClusterState | Dataplane, opts: CoreOptions = {}, node?: NodeConfig) {
+    this.dp = state instanceof Dataplane ? state : new Dataplane({ ...CAPACITIES, ...opts, ...node, state });
+    this.core = this.dp.core;
+    this.tables = this.dp.tables;
   }
 
   /**
    * A harness programmed from manifest text (YAML or JSON, as kubectl prints
    * it) the way the replay command does: kube-proxy's rules for `node`,
-   * then the node's addresses and CIDRs.
+   * with the node's addresses and CIDRs.
    */
   static fromManifests(text: string, node: NodeContext & NodeConfig = {}, opts: CoreOptions = {}): Harness {
-    const { objects, problems } = parseObjectsText(text, 'test.yaml', { strict: true });
-    void problems;
-    const state = computeClusterState(objects, node);
-    return new Harness(state, opts, { ...node, serviceCIDRs: [...(node.serviceCIDRs ?? []), ...state.serviceCIDRs] });
+    const { objects } = parseObjectsText(text, 'test.yaml', { strict: true });
+    return new Harness(new Dataplane({ ...CAPACITIES, ...opts, ...node, objects }));
   }
 
   /** Applies new manifests (an update) and returns what it meant for live connections. */
   update(text: string, node: NodeContext = {}) {
     const { objects } = parseObjectsText(text, 'update.yaml', { strict: true });
-    return this.tables.apply(computeClusterState(objects, node));
+    return this.dp.apply(computeClusterState(objects, node));
   }
 
   run(packets: In[]): Out[] {
@@ -61,25 +61,20 @@ export class Harness {
     c.refresh();
     let off = 0;
     packets.forEach((p, i) => {
-      const d = i * DESC_WORDS;
       c.input.set(p.bytes, off);
-      const t = p.t ?? 0;
-      c.desc[d + D_OFFSET] = off;
-      c.desc[d + D_CAPLEN] = p.bytes.length;
-      c.desc[d + D_WIRELEN] = p.wirelen ?? p.bytes.length;
-      c.desc[d + D_LINKTYPE] = p.link ?? LINK_EN10MB;
-      c.desc[d + D_TS_SEC] = Math.floor(t);
-      c.desc[d + D_TS_NSEC] = Math.round((t - Math.floor(t)) * 1e9);
+      writeDescriptor(c.desc, i, off, p.bytes.length, { time: p.t, linkType: p.link, wireLength: p.wirelen });
       off += (p.bytes.length + 7) & ~7;
     });
-    c.process(packets.length);
+    this.dp.run(packets.length);
     return packets.map((p, i) => {
-      const d = i * DESC_WORDS;
-      const o: Out = { verdict: VERDICT_NAMES[c.desc[d + D_VERDICT]], bytes: c.input.slice(c.desc[d + D_OFFSET], c.desc[d + D_OFFSET] + p.bytes.length) };
-      if (c.desc[d + D_REASON]) o.reason = reasonName(c.desc[d + D_REASON]);
-      if (c.desc[d + D_SERVICE]) o.service = this.tables.slotNames[c.desc[d + D_SERVICE] - 1];
-      if (c.desc[d + D_BACKEND]) o.backend = this.tables.backendNames[c.desc[d + D_BACKEND] - 1];
-      if (c.desc[d + D_EXTRA_LEN]) o.extra = c.extra.slice(c.desc[d + D_EXTRA_OFF], c.desc[d + D_EXTRA_OFF] + c.desc[d + D_EXTRA_LEN]);
+      // The bytes as the core left them, dropped packets' too.
+      const at = c.desc[i * DESC_WORDS + D_OFFSET];
+      const r = this.dp.result(i, p.bytes.length);
+      const o: Out = { verdict: r.verdict, bytes: c.input.slice(at, at + p.bytes.length) };
+      if (r.reason) o.reason = r.reason;
+      if (r.service) o.service = r.service;
+      if (r.backend) o.backend = r.backend;
+      if (r.reject) o.extra = r.reject;
       return o;
     });
   }
