@@ -9,40 +9,19 @@
 // to 16 service addresses (TCP :80, :443, UDP :53), packets 1-20 us apart starting at
 // 2024-01-01T00:00:00Z. IPv4 header, TCP and UDP checksums are correct. Never commit the output.
 
-import * as fs from 'node:fs';
+import { xorshift32, sum16, fold, PcapChunks, RECORD_HEADER_BYTES, generatorArgs } from './lib/pcap-gen.mjs';
 
-function usage(msg) {
-  if (msg) process.stderr.write(`gen-large-capture: ${msg}\n`);
-  process.stderr.write('usage: node scripts/gen-large-capture.mjs <out.pcap> [--packets N] [--seed S]\n');
-  process.exit(2);
-}
-
-const args = process.argv.slice(2);
-let out;
-let packets = 1_000_000;
-let seed = 1;
-for (let i = 0; i < args.length; i++) {
-  const a = args[i];
-  if (a === '--packets') packets = Number(args[++i]);
-  else if (a === '--seed') seed = Number(args[++i]);
-  else if (a === '-h' || a === '--help') usage();
-  else if (out === undefined) out = a;
-  else usage(`unexpected argument ${a}`);
-}
+const { values, out, usage } = generatorArgs('gen-large-capture', 'node scripts/gen-large-capture.mjs <out.pcap> [--packets N] [--seed S]', {
+  packets: { type: 'string', default: '1000000' },
+  seed: { type: 'string', default: '1' },
+});
+const packets = Number(values.packets);
+const seed = Number(values.seed);
 if (!out) usage('missing output path');
 if (!Number.isInteger(packets) || packets < 0) usage('--packets must be a non-negative integer');
 if (!Number.isInteger(seed)) usage('--seed must be an integer');
 
-// xorshift32: deterministic across platforms.
-let state = seed >>> 0 || 0x9e3779b9;
-function rnd() {
-  state ^= state << 13;
-  state >>>= 0;
-  state ^= state >>> 17;
-  state ^= state << 5;
-  state >>>= 0;
-  return state;
-}
+const rnd = xorshift32(seed);
 
 const ETH = 14;
 const IP = 20;
@@ -80,41 +59,13 @@ function frameSize() {
   return 1400 + (rnd() % 101);
 }
 
-function sum16(buf, start, end, acc) {
-  let i = start;
-  for (; i + 1 < end; i += 2) acc += (buf[i] << 8) | buf[i + 1];
-  if (i < end) acc += buf[i] << 8;
-  return acc;
-}
-function fold(acc) {
-  while (acc > 0xffff) acc = (acc & 0xffff) + Math.floor(acc / 65536);
-  return ~acc & 0xffff;
-}
-
-const CHUNK = 4 * 1024 * 1024;
-const buf = Buffer.alloc(CHUNK);
-const fd = fs.openSync(out, 'w');
-let pos = 0;
-function flush() {
-  let o = 0;
-  while (o < pos) o += fs.writeSync(fd, buf, o, pos - o);
-  pos = 0;
-}
-
-// pcap header: usec magic, 2.4, snaplen 65535, EN10MB.
-buf.writeUInt32LE(0xa1b2c3d4, 0);
-buf.writeUInt16LE(2, 4);
-buf.writeUInt16LE(4, 6);
-buf.writeInt32LE(0, 8);
-buf.writeUInt32LE(0, 12);
-buf.writeUInt32LE(65535, 16);
-buf.writeUInt32LE(1, 20);
-pos = 24;
+const pcap = new PcapChunks(out);
+const buf = pcap.buf;
 
 let sec = 1704067200;
 let usec = 0;
 let ipId = 1;
-let total = 24;
+let total = pcap.pos;
 for (let n = 0; n < packets; n++) {
   const f = rnd() % FLOWS;
   const udp = flowUdp[f] === 1;
@@ -122,18 +73,14 @@ for (let n = 0; n < packets; n++) {
   let len = frameSize();
   const l4 = udp ? UDP : TCP;
   if (len < ETH + IP + l4) len = ETH + IP + l4;
-  if (pos + 16 + len > CHUNK) flush();
+  pcap.room(RECORD_HEADER_BYTES + len);
 
   usec += 1 + (rnd() % 20);
   if (usec >= 1_000_000) {
     sec += 1;
     usec -= 1_000_000;
   }
-  buf.writeUInt32LE(sec, pos);
-  buf.writeUInt32LE(usec, pos + 4);
-  buf.writeUInt32LE(len, pos + 8);
-  buf.writeUInt32LE(len, pos + 12);
-  const p = pos + 16;
+  const p = pcap.record(sec, usec, len);
 
   const src = reply ? flowService[f] : flowClient[f];
   const dst = reply ? flowClient[f] : flowService[f];
@@ -194,9 +141,8 @@ for (let n = 0; n < packets; n++) {
   if (udp && ck === 0) ck = 0xffff;
   buf.writeUInt16BE(ck, t + (udp ? 6 : 16));
 
-  pos += 16 + len;
-  total += 16 + len;
+  pcap.pos += RECORD_HEADER_BYTES + len;
+  total += RECORD_HEADER_BYTES + len;
 }
-flush();
-fs.closeSync(fd);
+pcap.close();
 process.stderr.write(`gen-large-capture: wrote ${packets} packets, ${total} bytes to ${out}\n`);

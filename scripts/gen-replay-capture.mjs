@@ -12,29 +12,19 @@
 // correct. Packets are 1-3 us apart from 2024-01-01T00:00:00Z. Never commit the output.
 
 import * as fs from 'node:fs';
+import { xorshift32, ipNum, sum16, fold, PcapChunks, PCAP_HEADER_BYTES, RECORD_HEADER_BYTES, generatorArgs } from './lib/pcap-gen.mjs';
 
-function usage(msg) {
-  if (msg) process.stderr.write(`gen-replay-capture: ${msg}\n`);
-  process.stderr.write('usage: node scripts/gen-replay-capture.mjs <out.pcap> --packets N --flows F [--seed S] [--cluster <out.yaml>]\n');
-  process.exit(2);
-}
-
-const args = process.argv.slice(2);
-let out;
-let cluster;
-let packets = 1_000_000;
-let flows = 1024;
-let seed = 1;
-for (let i = 0; i < args.length; i++) {
-  const a = args[i];
-  if (a === '--packets') packets = Number(args[++i]);
-  else if (a === '--flows') flows = Number(args[++i]);
-  else if (a === '--seed') seed = Number(args[++i]);
-  else if (a === '--cluster') cluster = args[++i];
-  else if (a === '-h' || a === '--help') usage();
-  else if (out === undefined) out = a;
-  else usage(`unexpected argument ${a}`);
-}
+const { values, out, usage } = generatorArgs('gen-replay-capture',
+  'node scripts/gen-replay-capture.mjs <out.pcap> --packets N --flows F [--seed S] [--cluster <out.yaml>]', {
+    packets: { type: 'string', default: '1000000' },
+    flows: { type: 'string', default: '1024' },
+    seed: { type: 'string', default: '1' },
+    cluster: { type: 'string' },
+  });
+const packets = Number(values.packets);
+const flows = Number(values.flows);
+const seed = Number(values.seed);
+const cluster = values.cluster;
 if (!out) usage('missing output path');
 if (!Number.isInteger(packets) || packets < 0) usage('--packets must be a non-negative integer');
 if (!Number.isInteger(flows) || flows < 1 || flows > 1_000_000) usage('--flows must be an integer from 1 to 1000000');
@@ -67,18 +57,8 @@ function manifest() {
   return lines.join('\n') + '\n';
 }
 
-// xorshift32: deterministic across platforms.
-let state = seed >>> 0 || 0x9e3779b9;
-function rnd() {
-  state ^= state << 13;
-  state >>>= 0;
-  state ^= state >>> 17;
-  state ^= state << 5;
-  state >>>= 0;
-  return state;
-}
+const rnd = xorshift32(seed);
 
-const ipNum = (t) => t.split('.').reduce((a, o) => a * 256 + Number(o), 0) >>> 0;
 const FRAME = 64;
 const ETH = 14;
 const IP = 20;
@@ -113,36 +93,8 @@ const svcAddr = SERVICES.map((s) => ipNum(s.vip));
 const filler = new Uint8Array(1024);
 for (let i = 0; i < filler.length; i++) filler[i] = rnd() & 0xff;
 
-function sum16(buf, start, end, acc) {
-  let i = start;
-  for (; i + 1 < end; i += 2) acc += (buf[i] << 8) | buf[i + 1];
-  if (i < end) acc += buf[i] << 8;
-  return acc;
-}
-function fold(acc) {
-  while (acc > 0xffff) acc = (acc & 0xffff) + Math.floor(acc / 65536);
-  return ~acc & 0xffff;
-}
-
-const CHUNK = 4 * 1024 * 1024;
-const buf = Buffer.alloc(CHUNK);
-const fd = fs.openSync(out, 'w');
-let pos = 0;
-function flush() {
-  let o = 0;
-  while (o < pos) o += fs.writeSync(fd, buf, o, pos - o);
-  pos = 0;
-}
-
-// pcap header: usec magic, 2.4, snaplen 65535, EN10MB.
-buf.writeUInt32LE(0xa1b2c3d4, 0);
-buf.writeUInt16LE(2, 4);
-buf.writeUInt16LE(4, 6);
-buf.writeInt32LE(0, 8);
-buf.writeUInt32LE(0, 12);
-buf.writeUInt32LE(65535, 16);
-buf.writeUInt32LE(1, 20);
-pos = 24;
+const pcap = new PcapChunks(out);
+const buf = pcap.buf;
 
 let sec = 1704067200;
 let usec = 0;
@@ -152,18 +104,14 @@ for (let n = 0; n < packets; n++) {
   const f = rnd() % flows;
   const syn = flowOpen[f] === 0;
   flowOpen[f] = 1;
-  if (pos + 16 + FRAME > CHUNK) flush();
+  pcap.room(RECORD_HEADER_BYTES + FRAME);
 
   usec += 1 + (rnd() % 3);
   if (usec >= 1_000_000) {
     sec += 1;
     usec -= 1_000_000;
   }
-  buf.writeUInt32LE(sec, pos);
-  buf.writeUInt32LE(usec, pos + 4);
-  buf.writeUInt32LE(FRAME, pos + 8);
-  buf.writeUInt32LE(FRAME, pos + 12);
-  const p = pos + 16;
+  const p = pcap.record(sec, usec, FRAME);
   buf.fill(0, p, p + FRAME); // also the SYN's Ethernet padding
 
   // Ethernet: 02:00:00:00:00:01 -> 02:00:00:00:00:02, IPv4.
@@ -214,12 +162,11 @@ for (let n = 0; n < packets; n++) {
   const acc = (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + 6 + tcpLen;
   buf.writeUInt16BE(fold(sum16(buf, t, t + tcpLen, acc)), t + 16);
 
-  pos += 16 + FRAME;
+  pcap.pos += RECORD_HEADER_BYTES + FRAME;
 }
-flush();
-fs.closeSync(fd);
+pcap.close();
 if (cluster) fs.writeFileSync(cluster, manifest());
 process.stderr.write(
-  `gen-replay-capture: wrote ${packets} packets (${syns} SYNs, ${flows} flows), ${24 + packets * (16 + FRAME)} bytes to ${out}` +
+  `gen-replay-capture: wrote ${packets} packets (${syns} SYNs, ${flows} flows), ${PCAP_HEADER_BYTES + packets * (RECORD_HEADER_BYTES + FRAME)} bytes to ${out}` +
     (cluster ? `; cluster manifest ${cluster}` : '') + '\n',
 );

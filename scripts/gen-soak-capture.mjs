@@ -26,40 +26,24 @@
 // IPv4, TCP and UDP checksums are correct. Never commit the output.
 
 import * as fs from 'node:fs';
+import { xorshift32, ipNum, fold, hiLo, PcapChunks, PCAP_HEADER_BYTES, RECORD_HEADER_BYTES, generatorArgs } from './lib/pcap-gen.mjs';
 
-function usage(msg) {
-  if (msg) process.stderr.write(`gen-soak-capture: ${msg}\n`);
-  process.stderr.write('usage: node scripts/gen-soak-capture.mjs [<out.pcap>|-] --packets N [--pps P] [--flows F] [--services S] ' +
-    '[--backends B] [--seed X] [--cluster <out.yaml>] [--updates <out.jsonl>] [--progress]\n');
-  process.exit(2);
-}
-
-const args = process.argv.slice(2);
-let out;
-let cluster;
-let updates;
-let progress = false;
-let packets = 1_000_000;
-let pps = 100_000;
-let flows = 20_000;
-let services = 8;
-let backends = 4;
-let seed = 1;
-for (let i = 0; i < args.length; i++) {
-  const a = args[i];
-  if (a === '--packets') packets = Number(args[++i]);
-  else if (a === '--pps') pps = Number(args[++i]);
-  else if (a === '--flows') flows = Number(args[++i]);
-  else if (a === '--services') services = Number(args[++i]);
-  else if (a === '--backends') backends = Number(args[++i]);
-  else if (a === '--seed') seed = Number(args[++i]);
-  else if (a === '--cluster') cluster = args[++i];
-  else if (a === '--updates') updates = args[++i];
-  else if (a === '--progress') progress = true;
-  else if (a === '-h' || a === '--help') usage();
-  else if (out === undefined) out = a;
-  else usage(`unexpected argument ${a}`);
-}
+const { values, out, usage } = generatorArgs('gen-soak-capture',
+  'node scripts/gen-soak-capture.mjs [<out.pcap>|-] --packets N [--pps P] [--flows F] [--services S] ' +
+    '[--backends B] [--seed X] [--cluster <out.yaml>] [--updates <out.jsonl>] [--progress]', {
+    packets: { type: 'string', default: '1000000' },
+    pps: { type: 'string', default: '100000' },
+    flows: { type: 'string', default: '20000' },
+    services: { type: 'string', default: '8' },
+    backends: { type: 'string', default: '4' },
+    seed: { type: 'string', default: '1' },
+    cluster: { type: 'string' },
+    updates: { type: 'string' },
+    progress: { type: 'boolean', default: false },
+  });
+const [packets, pps, flows, services, backends, seed] =
+  [values.packets, values.pps, values.flows, values.services, values.backends, values.seed].map(Number);
+const { cluster, updates, progress } = values;
 const int = (v, lo, hi) => Number.isInteger(v) && v >= lo && v <= hi;
 if (out === undefined && cluster === undefined && updates === undefined) usage('nothing to write');
 if (!int(packets, 0, Number.MAX_SAFE_INTEGER / 1e6)) usage('--packets must be a non-negative integer');
@@ -74,7 +58,6 @@ if (cluster === '' || updates === '') usage('--cluster and --updates need a path
 // most, then a further port per address), UDP clients 10.244.160.0 + socket, pod-to-pod
 // destinations 10.244.199.1-250, backends 10.244.(200 + s).(1 + b), ClusterIPs 10.96.0.(10 + s),
 // unassigned ClusterIPs 10.96.255.1-250.
-const ipNum = (t) => t.split('.').reduce((a, o) => a * 256 + Number(o), 0) >>> 0;
 const TCP_CLIENT_BASE = ipNum('10.244.1.0');
 const TCP_CLIENTS = 40_000;
 const UDP_CLIENT_BASE = ipNum('10.244.160.0');
@@ -133,19 +116,10 @@ if (out === undefined) {
   process.exit(0);
 }
 
-// xorshift32: deterministic across platforms.
-let state = seed >>> 0 || 0x9e3779b9;
-function rnd() {
-  state ^= state << 13;
-  state >>>= 0;
-  state ^= state >>> 17;
-  state ^= state << 5;
-  state >>>= 0;
-  return state;
-}
+const rnd = xorshift32(seed);
 
 const FRAME = 64;
-const REC = 16 + FRAME;
+const REC = RECORD_HEADER_BYTES + FRAME;
 const ETH = 14;
 const IP = 20;
 const L4 = ETH + IP;
@@ -171,30 +145,12 @@ const UDP_PAYLOAD = [0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 3, 0x77, 0x
 const wordSum = (bytes) => bytes.reduce((acc, b, i) => acc + (i % 2 === 0 ? b << 8 : b), 0);
 const TCP_PAYLOAD_SUM = wordSum(TCP_PAYLOAD);
 const UDP_PAYLOAD_SUM = wordSum(UDP_PAYLOAD);
-const fold = (acc) => {
-  while (acc > 0xffff) acc = (acc & 0xffff) + Math.floor(acc / 65536);
-  return ~acc & 0xffff;
-};
 
-const CHUNK = 4 * 1024 * 1024;
-const buf = Buffer.alloc(CHUNK);
-const fd = out === '-' ? 1 : fs.openSync(out, 'w');
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-let pos = 0;
 let written = 0;
-function flush() {
-  let o = 0;
-  while (o < pos) {
-    try {
-      o += fs.writeSync(fd, buf, o, pos - o);
-    } catch (e) {
-      if (e.code !== 'EAGAIN') throw e;
-      Atomics.wait(sleepCell, 0, 0, 1);
-    }
-  }
-  pos = 0;
+const pcap = new PcapChunks(out, () => {
   if (progress) fs.writeSync(2, `packets ${written}\n`);
-}
+});
+const buf = pcap.buf;
 
 const put16 = (p, v) => {
   buf[p] = v >>> 8;
@@ -206,18 +162,13 @@ const put32 = (p, v) => {
   buf[p + 2] = (v >>> 8) & 0xff;
   buf[p + 3] = v & 0xff;
 };
-const hiLo = (v) => (v >>> 16) + (v & 0xffff);
 
 let ipId = 1;
-/** Record header, Ethernet and IPv4 of one frame at `pos`; returns the IPv4 header's offset. */
+/** Record header, Ethernet and IPv4 of one frame at `pcap.pos`; returns the IPv4 header's offset. */
 function frameHead(n, proto, l4Len, src, dst) {
   const us = Math.floor((n * 1e6) / pps);
   const sec = 1704067200 + Math.floor(us / 1e6);
-  buf.writeUInt32LE(sec, pos);
-  buf.writeUInt32LE(us % 1e6, pos + 4);
-  buf.writeUInt32LE(FRAME, pos + 8);
-  buf.writeUInt32LE(FRAME, pos + 12);
-  const p = pos + 16;
+  const p = pcap.record(sec, us % 1e6, FRAME);
   // Ethernet: 02:00:00:00:00:01 -> 02:00:00:00:00:02, IPv4; then zero padding up to 64 bytes.
   buf.fill(0, p, p + FRAME);
   buf[p] = 2;
@@ -285,17 +236,9 @@ function udp(n, src, dst, sport, dport) {
 
 const tcpClient = (f) => (TCP_CLIENT_BASE + (f % TCP_CLIENTS)) >>> 0;
 
-// pcap header: usec magic, 2.4, snaplen 65535, EN10MB.
-buf.writeUInt32LE(0xa1b2c3d4, 0);
-buf.writeUInt16LE(2, 4);
-buf.writeUInt16LE(4, 6);
-buf.writeUInt32LE(65535, 16);
-buf.writeUInt32LE(1, 20);
-pos = 24;
-
 const counts = { syn: 0, data: 0, fin: 0, rst: 0, udp: 0, pod: 0, unassigned: 0 };
 for (let n = 0; n < packets; n++) {
-  if (pos + REC > CHUNK) flush();
+  pcap.room(REC);
   const r = rnd() % 100;
   if (r < 80) {
     const f = rnd() % flows;
@@ -338,13 +281,12 @@ for (let n = 0; n < packets; n++) {
     tcp(n, tcpClient(f), UNASSIGNED_BASE + 1 + (f % 250), 32768 + (f % PORTS), 80, rnd(), 0, SYN);
     counts.unassigned++;
   }
-  pos += REC;
+  pcap.pos += REC;
   written++;
 }
-flush();
-if (fd !== 1) fs.closeSync(fd);
+pcap.close();
 process.stderr.write(
   `gen-soak-capture: wrote ${packets} packets (${counts.syn} SYNs, ${counts.data} data, ${counts.fin} FINs, ${counts.rst} RSTs, ` +
-    `${counts.udp} UDP, ${counts.pod} pod-to-pod, ${counts.unassigned} to unassigned ClusterIPs), ${24 + packets * REC} bytes, ` +
+    `${counts.udp} UDP, ${counts.pod} pod-to-pod, ${counts.unassigned} to unassigned ClusterIPs), ${PCAP_HEADER_BYTES + packets * REC} bytes, ` +
     `${updateCount} updates` + (cluster ? `; cluster manifest ${cluster}` : '') + (updates ? `; updates ${updates}` : '') + '\n',
 );

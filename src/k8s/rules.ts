@@ -232,20 +232,22 @@ export function collectEndpoints(
         if (!addr || addr.family !== family) continue;
         const ip = formatIP(addr);
         const c = ep.conditions ?? {};
+        const zones = ep.hints?.forZones?.map((z) => z.name) ?? [];
+        const nodes = opts.nodeHints === false ? [] : (ep.hints?.forNodes?.map((n) => n.name) ?? []);
+        // Every field present (undefined when the slice says nothing): one object shape for all
+        // endpoints, so the code that reads them on each update stays monomorphic.
         const b: Backend = {
           ip,
           port: sp.port,
+          nodeName: ep.nodeName ?? undefined,
+          zone: ep.zone ?? undefined,
           ready: c.ready !== false,
           serving: c.serving !== false,
           terminating: c.terminating === true,
           isLocal: nodeName !== '' && ep.nodeName === nodeName,
+          zoneHints: zones.length > 0 ? [...new Set(zones)] : undefined,
+          nodeHints: nodes.length > 0 ? [...new Set(nodes)] : undefined,
         };
-        if (ep.nodeName !== undefined) b.nodeName = ep.nodeName;
-        if (ep.zone !== undefined) b.zone = ep.zone;
-        const zones = ep.hints?.forZones?.map((z) => z.name) ?? [];
-        if (zones.length > 0) b.zoneHints = [...new Set(zones)];
-        const nodes = opts.nodeHints === false ? [] : (ep.hints?.forNodes?.map((n) => n.name) ?? []);
-        if (nodes.length > 0) b.nodeHints = [...new Set(nodes)];
         const key = joinHostPort(ip, sp.port);
         // As upstream: a later copy replaces an earlier one unless it is terminating,
         // so a running endpoint wins over a terminating one reusing its IP.
@@ -377,12 +379,11 @@ function servicePortState(
     endpoints,
     clusterSet,
     localSet,
+    nodePort,
+    // apiservice.NeedsHealthCheck: LoadBalancer with externalTrafficPolicy Local.
+    healthCheckNodePort: svc.spec.type === 'LoadBalancer' && externalPolicyLocal && svc.spec.healthCheckNodePort
+      ? svc.spec.healthCheckNodePort : undefined,
   };
-  if (nodePort !== undefined) state.nodePort = nodePort;
-  // apiservice.NeedsHealthCheck: LoadBalancer with externalTrafficPolicy Local.
-  if (svc.spec.type === 'LoadBalancer' && externalPolicyLocal && svc.spec.healthCheckNodePort) {
-    state.healthCheckNodePort = svc.spec.healthCheckNodePort;
-  }
   return state;
 }
 
