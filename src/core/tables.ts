@@ -40,7 +40,28 @@ export const PROTOCOL_NUMBERS = { TCP: 6, UDP: 17, SCTP: 132 } as const;
 export class TableError extends Error {}
 
 interface Frontend { family: number; proto: number; port: number; addr: string; kind: number; slot: number; owner: string }
-interface SlotState { unit: string; owner: string; signature: string; sets: [number[], number[]]; ranges: string; port: ServicePortState }
+interface SlotState { unit: string; owner: string; signature: string; sets: [Uint32Array, Uint32Array]; ranges: string; port: ServicePortState }
+
+/** One update's changes: the core's staging generation holds them; the host's maps take them after the commit. */
+interface Staging {
+  nodeIPs: readonly CIDR[];
+  /** Service ports ("key|family") of this update. */
+  seen: Set<string>;
+  newSlots: Map<string, number>;
+  slotStates: Map<number, SlotState>;
+  removed: { unit: string; slot: number }[];
+  newBackends: Map<string, number>;
+  created: { id: number; slot: number; ip: string; port: number }[];
+  freeSlots: number[];
+  nextSlot: number;
+  nextBackend: number;
+  /** Service ports whose endpoint sets changed and that existed before: their live connections are audited. */
+  changedSlots: { slot: number; sp: ServicePortState }[];
+  desired: Map<string, Frontend>;
+  feAdded: Frontend[];
+  feRemoved: Frontend[];
+  stats: ApplyStats;
+}
 
 export interface UpdateOptions {
   /** Count, per changed service port, the live connections that keep, lose or would change backend (scans conntrack). */
@@ -109,115 +130,31 @@ export class ServiceTables {
 
   private update(ports: ServicePortState[], scope: Set<string> | null, markers: string[], opts: UpdateOptions,
                  staged: StagedNode | null = null): ApplyStats {
-    const core = this.core;
-    const e = core.exports;
-    const nodeIPs = staged ? staged.lists[0]![1] : this.nodeIPs;
+    const e = this.core.exports;
+    const st: Staging = {
+      nodeIPs: staged ? staged.lists[0]![1] : this.nodeIPs,
+      seen: new Set(),
+      newSlots: new Map(),
+      slotStates: new Map(),
+      removed: [],
+      newBackends: new Map(),
+      created: [],
+      freeSlots: this.freeSlots.slice(),
+      nextSlot: this.nextSlot,
+      nextBackend: this.nextBackend,
+      changedSlots: [],
+      desired: new Map(),
+      feAdded: [],
+      feRemoved: [],
+      stats: { servicePorts: ports.length, changedSets: 0, frontendsAdded: 0, frontendsRemoved: 0, changes: [] },
+    };
     let nodeWritten = false;
-    // Staged changes, applied to the maps above only after the core commits.
-    const newSlots = new Map<string, number>();
-    const slotStates = new Map<number, SlotState>();
-    const removed: { unit: string; slot: number }[] = [];
-    const newBackends = new Map<string, number>();
-    const created: { id: number; slot: number; ip: string; port: number }[] = [];
-    const freeSlots = this.freeSlots.slice();
-    let nextSlot = this.nextSlot;
-    let nextBackend = this.nextBackend;
-    const changedSlots: { slot: number; sp: ServicePortState }[] = [];
-    const desired = new Map<string, Frontend>();
-    const feAdded: Frontend[] = [];
-    const feRemoved: Frontend[] = [];
-    const stats: ApplyStats = { servicePorts: ports.length, changedSets: 0, frontendsAdded: 0, frontendsRemoved: 0, changes: [] };
-
     e.cpBegin();
     try {
-      const seen = new Set<string>();
-      for (const sp of ports) {
-        const unit = `${sp.key}|${sp.family}`;
-        if (seen.has(unit)) continue;
-        seen.add(unit);
-        let slot = this.slotOf.get(unit) ?? newSlots.get(unit);
-        if (slot === undefined) {
-          slot = freeSlots.length ? freeSlots.pop()! : nextSlot++;
-          if (slot >= core.options.maxServicePorts) throw new CapacityError(tooMany('maxServicePorts', core.options.maxServicePorts));
-          newSlots.set(unit, slot);
-        }
-        const flags = (sp.internalLocal ? SF_INTERNAL_LOCAL : 0) | (sp.externalLocal ? SF_EXTERNAL_LOCAL : 0) |
-          (sp.affinitySeconds > 0 ? SF_AFFINITY : 0) | (sp.sourceRanges.length ? SF_SOURCE_RANGES : 0) |
-          (sp.protocol === 'UDP' ? SF_UDP : 0);
-        const signature = `${flags}|${sp.affinitySeconds}|${sp.port}|${sp.nodePort ?? 0}`;
-        const prev = this.slots.get(slot);
-        if (!prev || prev.signature !== signature) check(e.cpService(slot, flags, sp.affinitySeconds, sp.port, sp.nodePort ?? 0), 'service');
-
-        const ids = (set: Backend[]): number[] => set.map((b) => {
-          const bkey = `${slot}|${b.ip}|${b.port}`;
-          let id = this.backendOf.get(bkey) ?? newBackends.get(bkey);
-          if (id === undefined) {
-            id = nextBackend++;
-            if (id >= core.options.maxBackends) throw new CapacityError(tooMany('maxBackends', core.options.maxBackends));
-            this.writeAddr(b.ip);
-            check(e.cpBackend(id, sp.family, b.port, slot), 'backend');
-            newBackends.set(bkey, id);
-            created.push({ id, slot: slot!, ip: b.ip, port: b.port });
-          }
-          return id;
-        });
-        const sets: [number[], number[]] = [[], []];
-        let setsChanged = false;
-        // The local set only matters where a Local traffic policy can use it.
-        const needsLocal = sp.internalLocal || sp.externalLocal;
-        for (const [which, set] of [[SET_CLUSTER, sp.clusterSet], [SET_LOCAL, needsLocal ? sp.localSet : []]] as const) {
-          const list = ids(set);
-          sets[which] = list;
-          if (prev && sameIds(prev.sets[which], list)) continue;
-          setsChanged = true;
-          core.refresh(); // programming earlier sets may have grown memory: views first
-          if ((SCRATCH_IDS + list.length * SET_WORDS_PER_BACKEND) * 4 > core.scratch.byteLength) throw new TableError(`${sp.key}: too many endpoints`);
-          if (list.length > e.maxSetSize()) throw new TableError(`${sp.key}: ${list.length} endpoints exceed the Maglev table size`);
-          this.writeIds(list);
-          core.scratch32.fill(1, SCRATCH_IDS + list.length, SCRATCH_IDS + list.length * SET_WORDS_PER_BACKEND); // weights
-          check(e.cpServiceSet(slot, which, list.length), 'endpoint set');
-          stats.changedSets++;
-        }
-        if (setsChanged && prev) changedSlots.push({ slot, sp });
-        const ranges = sp.loadBalancerIPs.length ? sourceRanges(sp, nodeIPs) : '';
-        if (!prev || prev.ranges !== ranges) this.writeSourceRanges(slot, ranges);
-        slotStates.set(slot, { unit, owner: ownerOf(sp), signature, sets, ranges, port: sp });
-
-        const owner = ownerOf(sp);
-        const at = slot;
-        eachFrontend(sp, (family, proto, port, addr, kind) =>
-          addFrontend(desired, { family, proto, port, addr, kind, slot: kind === FE_CLUSTER_ADDR ? 0 : at, owner }));
-      }
-      eachMarker(markers, (family, proto, port, addr, kind) => addFrontend(desired, { family, proto, port, addr, kind, slot: 0, owner: '' }));
-      // Service ports that are gone (of the Services in scope; of all, for a full apply).
-      const units = scope ? [...scope].flatMap((svc) => [...(this.unitsOf.get(svc) ?? [])]) : [...this.slotOf.keys()];
-      for (const unit of units) {
-        if (seen.has(unit)) continue;
-        const slot = this.slotOf.get(unit)!;
-        e.cpServiceRemove(slot);
-        removed.push({ unit, slot });
-        freeSlots.push(slot);
-      }
-      // Frontends: remove the stale, add or re-point the rest.
-      const current = scope
-        ? [...scope, ''].flatMap((o) => (o === '' ? [] : [...(this.frontendsOf.get(o) ?? [])]))
-        : [...this.frontends.keys()];
-      for (const k of current) {
-        if (desired.has(k)) continue;
-        const f = this.frontends.get(k)!;
-        this.writeAddr(f.addr);
-        e.cpFrontendRemove(f.family, f.proto, f.port);
-        feRemoved.push(f);
-      }
-      for (const [k, f] of desired) {
-        const old = this.frontends.get(k);
-        if (old && old.kind === f.kind && old.slot === f.slot && old.owner === f.owner) continue;
-        this.writeAddr(f.addr);
-        if (e.cpFrontendAdd(f.family, f.proto, f.port, f.kind, f.slot) !== 0) {
-          throw new CapacityError(`the frontend table is full (${frontendSlots(core.options.maxFrontends)} entries; raise --max-frontends)`);
-        }
-        feAdded.push(f);
-      }
+      for (const sp of ports) this.stagePort(st, sp);
+      eachMarker(markers, (family, proto, port, addr, kind) => addFrontend(st.desired, { family, proto, port, addr, kind, slot: 0, owner: '' }));
+      this.stageRemovals(st, scope);
+      this.stageFrontends(st, scope);
       // The node lists have one generation in the core: written last, put back on abort.
       if (staged) {
         nodeWritten = true;
@@ -226,43 +163,166 @@ export class ServiceTables {
     } catch (err) {
       e.cpAbort();
       if (nodeWritten) this.programNode(this.nodeLists, this.node);
-      core.refresh();
+      this.core.refresh();
       throw err;
     }
     e.cpCommit();
-    core.refresh();
+    this.core.refresh();
     if (staged) {
       this.node = staged.node;
       this.stateCIDRs = staged.serviceCIDRs;
       this.nodeLists = staged.lists;
       this.nodeKey = staged.key;
-      this.nodeIPs = nodeIPs;
+      this.nodeIPs = st.nodeIPs;
     }
+    this.adopt(st);
+    for (const { slot, sp } of st.changedSlots) {
+      const change = this.liveChange(slot, sp, opts);
+      if (change) st.stats.changes.push(change);
+    }
+    st.stats.frontendsAdded = st.feAdded.length;
+    st.stats.frontendsRemoved = st.feRemoved.length;
+    return st.stats;
+  }
 
-    // The core holds the new state: now the host's picture follows.
-    for (const [unit, slot] of newSlots) this.slotOf.set(unit, slot);
-    for (const { unit, slot } of removed) {
-      const st = this.slots.get(slot);
+  /** Stages one service port of one family: its slot, record, endpoint sets, source ranges and frontends. */
+  private stagePort(st: Staging, sp: ServicePortState): void {
+    const e = this.core.exports;
+    const unit = `${sp.key}|${sp.family}`;
+    if (st.seen.has(unit)) return;
+    st.seen.add(unit);
+    let slot = this.slotOf.get(unit) ?? st.newSlots.get(unit);
+    if (slot === undefined) {
+      slot = st.freeSlots.length ? st.freeSlots.pop()! : st.nextSlot++;
+      if (slot >= this.core.options.maxServicePorts) throw new CapacityError(tooMany('maxServicePorts', this.core.options.maxServicePorts));
+      st.newSlots.set(unit, slot);
+    }
+    const flags = (sp.internalLocal ? SF_INTERNAL_LOCAL : 0) | (sp.externalLocal ? SF_EXTERNAL_LOCAL : 0) |
+      (sp.affinitySeconds > 0 ? SF_AFFINITY : 0) | (sp.sourceRanges.length ? SF_SOURCE_RANGES : 0) |
+      (sp.protocol === 'UDP' ? SF_UDP : 0);
+    const signature = `${flags}|${sp.affinitySeconds}|${sp.port}|${sp.nodePort ?? 0}`;
+    const prev = this.slots.get(slot);
+    if (!prev || prev.signature !== signature) check(e.cpService(slot, flags, sp.affinitySeconds, sp.port, sp.nodePort ?? 0), 'service');
+
+    // The local set only matters where a Local traffic policy can use it.
+    const needsLocal = sp.internalLocal || sp.externalLocal;
+    const sets: [Uint32Array, Uint32Array] = [
+      this.stageIds(st, sp, slot, sp.clusterSet),
+      needsLocal ? this.stageIds(st, sp, slot, sp.localSet) : EMPTY_IDS,
+    ];
+    let setsChanged = false;
+    for (const which of [SET_CLUSTER, SET_LOCAL]) {
+      const list = sets[which];
+      if (prev && sameIds(prev.sets[which], list)) continue;
+      setsChanged = true;
+      this.stageSet(sp, slot, which, list);
+      st.stats.changedSets++;
+    }
+    if (setsChanged && prev) st.changedSlots.push({ slot, sp });
+    const ranges = sp.loadBalancerIPs.length ? sourceRanges(sp, st.nodeIPs) : '';
+    if (!prev || prev.ranges !== ranges) this.writeSourceRanges(slot, ranges);
+    const owner = ownerOf(sp);
+    st.slotStates.set(slot, { unit, owner, signature, sets, ranges, port: sp });
+    const at = slot;
+    eachFrontend(sp, (family, proto, port, addr, kind) =>
+      addFrontend(st.desired, { family, proto, port, addr, kind, slot: kind === FE_CLUSTER_ADDR ? 0 : at, owner }));
+  }
+
+  /**
+   * The backend ids of an endpoint set, registering new backends. Id lists are typed arrays:
+   * one shape whatever their length, so the comparisons of many updates stay monomorphic.
+   */
+  private stageIds(st: Staging, sp: ServicePortState, slot: number, set: Backend[]): Uint32Array {
+    const ids = new Uint32Array(set.length);
+    for (let i = 0; i < set.length; i++) {
+      const b = set[i];
+      const bkey = `${slot}|${b.ip}|${b.port}`;
+      let id = this.backendOf.get(bkey) ?? st.newBackends.get(bkey);
+      if (id === undefined) {
+        id = st.nextBackend++;
+        if (id >= this.core.options.maxBackends) throw new CapacityError(tooMany('maxBackends', this.core.options.maxBackends));
+        this.writeAddr(b.ip);
+        check(this.core.exports.cpBackend(id, sp.family, b.port, slot), 'backend');
+        st.newBackends.set(bkey, id);
+        st.created.push({ id, slot, ip: b.ip, port: b.port });
+      }
+      ids[i] = id;
+    }
+    return ids;
+  }
+
+  /** Programs one endpoint set of a slot (ids, then a weight of 1 each) into staging. */
+  private stageSet(sp: ServicePortState, slot: number, which: number, list: Uint32Array): void {
+    const core = this.core;
+    core.refresh(); // programming earlier sets may have grown memory: views first
+    if ((SCRATCH_IDS + list.length * SET_WORDS_PER_BACKEND) * 4 > core.scratch.byteLength) throw new TableError(`${sp.key}: too many endpoints`);
+    if (list.length > core.exports.maxSetSize()) throw new TableError(`${sp.key}: ${list.length} endpoints exceed the Maglev table size`);
+    this.writeIds(list);
+    core.scratch32.fill(1, SCRATCH_IDS + list.length, SCRATCH_IDS + list.length * SET_WORDS_PER_BACKEND); // weights
+    check(core.exports.cpServiceSet(slot, which, list.length), 'endpoint set');
+  }
+
+  /** Service ports that are gone (of the Services in scope; of all, for a full apply). */
+  private stageRemovals(st: Staging, scope: Set<string> | null): void {
+    const units = scope ? [...scope].flatMap((svc) => [...(this.unitsOf.get(svc) ?? [])]) : [...this.slotOf.keys()];
+    for (const unit of units) {
+      if (st.seen.has(unit)) continue;
+      const slot = this.slotOf.get(unit)!;
+      this.core.exports.cpServiceRemove(slot);
+      st.removed.push({ unit, slot });
+      st.freeSlots.push(slot);
+    }
+  }
+
+  /** Frontends: remove the stale, add or re-point the rest. */
+  private stageFrontends(st: Staging, scope: Set<string> | null): void {
+    const e = this.core.exports;
+    const current = scope
+      ? [...scope].flatMap((o) => [...(this.frontendsOf.get(o) ?? [])])
+      : [...this.frontends.keys()];
+    for (const k of current) {
+      if (st.desired.has(k)) continue;
+      const f = this.frontends.get(k)!;
+      this.writeAddr(f.addr);
+      e.cpFrontendRemove(f.family, f.proto, f.port);
+      st.feRemoved.push(f);
+    }
+    for (const [k, f] of st.desired) {
+      const old = this.frontends.get(k);
+      if (old && old.kind === f.kind && old.slot === f.slot && old.owner === f.owner) continue;
+      this.writeAddr(f.addr);
+      if (e.cpFrontendAdd(f.family, f.proto, f.port, f.kind, f.slot) !== 0) {
+        throw new CapacityError(`the frontend table is full (${frontendSlots(this.core.options.maxFrontends)} entries; raise --max-frontends)`);
+      }
+      st.feAdded.push(f);
+    }
+  }
+
+  /** After the core committed: the host's picture follows. */
+  private adopt(st: Staging): void {
+    for (const [unit, slot] of st.newSlots) this.slotOf.set(unit, slot);
+    for (const { unit, slot } of st.removed) {
+      const s = this.slots.get(slot);
       this.slotOf.delete(unit);
       this.slots.delete(slot);
-      if (st) this.unitsOf.get(st.owner)?.delete(unit);
+      if (s) this.unitsOf.get(s.owner)?.delete(unit);
       // The slot may be reused by another service port: its backends (and their counters) go with it.
       for (const id of this.slotBackends[slot] ?? []) this.backendOf.delete(`${slot}|${this.backendIP[id]}|${this.backendPortOf(id)}`);
       this.slotBackends[slot] = [];
     }
-    for (const [slot, st] of slotStates) {
-      this.slots.set(slot, st);
-      let set = this.unitsOf.get(st.owner);
-      if (!set) this.unitsOf.set(st.owner, (set = new Set()));
-      set.add(st.unit);
-      this.slotNames[slot] = st.port.key;
+    for (const [slot, s] of st.slotStates) {
+      this.slots.set(slot, s);
+      let set = this.unitsOf.get(s.owner);
+      if (!set) this.unitsOf.set(s.owner, (set = new Set()));
+      set.add(s.unit);
+      this.slotNames[slot] = s.port.key;
     }
-    for (const f of feRemoved) {
+    for (const f of st.feRemoved) {
       const k = frontendKey(f);
       this.frontends.delete(k);
       this.frontendsOf.get(f.owner)?.delete(k);
     }
-    for (const f of feAdded) {
+    for (const f of st.feAdded) {
       const k = frontendKey(f);
       const old = this.frontends.get(k);
       if (old) this.frontendsOf.get(old.owner)?.delete(k);
@@ -271,44 +331,45 @@ export class ServiceTables {
       if (!set) this.frontendsOf.set(f.owner, (set = new Set()));
       set.add(k);
     }
-    for (const [name, id] of newBackends) this.backendOf.set(name, id);
-    for (const b of created) {
+    for (const [name, id] of st.newBackends) this.backendOf.set(name, id);
+    for (const b of st.created) {
       this.backendNames[b.id] = joinHostPort(b.ip, b.port);
       this.backendSlot[b.id] = b.slot;
       this.backendIP[b.id] = b.ip;
       (this.slotBackends[b.slot] ??= []).push(b.id);
     }
-    this.freeSlots = freeSlots;
-    this.nextSlot = nextSlot;
-    this.nextBackend = nextBackend;
-    stats.frontendsAdded = feAdded.length;
-    stats.frontendsRemoved = feRemoved.length;
+    this.freeSlots = st.freeSlots;
+    this.nextSlot = st.nextSlot;
+    this.nextBackend = st.nextBackend;
+  }
 
-    // What the change means for live connections; UDP flush (rule 24). Both
-    // scan conntrack, so only for service ports that have live connections.
-    for (const { slot, sp } of changedSlots) {
-      if (core.serviceLive(slot) === 0) continue;
-      const idOf = (b: Backend) => this.backendOf.get(`${slot}|${b.ip}|${b.port}`);
-      // Rule 24 keeps an entry whose reply source IP is a serving endpoint's IP (IPs, not ports, as
-      // kube-proxy's conntrack cleanup compares): every backend of this slot with such an IP stays.
-      const servingIPs = new Set(sp.endpoints.filter((b) => b.serving).map((b) => b.ip));
-      const serving = this.backendsOf(slot).filter((id) => servingIPs.has(this.backendIP[id]));
-      const inSet = sp.clusterSet.map((b) => idOf(b)!);
-      const change: SlotChange = { service: sp.key, kept: 0, orphaned: 0, wouldMove: 0, flushed: 0 };
-      if (opts.audit) {
-        this.writeIds(inSet);
-        e.ctAuditSlot(slot, inSet.length);
-        change.kept = e.auditResultKept();
-        change.orphaned = e.auditResultOrphaned();
-        change.wouldMove = e.auditResultWouldMove();
-      }
-      if (sp.protocol === 'UDP' && servingIPs.size > 0) {
-        this.writeIds(serving);
-        change.flushed = e.ctFlush(slot, serving.length) >>> 0;
-      }
-      stats.changes.push(change);
+  /**
+   * What a change of a service port's endpoints means for its live connections, and the UDP
+   * flush (rule 24). Both scan conntrack, so only for service ports with live connections.
+   */
+  private liveChange(slot: number, sp: ServicePortState, opts: UpdateOptions): SlotChange | null {
+    const core = this.core;
+    const e = core.exports;
+    if (core.serviceLive(slot) === 0) return null;
+    // Rule 24 keeps an entry whose reply source IP is a serving endpoint's IP (IPs, not ports, as
+    // kube-proxy's conntrack cleanup compares): every backend of this slot with such an IP stays.
+    const servingIPs = new Set<string>();
+    for (const b of sp.endpoints) if (b.serving) servingIPs.add(b.ip);
+    const change: SlotChange = { service: sp.key, kept: 0, orphaned: 0, wouldMove: 0, flushed: 0 };
+    if (opts.audit) {
+      const inSet = this.slots.get(slot)!.sets[SET_CLUSTER];
+      this.writeIds(inSet);
+      e.ctAuditSlot(slot, inSet.length);
+      change.kept = e.auditResultKept();
+      change.orphaned = e.auditResultOrphaned();
+      change.wouldMove = e.auditResultWouldMove();
     }
-    return stats;
+    if (sp.protocol === 'UDP' && servingIPs.size > 0) {
+      const serving = this.backendsOf(slot).filter((id) => servingIPs.has(this.backendIP[id]));
+      this.writeIds(serving);
+      change.flushed = e.ctFlush(slot, serving.length) >>> 0;
+    }
+    return change;
   }
 
   /** The programmed service port of a slot. */
@@ -345,7 +406,7 @@ export class ServiceTables {
   }
 
   /** Writes backend ids at SCRATCH_IDS. */
-  private writeIds(ids: readonly number[]): void {
+  private writeIds(ids: ArrayLike<number>): void {
     this.core.refresh();
     this.core.scratch32.set(ids, SCRATCH_IDS);
   }
@@ -538,7 +599,9 @@ function addFrontend(map: Map<string, Frontend>, f: Frontend): void {
   if (!map.has(k)) map.set(k, f);
 }
 
-function sameIds(a: readonly number[], b: readonly number[]): boolean {
+const EMPTY_IDS = new Uint32Array(0);
+
+function sameIds(a: Uint32Array, b: Uint32Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
