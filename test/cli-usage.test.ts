@@ -38,7 +38,7 @@ const CORPUS_PCAP = path.join(CORPUS, 'gopacket__test_ethernet.pcap');
 const PLAIN_PCAP = fs.existsSync(CORPUS_PCAP) ? CORPUS_PCAP : THREE;
 
 const VERDICTS = ['translated', 'reversed', 'passed', 'dropped', 'rejected'];
-const TRACE_KEYS = ['index', 'verdict', 'reason', 'service', 'backend', 'in', 'out'];
+const TRACE_KEYS = ['index', 'frame', 'time', 'verdict', 'reason', 'service', 'backend', 'in', 'out', 'generated'];
 
 
 /** A Service manifest with a YAML syntax error on line 10 ("protocol: TCP: UDP"). */

@@ -279,6 +279,12 @@ describe.skipIf(!haveCorpus || !hasTshark())('svcplane replay on the public corp
         expect(report.drops).toEqual(EXPECTED_DROPS[file] ?? {});
         // A passed packet leaves as it came.
         for (const t of run.trace) if (t.verdict === 'passed' && t.in !== undefined) expect(t.out).toBe(t.in);
+        // Each line names the packet as tshark does: its frame number, and its time where the record has one.
+        run.trace.forEach((t, i) => {
+          const rec = run.input.records[i];
+          expect(t.frame, `${file} packet ${i}`).toBe(rec.frame);
+          if (rec.epochNs !== undefined && !TIME_DIFFERS[file]?.includes(i)) expect(t.time, `${file} packet ${i}`).toBe(epochText(rec.epochNs));
+        });
       });
 
       it('writes the packets that were not dropped, with their lengths, timestamps and link types', () => {
@@ -363,3 +369,15 @@ describe.skipIf(!haveCorpus || !hasTshark())('svcplane replay on the public corp
     });
   });
 });
+
+/**
+ * Records whose time tshark prints otherwise: a microsecond field of 2^31 (tshark shows the
+ * second with a zero fraction; svcplane carries the fraction into the seconds, as for any other
+ * fraction out of range).
+ */
+const TIME_DIFFERS: Record<string, number[]> = { 'tcpdump__timestamp_invalid_micro.pcap': [2] };
+
+/** Nanoseconds since the epoch as tshark's frame.time_epoch prints them. */
+function epochText(ns: bigint): string {
+  return `${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, '0')}`;
+}

@@ -85,6 +85,15 @@ describe.skipIf(!hasTshark())('external traffic through the command, checked by 
     expect(trace[9].out).toBe('ICMP 10.244.0.1 > 198.18.0.9');
   });
 
+  it('trace lines carry tshark\'s frame number and time, and what was written for a reject', () => {
+    const input = tsharkFields(join(dir, 'in.pcap'), ['frame.number', 'frame.time_epoch']).rows;
+    expect(trace.map((l) => [String(l.frame), l.time])).toEqual(input.map(([n, t]) => [n, t]));
+    expect(trace.map((l) => l.index + 1)).toEqual(trace.map((l) => l.frame));
+    expect(trace[5].generated).toBe(`ICMP ${NODE} > 198.18.0.9 port unreachable, 102 bytes`);
+    expect(trace[6].generated).toBe('ICMP 10.96.0.80 > 198.18.0.9 port unreachable, 102 bytes');
+    expect(trace.filter((l) => l.generated !== undefined)).toHaveLength(2);
+  });
+
   it('tshark: every checksum valid (outer and quoted), rejects and the translated ICMP error present', () => {
     const checks = ['-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE'];
     const rows = tsharkFields(out, ['frame.number', 'ip.src', 'ip.dst', 'icmp.type', 'icmp.code', 'ip.checksum.status', 'tcp.checksum.status',

@@ -8,8 +8,8 @@ import type { CoreOptions } from '../core/core.js';
 import type { ServiceTables, NodeConfig } from '../core/tables.js';
 import { Dataplane } from '../dataplane.js';
 import {
-  BATCH_MAX_PACKETS, DESC_WORDS, D_OFFSET, D_CAPLEN, D_WIRELEN, D_VERDICT, D_REASON, D_SERVICE, D_BACKEND,
-  D_EXTRA_OFF, D_EXTRA_LEN, D_TS_SEC, D_TS_NSEC, VERDICT_DROP, VERDICT_REJECT, VERDICT_NAMES, reasonName,
+  BATCH_MAX_PACKETS, DESC_WORDS, D_OFFSET, D_CAPLEN, D_WIRELEN, D_VERDICT, D_EXTRA_OFF, D_EXTRA_LEN, D_TS_SEC,
+  D_TS_NSEC, VERDICT_DROP, VERDICT_REJECT,
 } from '../core/abi.js';
 import { CaptureBatch } from '../capture/batch.js';
 import { openCaptureReader } from '../capture/reader.js';
@@ -23,7 +23,8 @@ import { linkTypeName } from '../capture/linktypes.js';
 import {
   loadClusterObjects, parseEventsText, formatProblem, emptyClusterObjects, type ClusterObjects, type ClusterEvent,
 } from '../k8s/index.js';
-import { describeFlow } from './trace.js';
+import { traceLine } from './trace.js';
+import { TsharkFrames } from '../capture/frames.js';
 import { buildReport, type ReplayReport, type UpdateReport } from './report.js';
 
 export interface ReplayOptions extends CoreOptions, NodeConfig {
@@ -299,6 +300,7 @@ function* replayPerPacket(opts: ReplayOptions, run: Prepared, signal?: AbortSign
     const trace = new LineBuffer(traceFd, opts.trace);
     const batch = new CaptureBatch(core.input, core.desc, BATCH_MAX_PACKETS);
     let before: Uint8Array | null = null;
+    const frames = new TsharkFrames();
     for (;;) {
       const n = reader.readBatch(batch);
       if (n === 0) break;
@@ -343,7 +345,7 @@ function* replayPerPacket(opts: ReplayOptions, run: Prepared, signal?: AbortSign
           generated++;
           bytesOut += extraLen;
         }
-        if (traceFd >= 0) trace.push(traceLine(index + i, before!, core.input, desc, i, tables));
+        if (traceFd >= 0) trace.push(traceLine(index + i, frames.next(batch, i), before!, core.input, core.extra, desc, i, tables));
       }
       index += n;
       trace.flush();
@@ -396,22 +398,6 @@ function applyUpdate(ev: ClusterEvent, dp: Dataplane, note: (problem: string) =>
   return report;
 }
 
-function traceLine(index: number, before: Uint8Array, after: Uint8Array, desc: Uint32Array, i: number, tables: ServiceTables): string {
-  const d = i * DESC_WORDS;
-  const verdict = desc[d + D_VERDICT];
-  const o: Record<string, unknown> = { index, verdict: VERDICT_NAMES[verdict] };
-  if (verdict === VERDICT_DROP || verdict === VERDICT_REJECT) o.reason = reasonName(desc[d + D_REASON]);
-  const svc = desc[d + D_SERVICE];
-  if (svc > 0) o.service = tables.slotNames[svc - 1];
-  const be = desc[d + D_BACKEND];
-  if (be > 0) o.backend = tables.backendNames[be - 1];
-  const fin = describeFlow(before, desc, i);
-  if (fin !== undefined) {
-    o.in = fin;
-    o.out = describeFlow(after, desc, i);
-  }
-  return JSON.stringify(o);
-}
 
 /** Objects of `a`, then of `b` (b's version of an object wins). */
 export function mergeObjects(a: ClusterObjects, b: ClusterObjects): ClusterObjects {

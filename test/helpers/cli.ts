@@ -302,6 +302,12 @@ export function readTrace(file: string): TraceLine[] {
 
 export interface TraceLine {
   index: number;
+  /** tshark's frame number. */
+  frame: number;
+  /** tshark's frame.time_epoch. */
+  time: string;
+  /** What the core wrote after this packet (a reject). */
+  generated?: string;
   verdict: 'translated' | 'reversed' | 'passed' | 'dropped' | 'rejected';
   reason?: string;
   service?: string;
