@@ -37,7 +37,7 @@ function program(): Command {
     .option('--ct-max <n>', 'conntrack capacity (connections)', positiveInt('--ct-max'))
     .option('-q, --quiet', 'print nothing but warnings and errors')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(`${s}`) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(`${NAME}: ${s.replace(/^error: /, '')}`) });
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -86,6 +86,13 @@ async function openWatch(file: string): Promise<fs.ReadStream> {
   return s;
 }
 
+/** The system's words for an error: "no such file or directory", "address already in use". */
+function systemWords(err: NodeJS.ErrnoException): string {
+  // Node's messages read "ENOENT: no such file or directory, open 'x'" or "listen EADDRINUSE: address already in use 127.0.0.1:80".
+  const m = /^(?:[a-z]+ )?[A-Z0-9_]+: (.*?)(?:, [a-z]+ '.*'| [0-9.]+:\d+)?$/s.exec(err.message);
+  return m ? m[1]! : String(err.code);
+}
+
 function failure(e: unknown): number {
   if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
   const err = e as Error & NodeJS.ErrnoException & { address?: string; port?: number };
@@ -97,7 +104,7 @@ function failure(e: unknown): number {
   if (typeof err.code === 'string' && typeof err.syscall === 'string') {
     // A listener that cannot be bound (EADDRINUSE, EACCES) or a --watch file that cannot be opened.
     const where = err.path ?? (err.address !== undefined ? `${err.address}:${err.port}` : err.syscall);
-    process.stderr.write(`${NAME}: ${where}: ${err.code}\n`);
+    process.stderr.write(`${NAME}: ${where}: ${systemWords(err)}\n`);
     return err.syscall === 'open' ? 2 : 1;
   }
   process.stderr.write(`${NAME}: failed: ${err.stack ?? err.message}\n`);
