@@ -46,6 +46,18 @@ kind: Service
 metadata: {name: empty, namespace: default}
 spec: {clusterIP: 10.96.0.20, ports: [{name: tcp, port: 80, protocol: TCP}]}
 ---
+apiVersion: v1
+kind: Service
+metadata: {name: down, namespace: default}
+spec: {clusterIP: 10.96.0.21, ports: [{name: tcp, port: 80, protocol: TCP}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: down-1, namespace: default, labels: {kubernetes.io/service-name: down}}
+addressType: IPv4
+ports: [{name: tcp, port: ${port}, protocol: TCP}]
+endpoints: [{addresses: [127.0.0.19]}]
+---
 ${slice(port, BEFORE)}`;
 }
 
@@ -231,7 +243,7 @@ let backends: Backends;
 let objects: ClusterObjects;
 let change: WatchEvent;
 let proxy: L4Proxy;
-let tcpAt: Endpoint, udpAt: Endpoint, emptyAt: Endpoint;
+let tcpAt: Endpoint, udpAt: Endpoint, emptyAt: Endpoint, downAt: Endpoint;
 
 beforeAll(async () => {
   backends = await startBackends();
@@ -248,9 +260,10 @@ describe('examples/l4-proxy', () => {
   beforeEach(async () => {
     proxy = new L4Proxy({
       objects: parseObjectsText(cluster(backends.port), 'cluster.yaml', { strict: true }).objects,
-      listen: ['127.0.0.1:0=default/echo:tcp', '127.0.0.1:0=default/echo:udp', '127.0.0.1:0=default/empty:tcp'].map((s) => parseListen(s, objects)),
+      listen: ['127.0.0.1:0=default/echo:tcp', '127.0.0.1:0=default/echo:udp', '127.0.0.1:0=default/empty:tcp', '127.0.0.1:0=default/down:tcp']
+        .map((s) => parseListen(s, objects)),
     });
-    [tcpAt, udpAt, emptyAt] = (await proxy.start()).map((b) => b.address) as [Endpoint, Endpoint, Endpoint];
+    [tcpAt, udpAt, emptyAt, downAt] = (await proxy.start()).map((b) => b.address) as [Endpoint, Endpoint, Endpoint, Endpoint];
   });
 
   afterEach(async () => {
@@ -363,11 +376,26 @@ describe('examples/l4-proxy', () => {
     expect(stats.refused).toEqual({});
   }, 600_000);
 
-  it('a Service without endpoints: the core rejects the SYN and the client is reset', async () => {
-    const sock = net.connect({ host: emptyAt.ip, port: emptyAt.port });
+  const resetOf = async (at: Endpoint) => {
+    const sock = net.connect({ host: at.ip, port: at.port });
     const [err] = await once(sock, 'error').catch((e: unknown) => [e]) as [NodeJS.ErrnoException];
-    expect(err.code).toBe('ECONNRESET');
-    expect(proxy.stats.tcp.refused).toEqual({ SERVICE_NO_ENDPOINTS: 1 });
+    proxy.batcher.flush(); // the RST the proxy queued for the core, if its batch has not run yet
+    return err.code;
+  };
+
+  it('a Service without endpoints: the core rejects the SYN and the client is reset', async () => {
+    expect(await resetOf(emptyAt)).toBe('ECONNRESET');
+    expect(proxy.stats.tcp).toMatchObject({ accepted: 1, connected: 0, refused: { SERVICE_NO_ENDPOINTS: 1 } });
+    expect(proxy.dataplane.counters().drops).toEqual({ SERVICE_NO_ENDPOINTS: 1 });
+  });
+
+  it('a backend that refuses: the client is reset, and the core sees the backend\'s RST', async () => {
+    expect(await resetOf(downAt)).toBe('ECONNRESET');
+    expect(proxy.stats.tcp).toMatchObject({ accepted: 1, connected: 0, backendErrors: 1, refused: {} });
+    // SYN translated to 127.0.0.19, its RST reversed: the entry is closed, as a node's would be.
+    const c = proxy.dataplane.counters();
+    expect(c.packets).toMatchObject({ in: 2, translated: 1, reversed: 1 });
+    expect(c.services.find((s) => s.service === 'default/down:tcp')!.backends[0]).toMatchObject({ backend: `127.0.0.19:${backends.port}`, connections: 1 });
   });
 });
 

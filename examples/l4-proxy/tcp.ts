@@ -40,11 +40,6 @@ export class TcpConnection {
     this.fwd = { src: { ip: plainIPv4(client.remoteAddress)!, port: client.remotePort! }, dst: vip };
   }
 
-  /** The backend the core chose (null before the SYN's answer). */
-  get backend(): Endpoint | null {
-    return this.rev?.src ?? null;
-  }
-
   start(): void {
     const c = this.client;
     this.stats.tcp.accepted++;
@@ -67,7 +62,7 @@ export class TcpConnection {
     this.rev = { src: t.dst, dst: t.src };
     const up = net.connect({ host: t.dst.ip, port: t.dst.port, allowHalfOpen: true });
     this.upstream = up;
-    up.on('error', () => this.reset(up.connecting ? 'refused' : 'backend'));
+    up.on('error', () => this.reset('backend'));
     up.on('close', () => this.socketClosed('backend'));
     up.once('connect', () => this.connected(up));
   }
@@ -142,7 +137,7 @@ export class TcpConnection {
   }
 
   /** A socket failed or was reset: the core sees an RST from that side, and the other side is reset. */
-  private reset(who: 'client' | 'backend' | 'refused'): void {
+  private reset(who: 'client' | 'backend'): void {
     if (this.over) return;
     if (who === 'client') {
       this.batcher.send(tcpPacket(this.fwd, RST, this.clientSeq, 0), () => undefined);
