@@ -36,7 +36,7 @@ export const CLI_TIMEOUT_MS = 30_000;
 // Build check
 
 /** Inputs of `tsc -p tsconfig.json` (its "include"), plus the configuration itself. */
-const TS_INPUT_DIRS = ['src', 'bench', path.join('assembly', 'abi')];
+const TS_INPUT_DIRS = ['src', 'bench', 'examples', path.join('assembly', 'abi')];
 
 let built = false;
 
