@@ -15,7 +15,7 @@ import {
   type VerdictName,
 } from './core/abi.js';
 import {
-  ClusterView, emptyClusterObjects, ManifestError,
+  ClusterView, emptyClusterObjects, cloneClusterObjects, ManifestError,
   type ClusterObjects, type NodeContext, type ClusterState, type WatchEvent, type ClusterEvent, type Problem,
 } from './k8s/index.js';
 
@@ -87,7 +87,8 @@ export class Dataplane {
    */
   constructor(opts: DataplaneOptions = {}) {
     this.node = { nodeName: opts.nodeName, zone: opts.zone, preferSameNodeHints: opts.preferSameNodeHints };
-    this.view = opts.state ? null : new ClusterView(opts.objects ?? emptyClusterObjects(), this.node);
+    // The view applies events to maps of its own: the caller's objects stay as given.
+    this.view = opts.state ? null : new ClusterView(cloneClusterObjects(opts.objects ?? emptyClusterObjects()), this.node);
     const first = opts.state ?? this.view!.state();
     this.core = new Core({ ...opts, ...sizeCapacities(opts, tableNeeds(first), opts.roomForUpdates ?? true) });
     this.tables = new ServiceTables(this.core);
@@ -96,7 +97,7 @@ export class Dataplane {
 
   /** Programs the Services of `objects` (kube-proxy's rules for this node), atomically, in the capacities the core has. */
   load(objects: ClusterObjects): ApplyStats {
-    this.view = new ClusterView(objects, this.node);
+    this.view = new ClusterView(cloneClusterObjects(objects), this.node);
     return this.tables.apply(this.view.state());
   }
 

@@ -66,6 +66,19 @@ describe('ServiceCIDR objects, library and command alike', () => {
     expect(dp.process([{ data: syn(40003), time: 2 }])[0]!.verdict).toBe('passed');
   });
 
+  it('events change the dataplane, not the objects it was built from: two dataplanes of one object set stay apart', () => {
+    const objects = withoutCIDR();
+    const a = new Dataplane({ ...NODE, objects });
+    const b = new Dataplane({ ...NODE, objects });
+    a.event({ type: 'ADDED', object: serviceCIDR });
+    expect(objects.serviceCIDRs.size).toBe(0);
+    expect(a.process([{ data: syn(40004), time: 1 }])[0]!.reason).toBe('SERVICE_IP_UNALLOCATED');
+    expect(b.process([{ data: syn(40004), time: 1 }])[0]!.verdict).toBe('passed');
+    b.load(objects);
+    b.event({ type: 'ADDED', object: serviceCIDR });
+    expect(objects.serviceCIDRs.size).toBe(0);
+  });
+
   describe('--updates: a ServiceCIDR added at 1 s and deleted at 3 s, SYNs at 0, 2 and 4 s', () => {
     // Each SYN is to an unallocated address in the ServiceCIDR; at 2 s a second one goes outside it.
     const times = [0, 2, 2, 4];
