@@ -137,9 +137,13 @@ export async function compileCore(w: WasmInput): Promise<WebAssembly.Module> {
 export function coreImports(memory: () => WebAssembly.Memory | undefined): WebAssembly.Imports {
   const text = (ptr: number): string => {
     const mem = memory();
-    if (!mem || ptr === 0) return '?';
-    const len = new Uint32Array(mem.buffer, (ptr - 4) & ~3, 1)[0] >>> 1;
-    return String.fromCharCode(...new Uint16Array(mem.buffer, ptr, Math.min(len, 512)));
+    if (!mem || ptr < 4 || (ptr & 1) !== 0) return '?';
+    try {
+      const len = new DataView(mem.buffer).getUint32(ptr - 4, true) >>> 1;
+      return String.fromCharCode(...new Uint16Array(mem.buffer, ptr, Math.min(len, 512)));
+    } catch {
+      return '?'; // not a string the core wrote
+    }
   };
   return {
     env: {

@@ -18,6 +18,7 @@ export interface NodeWritableLike {
   write(chunk: Uint8Array, callback: (err?: Error | null) => void): boolean;
   end(callback?: () => void): unknown;
   destroy(err?: Error): unknown;
+  once?(event: 'error', listener: (err: Error) => void): unknown;
 }
 
 export interface ReplayProgress {
@@ -48,7 +49,7 @@ export interface StreamReplayOptions {
   onProgress?: (progress: ReplayProgress) => void;
   /** Called with each problem of an update as it is applied (they also end in the report). */
   onProblem?: (problem: string) => void;
-  /** Capture bytes the core walks between turns of the event loop. Default 256 KiB (about 1 ms of work). */
+  /** Capture bytes the core walks between turns of the event loop. Default 256 KiB (about a millisecond of the core's work). */
   sliceBytes?: number;
 }
 
@@ -269,7 +270,11 @@ function streamOutput(dest: WritableStream<Uint8Array> | NodeWritableLike): Stre
     async close() {
       await last;
       check();
-      await new Promise<void>((resolve) => n.end(resolve));
+      // A failure while it finishes is an 'error' event, and then end's callback never comes.
+      await new Promise<void>((resolve, reject) => {
+        n.once?.('error', reject);
+        n.end(() => resolve());
+      });
     },
     async abort(err) {
       n.destroy(err instanceof Error ? err : undefined);
