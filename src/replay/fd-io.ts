@@ -6,11 +6,13 @@ import * as fs from 'node:fs';
 import { readFd, writeFdFully } from '../capture/io.js';
 import type { ChunkInput, ChunkOutput } from './chunks.js';
 
-function isRegularFile(fd: number): boolean {
+/** The size of a regular file; undefined for pipes, terminals and devices. */
+function fileSize(fd: number): number | undefined {
   try {
-    return fs.fstatSync(fd).isFile();
+    const st = fs.fstatSync(fd);
+    return st.isFile() ? st.size : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -21,7 +23,7 @@ export class FdInput implements ChunkInput {
   private closed = false;
 
   constructor(private readonly fd: number, private readonly owned: boolean) {
-    this.size = isRegularFile(fd) ? fs.fstatSync(fd).size : undefined;
+    this.size = fileSize(fd);
     if (this.size !== undefined) {
       this.readAsync = (memory, at, len) => new Promise((resolve, reject) => {
         fs.read(this.fd, memory(), at, len, null, (err, n) => (err ? reject(err) : resolve(n)));
@@ -53,7 +55,7 @@ export class FdOutput implements ChunkOutput {
   readonly writeAsync?: ChunkOutput['writeAsync'];
 
   constructor(private readonly fd: number) {
-    if (isRegularFile(fd)) this.writeAsync = (bytes) => writeAll(fd, bytes());
+    if (fileSize(fd) !== undefined) this.writeAsync = (bytes) => writeAll(fd, bytes());
   }
 
   writeSync(bytes: Uint8Array): void {
