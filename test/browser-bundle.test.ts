@@ -3,7 +3,7 @@
 // check can fail), and file and cluster access stay out of the portable bundle.
 
 import { describe, expect, it } from 'vitest';
-import { bundleForBrowser } from './helpers/browser.js';
+import { bundleForBrowser } from './helpers/browser-bundle.js';
 
 describe('the library without Node', () => {
   it('src/index.ts bundles with platform=browser and reaches no Node built-in', async () => {

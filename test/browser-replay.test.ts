@@ -7,7 +7,8 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bundleForBrowser, haveChromium, launchChromium } from './helpers/browser.js';
+import { haveChromium, launchChromium, openPage } from './helpers/browser.js';
+import { bundleForBrowser } from './helpers/browser-bundle.js';
 import { ensureBuilt, REPO, runCli, tempDir } from './helpers/cli.js';
 import { replay } from '../src/replay/replay.js';
 import { DEFAULT_SLICE_BYTES } from '../src/replay/stream.js';
@@ -52,7 +53,7 @@ interface PageResult {
   yields: number;
 }
 
-describe.skipIf(!haveChromium() && !process.env.CI)('replay in headless Chromium', () => {
+describe.skipIf(!haveChromium && !process.env.CI)('replay in headless Chromium', () => {
   it('the demo capture through the demo cluster: the CLI report counts and output bytes', async () => {
     ensureBuilt();
     const out = path.join(dir, 'demo-out.pcapng');
@@ -77,10 +78,7 @@ describe.skipIf(!haveChromium() && !process.env.CI)('replay in headless Chromium
     };
     const browser = await launchChromium();
     try {
-      const page = await browser.context.newPage();
-      const problems: string[] = [];
-      page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
-      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      const { page, log } = await openPage(browser);
       await page.route(`${ORIGIN}/**`, (route) => {
         const f = files[new URL(route.request().url()).pathname];
         return f ? route.fulfill({ status: 200, body: f.body, contentType: f.type }) : route.fulfill({ status: 404, body: 'not found' });
@@ -89,7 +87,8 @@ describe.skipIf(!haveChromium() && !process.env.CI)('replay in headless Chromium
       // In the page: no Node, only the bundle's exports and the web platform.
       await page.waitForFunction(() => 'replayDemo' in window);
       const got = (await page.evaluate((node) => (window as unknown as { replayDemo(n: unknown): unknown }).replayDemo(node), NODE)) as PageResult;
-      expect(problems).toEqual([]);
+      expect(log.errors).toEqual([]);
+      expect(log.failed).toEqual([]);
       for (const field of ['packets', 'drops', 'services', 'conntrack', 'bytes', 'generated', 'updates']) {
         expect({ field, value: got.report[field] }).toEqual({ field, value: expected[field] });
       }

@@ -1,76 +1,46 @@
-// The portable entry bundled for a browser (esbuild, platform=browser, no Node built-in allowed),
-// and Debian's Chromium driven headless by playwright-core.
+// Debian's Chromium, headless, driven by playwright-core: pages and HTML are checked in a real
+// browser. A fresh profile each launch; no network beyond what the page itself asks for (each
+// request is recorded, so a test can say there were none).
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { builtinModules } from 'node:module';
-import { build, type Metafile, type Plugin } from 'esbuild';
-import { chromium, type BrowserContext } from 'playwright-core';
-import { REPO } from './cli.js';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
-const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-
-export interface Bundle {
-  /** The ES module, when nothing refused it. */
-  code: string | undefined;
-  /** Node built-ins the entry's import graph reached, as "importer → module". */
-  nodeImports: string[];
-  /** Source files in the bundle, relative to the repository. */
-  inputs: string[];
-  errors: string[];
-}
-
-/** Bundles `entry` (relative to the repository) for a browser; every Node built-in import is refused and recorded. */
-export async function bundleForBrowser(entry: string): Promise<Bundle> {
-  const nodeImports: string[] = [];
-  const refuseNode: Plugin = {
-    name: 'refuse-node-builtins',
-    setup(b) {
-      b.onResolve({ filter: /.*/ }, (args) => {
-        if (!NODE_BUILTINS.has(args.path)) return undefined;
-        nodeImports.push(`${path.relative(REPO, args.importer)} → ${args.path}`);
-        return { errors: [{ text: `Node built-in ${args.path} in a browser bundle` }] };
-      });
-    },
-  };
-  try {
-    const r = await build({
-      entryPoints: [path.join(REPO, entry)], bundle: true, platform: 'browser', format: 'esm', target: 'es2022',
-      write: false, metafile: true, logLevel: 'silent', plugins: [refuseNode],
-    });
-    return { code: r.outputFiles[0]!.text, nodeImports, inputs: inputsOf(r.metafile), errors: [] };
-  } catch (e) {
-    const errors = ((e as { errors?: { text: string }[] }).errors ?? [{ text: String(e) }]).map((x) => x.text);
-    return { code: undefined, nodeImports, inputs: [], errors };
-  }
-}
-
-function inputsOf(meta: Metafile): string[] {
-  return Object.keys(meta.inputs).map((f) => path.relative(REPO, path.resolve(process.cwd(), f))).sort();
-}
-
-/** Debian's Chromium (apt-get install chromium); .ci/run installs it. */
 export const CHROMIUM = process.env.SVCPLANE_CHROMIUM ?? '/usr/bin/chromium';
+export const haveChromium = fs.existsSync(CHROMIUM);
 
-export function haveChromium(): boolean {
-  return fs.existsSync(CHROMIUM);
-}
+const FLAGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync',
+];
 
-/** A headless Chromium with a fresh profile; close() removes the profile too. */
-export async function launchChromium(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+/** What a page did while it was open: console errors, uncaught exceptions, requests made and failed. */
+export interface PageLog { errors: string[]; requests: string[]; failed: string[] }
+
+export interface OpenBrowser { context: BrowserContext; close(): Promise<void> }
+
+export async function launchChromium(): Promise<OpenBrowser> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'svcplane-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+    executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1200, height: 900 },
   });
   return {
     context,
-    close: async () => {
+    async close() {
       await context.close();
       fs.rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** A new page whose console errors, exceptions and requests are logged. */
+export async function openPage(b: OpenBrowser): Promise<{ page: Page; log: PageLog }> {
+  const page = await b.context.newPage();
+  const log: PageLog = { errors: [], requests: [], failed: [] };
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') log.errors.push(`console.${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => log.errors.push(`uncaught: ${e.message}`));
+  page.on('request', (r) => log.requests.push(r.url()));
+  page.on('requestfailed', (r) => log.failed.push(`${r.url()}: ${r.failure()?.errorText}`));
+  return { page, log };
 }
