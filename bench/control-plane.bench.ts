@@ -16,9 +16,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { Dataplane } from '../src/dataplane.js';
-import { ClusterView, computeClusterState, emptyClusterObjects, applyEvent, loadClusterObjects, type ClusterObjects } from '../src/k8s/index.js';
+import { ClusterView, computeClusterState, emptyClusterObjects, applyEvent, type ClusterObjects } from '../src/k8s/index.js';
+import { loadClusterObjects } from '../src/k8s/load-files.js';
 import { parseArgs } from './args.js';
 import { quantile, summarize } from './stats.js';
+import '../src/core/wasm-file.js'; // Cores from build/core.wasm
 
 const USAGE = `usage: node --expose-gc dist/bench/control-plane.bench.js [options]   (or: npm run bench -- control-plane [options])
   --runs K         runs, each a fresh process; default 3

@@ -5,6 +5,8 @@
 
 import { Core } from '../src/core/core.js';
 import { ChunkWalk, runSync } from '../src/replay/chunks.js';
+import { FdInput } from '../src/replay/fd-io.js';
+import '../src/core/wasm-file.js'; // Cores from build/core.wasm
 
 // One small core, reused across calls (the walk needs only its buffers).
 let core: Core | undefined;
@@ -12,9 +14,9 @@ let core: Core | undefined;
 /** Reads every packet of a pcap/pcapng file; returns the packet count. */
 export function readAllSvcplane(path: string): number {
   core ??= new Core({ ctMax: 1024, maxServicePorts: 16, maxBackends: 16, maxFrontends: 16 });
-  const walk = new ChunkWalk(core, { capture: path, outFd: -1, readOnly: true });
+  const walk = new ChunkWalk(core, { capture: path, input: FdInput.open(path), readOnly: true });
   try {
-    runSync(walk, -1);
+    runSync(walk, null);
   } finally {
     walk.close();
   }

@@ -9,6 +9,7 @@ import { DESC_WORDS } from '../src/core/abi.js';
 import type { BenchCluster } from './cluster.js';
 import { BATCH, BATCH_BYTES, SLOT_LEN, SLOT_OFF } from './flows.js';
 import { JsNat } from './peer/js-nat.js';
+import '../src/core/wasm-file.js'; // Cores from build/core.wasm
 
 /** Maglev table size of every endpoint set (the core's default). */
 export const MAGLEV_M = 16381;

@@ -5,7 +5,7 @@
 // results out) and the zero-copy one replay uses (fill the batch views, call run(n), read the
 // descriptors).
 
-import { Core, type CoreOptions } from './core/core.js';
+import { Core, instantiateCore, type CoreOptions, type WasmInput } from './core/core.js';
 import { ServiceTables, tableNeeds, type NodeConfig, type ApplyStats, type UpdateOptions } from './core/tables.js';
 import { sizeCapacities } from './core/capacity.js';
 import { readCounters, type Counters } from './core/counters.js';
@@ -85,14 +85,23 @@ export class Dataplane {
    * allocated when a capacity is invalid, too small for the cluster or too large for memory;
    * TableError on a bad node address or CIDR.
    */
-  constructor(opts: DataplaneOptions = {}) {
+  constructor(opts: DataplaneOptions = {}, instance?: WebAssembly.Instance) {
     this.node = { nodeName: opts.nodeName, zone: opts.zone, preferSameNodeHints: opts.preferSameNodeHints };
     // The view applies events to maps of its own: the caller's objects stay as given.
     this.view = opts.state ? null : new ClusterView(cloneClusterObjects(opts.objects ?? emptyClusterObjects()), this.node);
     const first = opts.state ?? this.view!.state();
-    this.core = new Core({ ...opts, ...sizeCapacities(opts, tableNeeds(first), opts.roomForUpdates ?? true) });
+    this.core = new Core({ ...opts, ...sizeCapacities(opts, tableNeeds(first), opts.roomForUpdates ?? true) }, instance);
     this.tables = new ServiceTables(this.core);
     this.tables.apply(first, { node: nodeConfigOf(opts) });
+  }
+
+  /**
+   * The same where the core must be instantiated asynchronously (browsers): `wasm` is the core's
+   * bytes, a WebAssembly.Module or a fetch Response (`Dataplane.create({ wasm: fetch(url), ... })`).
+   * The constructor is the synchronous form (`instance`: one made by instantiateCore()).
+   */
+  static async create(opts: Omit<DataplaneOptions, 'wasm'> & { wasm?: WasmInput } = {}): Promise<Dataplane> {
+    return new Dataplane(opts as DataplaneOptions, await instantiateCore(opts.wasm, opts.debug));
   }
 
   /** Programs the Services of `objects` (kube-proxy's rules for this node), atomically, in the capacities the core has. */

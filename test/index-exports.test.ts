@@ -10,7 +10,7 @@ import {
   replay, replayAsync, formatSummary, Dataplane, openCaptureReader, openCaptureWriter, CaptureBatch, linkTypeName,
   loadClusterObjects, parseObjectsText, parseEventsText, VERDICT_NAMES, REASON_NAMES, reasonName, abi,
   CaptureFormatError, ManifestError, CapacityError, CoreError, TableError, LiveClusterError, loadFromKubeconfig,
-} from '../src/index.js';
+} from '../src/node.js';
 import { REPO, tempDir } from './helpers/cli.js';
 import { buildPacket } from './helpers/packets.js';
 import { concat, pcapHeader, pcapRecord } from './helpers/capture-builders.js';

@@ -20,12 +20,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import {
   formatProblem,
-  loadClusterObjects,
   ManifestError,
   MAX_AT_SECONDS,
   parseEventsText,
   parseObjectsText,
 } from '../src/k8s/load.js';
+import { loadClusterObjects } from '../src/k8s/load-files.js';
 import { messages, thrown } from './helpers/manifests.js';
 import { firstInvalidUtf8, jsonLocator, MAX_NESTING, parseJsonStream, preview } from '../src/k8s/text.js';
 import { ALIAS_ALLOWANCE, MAX_ALIASES, readYamlValues, SPLIT_LIST_MIN_CHARS } from '../src/k8s/yaml.js';

@@ -9,12 +9,12 @@ import { describe, expect, it } from 'vitest';
 import {
   applyEvent,
   formatProblem,
-  loadClusterObjects,
   ManifestError,
   parseEventsText,
   parseObjectsText,
   withEvents,
 } from '../src/k8s/load.js';
+import { loadClusterObjects } from '../src/k8s/load-files.js';
 import { messages, thrown } from './helpers/manifests.js';
 import { countObjects, emptyClusterObjects, type ClusterObjects } from '../src/k8s/objects.js';
 import { computeClusterState } from '../src/k8s/rules.js';

@@ -16,6 +16,7 @@ import type { ClusterState } from '../../src/k8s/model.js';
 import { FUZZ_CAPACITIES, FUZZ_NODE, FUZZ_STATE } from './cluster.js';
 import type { FuzzPacket } from './packets.js';
 import { Rng } from './rng.js';
+import '../../src/core/wasm-file.js'; // Cores from build/core.wasm
 
 /** Bytes between packets in the input region, each lane filling them with its own pattern. */
 const GAP = 64;

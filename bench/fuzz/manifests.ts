@@ -14,6 +14,7 @@ import { Core, CapacityError } from '../../src/core/core.js';
 import { ServiceTables, TableError } from '../../src/core/tables.js';
 import { Rng, subSeed } from './rng.js';
 import { cliProblem, pool, runCli } from './captures.js';
+import '../../src/core/wasm-file.js'; // Cores from build/core.wasm
 
 const enc = new TextEncoder();
 

@@ -9,6 +9,7 @@ import { FUZZ_CAPACITIES, FUZZ_NODE, FUZZ_STATE } from './cluster.js';
 import { PacketGenerator, type FuzzPacket, type GeneratorStats } from './packets.js';
 import { Rng } from './rng.js';
 import { DESC_WORDS, D_CAPLEN, D_WIRELEN, D_LINKTYPE, D_TS_SEC } from '../../src/core/abi.js';
+import '../../src/core/wasm-file.js'; // Cores from build/core.wasm
 
 export const FUZZ_BATCH = 1024;
 /** Batches between endpoint updates, and between counter comparisons. */

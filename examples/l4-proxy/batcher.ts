@@ -2,7 +2,7 @@
 // the event loop is one Dataplane.process() call, and each packet's answer goes back to whoever
 // sent it, in order (so the packets of one connection reach the core in the order they happened).
 
-import type { Dataplane, PacketOut } from '../../src/index.js';
+import type { Dataplane, PacketOut } from '../../src/node.js';
 import { LINK_TYPE } from './packet.js';
 
 export type Answer = (r: PacketOut) => void;

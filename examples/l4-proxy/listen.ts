@@ -2,7 +2,7 @@
 //   <ip>:<port>=<namespace>/<name>:<port name or number>   a Service's ClusterIP and port (protocol from its spec)
 //   <ip>:<port>=<vip>:<port>/<tcp|udp>                      any frontend the core knows (ClusterIP, externalIP, LB IP)
 
-import type { ClusterObjects } from '../../src/index.js';
+import type { ClusterObjects } from '../../src/node.js';
 import { isIPv4, type Endpoint } from './packet.js';
 
 export interface ListenSpec {

@@ -5,7 +5,7 @@
 
 import * as fs from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { loadClusterObjects, CoreError, ManifestError, TableError } from '../../src/index.js';
+import { loadClusterObjects, CoreError, ManifestError, TableError } from '../../src/node.js';
 import { parseListen, UsageError, type ListenSpec } from './listen.js';
 import { L4Proxy } from './proxy.js';
 import { followWatch, WatchStreamError } from './watch.js';

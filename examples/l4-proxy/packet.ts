@@ -21,7 +21,7 @@
 // +---------------------------------------------------------------+
 
 import { isIP } from 'node:net';
-import { abi } from '../../src/index.js';
+import { abi } from '../../src/node.js';
 
 const IP_VER_IHL = 0;
 const IP_TOTAL_LENGTH = 2;

@@ -6,7 +6,7 @@
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { once } from 'node:events';
-import { Dataplane, type DataplaneOptions, type EventResult, type WatchEvent, type ClusterEvent } from '../../src/index.js';
+import { Dataplane, type DataplaneOptions, type EventResult, type WatchEvent, type ClusterEvent } from '../../src/node.js';
 import { PacketBatcher } from './batcher.js';
 import type { ListenSpec } from './listen.js';
 import type { Endpoint } from './packet.js';

@@ -6,7 +6,7 @@
 // the connection is reset, as the backend the packets would reach would reset it.
 
 import * as net from 'node:net';
-import type { PacketOut } from '../../src/index.js';
+import type { PacketOut } from '../../src/node.js';
 import type { PacketBatcher } from './batcher.js';
 import { ACK, FIN, MAX_TCP_PAYLOAD, PSH, RST, SYN, tcpPacket, tupleOf, type Endpoint, type Tuple } from './packet.js';
 import { countRefused, type ProxyStats } from './stats.js';

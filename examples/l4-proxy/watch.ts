@@ -7,7 +7,7 @@
 
 import * as readline from 'node:readline';
 import type { Readable } from 'node:stream';
-import { formatProblem, type EventResult, type WatchEvent } from '../../src/index.js';
+import { formatProblem, type EventResult, type WatchEvent } from '../../src/node.js';
 
 export class WatchStreamError extends Error {}
 

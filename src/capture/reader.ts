@@ -63,6 +63,7 @@ import {
   SPB_ORIGLEN,
   TSRESOL_DEFAULT,
 } from './format.js';
+import { badMagicReason } from './headers.js';
 import { AT_EOF, ChunkSource, HAVE, NO_ROOM } from './io.js';
 import { blockOptionsProblem, interfaceClockOptions } from './options.js';
 import { CLOCK_NSEC, CLOCK_USEC, TsClock } from './timestamp.js';
@@ -171,14 +172,6 @@ export function openCaptureReader(path: string): CaptureReader {
     if (!fromStdin) fs.closeSync(fd);
     throw e;
   }
-}
-
-/** Why a file's first four bytes are not a capture magic we read. */
-export function badMagicReason(magic: number): string {
-  const hex = `0x${magic.toString(16).padStart(8, '0')}`;
-  if (magic >>> 16 === 0x1f8b) return `not a pcap or pcapng file (magic ${hex}: gzip-compressed; decompress it first)`;
-  if (magic === 0xa1b2cd34 || magic === 0x34cdb2a1) return `unsupported modified-pcap (Kuznetzov) format (magic ${hex})`;
-  return `not a pcap or pcapng file (magic ${hex})`;
 }
 
 abstract class BaseReader implements CaptureReader {

@@ -55,6 +55,7 @@ import {
   SPB_MIN_LEN,
   SPB_ORIGLEN,
 } from './format.js';
+import { sectionHeaderBlock } from './headers.js';
 import { writeFdFully } from './io.js';
 import { OutputFile } from './output-file.js';
 import type { CaptureInterface, CaptureReader } from './reader.js';
@@ -121,7 +122,6 @@ const MODE_PCAPNG_PCAPNG = 1;
 const MODE_PCAP_PCAPNG = 2;
 const MODE_PCAPNG_PCAP = 3;
 
-const USERAPPL = 'svcplane';
 
 class Writer implements CaptureWriter {
   readonly format: 'pcap' | 'pcapng';
@@ -542,27 +542,4 @@ class Writer implements CaptureWriter {
 
 function resolutionName(c: TsClock): string {
   return c.decimalDigits >= 0 ? `10^-${c.decimalDigits} s` : `2^-${c.tsresol & 0x7f} s`;
-}
-
-/** A little-endian SHB, version 1.0, section length unknown, shb_userappl "svcplane". */
-export function sectionHeaderBlock(): Uint8Array {
-  const appl = Buffer.from(USERAPPL, 'utf8');
-  const total = SHB_OPTIONS + 4 + pad4(appl.length) + 4 + 4;
-  const b = new Uint8Array(total);
-  const v = new DataView(b.buffer);
-  v.setUint32(0, BT_SHB, true);
-  v.setUint32(BLOCK_LEN, total, true);
-  v.setUint32(SHB_BOM, BYTE_ORDER_MAGIC, true);
-  v.setUint16(SHB_VERSION_MAJOR, 1, true);
-  v.setUint16(SHB_VERSION_MINOR, 0, true);
-  v.setInt32(SHB_SECTION_LEN, -1, true);
-  v.setInt32(SHB_SECTION_LEN + 4, -1, true);
-  let q = SHB_OPTIONS;
-  v.setUint16(q, OPT_SHB_USERAPPL, true);
-  v.setUint16(q + 2, appl.length, true);
-  b.set(appl, q + 4);
-  q += 4 + pad4(appl.length);
-  v.setUint32(q, 0, true); // opt_endofopt
-  v.setUint32(q + 4, total, true);
-  return b;
 }

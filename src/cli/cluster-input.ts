@@ -3,7 +3,8 @@
 
 import * as fs from 'node:fs';
 import { extname, join } from 'node:path';
-import { formatProblem, loadClusterObjects, type LoadResult, type Problem } from '../k8s/index.js';
+import { formatProblem, type LoadResult, type Problem } from '../k8s/index.js';
+import { loadClusterObjects } from '../k8s/load-files.js';
 
 /** A -c file that is not text (exit 2). */
 export class NotTextError extends Error {

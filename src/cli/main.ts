@@ -9,8 +9,8 @@
 import { existsSync, statSync, realpathSync, readFileSync, openSync, readSync, closeSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Command, CommanderError, Option, InvalidArgumentError } from 'commander';
-import { replayAsync, partialReport, mergeObjects, type ReplayOptions } from '../replay/replay.js';
-import { formatSummary, type ReplayReport } from '../replay/report.js';
+import { replayAsync, mergeObjects, type ReplayOptions } from '../replay/replay.js';
+import { formatSummary, partialReport, type ReplayReport } from '../replay/report.js';
 import { CaptureFormatError } from '../capture/errors.js';
 import { OutputFile, abortOpenOutputs } from '../capture/output-file.js';
 import { writeFdFully } from '../capture/io.js';

@@ -1,10 +1,9 @@
-// Loads the WebAssembly core and gives typed access to its regions, its
-// batch call and its counters. One Core is one dataplane instance.
+// Instantiates the WebAssembly core and gives typed access to its regions, its batch call and
+// its counters. One Core is one dataplane instance. Runs in any host with WebAssembly: the
+// compiled module comes from the caller (bytes, a WebAssembly.Module, a fetch Response); in
+// Node, src/core/wasm-file.ts registers build/core.wasm as the default.
 
-import { readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { instantiateSync } from '@assemblyscript/loader';
+import { sha256 } from '@noble/hashes/sha2.js';
 import {
   BATCH_MAX_BYTES, BATCH_MAX_PACKETS, DESC_WORDS, EXTRA_SLOT_BYTES, INIT_OK, INIT_NOT_PRIME, INIT_NO_MEMORY, LB_MAGLEV,
   LB_RANDOM, VERDICT_SLOTS, REASON_SLOTS, REASON_COUNT, PER_ENTITY, C_PACKETS, C_BYTES, C_CONNS, C_LIVE,
@@ -32,7 +31,15 @@ export interface CoreOptions extends CapacityOptions {
    * that both paths give the same result.
    */
   fastPath?: boolean;
+  /**
+   * The compiled core (build/core.wasm): its bytes or a WebAssembly.Module. Default: the module
+   * registered by the host (the Node entry registers build/core.wasm); none registered: CoreError.
+   */
+  wasm?: WebAssembly.Module | BufferSource;
 }
+
+/** What Core.create() and Dataplane.create() also take: a fetch Response (compiled while it downloads). */
+export type WasmInput = WebAssembly.Module | BufferSource | Response | PromiseLike<Response>;
 
 interface CoreExports {
   memory: WebAssembly.Memory;
@@ -86,24 +93,70 @@ function unsignedPointers(raw: Record<string, unknown>): CoreExports {
   return out as unknown as CoreExports;
 }
 
-/** The wasm files, next to this package's build/ folder. */
-function wasmPath(debug: boolean): string {
-  const name = debug ? 'core.debug.wasm' : 'core.wasm';
-  // dist/src/core/core.js and src/core/core.ts both sit three levels below the package root.
-  return fileURLToPath(new URL(`../../${import.meta.url.includes('/dist/') ? '../' : ''}build/${name}`, import.meta.url));
-}
-
-/** 64-bit seed from text: the first 8 bytes of its SHA-256. */
+/** 64-bit seed from text: the first 8 bytes of its SHA-256, as two little-endian words. */
 export function seedFromText(text: string): [number, number] {
-  const d = createHash('sha256').update(text).digest();
-  return [d.readUInt32LE(0), d.readUInt32LE(4)];
+  const d = new DataView(sha256(new TextEncoder().encode(text)).buffer);
+  return [d.getUint32(0, true), d.getUint32(4, true)];
 }
 
-let compiled: Map<string, WebAssembly.Module> = new Map();
+/** Where a Core without `wasm` gets its module (debug: the build with bounds checks). */
+let defaultModule: ((debug: boolean) => WebAssembly.Module) | undefined;
+
+/** Registers the module of Cores created without `wasm` (src/core/wasm-file.ts does, in Node). */
+export function setDefaultCoreModule(load: (debug: boolean) => WebAssembly.Module): void {
+  defaultModule = load;
+}
+
+function moduleOf(opts: CoreOptions): WebAssembly.Module {
+  const w = opts.wasm;
+  if (w instanceof WebAssembly.Module) return w;
+  if (w !== undefined) return new WebAssembly.Module(w);
+  if (defaultModule === undefined) {
+    throw new CoreError('no WebAssembly core given: pass `wasm` (the bytes of build/core.wasm, a WebAssembly.Module or, to create(), a fetch Response)');
+  }
+  return defaultModule(opts.debug ?? false);
+}
+
+/** Compiles what create() was given, streaming from a Response where the host can. */
+export async function compileCore(w: WasmInput): Promise<WebAssembly.Module> {
+  if (w instanceof WebAssembly.Module) return w;
+  if (ArrayBuffer.isView(w) || w instanceof ArrayBuffer) return WebAssembly.compile(w);
+  const res = await w;
+  if (!res.ok) throw new CoreError(`${res.url || 'the core'}: HTTP ${res.status} fetching the WebAssembly core`);
+  if (typeof WebAssembly.compileStreaming === 'function' && res.headers.get('content-type') === 'application/wasm') {
+    return WebAssembly.compileStreaming(res);
+  }
+  return WebAssembly.compile(await res.arrayBuffer());
+}
+
+/**
+ * The one import of the core (assembly/index.ts, docs/abi.md): `env.abort(message, file, line,
+ * column)`, called on a failed assertion (debug build); the strings are AssemblyScript strings
+ * in linear memory (UTF-16LE, byte length in the 4 bytes before them).
+ */
+export function coreImports(memory: () => WebAssembly.Memory | undefined): WebAssembly.Imports {
+  const text = (ptr: number): string => {
+    const mem = memory();
+    if (!mem || ptr < 4 || (ptr & 1) !== 0) return '?';
+    try {
+      const len = new DataView(mem.buffer).getUint32(ptr - 4, true) >>> 1;
+      return String.fromCharCode(...new Uint16Array(mem.buffer, ptr, Math.min(len, 512)));
+    } catch {
+      return '?'; // not a string the core wrote
+    }
+  };
+  return {
+    env: {
+      abort(msg: number, file: number, line: number, col: number): never {
+        throw new CoreError(`the core aborted: ${text(msg)} at ${text(file)}:${line}:${col}`);
+      },
+    },
+  };
+}
 
 export class Core {
   readonly exports: CoreExports;
-  readonly options: Required<CoreOptions>;
+  readonly options: Required<Omit<CoreOptions, 'wasm'>>;
   /** Views over linear memory; rebuilt when memory grows (control-plane calls may grow it). */
   input!: Uint8Array;
   desc!: Uint32Array;
@@ -112,7 +165,11 @@ export class Core {
   scratch32!: Uint32Array;
   private buffer: ArrayBuffer | null = null;
 
-  constructor(opts: CoreOptions = {}) {
+  /**
+   * Creates the core synchronously: from `opts.wasm` (bytes are compiled here) or the registered
+   * default. `instance`: one already instantiated from the core's module with coreImports() (create()).
+   */
+  constructor(opts: CoreOptions = {}, instance?: WebAssembly.Instance) {
     // Refused here, before anything is allocated: values, primality, what fits in memory.
     const caps = checkCapacities(opts);
     this.options = {
@@ -122,14 +179,9 @@ export class Core {
       debug: opts.debug ?? false,
       fastPath: opts.fastPath ?? true,
     };
-    const file = wasmPath(this.options.debug);
-    let mod = compiled.get(file);
-    if (!mod) {
-      mod = new WebAssembly.Module(readFileSync(file));
-      compiled.set(file, mod);
-    }
-    const inst = instantiateSync<Record<string, unknown>>(mod, {});
-    this.exports = unsignedPointers(inst.exports);
+    let exports: CoreExports | undefined;
+    const inst = instance ?? new WebAssembly.Instance(moduleOf(opts), coreImports(() => exports?.memory));
+    this.exports = exports = unsignedPointers(inst.exports as Record<string, unknown>);
     const o = this.options;
     const [lo, hi] = seedFromText(o.hashSeed);
     const rc = this.exports.init(o.ctMax, o.maxServicePorts, o.maxBackends, o.maxFrontends, o.maglevSize,
@@ -139,6 +191,15 @@ export class Core {
     if (rc !== INIT_OK) throw new CoreError(`the core refused its capacities (code ${rc})`);
     this.exports.setFastPath(o.fastPath ? 1 : 0);
     this.refresh();
+  }
+
+  /**
+   * Creates the core from what a browser or another host has: bytes, a WebAssembly.Module or a
+   * fetch Response (compiled while it downloads), instantiated asynchronously (browsers refuse to
+   * compile large modules synchronously on their main thread).
+   */
+  static async create(opts: CoreOptions & { wasm?: WasmInput } = {}): Promise<Core> {
+    return new Core(opts, await instantiateCore(opts.wasm, opts.debug));
   }
 
   /** Rebuilds the views if linear memory was replaced by growth. */
@@ -199,4 +260,13 @@ export class Core {
     const e = this.exports;
     return { entries: e.conntrackEntries(), peak: e.conntrackPeak(), evicted: Number(e.conntrackEvicted()), capacity: e.conntrackCapacity() };
   }
+}
+
+/** An instance of the core from `wasm` (the registered default when undefined), instantiated asynchronously. */
+export async function instantiateCore(wasm: WasmInput | undefined, debug = false): Promise<WebAssembly.Instance> {
+  const mod = wasm === undefined ? moduleOf({ debug }) : await compileCore(wasm);
+  let memory: WebAssembly.Memory | undefined;
+  const inst = await WebAssembly.instantiate(mod, coreImports(() => memory));
+  memory = inst.exports.memory as WebAssembly.Memory;
+  return inst;
 }

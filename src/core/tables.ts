@@ -490,7 +490,7 @@ export class ServiceTables {
       const at = SCRATCH_CIDRS + i * CIDR_ENTRY_BYTES;
       sc[at + CIDR_FAMILY] = Number(fam);
       sc[at + CIDR_PREFIX] = Number(len);
-      sc.set(Buffer.from(hex, 'hex'), at + CIDR_ADDR);
+      for (let b = 0; b < hex.length / 2; b++) sc[at + CIDR_ADDR + b] = parseInt(hex.slice(2 * b, 2 * b + 2), 16);
     });
     if (ranges === 'none') {
       // A filter that admits nothing: one entry of family 0, zeroed above.
@@ -515,15 +515,19 @@ function nodeKey(node: NodeConfig, serviceCIDRs: readonly string[]): unknown[] {
     node.masqueradePorts ?? [32768, 60999]];
 }
 
+function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 /** Rule 21: the ranges of the port's family; a range holding a node IP also admits the LB IPs themselves. */
 function sourceRanges(sp: ServicePortState, nodeIPs: readonly CIDR[]): string {
   if (sp.sourceRanges.length === 0) return '';
   const ranges = sp.sourceRanges.map((r) => parseCIDR(r.trim())).filter((c): c is CIDR => c !== null && c.family === sp.family);
   const holdsNode = ranges.some((r) => nodeIPs.some((n) => n.family === r.family && cidrContains(r, n.bytes)));
-  const all = ranges.map((r) => `${r.family}|${r.prefixLength}|${Buffer.from(r.bytes).toString('hex')}`);
+  const all = ranges.map((r) => `${r.family}|${r.prefixLength}|${toHex(r.bytes)}`);
   if (holdsNode) for (const ip of sp.loadBalancerIPs) {
     const c = ipAsCIDR(ip);
-    if (c) all.push(`${c.family}|${c.prefixLength}|${Buffer.from(c.bytes).toString('hex')}`);
+    if (c) all.push(`${c.family}|${c.prefixLength}|${toHex(c.bytes)}`);
   }
   // An empty filtered list (ranges of the other family only) still filters: nothing is admitted.
   return all.length ? all.join(',') : 'none';

@@ -17,9 +17,6 @@
 // quote at most a short preview of a value. Invalid UTF-8 and duplicate keys
 // are reported (errors with `strict`, warnings otherwise).
 
-import { isUtf8 } from 'node:buffer';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
 import {
   cloneClusterObjects,
   emptyClusterObjects,
@@ -163,8 +160,15 @@ function firstContentChar(text: string): string {
   return '';
 }
 
+/** '.yaml' of 'dir/x.YAML' (lower case); '' without one. */
+export function extensionOf(fileName: string): string {
+  const base = fileName.slice(Math.max(fileName.lastIndexOf('/'), fileName.lastIndexOf('\\')) + 1);
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(dot).toLowerCase() : '';
+}
+
 function looksLikeJson(text: string, fileName: string): 'json' | 'yaml' | 'either' {
-  const ext = extname(fileName).toLowerCase();
+  const ext = extensionOf(fileName);
   const c = firstContentChar(text);
   const jsonish = c === '{' || c === '[';
   if (ext === '.json' || ext === '.ndjson' || ext === '.jsonl') return 'json';
@@ -462,8 +466,12 @@ function readText(text: string, file: string, opts: ParseOptions, into: Validate
  */
 function decodeManifest(input: string | Uint8Array, file: string, problems: Problem[], opts: ParseOptions): string {
   if (typeof input === 'string') return input;
-  const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  if (isUtf8(bytes)) return bytes.toString('utf8');
+  const bytes = input;
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    // located below
+  }
   const offset = firstInvalidUtf8(bytes);
   let lineStart = 0;
   let line = 1;
@@ -471,12 +479,15 @@ function decodeManifest(input: string | Uint8Array, file: string, problems: Prob
     line++;
     lineStart = i + 1;
   }
-  const column = bytes.subarray(lineStart, offset).toString('utf8').length + 1;
+  const column = lenientUtf8.decode(bytes.subarray(lineStart, offset)).length + 1;
   const message = `invalid UTF-8 at byte offset ${offset} (0x${bytes[offset].toString(16).padStart(2, '0')})`;
   if (opts.strict) throw new ManifestError([{ file, line, column, message: `${message}; manifests must be UTF-8` }]);
   problems.push({ file, line, column, message: `${message}; read as U+FFFD`, severity: 'warning' });
-  return bytes.toString('utf8');
+  return lenientUtf8.decode(bytes);
 }
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const lenientUtf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 function parseText(input: string | Uint8Array, fileName: string, opts: ParseOptions = {}): Validated {
   const out: Validated = { events: [], problems: [], ignoredKinds: {} };
@@ -600,60 +611,20 @@ export function parseObjectsText(text: string | Uint8Array, fileName: string, op
   return { objects, problems: v.problems, ignoredKinds: v.ignoredKinds, files: [fileName] };
 }
 
-const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
-
-function expandPaths(paths: string[], problems: Problem[]): string[] {
-  const files: string[] = [];
-  for (const p of paths) {
-    if (p === '-') {
-      files.push(p);
-      continue;
-    }
-    let st;
-    try {
-      st = statSync(p);
-    } catch (e) {
-      throw new ManifestError([{ file: p, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }]);
-    }
-    if (st.isDirectory()) {
-      const names = readdirSync(p)
-        .filter((n) => MANIFEST_EXTENSIONS.has(extname(n).toLowerCase()))
-        .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      const inDir = names.map((n) => join(p, n)).filter((f) => statSync(f).isFile());
-      if (inDir.length === 0) {
-        problems.push({ file: p, message: 'directory holds no *.yaml, *.yml or *.json files', severity: 'warning' });
-      }
-      pushAll(files, inDir);
-    } else files.push(p);
-  }
-  return files;
-}
-
 /**
- * Loads Services, EndpointSlices, Endpoints, Nodes and ServiceCIDRs from
- * files and directories (a directory: its *.yaml, *.yml and *.json files,
- * sorted by name, not recursive; "-": standard input), applied in order:
- * a later version of an object replaces an earlier one, DELETED events
- * remove. Objects of other kinds are counted in `ignoredKinds` and skipped.
- *
- * Throws ManifestError on a syntax error or an unreadable path, and with
- * `strict` on any error-severity problem. Returns a new ClusterObjects.
+ * Loads manifests named `files` in order, their bytes from `read` (loadClusterObjects reads
+ * files; a browser passes what the user dropped): a later version of an object replaces an
+ * earlier one, DELETED events remove; objects of other kinds are counted in `ignoredKinds`.
+ * Throws ManifestError on a syntax error, and with `strict` on any error-severity problem.
  */
-export function loadClusterObjects(paths: string[], opts: LoadOptions = {}): LoadResult {
-  const problems: Problem[] = [];
+export function loadManifests(files: string[], read: (file: string) => Uint8Array | string, opts: LoadOptions = {},
+                              problems: Problem[] = []): LoadResult {
   const ignoredKinds: Record<string, number> = {};
-  const files = expandPaths(paths, problems);
   const events: ClusterEvent[] = [];
   for (const file of files) {
-    let bytes: Buffer | undefined;
-    try {
-      bytes = file === '-' ? readFileSync(0) : readFileSync(file);
-    } catch (e) {
-      throw new ManifestError([{ file, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }]);
-    }
     const name = file === '-' ? '<stdin>' : file;
-    const text = decodeManifest(bytes, name, problems, { strict: opts.strict });
-    bytes = undefined; // only the text is needed from here on
+    // Only the text is kept from here on.
+    const text = decodeManifest(read(file), name, problems, { strict: opts.strict });
     const v = parseText(text, name, { strict: opts.strict });
     pushAll(events, v.events);
     pushAll(problems, v.problems);

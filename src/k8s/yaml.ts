@@ -326,10 +326,13 @@ function yamlLocator(doc: Document.Parsed): YamlValue['locate'] {
  * or throws.
  */
 export function withPlainEnv<T>(fn: () => T): T {
-  const real = process.env;
+  // Hosts without a Node-style process (browsers): nothing to swap.
+  const proc = (globalThis as { process?: { env?: NodeJS.ProcessEnv } }).process;
+  if (proc?.env === undefined) return fn();
+  const real = proc.env;
   let swapped = false;
   try {
-    process.env = { ...real };
+    proc.env = { ...real };
     swapped = true;
   } catch {
     // An environment that cannot be replaced: read it as it is.
@@ -337,7 +340,7 @@ export function withPlainEnv<T>(fn: () => T): T {
   try {
     return fn();
   } finally {
-    if (swapped) process.env = real;
+    if (swapped) proc.env = real;
   }
 }
 

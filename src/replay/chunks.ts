@@ -5,9 +5,10 @@
 // interface blocks, other pcapng blocks), the end of each chunk, updates falling due, damage.
 //
 // ChunkWalk is the engine; runSync and runAsync drive its I/O. runAsync reads the next chunk
-// and writes the previous one's output while the core walks the current one.
+// and writes the previous one's output while the core walks the current one. The bytes come
+// from a ChunkInput and go to a ChunkOutput: files in Node (fd-io.ts), web or Node streams
+// (stream.ts); nothing here needs Node.
 
-import * as fs from 'node:fs';
 import type { Core } from '../core/core.js';
 import {
   WALK_BUFFERS, WALK_HEADROOM, WALK_TAILROOM, WALK_READ_BYTES, WALK_IFACES_MAX, WALK_IFACE_BYTES,
@@ -25,10 +26,8 @@ import {
   TSRESOL_POW2,
 } from '../capture/format.js';
 import { CaptureFormatError, displayName } from '../capture/errors.js';
-import { badMagicReason } from '../capture/reader.js';
+import { badMagicReason, sectionHeaderBlock } from '../capture/headers.js';
 import { blockOptionsProblem, interfaceClockOptions } from '../capture/options.js';
-import { readFd, writeFdFully } from '../capture/io.js';
-import { sectionHeaderBlock } from '../capture/writer.js';
 import { TsClock } from '../capture/timestamp.js';
 import { walkProblem } from './walk-problems.js';
 
@@ -40,11 +39,30 @@ export interface DueSchedule {
   applyDue(firstNs: bigint, nowNs: bigint): void;
 }
 
+/** Where a walk's bytes come from. */
+export interface ChunkInput {
+  /** Bytes in all, when known (progress). */
+  readonly size: number | undefined;
+  /** Reads up to `len` bytes to memory[at..]: at least one, 0 only at the end. */
+  readSync(memory: Uint8Array, at: number, len: number): number;
+  /** The same without holding the thread (overlapped with the walk); `memory()` is linear memory when the bytes land. */
+  readAsync?(memory: () => Uint8Array, at: number, len: number): Promise<number>;
+  close(): void;
+}
+
+/** Where a walk's output goes. */
+export interface ChunkOutput {
+  /** Writes all of `bytes` (a view of linear memory) before returning. */
+  writeSync(bytes: Uint8Array): void;
+  /** The same without holding the thread: `bytes()` gives the view when the write starts. Absent: writeSync. */
+  writeAsync?(bytes: () => Uint8Array): Promise<void>;
+}
+
 export interface ChunkWalkOptions {
-  /** The capture ('-' = standard input). */
+  /** The capture's name in messages ('-' = standard input). */
   capture: string;
-  /** Output descriptor, or -1 for none. */
-  outFd: number;
+  /** Its bytes. */
+  input: ChunkInput;
   /** Only count the records (reading benchmark); no packet program, no output. */
   readOnly?: boolean;
   updates?: DueSchedule;
@@ -80,8 +98,7 @@ export class ChunkWalk {
   /** File bytes read so far. */
   bytesRead = 0;
   eof = false;
-  private readonly fd: number;
-  private readonly ownsFd: boolean;
+  private readonly input: ChunkInput;
   private readonly e: Core['exports'];
   private bufs: number[] = [];
   /** Buffer being walked. */
@@ -108,17 +125,9 @@ export class ChunkWalk {
     this.e = core.exports;
     this.e.walkInit();
     for (let b = 0; b < WALK_BUFFERS; b++) this.bufs.push(this.e.walkBufferPtr(b));
-    this.ownsFd = opts.capture !== '-';
-    this.fd = this.ownsFd ? fs.openSync(opts.capture, 'r') : 0;
+    this.input = opts.input;
     try {
-      let size: number | undefined;
-      try {
-        const st = fs.fstatSync(this.fd);
-        size = st.isFile() ? st.size : undefined;
-      } catch {
-        size = undefined;
-      }
-      this.fileSize = size;
+      this.fileSize = opts.input.size;
       this.refresh();
       this.ws.fill(0);
       this.setStop(NEVER);
@@ -127,7 +136,7 @@ export class ChunkWalk {
       const start = this.readStart(0);
       let got = 0;
       while (got < PCAP_HDR_LEN) {
-        const n = readFd(this.fd, this.u8, start + got, Math.max(this.readBytes, PCAP_HDR_LEN) - got);
+        const n = this.input.readSync(this.u8, start + got, Math.max(this.readBytes, PCAP_HDR_LEN) - got);
         if (n === 0) break;
         got += n;
       }
@@ -305,12 +314,6 @@ export class ChunkWalk {
     this.opts.progress?.(this.bytesRead, this.fileSize, this.packets);
   }
 
-  /** A Buffer over [addr, addr+len) of linear memory, for the thread pool's reads and writes. */
-  view(addr: number, len: number): Buffer {
-    this.refresh();
-    return Buffer.from(this.u8.buffer, addr, len);
-  }
-
   /** Reads into the next buffer synchronously. */
   readNextSync(): number {
     const t = this.readTarget();
@@ -318,23 +321,21 @@ export class ChunkWalk {
     let got = 0;
     // Pipes return little per call: fill the read so a large record is not carried many times.
     while (got < t.len) {
-      const n = readFd(this.fd, u8, t.addr + got, t.len - got);
+      const n = this.input.readSync(u8, t.addr + got, t.len - got);
       if (n === 0) break;
       got += n;
     }
     return got;
   }
 
-  /** Reads into the next buffer in the thread pool (regular files). */
+  /** Reads into the next buffer without holding the thread (canReadAsync). */
   readNextAsync(): Promise<number> {
     const t = this.readTarget();
-    return new Promise((resolve, reject) => {
-      fs.read(this.fd, this.view(t.addr, t.len), 0, t.len, null, (err, n) => (err ? reject(err) : resolve(n)));
-    });
+    return this.input.readAsync!(() => this.memory, t.addr, t.len);
   }
 
   get canReadAsync(): boolean {
-    return this.fileSize !== undefined;
+    return this.input.readAsync !== undefined;
   }
 
   get packets(): number {
@@ -373,13 +374,7 @@ export class ChunkWalk {
   }
 
   close(): void {
-    if (this.ownsFd && this.fd >= 0) {
-      try {
-        fs.closeSync(this.fd);
-      } catch {
-        // already closed
-      }
-    }
+    this.input.close();
   }
 
   private due(): void {
@@ -485,53 +480,55 @@ export class ChunkWalk {
   }
 }
 
-/** Writes all of [addr, addr+len) of linear memory to fd. */
-function writeOut(fd: number, walk: ChunkWalk, addr: number, len: number): void {
-  if (fd >= 0 && len > 0) writeFdFully(fd, walk.memory, addr, len);
+/** Writes all of [addr, addr+len) of linear memory. */
+function writeOut(out: ChunkOutput | null, walk: ChunkWalk, addr: number, len: number): void {
+  if (out && len > 0) out.writeSync(walk.memory.subarray(addr, addr + len));
 }
 
-/** Drives a walk with synchronous reads and writes. */
-export function runSync(walk: ChunkWalk, outFd: number): void {
-  if (walk.header && outFd >= 0) writeFdFully(outFd, walk.header, 0, walk.header.length);
+/** Drives a walk with synchronous reads and writes (out null: no output). */
+export function runSync(walk: ChunkWalk, out: ChunkOutput | null): void {
+  if (walk.header && out) out.writeSync(walk.header);
   walk.scheduleUpdates();
   try {
     for (;;) {
       const io = walk.walk();
       const [addr, len] = walk.takeOutput();
-      writeOut(outFd, walk, addr, len);
+      writeOut(out, walk, addr, len);
       if (io === IO_DONE) break;
       if (io === IO_MORE) walk.attach(walk.readNextSync());
     }
   } catch (err) {
     const [addr, len] = walk.takeOutput();
-    writeOut(outFd, walk, addr, len);
-    finishOutput(walk, outFd);
+    writeOut(out, walk, addr, len);
+    finishOutput(walk, out);
     throw err;
   }
-  finishOutput(walk, outFd);
+  finishOutput(walk, out);
 }
 
-function finishOutput(walk: ChunkWalk, outFd: number): void {
+function finishOutput(walk: ChunkWalk, out: ChunkOutput | null): void {
   const t = walk.trailer();
-  if (t && outFd >= 0) writeFdFully(outFd, t, 0, t.length);
+  if (t && out) out.writeSync(t);
 }
 
 /**
  * Drives a walk with overlapped I/O: while the core walks buffer k, buffer k+1 is being read
- * and buffer k-1's output written (thread pool). Standard input and output stay synchronous.
+ * and buffer k-1's output written (readAsync, writeAsync). Inputs and outputs without them
+ * (standard input and output) stay synchronous.
  */
-export async function runAsync(walk: ChunkWalk, outFd: number, outIsFile: boolean, signal?: AbortSignal): Promise<void> {
-  if (walk.header && outFd >= 0) writeFdFully(outFd, walk.header, 0, walk.header.length);
+export async function runAsync(walk: ChunkWalk, out: ChunkOutput | null, signal?: AbortSignal): Promise<void> {
+  if (walk.header && out) out.writeSync(walk.header);
   walk.scheduleUpdates();
   const writes: Promise<void>[] = new Array(WALK_BUFFERS).fill(Promise.resolve());
   let chain: Promise<void> = Promise.resolve();
   const write = (addr: number, len: number): Promise<void> => {
-    if (outFd < 0 || len === 0) return chain;
-    if (!outIsFile) {
-      writeFdFully(outFd, walk.memory, addr, len);
+    if (!out || len === 0) return chain;
+    if (!out.writeAsync) {
+      out.writeSync(walk.memory.subarray(addr, addr + len));
       return chain;
     }
-    chain = chain.then(() => writeAll(outFd, walk, addr, len));
+    const writeAsync = out.writeAsync.bind(out);
+    chain = chain.then(() => writeAsync(() => walk.memory.subarray(addr, addr + len)));
     // Awaited later (or in the catch below): a failure while the loop awaits a read is not unhandled.
     chain.catch(() => undefined);
     return chain;
@@ -564,25 +561,12 @@ export async function runAsync(walk: ChunkWalk, outFd: number, outIsFile: boolea
     }
     if (reading) await reading.catch(() => 0);
     await chain.catch(() => undefined);
-    finishOutput(walk, outFd);
+    finishOutput(walk, out);
     throw err;
   }
   if (reading) await reading;
   await chain;
-  finishOutput(walk, outFd);
-}
-
-function writeAll(fd: number, walk: ChunkWalk, addr: number, len: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const step = (at: number, left: number): void => {
-      fs.write(fd, walk.view(at, left), 0, left, null, (err, n) => {
-        if (err) reject(err);
-        else if (n < left) step(at + n, left - n);
-        else resolve();
-      });
-    };
-    step(addr, len);
-  });
+  finishOutput(walk, out);
 }
 
 export { IO_MORE, IO_FLUSH, IO_DONE };

@@ -3,8 +3,10 @@
 // (--updates) are applied between packets at their capture time by
 // splitting a batch at the first packet at or after the event.
 
-import { openSync, closeSync, readFileSync, readSync, fstatSync } from 'node:fs';
+import { openSync, closeSync, readFileSync, readSync } from 'node:fs';
 import type { CoreOptions } from '../core/core.js';
+// Files are replayed in Node: its Cores are built from build/core.wasm.
+import '../core/wasm-file.js';
 import type { ServiceTables, NodeConfig } from '../core/tables.js';
 import { Dataplane } from '../dataplane.js';
 import {
@@ -18,14 +20,17 @@ import { BT_SHB, PCAP_MAGIC_NSEC, PCAP_MAGIC_NSEC_SWAPPED, PCAP_MAGIC_USEC, PCAP
 import { OutputFile } from '../capture/output-file.js';
 import { writeFdFully } from '../capture/io.js';
 import { CaptureFormatError } from '../capture/errors.js';
-import { ChunkWalk, runAsync, runSync, type DueSchedule } from './chunks.js';
+import { ChunkWalk, runAsync, runSync } from './chunks.js';
+import { applyUpdate, updateSchedule } from './updates.js';
+import { FdInput, FdOutput } from './fd-io.js';
 import { linkTypeName } from '../capture/linktypes.js';
 import {
-  loadClusterObjects, parseEventsText, formatProblem, emptyClusterObjects, type ClusterObjects, type ClusterEvent,
+  parseEventsText, formatProblem, emptyClusterObjects, type ClusterObjects, type ClusterEvent,
 } from '../k8s/index.js';
+import { loadClusterObjects } from '../k8s/load-files.js';
 import { traceLine } from './trace.js';
 import { TsharkFrames } from '../capture/frames.js';
-import { buildReport, type ReplayReport, type UpdateReport } from './report.js';
+import { buildReport, keepPartial, walkReport, type ReplayReport, type UpdateReport } from './report.js';
 
 export interface ReplayOptions extends CoreOptions, NodeConfig {
   /** Input capture ('-' = standard input). */
@@ -104,11 +109,11 @@ export function replay(opts: ReplayOptions): ReplayReport {
       throw e;
     }
   }
-  const { walk, out, outFd, updates } = startChunks(opts, run);
+  const { walk, out, output, updates } = startChunks(opts, run);
   const started = performance.now();
   let failure: unknown;
   try {
-    runSync(walk, outFd);
+    runSync(walk, output);
   } catch (e) {
     failure = e;
     nameIoError(e, opts);
@@ -136,11 +141,11 @@ export async function replayAsync(opts: ReplayOptions, signal?: AbortSignal): Pr
       throw e;
     }
   }
-  const { walk, out, outFd, outIsFile, updates } = startChunks(opts, run);
+  const { walk, out, output, updates } = startChunks(opts, run);
   const started = performance.now();
   let failure: unknown;
   try {
-    await runAsync(walk, outFd, outIsFile, signal);
+    await runAsync(walk, output, signal);
   } catch (e) {
     failure = e;
     nameIoError(e, opts);
@@ -150,17 +155,6 @@ export async function replayAsync(opts: ReplayOptions, signal?: AbortSignal): Pr
     finishChunks(walk, out, failure);
   }
   return chunkReport(opts, run, walk, updates, started);
-}
-
-const partials = new WeakMap<object, ReplayReport>();
-
-/** The report of what was replayed before replayAsync() was aborted, from the error it threw. */
-export function partialReport(err: unknown): ReplayReport | undefined {
-  return typeof err === 'object' && err !== null ? partials.get(err) : undefined;
-}
-
-function keepPartial(err: unknown, report: ReplayReport): void {
-  if (typeof err === 'object' && err !== null) partials.set(err, report);
 }
 
 /**
@@ -220,34 +214,17 @@ function sniffFormat(path: string): 'pcap' | 'pcapng' | undefined {
 
 function startChunks(opts: ReplayOptions, run: Prepared) {
   const updates: UpdateReport[] = [];
-  const { events, dp, note } = run;
-  let next = 0;
-  const dueOf = (first: bigint, i: number) => first + BigInt(Math.round(events[i]!.at! * 1e9));
-  const schedule: DueSchedule | undefined = events.length === 0 ? undefined : {
-    nextDue: (first) => (next < events.length ? dueOf(first, next) : null),
-    applyDue: (first, now) => {
-      while (next < events.length && dueOf(first, next) <= now) updates.push(applyUpdate(events[next++]!, dp, note));
-    },
-  };
-  const walk = new ChunkWalk(run.dp.core, { capture: opts.capture, outFd: -1, updates: schedule, progress: opts.progress, readBytes: opts.readBytes });
+  const schedule = updateSchedule(run.events, run.dp, run.note, updates);
+  const walk = new ChunkWalk(run.dp.core, { capture: opts.capture, input: FdInput.open(opts.capture), updates: schedule, progress: opts.progress, readBytes: opts.readBytes });
   let out: OutputFile | undefined;
-  let outFd = -1;
-  let outIsFile = false;
+  let output: FdOutput | null = null;
   try {
-    if (opts.write) {
-      if (opts.write === '-') outFd = 1;
-      else outFd = (out = OutputFile.open(opts.write)).fd;
-      try {
-        outIsFile = fstatSync(outFd).isFile();
-      } catch {
-        outIsFile = false;
-      }
-    }
+    if (opts.write) output = new FdOutput(opts.write === '-' ? 1 : (out = OutputFile.open(opts.write)).fd);
   } catch (err) {
     walk.close();
     throw err;
   }
-  return { walk, out, outFd, outIsFile, updates };
+  return { walk, out, output, updates };
 }
 
 /** Damage in the capture keeps the packets before it (README); any other failure discards the output. */
@@ -258,21 +235,7 @@ function finishChunks(walk: ChunkWalk, out: OutputFile | undefined, failure: unk
 }
 
 function chunkReport(opts: ReplayOptions, run: Prepared, walk: ChunkWalk, updates: UpdateReport[], started: number): ReplayReport {
-  const r = walk.result();
-  const seconds = (performance.now() - started) / 1000;
-  return buildReport(run.dp.core, run.dp.tables, {
-    seconds,
-    packetsPerSecond: seconds > 0 ? r.packets / seconds : 0,
-    bytes: { in: r.bytesIn, out: r.bytesOut },
-    generated: r.generated,
-    capture: {
-      file: opts.capture, format: r.format, linkTypes: r.linkTypes.map(linkTypeName),
-      firstTimestamp: r.first ? r.first.sec + r.first.nsec / 1e9 : null,
-      lastTimestamp: r.last ? r.last.sec + r.last.nsec / 1e9 : null,
-    },
-    updates,
-    problems: run.problems,
-  });
+  return walkReport(run.dp, walk.result(), { file: opts.capture, updates, problems: run.problems, started });
 }
 
 /**
@@ -382,20 +345,6 @@ function* replayPerPacket(opts: ReplayOptions, run: Prepared, signal?: AbortSign
 
 function tsNs(desc: Uint32Array, i: number): bigint {
   return BigInt(desc[i * DESC_WORDS + D_TS_SEC]) * 1_000_000_000n + BigInt(desc[i * DESC_WORDS + D_TS_NSEC]);
-}
-
-/** Applies one --updates event (Dataplane.update): only the Services it touches are recomputed and reprogrammed. */
-function applyUpdate(ev: ClusterEvent, dp: Dataplane, note: (problem: string) => void): UpdateReport {
-  const { problems, stats } = dp.update(ev, { audit: true });
-  for (const p of problems) note(formatProblem(p));
-  const meta = ev.object.metadata;
-  const report: UpdateReport = { at: ev.at ?? 0, type: ev.type, object: `${ev.object.kind} ${meta.namespace ? meta.namespace + '/' : ''}${meta.name}`, kept: 0, orphaned: 0, wouldMove: 0, flushed: 0, services: [] };
-  if (!stats) return report;
-  for (const c of stats.changes) {
-    report.kept += c.kept; report.orphaned += c.orphaned; report.wouldMove += c.wouldMove; report.flushed += c.flushed;
-  }
-  report.services = stats.changes;
-  return report;
 }
 
 

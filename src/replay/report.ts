@@ -3,8 +3,11 @@
 
 import type { Core } from '../core/core.js';
 import type { ServiceTables } from '../core/tables.js';
+import type { Dataplane } from '../dataplane.js';
 import { VERDICT_NAMES, REASON_NAMES } from '../core/abi.js';
 import { readCounters, type Counters } from '../core/counters.js';
+import { linkTypeName } from '../capture/linktypes.js';
+import type { ChunkWalkResult } from './chunks.js';
 
 export type { BackendReport, ServiceReport, Counters } from '../core/counters.js';
 export interface UpdateReport {
@@ -33,6 +36,37 @@ export interface ReplayReport extends Counters {
 
 export function buildReport(core: Core, tables: ServiceTables, base: Omit<ReplayReport, keyof Counters>): ReplayReport {
   return { ...readCounters(core, tables), ...base };
+}
+
+/** The report of a chunked replay (a file or a stream) started at `started` (performance.now()). */
+export function walkReport(dp: Dataplane, r: ChunkWalkResult,
+                           run: { file: string; updates: UpdateReport[]; problems: string[]; started: number }): ReplayReport {
+  const seconds = (performance.now() - run.started) / 1000;
+  return buildReport(dp.core, dp.tables, {
+    seconds,
+    packetsPerSecond: seconds > 0 ? r.packets / seconds : 0,
+    bytes: { in: r.bytesIn, out: r.bytesOut },
+    generated: r.generated,
+    capture: {
+      file: run.file, format: r.format, linkTypes: r.linkTypes.map(linkTypeName),
+      firstTimestamp: r.first ? r.first.sec + r.first.nsec / 1e9 : null,
+      lastTimestamp: r.last ? r.last.sec + r.last.nsec / 1e9 : null,
+    },
+    updates: run.updates,
+    problems: run.problems,
+  });
+}
+
+const partials = new WeakMap<object, ReplayReport>();
+
+/** The report of what was replayed before an async replay was aborted, from the error it threw. */
+export function partialReport(err: unknown): ReplayReport | undefined {
+  return typeof err === 'object' && err !== null ? partials.get(err) : undefined;
+}
+
+/** Attaches the report of the packets replayed so far to the error an abort threw. */
+export function keepPartial(err: unknown, report: ReplayReport): void {
+  if (typeof err === 'object' && err !== null) partials.set(err, report);
 }
 
 /** Human summary in the style of tcpreplay's closing lines. */

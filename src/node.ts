@@ -1,0 +1,25 @@
+// svcplane in Node: everything of the portable entry (src/index.ts), with what needs Node:
+// Cores built from this package's build/core.wasm (no `wasm` option needed), captures and
+// manifests read from files, file replay (replay, replayAsync), a live cluster.
+
+import './core/wasm-file.js';
+
+export * from './index.js';
+export { coreModuleFromFile, coreWasmPath } from './core/wasm-file.js';
+
+// Replaying a capture file, as the command does.
+export { replay, replayAsync, type ReplayOptions } from './replay/replay.js';
+
+// Captures in files (CaptureReader, CaptureWriter: pcap and pcapng, standard input and output).
+export {
+  openCaptureReader, openCaptureWriter,
+  type CaptureReader, type CaptureWriter, type CaptureWriterOptions, type CaptureInterface,
+} from './capture/index.js';
+
+// Cluster objects from files and directories.
+export { loadClusterObjects } from './k8s/load-files.js';
+
+/** Reading a live cluster pulls in @kubernetes/client-node; import it only when needed. */
+export const loadFromKubeconfig = async (...args: Parameters<typeof import('./k8s/live.js').loadFromKubeconfig>) =>
+  (await import('./k8s/live.js')).loadFromKubeconfig(...args);
+export { LiveClusterError } from './k8s/live-http.js';

@@ -1,0 +1,39 @@
+// Watch events applied during a replay at their capture time (--updates, or events given to
+// replayStream): each one through Dataplane.update, its effect on live connections reported.
+
+import type { Dataplane } from '../dataplane.js';
+import { formatProblem, type ClusterEvent } from '../k8s/index.js';
+import type { DueSchedule } from './chunks.js';
+import type { UpdateReport } from './report.js';
+
+/** Applies one event (Dataplane.update): only the Services it touches are recomputed and reprogrammed. */
+export function applyUpdate(ev: ClusterEvent, dp: Dataplane, note: (problem: string) => void): UpdateReport {
+  const { problems, stats } = dp.update(ev, { audit: true });
+  for (const p of problems) note(formatProblem(p));
+  const meta = ev.object.metadata;
+  const report: UpdateReport = { at: ev.at ?? 0, type: ev.type, object: `${ev.object.kind} ${meta.namespace ? meta.namespace + '/' : ''}${meta.name}`, kept: 0, orphaned: 0, wouldMove: 0, flushed: 0, services: [] };
+  if (!stats) return report;
+  for (const c of stats.changes) {
+    report.kept += c.kept; report.orphaned += c.orphaned; report.wouldMove += c.wouldMove; report.flushed += c.flushed;
+  }
+  report.services = stats.changes;
+  return report;
+}
+
+/**
+ * The schedule a chunk walk stops at: events (with `at`, seconds after the first packet, in
+ * order) applied when the first packet at or after their time comes; their reports pushed to
+ * `reports`. Undefined when there are none.
+ */
+export function updateSchedule(events: ClusterEvent[], dp: Dataplane, note: (problem: string) => void,
+                               reports: UpdateReport[]): DueSchedule | undefined {
+  if (events.length === 0) return undefined;
+  let next = 0;
+  const dueOf = (first: bigint, i: number) => first + BigInt(Math.round(events[i]!.at! * 1e9));
+  return {
+    nextDue: (first) => (next < events.length ? dueOf(first, next) : null),
+    applyDue: (first, now) => {
+      while (next < events.length && dueOf(first, next) <= now) reports.push(applyUpdate(events[next++]!, dp, note));
+    },
+  };
+}
