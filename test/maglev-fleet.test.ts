@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { replay } from '../src/index.js';
+import { replay } from '../src/node.js';
 import { REPO, ensureBuilt, readTrace, runCliAsync, tempDir, type TraceLine } from './helpers/cli.js';
 
 const dir = tempDir('svcplane-fleet-');
