@@ -25,6 +25,8 @@ import {
 } from '../k8s/index.js';
 import { describeFlow } from './trace.js';
 import { buildReport, type ReplayReport, type UpdateReport } from './report.js';
+import { mergeSchedules } from './schedule.js';
+import { TimelineSampler, TIMELINE_POINTS } from './timeline.js';
 
 export interface ReplayOptions extends CoreOptions, NodeConfig {
   /** Input capture ('-' = standard input). */
@@ -46,6 +48,11 @@ export interface ReplayOptions extends CoreOptions, NodeConfig {
   perPacket?: boolean;
   /** Bytes per read of the chunked path (default 4 MiB); small values are for tests. */
   readBytes?: number;
+  /**
+   * Sample the counters over capture time for charts (--html): the report gains `timeline`, `maglev`
+   * and each update's `load`. A number: points kept (default 200; at most twice that, plus the last).
+   */
+  timeline?: boolean | number;
   /** Called after every batch with bytes read and the file size (if known). */
   progress?: (bytesRead: number, fileSize: number | undefined, packets: number) => void;
   /**
@@ -62,6 +69,8 @@ interface Prepared {
   problems: string[];
   /** Records a problem (and tells opts.onProblem). */
   note: (problem: string) => void;
+  /** With opts.timeline: the counters sampled over capture time. */
+  sampler?: TimelineSampler;
 }
 
 function prepare(opts: ReplayOptions): Prepared {
@@ -85,8 +94,48 @@ function prepare(opts: ReplayOptions): Prepared {
   // Capacities not given are sized from the cluster (room for updates when there are any), and
   // all are checked against it and against memory before the core is created.
   const dp = new Dataplane({ ...opts, objects, nodeName: opts.node, zone: opts.zone, roomForUpdates: events.length > 0 });
-  return { dp, events, problems, note };
+  const points = typeof opts.timeline === 'number' ? opts.timeline : TIMELINE_POINTS;
+  const sampler = opts.timeline ? new TimelineSampler(dp.core, dp.tables, points) : undefined;
+  return { dp, events, problems, note, sampler };
 }
+
+/**
+ * The stops a replay makes at capture times: --updates events (each one's effect appended to
+ * `updates`) and timeline samples. Undefined when there are none.
+ */
+function replaySchedule(run: Prepared, updates: UpdateReport[]): DueSchedule | undefined {
+  const { events, dp, note, sampler } = run;
+  let next = 0;
+  const dueOf = (first: bigint, i: number) => first + BigInt(Math.round(events[i]!.at! * 1e9));
+  const eventSchedule: DueSchedule | undefined = events.length === 0 ? undefined : {
+    nextDue: (first) => (next < events.length ? dueOf(first, next) : null),
+    applyDue: (first, now) => {
+      while (next < events.length && dueOf(first, next) <= now) {
+        const u = applyUpdate(events[next++]!, dp, note);
+        sampler?.noteUpdate(updates.length, u);
+        updates.push(u);
+      }
+    },
+  };
+  return mergeSchedules(eventSchedule, sampler);
+}
+
+/** The report with the timeline's parts (opts.timeline): `lastNs` is the last packet's time after the first. */
+function withTimeline(report: ReplayReport, run: Prepared, lastNs: bigint | null): ReplayReport {
+  const { sampler } = run;
+  if (sampler === undefined) return report;
+  report.timeline = sampler.timeline(lastNs);
+  const loads = sampler.updateLoads(report.updates.length);
+  report.updates.forEach((u, i) => { u.load = loads[i]; });
+  if (run.dp.core.options.lb === 'maglev') {
+    const busiest = report.services.filter((s) => s.packets > 0).sort((a, b) => b.packets - a.packets).slice(0, MAGLEV_SHARES_MAX);
+    report.maglev = sampler.maglevShares(busiest.map((s) => s.service));
+  }
+  return report;
+}
+
+/** Service ports whose Maglev shares the report gives (the busiest). */
+const MAGLEV_SHARES_MAX = 24;
 
 /**
  * Replays a capture through the cluster's Services. Throws CaptureFormatError / ManifestError on
@@ -219,15 +268,7 @@ function sniffFormat(path: string): 'pcap' | 'pcapng' | undefined {
 
 function startChunks(opts: ReplayOptions, run: Prepared) {
   const updates: UpdateReport[] = [];
-  const { events, dp, note } = run;
-  let next = 0;
-  const dueOf = (first: bigint, i: number) => first + BigInt(Math.round(events[i]!.at! * 1e9));
-  const schedule: DueSchedule | undefined = events.length === 0 ? undefined : {
-    nextDue: (first) => (next < events.length ? dueOf(first, next) : null),
-    applyDue: (first, now) => {
-      while (next < events.length && dueOf(first, next) <= now) updates.push(applyUpdate(events[next++]!, dp, note));
-    },
-  };
+  const schedule = replaySchedule(run, updates);
   const walk = new ChunkWalk(run.dp.core, { capture: opts.capture, outFd: -1, updates: schedule, progress: opts.progress, readBytes: opts.readBytes });
   let out: OutputFile | undefined;
   let outFd = -1;
@@ -259,7 +300,9 @@ function finishChunks(walk: ChunkWalk, out: OutputFile | undefined, failure: unk
 function chunkReport(opts: ReplayOptions, run: Prepared, walk: ChunkWalk, updates: UpdateReport[], started: number): ReplayReport {
   const r = walk.result();
   const seconds = (performance.now() - started) / 1000;
-  return buildReport(run.dp.core, run.dp.tables, {
+  const ns = (t: { sec: number; nsec: number }) => BigInt(t.sec) * 1_000_000_000n + BigInt(t.nsec);
+  const lastNs = r.first && r.last ? ns(r.last) - ns(r.first) : null;
+  return withTimeline(buildReport(run.dp.core, run.dp.tables, {
     seconds,
     packetsPerSecond: seconds > 0 ? r.packets / seconds : 0,
     bytes: { in: r.bytesIn, out: r.bytesOut },
@@ -271,7 +314,7 @@ function chunkReport(opts: ReplayOptions, run: Prepared, walk: ChunkWalk, update
     },
     updates,
     problems: run.problems,
-  });
+  }), run, lastNs);
 }
 
 /**
@@ -279,7 +322,7 @@ function chunkReport(opts: ReplayOptions, run: Prepared, walk: ChunkWalk, update
  * after every batch (drainSync / drainAsync); `signal` stops it there.
  */
 function* replayPerPacket(opts: ReplayOptions, run: Prepared, signal?: AbortSignal): Generator<void, ReplayReport, void> {
-  const { dp, events, note } = run;
+  const { dp } = run;
   const { core, tables } = dp;
   const reader = openCaptureReader(opts.capture);
   const started = performance.now();
@@ -291,7 +334,8 @@ function* replayPerPacket(opts: ReplayOptions, run: Prepared, signal?: AbortSign
   let bytesIn = 0, bytesOut = 0;
   let firstTs: number | null = null, lastTs: number | null = null;
   let firstNs: bigint | null = null;
-  let nextEvent = 0;
+  let lastNs: bigint | null = null;
+  const schedule = replaySchedule(run, updates);
   let index = 0;
   const writer = opts.write ? openCaptureWriter(opts.write, reader) : null;
   try {
@@ -308,16 +352,14 @@ function* replayPerPacket(opts: ReplayOptions, run: Prepared, signal?: AbortSign
       let start = 0;
       while (start < n) {
         let end = n;
-        if (nextEvent < events.length) {
-          if (firstNs === null) firstNs = tsNs(desc, 0);
-          const due = firstNs + BigInt(Math.round(events[nextEvent].at! * 1e9));
+        if (firstNs === null) firstNs = tsNs(desc, 0);
+        const due = schedule?.nextDue(firstNs) ?? null;
+        if (due !== null) {
           end = start;
           while (end < n && tsNs(desc, end) < due) end++;
           if (end === start) {
-            // Apply every event due at or before this packet, then continue.
-            while (nextEvent < events.length && firstNs + BigInt(Math.round(events[nextEvent].at! * 1e9)) <= tsNs(desc, start)) {
-              updates.push(applyUpdate(events[nextEvent++], dp, note));
-            }
+            // Apply every event (and take every sample) due at or before this packet, then continue.
+            schedule!.applyDue(firstNs, tsNs(desc, start));
             continue;
           }
         }
@@ -333,6 +375,7 @@ function* replayPerPacket(opts: ReplayOptions, run: Prepared, signal?: AbortSign
         const ts = desc[d + D_TS_SEC] + desc[d + D_TS_NSEC] / 1e9;
         if (firstTs === null) firstTs = ts;
         lastTs = ts;
+        lastNs = tsNs(desc, i) - firstNs;
         if (verdict !== VERDICT_DROP && verdict !== VERDICT_REJECT) {
           writer?.writePacket(batch, i, core.input, desc[d + D_OFFSET], desc[d + D_CAPLEN]);
           bytesOut += desc[d + D_WIRELEN];
@@ -366,7 +409,7 @@ function* replayPerPacket(opts: ReplayOptions, run: Prepared, signal?: AbortSign
 
   function report(): ReplayReport {
     const seconds = (performance.now() - started) / 1000;
-    return buildReport(core, tables, {
+    return withTimeline(buildReport(core, tables, {
       seconds,
       packetsPerSecond: seconds > 0 ? index / seconds : 0,
       bytes: { in: bytesIn, out: bytesOut },
@@ -374,7 +417,7 @@ function* replayPerPacket(opts: ReplayOptions, run: Prepared, signal?: AbortSign
       capture: { file: opts.capture, format: reader.format, linkTypes: reader.linkTypes().map(linkTypeName), firstTimestamp: firstTs, lastTimestamp: lastTs },
       updates,
       problems: run.problems,
-    });
+    }), run, lastNs);
   }
 }
 
