@@ -25,7 +25,6 @@ import {
 } from '../k8s/index.js';
 import { describeFlow } from './trace.js';
 import { buildReport, type ReplayReport, type UpdateReport } from './report.js';
-import { mergeSchedules } from './schedule.js';
 import { TimelineSampler, TIMELINE_POINTS } from './timeline.js';
 
 export interface ReplayOptions extends CoreOptions, NodeConfig {
@@ -104,20 +103,16 @@ function prepare(opts: ReplayOptions): Prepared {
  * `updates`) and timeline samples. Undefined when there are none.
  */
 function replaySchedule(run: Prepared, updates: UpdateReport[]): DueSchedule | undefined {
-  const { events, dp, note, sampler } = run;
+  const { events, dp, note } = run;
   let next = 0;
   const dueOf = (first: bigint, i: number) => first + BigInt(Math.round(events[i]!.at! * 1e9));
-  const eventSchedule: DueSchedule | undefined = events.length === 0 ? undefined : {
+  const schedule: DueSchedule | undefined = events.length === 0 ? undefined : {
     nextDue: (first) => (next < events.length ? dueOf(first, next) : null),
     applyDue: (first, now) => {
-      while (next < events.length && dueOf(first, next) <= now) {
-        const u = applyUpdate(events[next++]!, dp, note);
-        sampler?.noteUpdate(updates.length, u);
-        updates.push(u);
-      }
+      while (next < events.length && dueOf(first, next) <= now) updates.push(applyUpdate(events[next++]!, dp, note));
     },
   };
-  return mergeSchedules(eventSchedule, sampler);
+  return run.sampler ? run.sampler.schedule(schedule, updates) : schedule;
 }
 
 /** The report with the timeline's parts (opts.timeline): `lastNs` is the last packet's time after the first. */

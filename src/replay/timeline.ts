@@ -10,6 +10,7 @@ import type { ServiceTables } from '../core/tables.js';
 import { SET_CLUSTER } from '../../assembly/abi/tables.js';
 import { VERDICT_PASS, VERDICT_TRANSLATED, VERDICT_REVERSED, VERDICT_DROP, VERDICT_REJECT } from '../core/abi.js';
 import type { DueSchedule } from './chunks.js';
+import { mergeSchedules } from './schedule.js';
 import type { UpdateReport } from './report.js';
 
 /** Cumulative packets per verdict and conntrack entries at capture times. */
@@ -45,6 +46,23 @@ export class TimelineSampler implements DueSchedule {
 
   constructor(private readonly core: Core, private readonly tables: ServiceTables, private readonly points = TIMELINE_POINTS) {}
 
+  /**
+   * The stops of a replay with this timeline: the samples and `updates` (the schedule of --updates
+   * events, which appends each one's report to `reports`) in time order; each update's changed
+   * service ports are snapshotted as it is applied.
+   */
+  schedule(updates: DueSchedule | undefined, reports: UpdateReport[]): DueSchedule {
+    const observed: DueSchedule | undefined = updates && {
+      nextDue: (first) => updates.nextDue(first),
+      applyDue: (first, now) => {
+        const from = reports.length;
+        updates.applyDue(first, now);
+        for (let i = from; i < reports.length; i++) this.noteUpdate(i, reports[i]!);
+      },
+    };
+    return mergeSchedules(observed, this)!;
+  }
+
   nextDue(firstNs: bigint): bigint | null {
     return firstNs + this.nextNs;
   }
@@ -64,7 +82,7 @@ export class TimelineSampler implements DueSchedule {
    * After an update was applied: the counters of the backends of every service port it changed
    * (no packet runs during an update, so they are also the counters just before it).
    */
-  noteUpdate(index: number, update: UpdateReport): void {
+  private noteUpdate(index: number, update: UpdateReport): void {
     for (const s of update.services) this.snapshots.push({ update: index, service: s.service, counters: this.backendLoads(s.service) });
   }
 
