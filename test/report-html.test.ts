@@ -112,10 +112,12 @@ describe.skipIf(!haveChromium)('the --html report in Chromium', () => {
     expect(expected.data.filter((x: number) => x > 0)).toHaveLength(table.backends.length);
   });
 
-  it('keeps a screenshot (test-artifacts/report.png)', async () => {
+  it('keeps screenshots (test-artifacts/report.png, report-top.png)', async () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     const file = path.join(ARTIFACTS, 'report.png');
     await page.screenshot({ path: file, fullPage: true });
+    // The top of the page (docs/report.png is a copy of it).
+    await page.screenshot({ path: path.join(ARTIFACTS, 'report-top.png'), clip: { x: 0, y: 0, width: 1200, height: 1100 } });
     const png = fs.readFileSync(file);
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     expect(png.length).toBeGreaterThan(20_000);

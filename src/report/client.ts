@@ -42,11 +42,12 @@ export function drawCharts(Chart: any, view: ReportView, doc: Document): void {
     new Chart(verdictCanvas, {
       type: 'line',
       data: {
-        datasets: Object.keys(rates.series).map((v) => ({
+        datasets: Object.keys(rates.series).map((v, i) => ({
           label: v,
           data: rates.t.map((t, i) => ({ x: t, y: (rates.series as Record<string, number[]>)[v]![i] })),
           borderColor: VERDICT_COLOURS[v], backgroundColor: VERDICT_COLOURS[v] + '99',
-          fill: true, stepped: 'before', pointRadius: 0, borderWidth: 1,
+          // Stacked: each area fills down to the one below it.
+          fill: i === 0 ? 'origin' : '-1', stepped: 'before', pointRadius: 0, borderWidth: 1,
         })),
       },
       options: { scales: { x: timeAxis, y: { stacked: true, title: { display: true, text: 'packets / s' } } } },
