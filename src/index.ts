@@ -2,7 +2,12 @@
 
 // Replaying a capture, as the command does.
 export { replay, replayAsync, partialReport, type ReplayOptions } from './replay/replay.js';
-export { formatSummary, type ReplayReport, type ServiceReport, type BackendReport, type UpdateReport } from './replay/report.js';
+export {
+  formatSummary, type ReplayReport, type ServiceReport, type BackendReport, type UpdateReport, type Timeline, type UpdateLoad, type MaglevShare,
+} from './replay/report.js';
+// The --html page: a pure function of a report and Chart.js's bundle (chartBundle() reads it in Node).
+export { renderHtmlReport, type HtmlReportOptions } from './report/html.js';
+export { chartBundle } from './report/chart-bundle.js';
 
 // A dataplane of one's own: build it from the cluster, push packets, apply watch events, read counters.
 export {

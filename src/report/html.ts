@@ -32,7 +32,7 @@ export function renderHtmlReport(report: ReplayReport, chartJs: string, opts: Ht
     serviceSection(view),
     backendSection(view),
     updateSection(report, view),
-    report.problems.length ? `<section><h2>Problems</h2><ul>${report.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul></section>` : '',
+    problemSection(report),
   ].join('\n');
   return `<!DOCTYPE html>
 <html lang="en">
@@ -125,6 +125,13 @@ function updateSection(r: ReplayReport, view: ReportView): string {
 /** Pixels for a horizontal bar chart of n bars. */
 function barsHeight(n: number): number {
   return Math.max(140, 50 + 34 * n);
+}
+
+function problemSection(r: ReplayReport): string {
+  if (r.problems.length === 0) return '';
+  const items = r.problems.slice(0, UPDATE_ROWS).map((p) => `<li>${esc(p)}</li>`).join('');
+  const more = r.problems.length > UPDATE_ROWS ? `<p class="note">... and ${r.problems.length - UPDATE_ROWS} more (all in the JSON report).</p>` : '';
+  return `<section><h2>Problems</h2><ul>${items}</ul>${more}</section>`;
 }
 
 function esc(s: string): string {
