@@ -117,20 +117,9 @@ function replaySchedule(run: Prepared, updates: UpdateReport[]): DueSchedule | u
 
 /** The report with the timeline's parts (opts.timeline): `lastNs` is the last packet's time after the first. */
 function withTimeline(report: ReplayReport, run: Prepared, lastNs: bigint | null): ReplayReport {
-  const { sampler } = run;
-  if (sampler === undefined) return report;
-  report.timeline = sampler.timeline(lastNs);
-  const loads = sampler.updateLoads(report.updates.length);
-  report.updates.forEach((u, i) => { u.load = loads[i]; });
-  if (run.dp.core.options.lb === 'maglev') {
-    const busiest = report.services.filter((s) => s.packets > 0).sort((a, b) => b.packets - a.packets).slice(0, MAGLEV_SHARES_MAX);
-    report.maglev = sampler.maglevShares(busiest.map((s) => s.service));
-  }
+  run.sampler?.complete(report, lastNs);
   return report;
 }
-
-/** Service ports whose Maglev shares the report gives (the busiest). */
-const MAGLEV_SHARES_MAX = 24;
 
 /**
  * Replays a capture through the cluster's Services. Throws CaptureFormatError / ManifestError on

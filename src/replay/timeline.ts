@@ -11,7 +11,7 @@ import { SET_CLUSTER } from '../../assembly/abi/tables.js';
 import { VERDICT_PASS, VERDICT_TRANSLATED, VERDICT_REVERSED, VERDICT_DROP, VERDICT_REJECT } from '../core/abi.js';
 import type { DueSchedule } from './chunks.js';
 import { mergeSchedules } from './schedule.js';
-import type { UpdateReport } from './report.js';
+import type { ReplayReport, UpdateReport } from './report.js';
 
 /** Cumulative packets per verdict and conntrack entries at capture times. */
 export interface Timeline {
@@ -32,6 +32,8 @@ export interface MaglevShare { service: string; slots: number; backends: { backe
 
 /** Default number of points kept (at most twice this, plus the last). */
 export const TIMELINE_POINTS = 200;
+/** Service ports whose Maglev shares the report gives (the busiest). */
+const MAGLEV_SHARES_MAX = 24;
 /** The first grid interval: 1 ms of capture time; it doubles as the capture goes on. */
 const FIRST_INTERVAL_NS = 1_000_000n;
 
@@ -44,7 +46,11 @@ export class TimelineSampler implements DueSchedule {
   private nextNs = FIRST_INTERVAL_NS;
   private readonly snapshots: Snapshot[] = [];
 
-  constructor(private readonly core: Core, private readonly tables: ServiceTables, private readonly points = TIMELINE_POINTS) {}
+  private readonly points: number;
+
+  constructor(private readonly core: Core, private readonly tables: ServiceTables, points = TIMELINE_POINTS) {
+    this.points = Math.max(2, Math.floor(points));
+  }
 
   /**
    * The stops of a replay with this timeline: the samples and `updates` (the schedule of --updates
@@ -86,8 +92,23 @@ export class TimelineSampler implements DueSchedule {
     for (const s of update.services) this.snapshots.push({ update: index, service: s.service, counters: this.backendLoads(s.service) });
   }
 
+  /**
+   * Adds the timeline's parts to the report of the replay: `timeline`, each update's `load` and,
+   * with Maglev, the busiest service ports' `maglev` slots. `lastNs`: the last packet's time after
+   * the first (null: no packet).
+   */
+  complete(report: ReplayReport, lastNs: bigint | null): void {
+    report.timeline = this.timeline(lastNs);
+    const loads = this.updateLoads(report.updates.length);
+    report.updates.forEach((u, i) => { u.load = loads[i]; });
+    if (this.core.options.lb === 'maglev') {
+      const busiest = report.services.filter((s) => s.packets > 0).sort((a, b) => b.packets - a.packets).slice(0, MAGLEV_SHARES_MAX);
+      report.maglev = this.maglevShares(busiest.map((s) => s.service));
+    }
+  }
+
   /** The series up to the last packet (ns after the first; null: no packet). */
-  timeline(lastNs: bigint | null): Timeline {
+  private timeline(lastNs: bigint | null): Timeline {
     const s = this.series;
     const result: Timeline = {
       interval: Number(this.intervalNs) / 1e9, t: s.t.slice(), passed: s.passed.slice(), translated: s.translated.slice(),
@@ -99,7 +120,7 @@ export class TimelineSampler implements DueSchedule {
   }
 
   /** Each update's changed service ports with their backends' load before and after it. */
-  updateLoads(updates: number): UpdateLoad[][] {
+  private updateLoads(updates: number): UpdateLoad[][] {
     const out: UpdateLoad[][] = Array.from({ length: updates }, () => []);
     const end = new Map<string, Map<number, Load>>();
     const prev = new Map<string, Map<number, Load>>();
@@ -122,7 +143,7 @@ export class TimelineSampler implements DueSchedule {
   }
 
   /** Maglev slots per backend of the named service ports (those whose table was built). */
-  maglevShares(services: string[]): MaglevShare[] {
+  private maglevShares(services: string[]): MaglevShare[] {
     const e = this.core.exports;
     const out: MaglevShare[] = [];
     for (const service of services) {
