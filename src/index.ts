@@ -20,7 +20,10 @@ export {
 } from './replay/stream.js';
 export {
   formatSummary, partialReport, type ReplayReport, type ServiceReport, type BackendReport, type UpdateReport,
+  type Timeline, type UpdateLoad, type MaglevShare,
 } from './replay/report.js';
+// The --html page: a pure function of a report and Chart.js's bundle (chartBundle() in the Node entry reads it).
+export { renderHtmlReport, type HtmlReportOptions } from './report/html.js';
 
 // Captures: the zero-copy batch over the core's regions, link types.
 export { CaptureBatch } from './capture/batch.js';

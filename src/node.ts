@@ -10,6 +10,9 @@ export { coreModuleFromFile, coreWasmPath } from './core/wasm-file.js';
 // Replaying a capture file, as the command does.
 export { replay, replayAsync, type ReplayOptions } from './replay/replay.js';
 
+// Chart.js's bundle for renderHtmlReport, read from node_modules.
+export { chartBundle } from './report/chart-bundle.js';
+
 // Captures in files (CaptureReader, CaptureWriter: pcap and pcapng, standard input and output).
 export {
   openCaptureReader, openCaptureWriter,

@@ -94,7 +94,7 @@ describe('an output that is an input, or another output: exit 2, nothing written
     expectRefused([link, '-w', input], dir, [input], `${input}: is the same file as the input capture ${link}; refusing to overwrite it`);
   });
 
-  it.each(['--trace', '--report'])('%s is the input capture', (option) => {
+  it.each(['--trace', '--report', '--html'])('%s is the input capture', (option) => {
     const { dir, input } = dirWithInput();
     const out = path.join(dir, 'out.pcapng');
     expectRefused([input, '-w', out, option, input], dir, [input], `${input}: is the same file as the input capture ${input}; refusing to overwrite it`);
@@ -120,6 +120,7 @@ describe('an output that is an input, or another output: exit 2, nothing written
     const a = path.join(dir, 'a');
     expectRefused([input, '-w', a, '--report', a], dir, [input], `${a}: is the same file as the -w output ${a}; refusing to write it twice`);
     expectRefused([input, '--trace', a, '--report', path.join(dir, '.', 'a')], dir, [input], `${path.join(dir, '.', 'a')}: is the same file as the --trace output ${a}; refusing to write it twice`);
+    expectRefused([input, '--report', a, '--html', a], dir, [input], `${a}: is the same file as the --report output ${a}; refusing to write it twice`);
     fs.writeFileSync(a, 'old');
     const b = path.join(dir, 'b');
     fs.linkSync(a, b);
@@ -149,11 +150,14 @@ describe('outputs are put in place only when complete', () => {
     const trace = path.join(dir, 'trace.jsonl');
     fs.writeFileSync(out, 'previous capture');
     fs.writeFileSync(trace, 'previous trace\n');
-    const r = runCli(['replay', '-', '-w', out, '--trace', trace, '-q'], { input: bytes });
+    const html = path.join(dir, 'report.html');
+    fs.writeFileSync(html, 'previous page');
+    const r = runCli(['replay', '-', '-w', out, '--trace', trace, '--html', html, '-q'], { input: bytes });
     expect(r.status, r.stderr).toBe(2);
     expect(fs.readFileSync(out, 'utf8')).toBe('previous capture');
     expect(fs.readFileSync(trace, 'utf8')).toBe('previous trace\n');
-    expect(listing(dir)).toEqual(['mixed.pcapng', 'out.pcap', 'trace.jsonl']);
+    expect(fs.readFileSync(html, 'utf8')).toBe('previous page');
+    expect(listing(dir)).toEqual(['mixed.pcapng', 'out.pcap', 'report.html', 'trace.jsonl']);
   });
 
   it('damage in the capture: exit 2, the packets before it written in place, no temporary file', () => {
@@ -179,9 +183,11 @@ describe('outputs are put in place only when complete', () => {
     const { dir, input } = dirWithInput();
     const out = path.join(dir, 'out.pcapng');
     fs.writeFileSync(out, 'previous capture');
-    const r = runCli(['replay', input, ...DEMO_ARGS, '-w', out, '--trace', path.join(dir, 'trace.jsonl'), '--report', path.join(dir, 'report.json'), '-q']);
+    const r = runCli(['replay', input, ...DEMO_ARGS, '-w', out, '--trace', path.join(dir, 'trace.jsonl'), '--report', path.join(dir, 'report.json'),
+      '--html', path.join(dir, 'report.html'), '-q']);
     expect(r.status, r.stderr).toBe(0);
-    expect(listing(dir)).toEqual(['in.pcapng', 'out.pcapng', 'report.json', 'trace.jsonl']);
+    expect(listing(dir)).toEqual(['in.pcapng', 'out.pcapng', 'report.html', 'report.json', 'trace.jsonl']);
+    expect(fs.readFileSync(path.join(dir, 'report.html'), 'utf8')).toMatch(/^<!DOCTYPE html>[\s\S]*<\/html>\n$/);
     expect(readAll(out).packets.length).toBeGreaterThan(2000);
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')).packets.in).toBe(2223);
     expect(fs.readFileSync(path.join(dir, 'trace.jsonl'), 'utf8').split('\n').length).toBe(2224);

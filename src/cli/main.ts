@@ -11,6 +11,8 @@ import { basename, dirname, join } from 'node:path';
 import { Command, CommanderError, Option, InvalidArgumentError } from 'commander';
 import { replayAsync, mergeObjects, type ReplayOptions } from '../replay/replay.js';
 import { formatSummary, partialReport, type ReplayReport } from '../replay/report.js';
+import { renderHtmlReport } from '../report/html.js';
+import { chartBundle } from '../report/chart-bundle.js';
 import { CaptureFormatError } from '../capture/errors.js';
 import { OutputFile, abortOpenOutputs } from '../capture/output-file.js';
 import { writeFdFully } from '../capture/io.js';
@@ -94,6 +96,7 @@ export function buildProgram(): Command {
     .option('--max-fragments <n>', 'IP datagrams whose fragments are tracked (default 4096)', positiveInt('--max-fragments'))
     .option('--trace <file>', 'one JSON line per input packet')
     .option('--report <file>', 'write the JSON report')
+    .option('--html <file>', 'write the report as one self-contained HTML page with charts')
     .option('--json', 'print the JSON report on standard output instead of the summary')
     .option('--strict', 'stop (exit 2) on any invalid cluster object instead of skipping it')
     .option('-q, --quiet', 'no progress bar, no summary (warnings and errors are still printed)')
@@ -153,6 +156,7 @@ async function runReplay(capture: string, o: Record<string, unknown>): Promise<v
     serviceCIDRs: o.serviceCidr as string[] | undefined,
     nodePortCIDRs: o.nodeportAddresses as string[] | undefined,
     masqueradeAll: Boolean(o.masqueradeAll),
+    timeline: Boolean(o.html),
     progress: (read, size, packets) => {
       progressAt = { read, size };
       progress?.update(read, size, packets);
@@ -182,7 +186,9 @@ async function runReplay(capture: string, o: Record<string, unknown>): Promise<v
   }
   report.problems = [...clusterProblems, ...report.problems];
   const json = JSON.stringify(report, null, 2) + '\n';
+  const html = o.html ? renderHtmlReport(report, chartBundle()) : undefined;
   if (o.report) writeOutput(o.report as string, json);
+  if (html !== undefined) writeOutput(o.html as string, html);
   if (o.json) writeStdout(json);
   else if (!quiet) {
     const summary = formatSummary(report) + '\n';
@@ -195,7 +201,7 @@ async function runReplay(capture: string, o: Record<string, unknown>): Promise<v
 function interrupted(signal: NodeJS.Signals, r: ReplayReport | undefined, at: { read: number; size: number | undefined },
                      o: Record<string, unknown>, quiet: boolean): void {
   const where = at.size ? `${Math.floor((100 * at.read) / at.size)}% of ${r?.capture.file ?? 'the capture'}` : `${at.read} bytes read`;
-  const files = [o.write, o.trace, o.report].filter((f): f is string => typeof f === 'string' && f !== '-');
+  const files = [o.write, o.trace, o.report, o.html].filter((f): f is string => typeof f === 'string' && f !== '-');
   const lost = files.length ? `; not written: ${files.join(', ')}` : '';
   const packets = r !== undefined ? ` after ${r.packets.in} packets` : '';
   process.stderr.write(`svcplane: interrupted by ${signal}${packets} (${where})${lost}\n`);
@@ -244,7 +250,7 @@ function isPcapng(file: string): boolean {
 }
 
 /**
- * Refuses an output (-w, --trace, --report) that is the same file as an input, or as another
+ * Refuses an output (-w, --trace, --report, --html) that is the same file as an input, or as another
  * output: opening it would destroy the input, or two writers would share one file.
  */
 function checkOutputs(capture: string, o: Record<string, unknown>): void {
@@ -254,7 +260,7 @@ function checkOutputs(capture: string, o: Record<string, unknown>): void {
   for (const c of (o.cluster as string[] | undefined) ?? []) inputs.push(['the cluster file', c]);
   if (o.kubeconfig) inputs.push(['the kubeconfig', o.kubeconfig as string]);
   const seen: [string, string, string][] = [];
-  for (const [option, out] of [['-w', o.write], ['--trace', o.trace], ['--report', o.report]] as [string, unknown][]) {
+  for (const [option, out] of [['-w', o.write], ['--trace', o.trace], ['--report', o.report], ['--html', o.html]] as [string, unknown][]) {
     if (typeof out !== 'string' || out === '-') continue;
     const st = statOrUndefined(out);
     if (st !== undefined && !st.isFile()) continue; // /dev/null and the like: written directly, may be shared

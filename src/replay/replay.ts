@@ -20,8 +20,8 @@ import { BT_SHB, PCAP_MAGIC_NSEC, PCAP_MAGIC_NSEC_SWAPPED, PCAP_MAGIC_USEC, PCAP
 import { OutputFile } from '../capture/output-file.js';
 import { writeFdFully } from '../capture/io.js';
 import { CaptureFormatError } from '../capture/errors.js';
-import { ChunkWalk, runAsync, runSync } from './chunks.js';
-import { applyUpdate, updateSchedule } from './updates.js';
+import { ChunkWalk, runAsync, runSync, type DueSchedule } from './chunks.js';
+import { updateSchedule } from './updates.js';
 import { FdInput, FdOutput } from './fd-io.js';
 import { linkTypeName } from '../capture/linktypes.js';
 import {
@@ -31,6 +31,7 @@ import { loadClusterObjects } from '../k8s/load-files.js';
 import { traceLine } from './trace.js';
 import { TsharkFrames } from '../capture/frames.js';
 import { buildReport, keepPartial, walkReport, type ReplayReport, type UpdateReport } from './report.js';
+import { TimelineSampler, TIMELINE_POINTS } from './timeline.js';
 
 export interface ReplayOptions extends CoreOptions, NodeConfig {
   /** Input capture ('-' = standard input). */
@@ -52,6 +53,11 @@ export interface ReplayOptions extends CoreOptions, NodeConfig {
   perPacket?: boolean;
   /** Bytes per read of the chunked path (default 4 MiB); small values are for tests. */
   readBytes?: number;
+  /**
+   * Sample the counters over capture time for charts (--html): the report gains `timeline`, `maglev`
+   * and each update's `load`. A number: points kept (default 200; at most twice that, plus the last).
+   */
+  timeline?: boolean | number;
   /** Called after every batch with bytes read and the file size (if known). */
   progress?: (bytesRead: number, fileSize: number | undefined, packets: number) => void;
   /**
@@ -68,6 +74,8 @@ interface Prepared {
   problems: string[];
   /** Records a problem (and tells opts.onProblem). */
   note: (problem: string) => void;
+  /** With opts.timeline: the counters sampled over capture time. */
+  sampler?: TimelineSampler;
 }
 
 function prepare(opts: ReplayOptions): Prepared {
@@ -91,7 +99,24 @@ function prepare(opts: ReplayOptions): Prepared {
   // Capacities not given are sized from the cluster (room for updates when there are any), and
   // all are checked against it and against memory before the core is created.
   const dp = new Dataplane({ ...opts, objects, nodeName: opts.node, zone: opts.zone, roomForUpdates: events.length > 0 });
-  return { dp, events, problems, note };
+  const points = typeof opts.timeline === 'number' ? opts.timeline : TIMELINE_POINTS;
+  const sampler = opts.timeline ? new TimelineSampler(dp.core, dp.tables, points) : undefined;
+  return { dp, events, problems, note, sampler };
+}
+
+/**
+ * The stops a replay makes at capture times: --updates events (each one's effect appended to
+ * `updates`) and timeline samples. Undefined when there are none.
+ */
+function replaySchedule(run: Prepared, updates: UpdateReport[]): DueSchedule | undefined {
+  const schedule = updateSchedule(run.events, run.dp, run.note, updates);
+  return run.sampler ? run.sampler.schedule(schedule, updates) : schedule;
+}
+
+/** The report with the timeline's parts (opts.timeline): `lastNs` is the last packet's time after the first. */
+function withTimeline(report: ReplayReport, run: Prepared, lastNs: bigint | null): ReplayReport {
+  run.sampler?.complete(report, lastNs);
+  return report;
 }
 
 /**
@@ -214,7 +239,7 @@ function sniffFormat(path: string): 'pcap' | 'pcapng' | undefined {
 
 function startChunks(opts: ReplayOptions, run: Prepared) {
   const updates: UpdateReport[] = [];
-  const schedule = updateSchedule(run.events, run.dp, run.note, updates);
+  const schedule = replaySchedule(run, updates);
   const walk = new ChunkWalk(run.dp.core, { capture: opts.capture, input: FdInput.open(opts.capture), updates: schedule, progress: opts.progress, readBytes: opts.readBytes });
   let out: OutputFile | undefined;
   let output: FdOutput | null = null;
@@ -235,7 +260,10 @@ function finishChunks(walk: ChunkWalk, out: OutputFile | undefined, failure: unk
 }
 
 function chunkReport(opts: ReplayOptions, run: Prepared, walk: ChunkWalk, updates: UpdateReport[], started: number): ReplayReport {
-  return walkReport(run.dp, walk.result(), { file: opts.capture, updates, problems: run.problems, started });
+  const r = walk.result();
+  const ns = (t: { sec: number; nsec: number }) => BigInt(t.sec) * 1_000_000_000n + BigInt(t.nsec);
+  const lastNs = r.first && r.last ? ns(r.last) - ns(r.first) : null;
+  return withTimeline(walkReport(run.dp, r, { file: opts.capture, updates, problems: run.problems, started }), run, lastNs);
 }
 
 /**
@@ -243,7 +271,7 @@ function chunkReport(opts: ReplayOptions, run: Prepared, walk: ChunkWalk, update
  * after every batch (drainSync / drainAsync); `signal` stops it there.
  */
 function* replayPerPacket(opts: ReplayOptions, run: Prepared, signal?: AbortSignal): Generator<void, ReplayReport, void> {
-  const { dp, events, note } = run;
+  const { dp } = run;
   const { core, tables } = dp;
   const reader = openCaptureReader(opts.capture);
   const started = performance.now();
@@ -255,7 +283,8 @@ function* replayPerPacket(opts: ReplayOptions, run: Prepared, signal?: AbortSign
   let bytesIn = 0, bytesOut = 0;
   let firstTs: number | null = null, lastTs: number | null = null;
   let firstNs: bigint | null = null;
-  let nextEvent = 0;
+  let lastNs: bigint | null = null;
+  const schedule = replaySchedule(run, updates);
   let index = 0;
   const writer = opts.write ? openCaptureWriter(opts.write, reader) : null;
   try {
@@ -273,16 +302,14 @@ function* replayPerPacket(opts: ReplayOptions, run: Prepared, signal?: AbortSign
       let start = 0;
       while (start < n) {
         let end = n;
-        if (nextEvent < events.length) {
-          if (firstNs === null) firstNs = tsNs(desc, 0);
-          const due = firstNs + BigInt(Math.round(events[nextEvent].at! * 1e9));
+        if (firstNs === null) firstNs = tsNs(desc, 0);
+        const due = schedule?.nextDue(firstNs) ?? null;
+        if (due !== null) {
           end = start;
           while (end < n && tsNs(desc, end) < due) end++;
           if (end === start) {
-            // Apply every event due at or before this packet, then continue.
-            while (nextEvent < events.length && firstNs + BigInt(Math.round(events[nextEvent].at! * 1e9)) <= tsNs(desc, start)) {
-              updates.push(applyUpdate(events[nextEvent++], dp, note));
-            }
+            // Apply every event (and take every sample) due at or before this packet, then continue.
+            schedule!.applyDue(firstNs, tsNs(desc, start));
             continue;
           }
         }
@@ -298,6 +325,7 @@ function* replayPerPacket(opts: ReplayOptions, run: Prepared, signal?: AbortSign
         const ts = desc[d + D_TS_SEC] + desc[d + D_TS_NSEC] / 1e9;
         if (firstTs === null) firstTs = ts;
         lastTs = ts;
+        lastNs = tsNs(desc, i) - firstNs;
         if (verdict !== VERDICT_DROP && verdict !== VERDICT_REJECT) {
           writer?.writePacket(batch, i, core.input, desc[d + D_OFFSET], desc[d + D_CAPLEN]);
           bytesOut += desc[d + D_WIRELEN];
@@ -331,7 +359,7 @@ function* replayPerPacket(opts: ReplayOptions, run: Prepared, signal?: AbortSign
 
   function report(): ReplayReport {
     const seconds = (performance.now() - started) / 1000;
-    return buildReport(core, tables, {
+    return withTimeline(buildReport(core, tables, {
       seconds,
       packetsPerSecond: seconds > 0 ? index / seconds : 0,
       bytes: { in: bytesIn, out: bytesOut },
@@ -339,7 +367,7 @@ function* replayPerPacket(opts: ReplayOptions, run: Prepared, signal?: AbortSign
       capture: { file: opts.capture, format: reader.format, linkTypes: reader.linkTypes().map(linkTypeName), firstTimestamp: firstTs, lastTimestamp: lastTs },
       updates,
       problems: run.problems,
-    });
+    }), run, lastNs);
   }
 }
 

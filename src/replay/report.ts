@@ -5,11 +5,13 @@ import type { Core } from '../core/core.js';
 import type { ServiceTables } from '../core/tables.js';
 import type { Dataplane } from '../dataplane.js';
 import { VERDICT_NAMES, REASON_NAMES } from '../core/abi.js';
-import { readCounters, type Counters } from '../core/counters.js';
+import { readCounters, type Counters, type ServiceReport } from '../core/counters.js';
 import { linkTypeName } from '../capture/linktypes.js';
 import type { ChunkWalkResult } from './chunks.js';
+import type { Timeline, UpdateLoad, MaglevShare } from './timeline.js';
 
 export type { BackendReport, ServiceReport, Counters } from '../core/counters.js';
+export type { Timeline, UpdateLoad, MaglevShare, Load } from './timeline.js';
 export interface UpdateReport {
   at: number; type: string; object: string;
   /** Live connections of the changed service ports whose backend is still in their set. */
@@ -22,6 +24,8 @@ export interface UpdateReport {
   flushed: number;
   /** The same per changed service port. */
   services: { service: string; kept: number; orphaned: number; wouldMove: number; flushed: number }[];
+  /** With a timeline: each changed service port's backends, their load before and after the update. */
+  load?: UpdateLoad[];
 }
 export interface ReplayReport extends Counters {
   seconds: number;
@@ -32,6 +36,10 @@ export interface ReplayReport extends Counters {
   capture: { file: string; format: string; linkTypes: string[]; firstTimestamp: number | null; lastTimestamp: number | null };
   updates: UpdateReport[];
   problems: string[];
+  /** With ReplayOptions.timeline (--html): counters over capture time. */
+  timeline?: Timeline;
+  /** With a timeline and Maglev: the busiest service ports' table slots per backend. */
+  maglev?: MaglevShare[];
 }
 
 export function buildReport(core: Core, tables: ServiceTables, base: Omit<ReplayReport, keyof Counters>): ReplayReport {
@@ -69,6 +77,23 @@ export function keepPartial(err: unknown, report: ReplayReport): void {
   if (typeof err === 'object' && err !== null) partials.set(err, report);
 }
 
+/** Service ports the summary names one by one; the others with traffic are counted in one line. */
+export const SUMMARY_SERVICES = 10;
+
+/**
+ * The `n` service ports with the most packets (ties by name), in that order, and what the other
+ * service ports with traffic add up to.
+ */
+export function busiestServices(r: Pick<ReplayReport, 'services'>, n: number): { top: ServiceReport[]; rest: { count: number; packets: number; connections: number } } {
+  const busy = r.services.filter((s) => s.packets > 0)
+    .sort((a, b) => b.packets - a.packets || (a.service < b.service ? -1 : a.service > b.service ? 1 : 0));
+  const rest = { count: 0, packets: 0, connections: 0 };
+  for (const s of busy.slice(n)) {
+    rest.count++; rest.packets += s.packets; rest.connections += s.connections;
+  }
+  return { top: busy.slice(0, n), rest };
+}
+
 /** Human summary in the style of tcpreplay's closing lines. */
 export function formatSummary(r: ReplayReport): string {
   const secs = r.seconds;
@@ -81,10 +106,13 @@ export function formatSummary(r: ReplayReport): string {
   const drops = Object.entries(r.drops).sort((a, b) => REASON_NAMES.indexOf(a[0]) - REASON_NAMES.indexOf(b[0]));
   if (drops.length) lines.push(`Drops and rejects: ${drops.map(([k, n]) => `${k} ${n}`).join(', ')}`);
   lines.push(`Conntrack: ${r.conntrack.entries} entries, peak ${r.conntrack.peak}, evicted ${r.conntrack.evicted}`);
-  for (const s of r.services) {
-    if (s.packets === 0) continue;
+  const { top, rest } = busiestServices(r, SUMMARY_SERVICES);
+  for (const s of top) {
     const be = s.backends.filter((b) => b.connections > 0 || b.packets > 0).map((b) => `${b.backend} ${b.connections}`).join(', ');
     lines.push(`Service ${s.service}: ${s.packets} packets, ${s.connections} connections${be ? ` (${be})` : ''}`);
+  }
+  if (rest.count > 0) {
+    lines.push(`... and ${rest.count} more service port${rest.count === 1 ? '' : 's'} (${rest.packets} packets, ${rest.connections} connections)`);
   }
   for (const u of r.updates) {
     lines.push(`Update at ${u.at}s ${u.type} ${u.object}: ${u.kept} connections kept their backend, ${u.orphaned} keep a removed one, ${u.wouldMove} would now go elsewhere, ${u.flushed} UDP entries flushed`);
