@@ -18,11 +18,6 @@ const DEMO = ['pcaps/demo.pcapng', '--cluster', 'pcaps/demo-cluster.yaml', '--no
   '--cluster-cidr', '10.244.0.0/16', '--service-cidr', '10.96.0.0/16'];
 
 /** Whether the built library's entry runs without Node (checked by what it exports). */
-async function portableLibrary(): Promise<boolean> {
-  const lib = (await import('../src/index.js')) as Record<string, unknown>;
-  return typeof lib.replayStream === 'function' && typeof (lib.Dataplane as { create?: unknown }).create === 'function';
-}
-
 async function reportFrame(page: Page): Promise<Frame> {
   await page.waitForSelector('#report:not([hidden])');
   const handle = await page.$('#report');
@@ -99,15 +94,7 @@ describe.skipIf(!haveChromium)('the web page', () => {
     expect(await page.textContent('#error')).toMatch(/^svcplane: notes\.json: [^\n]+$/);
   });
 
-  it('without the portable library, a replay ends in one error line saying so', async (ctx) => {
-    if (await portableLibrary()) ctx.skip();
-    await page.click('#demo');
-    await page.waitForFunction(() => document.getElementById('error')!.textContent!.includes('replay in the browser'));
-    expect(await page.textContent('#error')).toMatch(/^svcplane: replay in the browser: this build of the library [^\n]+$/);
-  });
-
-  it('replays the demo in the browser: the command\'s counts, its translated capture', async (ctx) => {
-    if (!(await portableLibrary())) ctx.skip();
+  it('replays the demo in the browser: the command\'s counts, its translated capture', async () => {
     await page.click('#demo');
     const frame = await reportFrame(page);
     const fields = await fieldsOf(frame);
