@@ -34,6 +34,8 @@ export interface RequestLimits {
   requestTimeoutMs: number;
   /** Most body bytes read from a successful (2xx) answer. */
   maxBytes: number;
+  /** Date.now() by which a body must end, when not `deadline` (a watch: its window); the handler's deadline() is called then. */
+  bodyDeadline?: number;
 }
 
 export interface Answer {
@@ -104,6 +106,7 @@ export function exchange<T>(
     let phase: 'connect' | 'response' | 'body' = 'connect';
     let req: ClientRequest | undefined;
     let body: BodyHandler<T> | undefined;
+    let deadlineTimer: NodeJS.Timeout | undefined;
 
     const settle: Settle<T> = {
       settled: false,
@@ -128,12 +131,12 @@ export function exchange<T>(
     if (left <= 0) return settle.fail(`no time left of the ${formatSeconds(limits.requestTimeoutMs)} request timeout (--request-timeout)`);
     if (left < 2 ** 31) {
       timers.push(
-        setTimeout(() => {
+        (deadlineTimer = setTimeout(() => {
           const limit = `the ${formatSeconds(limits.requestTimeoutMs)} request timeout (--request-timeout)`;
           if (phase === 'connect') settle.fail(`not connected within ${limit}`);
           else if (phase === 'response') settle.fail(`no response within ${limit}`);
           else body?.deadline();
-        }, left),
+        }, left)),
       );
     }
     if (limits.connectTimeoutMs > 0 && limits.connectTimeoutMs < left) {
@@ -187,6 +190,10 @@ export function exchange<T>(
       }
       const handler = onResponse(res, status, contentType, settle);
       body = handler;
+      if (limits.bodyDeadline !== undefined && !settle.settled) {
+        clearTimeout(deadlineTimer);
+        timers.push(setTimeout(() => handler.deadline(), Math.max(0, limits.bodyDeadline - Date.now())));
+      }
       res.on('data', (chunk: Buffer) => {
         if (!settle.settled) handler.data(chunk);
       });

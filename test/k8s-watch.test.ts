@@ -1,0 +1,215 @@
+// watchCluster and `svcplane replay --kubeconfig --watch` against a local API server that speaks
+// list and watch (test/helpers/fake-apiserver.ts): changes reach the dataplane as they are
+// made, a dropped watch resumes from the last resourceVersion it saw (events or bookmarks), a
+// 410 Gone makes it list again and converge, a bad event line or a failing server is a warning
+// and a retry, and only the first list can end the run.
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Dataplane } from '../src/dataplane.js';
+import { watchCluster, type WatchOptions } from '../src/k8s/watch.js';
+import { LiveClusterError } from '../src/k8s/live.js';
+import { buildPacket } from './helpers/packets.js';
+import { FakeApiServer, kubeconfigFor, SERVICES, SLICES } from './helpers/fake-apiserver.js';
+
+const VIP = '10.96.0.10';
+
+const SERVICE = {
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: 'web', namespace: 'shop', uid: 'svc-web' },
+  spec: {
+    type: 'ClusterIP', clusterIP: VIP, clusterIPs: [VIP], ipFamilies: ['IPv4'],
+    ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }],
+  },
+};
+
+function slice(ips: string[], name = 'web-abc') {
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name, namespace: 'shop', labels: { 'kubernetes.io/service-name': 'web' } },
+    addressType: 'IPv4',
+    endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
+    ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+  };
+}
+
+let nextPort = 20000;
+
+/** Where a new connection to the VIP goes now: "ip:port", or the drop reason. */
+function newConnection(dp: Dataplane, dst = VIP): string {
+  const [r] = dp.process([{ data: buildPacket({ src: '10.244.9.9', dst, sport: nextPort++, dport: 80, proto: 'TCP', flags: 0x02 }) }]);
+  return r.backend ?? r.reason ?? r.verdict;
+}
+
+/** Polls `fn` until it returns true (the test's own timeout bounds the wait). */
+async function eventually(fn: () => boolean): Promise<void> {
+  while (!fn()) await new Promise((r) => setTimeout(r, 5));
+}
+
+describe('watchCluster', () => {
+  let api: FakeApiServer;
+  let stop: AbortController;
+  let warnings: string[];
+  let opts: WatchOptions;
+
+  beforeEach(async () => {
+    api = new FakeApiServer();
+    await api.start();
+    stop = new AbortController();
+    warnings = [];
+    opts = { signal: stop.signal, onWarning: (w) => warnings.push(w), initialBackoffMs: 10, maxBackoffMs: 100 };
+    api.set(SERVICES, SERVICE);
+    api.set(SLICES, slice(['10.244.1.5']));
+  });
+  afterEach(async () => {
+    stop.abort();
+    await api.stop();
+  });
+
+  /** A dataplane kept current by a watch of the fake server, once every resource is being watched. */
+  async function watched(): Promise<{ dp: Dataplane; done: Promise<void> }> {
+    const dp = new Dataplane();
+    const w = await watchCluster(dp, kubeconfigFor(api.url), opts);
+    await eventually(() => api.watches(SERVICES).length > 0 && api.watches(SLICES).length > 0);
+    return { dp, done: w.done };
+  }
+
+  it('lists, then applies added, changed and removed endpoints and Services as they come', async () => {
+    const { dp, done } = await watched();
+    expect(newConnection(dp)).toBe('10.244.1.5:8080');
+    // Every resource is watched from the resourceVersion of its list.
+    const listed = api.requests.find((r) => !r.watch && r.path === SLICES)!;
+    expect(listed).toBeDefined();
+    expect(api.watches(SLICES)[0]!.resourceVersion).toBe(String(api.rv));
+
+    api.set(SLICES, slice(['10.244.2.6']));
+    await eventually(() => newConnection(dp) === '10.244.2.6:8080');
+    api.set(SLICES, slice([]));
+    await eventually(() => newConnection(dp) === 'SERVICE_NO_ENDPOINTS');
+    api.set(SLICES, slice(['10.244.3.7']));
+    await eventually(() => newConnection(dp) === '10.244.3.7:8080');
+
+    // A second Service, then the first one deleted.
+    api.set(SERVICES, { ...SERVICE, metadata: { ...SERVICE.metadata, name: 'api', uid: 'svc-api' }, spec: { ...SERVICE.spec, clusterIP: '10.96.0.20', clusterIPs: ['10.96.0.20'] } });
+    await eventually(() => dp.counters !== undefined && newConnection(dp, '10.96.0.20') === 'SERVICE_NO_ENDPOINTS');
+    api.delete(SERVICES, 'shop', 'web');
+    await eventually(() => newConnection(dp) === 'passed');
+    expect(warnings).toEqual([]);
+
+    stop.abort();
+    await done;
+  });
+
+  it('resumes a dropped watch from the resourceVersion of the last event it saw, missing nothing', async () => {
+    const { dp } = await watched();
+    const seen = api.set(SLICES, slice(['10.244.2.6']));
+    await eventually(() => newConnection(dp) === '10.244.2.6:8080');
+    const before = api.watches(SLICES).length;
+
+    // The connection drops; a change made before the watch is back must still arrive.
+    api.dropWatches();
+    api.set(SLICES, slice(['10.244.4.8']));
+    await eventually(() => api.watches(SLICES).length > before);
+    expect(api.watches(SLICES)[before]!.resourceVersion).toBe(String(seen));
+    await eventually(() => newConnection(dp) === '10.244.4.8:8080');
+    expect(warnings.some((w) => w.includes(SLICES) && /the watch was dropped; retrying in/.test(w))).toBe(true);
+    // The Services watch was dropped too, and resumes from its list's version (it saw no event).
+    expect(api.watches(SERVICES).at(-1)!.resourceVersion).toBe(api.watches(SERVICES)[0]!.resourceVersion);
+  });
+
+  it('resumes from a BOOKMARK\'s resourceVersion', async () => {
+    await watched();
+    // Changes elsewhere move the version on; the bookmark tells the slices watch where it is.
+    api.set(SERVICES, { ...SERVICE, metadata: { ...SERVICE.metadata, labels: { v: '2' } } });
+    const mark = api.bookmark(SLICES);
+    expect(String(mark)).not.toBe(api.watches(SLICES)[0]!.resourceVersion);
+    const before = api.watches(SLICES).length;
+    // A clean end (the server's timeoutSeconds): resumed at once, from the bookmark.
+    await new Promise((r) => setTimeout(r, 20));
+    api.endWatches();
+    await eventually(() => api.watches(SLICES).length > before);
+    expect(api.watches(SLICES)[before]!.resourceVersion).toBe(String(mark));
+    expect(warnings).toEqual([]);
+  });
+
+  for (const goneAs of ['status', 'event'] as const) {
+    it(`lists again after a 410 Gone (${goneAs === 'status' ? 'HTTP status' : 'ERROR event'}) and converges`, async () => {
+      api.goneAs = goneAs;
+      api.set(SLICES, slice(['10.244.5.1'], 'web-other'));
+      const { dp } = await watched();
+      const lists = api.requests.filter((r) => !r.watch && r.path === SLICES).length;
+      // While the watch is stalled: one slice changed, one deleted, one added; then history is gone.
+      api.muted = true;
+      api.set(SLICES, slice(['10.244.6.2']));
+      api.delete(SLICES, 'shop', 'web-other');
+      api.set(SLICES, slice(['10.244.6.3'], 'web-new'));
+      api.forgetHistory();
+      api.muted = false;
+      api.dropWatches();
+      await eventually(() => api.requests.filter((r) => !r.watch && r.path === SLICES).length > lists);
+      // Converged: exactly the listed endpoints (the deleted slice's is gone).
+      await eventually(() => {
+        const got = new Set(Array.from({ length: 40 }, () => newConnection(dp)));
+        return got.size === 2 && got.has('10.244.6.2:8080') && got.has('10.244.6.3:8080');
+      });
+      expect(warnings.some((w) => /too old; listing endpointslices\.discovery\.k8s\.io again/.test(w) && w.includes('410'))).toBe(true);
+      // The next watch starts from the new list's version.
+      await eventually(() => api.watches(SLICES).at(-1)!.resourceVersion === String(api.rv));
+    });
+  }
+
+  it('a line that is not an event: one warning naming the URL, the watch resumed from the last good version', async () => {
+    const { dp } = await watched();
+    const good = api.set(SLICES, slice(['10.244.2.6']));
+    await eventually(() => newConnection(dp) === '10.244.2.6:8080');
+    const before = api.watches(SLICES).length;
+    api.raw(SLICES, '{"type":"MODIFIED","object":{"kind":"EndpointSl\n');
+    await eventually(() => api.watches(SLICES).length > before);
+    expect(api.watches(SLICES)[before]!.resourceVersion).toBe(String(good));
+    const bad = warnings.filter((w) => w.includes('not valid JSON'));
+    expect(bad).toHaveLength(1);
+    // The request named is the one that failed: the watch started before the good event.
+    const failed = api.watches(SLICES)[before - 1]!.resourceVersion;
+    expect(bad[0]).toMatch(new RegExp(`^GET ${api.url}${SLICES}\\?watch=1&resourceVersion=${failed}&.*: event 2: not valid JSON: .*; retrying in 0\\.01 s$`));
+    expect(bad[0]).not.toContain('\n');
+    // Still watching.
+    api.set(SLICES, slice(['10.244.7.7']));
+    await eventually(() => newConnection(dp) === '10.244.7.7:8080');
+  });
+
+  it('an event over the size bound is refused without reading it whole', async () => {
+    opts.maxEventBytes = 4096;
+    const { dp } = await watched();
+    api.set(SLICES, slice(Array.from({ length: 200 }, (_, i) => `10.244.8.${i}`)));
+    await eventually(() => warnings.some((w) => w.includes('larger than the 4 KiB limit of one event')));
+    expect(newConnection(dp)).toBe('10.244.1.5:8080');
+  });
+
+  it('an object the API sends that is invalid is skipped with a warning; the rest applies', async () => {
+    const { dp } = await watched();
+    api.set(SLICES, slice(['10.244.1.500']));
+    await eventually(() => warnings.length > 0);
+    expect(warnings[0]).toMatch(/EndpointSlice shop\/web-abc: .*endpoints\[0\]\.addresses\[0\]: "10\.244\.1\.500" is not a valid IP address/);
+    expect(newConnection(dp)).toBe('10.244.1.5:8080');
+  });
+
+  it('a failing server: the first list rejects; later failures are warnings, retried with backoff', async () => {
+    api.failing.add(SERVICES);
+    const err = await watchCluster(new Dataplane(), kubeconfigFor(api.url), opts).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LiveClusterError);
+    expect((err as Error).message).toMatch(/^cannot list services: GET .*: HTTP 500 Internal Server Error: etcd is having a bad day$/);
+    api.failing.delete(SERVICES);
+
+    const { dp } = await watched();
+    api.failing.add(SLICES);
+    const before = api.watches(SLICES).length;
+    api.dropWatches();
+    await eventually(() => api.watches(SLICES).length >= before + 3);
+    expect(warnings.filter((w) => w.includes('HTTP 500')).length).toBeGreaterThanOrEqual(2);
+    expect(warnings.some((w) => /retrying in 0\.02 s$/.test(w))).toBe(true); // the backoff doubled
+    api.failing.delete(SLICES);
+    api.set(SLICES, slice(['10.244.2.9']));
+    await eventually(() => newConnection(dp) === '10.244.2.9:8080');
+  });
+});
