@@ -4,12 +4,18 @@
 // 410 Gone makes it list again and converge, a bad event line or a failing server is a warning
 // and a retry, and only the first list can end the run.
 
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Dataplane } from '../src/dataplane.js';
 import { watchCluster, type WatchOptions } from '../src/k8s/watch.js';
 import { LiveClusterError } from '../src/k8s/live.js';
 import { buildPacket } from './helpers/packets.js';
 import { FakeApiServer, kubeconfigFor, SERVICES, SLICES } from './helpers/fake-apiserver.js';
+import { pcapHeader, pcapRecord } from './helpers/capture-builders.js';
+import { CLI, ensureBuilt, REPO, runCliAsync } from './helpers/cli.js';
 
 const VIP = '10.96.0.10';
 
@@ -211,5 +217,94 @@ describe('watchCluster', () => {
     api.failing.delete(SLICES);
     api.set(SLICES, slice(['10.244.2.9']));
     await eventually(() => newConnection(dp) === '10.244.2.9:8080');
+  });
+});
+
+describe('svcplane replay - --kubeconfig --watch', () => {
+  /** SYNs to the VIP, one a second from `t0`, each from its own client port. */
+  function syns(t0: number, n: number): { bytes: Uint8Array; frames: number[] } {
+    const parts: Uint8Array[] = [];
+    const frames: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const data = buildPacket({ src: '10.244.9.9', dst: VIP, sport: nextPort++, dport: 80, proto: 'TCP', flags: 0x02 });
+      parts.push(pcapRecord({ sec: t0 + i, frac: 0, data }));
+      frames.push(data.length);
+    }
+    return { bytes: Buffer.concat(parts), frames };
+  }
+
+  /** Destination addresses of the packets of a pcap (Ethernet, IPv4). */
+  function destinations(pcap: Buffer): string[] {
+    const out: string[] = [];
+    for (let at = 24; at + 16 <= pcap.length;) {
+      const len = pcap.readUInt32LE(at + 8);
+      const ip = at + 16 + 14;
+      out.push([...pcap.subarray(ip + 16, ip + 20)].join('.'));
+      at += 16 + len;
+    }
+    return out;
+  }
+
+  it('a capture read live from standard input sees an EndpointSlice change as it is made', async () => {
+    ensureBuilt();
+    const api = new FakeApiServer();
+    await api.start();
+    try {
+      api.set(SERVICES, SERVICE);
+      api.set(SLICES, slice(['10.244.1.5']));
+      const report = join(mkdtempSync(join(tmpdir(), 'svcplane-watch-cli-')), 'report.json');
+      const child = spawn(process.execPath, [CLI, 'replay', '-', '--kubeconfig', kubeconfigFor(api.url), '--watch', '-w', '-', '--report', report, '-q'],
+        { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = Buffer.alloc(0);
+      let err = '';
+      child.stdout.on('data', (b: Buffer) => (out = Buffer.concat([out, b])));
+      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+
+      // Five connections, and their translated packets back on standard output: replayed.
+      const first = syns(1000, 5);
+      child.stdin.write(Buffer.concat([pcapHeader(), first.bytes]));
+      const firstBytes = 24 + first.frames.reduce((a, n) => a + 16 + n, 0);
+      await eventually(() => out.length >= firstBytes);
+      // The watches start once the capture's header is in (read before the replay starts).
+      await eventually(() => api.watches(SLICES).length > 0);
+
+      // The slice changes; the watch ending cleanly makes the command watch again from the
+      // change's resourceVersion, which says it has applied it.
+      const changed = api.set(SLICES, slice(['10.244.2.6']));
+      await eventually(() => api.watches(SLICES).some((w) => w.resourceVersion === String(changed)) || (api.endWatches(), false));
+
+      child.stdin.end(syns(1005, 5).bytes);
+      expect(await exited, err).toBe(0);
+      expect(err).toBe('');
+      expect(destinations(out)).toEqual([...Array(5).fill('10.244.1.5'), ...Array(5).fill('10.244.2.6')]);
+      const r = JSON.parse(readFileSync(report, 'utf8')) as {
+        services: { service: string; backends: { backend: string; connections: number }[] }[];
+        updates: { at: number; type: string; object: string }[];
+      };
+      const web = r.services.find((s) => s.service === 'shop/web:http')!;
+      expect(Object.fromEntries(web.backends.map((b) => [b.backend, b.connections]))).toEqual({ '10.244.1.5:8080': 5, '10.244.2.6:8080': 5 });
+      expect(r.updates.map((u) => [u.type, u.object, u.at])).toEqual([['MODIFIED', 'EndpointSlice shop/web-abc', 4]]);
+    } finally {
+      await api.stop();
+    }
+  });
+
+  it('exits 2 with one line when the first list fails, and --watch needs --kubeconfig', async () => {
+    ensureBuilt();
+    const api = new FakeApiServer();
+    await api.start();
+    try {
+      api.failing.add(SLICES);
+      const r = await runCliAsync(['replay', 'pcaps/demo.pcapng', '--kubeconfig', kubeconfigFor(api.url), '--watch', '-q']);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^svcplane: cannot list endpointslices\\.discovery\\.k8s\\.io: GET ${api.url}${SLICES}\\?limit=500: HTTP 500 Internal Server Error: etcd is having a bad day\n$`));
+      expect(api.requests.filter((q) => q.watch)).toEqual([]);
+    } finally {
+      await api.stop();
+    }
+    const usage = await runCliAsync(['replay', 'pcaps/demo.pcapng', '--watch', '-q']);
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toBe('svcplane: --watch needs --kubeconfig\n');
   });
 });

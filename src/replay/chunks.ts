@@ -51,7 +51,17 @@ export interface ChunkWalkOptions {
   /** Bytes per read (default WALK_READ_BYTES; small values test records cut across chunks). */
   readBytes?: number;
   progress?: (bytesRead: number, fileSize: number | undefined, packets: number) => void;
+  /**
+   * A capture still being written (a pipe from tcpdump, with a watch changing the cluster): a
+   * pipe too is read in the thread pool, each chunk being what has arrived, so the event loop
+   * (and the updates it brings) runs while the next packets are awaited.
+   */
+  live?: boolean;
 }
+
+/** A live pipe opened non-blocking with nothing to read: asked again after this long (ms), doubling up to LIVE_POLL_MAX_MS. */
+const LIVE_POLL_MS = 2;
+const LIVE_POLL_MAX_MS = 50;
 
 export interface ChunkWalkResult {
   format: 'pcap' | 'pcapng';
@@ -329,12 +339,19 @@ export class ChunkWalk {
   readNextAsync(): Promise<number> {
     const t = this.readTarget();
     return new Promise((resolve, reject) => {
-      fs.read(this.fd, this.view(t.addr, t.len), 0, t.len, null, (err, n) => (err ? reject(err) : resolve(n)));
+      const attempt = (wait: number): void => {
+        fs.read(this.fd, this.view(t.addr, t.len), 0, t.len, null, (err, n) => {
+          if (err?.code === 'EAGAIN') setTimeout(() => attempt(Math.min(wait * 2, LIVE_POLL_MAX_MS)), wait);
+          else if (err) reject(err);
+          else resolve(n);
+        });
+      };
+      attempt(LIVE_POLL_MS);
     });
   }
 
   get canReadAsync(): boolean {
-    return this.fileSize !== undefined;
+    return this.fileSize !== undefined || this.opts.live === true;
   }
 
   get packets(): number {

@@ -5,7 +5,7 @@
 
 import { openSync, closeSync, readFileSync, readSync, fstatSync } from 'node:fs';
 import type { CoreOptions } from '../core/core.js';
-import type { ServiceTables, NodeConfig } from '../core/tables.js';
+import type { ServiceTables, NodeConfig, ApplyStats } from '../core/tables.js';
 import { Dataplane } from '../dataplane.js';
 import {
   BATCH_MAX_PACKETS, DESC_WORDS, D_OFFSET, D_CAPLEN, D_WIRELEN, D_VERDICT, D_REASON, D_SERVICE, D_BACKEND,
@@ -22,6 +22,7 @@ import { ChunkWalk, runAsync, runSync, type DueSchedule } from './chunks.js';
 import { linkTypeName } from '../capture/linktypes.js';
 import {
   loadClusterObjects, parseEventsText, formatProblem, emptyClusterObjects, type ClusterObjects, type ClusterEvent,
+  type KubeObject, type WatchEvent,
 } from '../k8s/index.js';
 import { describeFlow } from './trace.js';
 import { buildReport, type ReplayReport, type UpdateReport } from './report.js';
@@ -53,6 +54,14 @@ export interface ReplayOptions extends CoreOptions, NodeConfig {
    * the first packet; problems of an update: when it is applied). They also end in the report.
    */
   onProblem?: (problem: string) => void;
+  /**
+   * A live source of updates (a watch of the cluster; replayAsync only): called before the
+   * first packet with the dataplane's update(). Each update is applied when it is made (the
+   * replay lets the event loop run between chunks), listed in the report at the capture time
+   * of the last packet replayed, its problems passed to onProblem (not returned). A pipe is
+   * then read as data arrives rather than in whole chunks.
+   */
+  live?: (target: Pick<Dataplane, 'update'>) => void;
 }
 
 /** Everything a replay needs before its first packet: objects loaded, tables applied. */
@@ -62,6 +71,10 @@ interface Prepared {
   problems: string[];
   /** Records a problem (and tells opts.onProblem). */
   note: (problem: string) => void;
+  /** What each update did, in the order applied (--updates and live). */
+  updates: UpdateReport[];
+  /** Seconds from the first packet to the last one replayed so far (set by the path that runs). */
+  now: () => number;
 }
 
 function prepare(opts: ReplayOptions): Prepared {
@@ -84,8 +97,19 @@ function prepare(opts: ReplayOptions): Prepared {
   }
   // Capacities not given are sized from the cluster (room for updates when there are any), and
   // all are checked against it and against memory before the core is created.
-  const dp = new Dataplane({ ...opts, objects, nodeName: opts.node, zone: opts.zone, roomForUpdates: events.length > 0 });
-  return { dp, events, problems, note };
+  const dp = new Dataplane({ ...opts, objects, nodeName: opts.node, zone: opts.zone, roomForUpdates: events.length > 0 || opts.live !== undefined });
+  return { dp, events, problems, note, updates: [], now: () => 0 };
+}
+
+/** Hands opts.live the dataplane's update(), recording each update as --updates events are. */
+function startLive(opts: ReplayOptions, run: Prepared): void {
+  opts.live?.({
+    update: (ev) => {
+      const { report, stats } = applyUpdate(ev, run.dp, run.note, run.now());
+      run.updates.push(report);
+      return { problems: [], stats };
+    },
+  });
 }
 
 /**
@@ -127,6 +151,7 @@ export function replay(opts: ReplayOptions): ReplayReport {
  */
 export async function replayAsync(opts: ReplayOptions, signal?: AbortSignal): Promise<ReplayReport> {
   const run = prepare(opts);
+  startLive(opts, run);
   if (needsPerPacket(opts)) {
     try {
       return await drainAsync(replayPerPacket(opts, run, signal));
@@ -218,17 +243,22 @@ function sniffFormat(path: string): 'pcap' | 'pcapng' | undefined {
 }
 
 function startChunks(opts: ReplayOptions, run: Prepared) {
-  const updates: UpdateReport[] = [];
-  const { events, dp, note } = run;
+  const { events, dp, note, updates } = run;
   let next = 0;
   const dueOf = (first: bigint, i: number) => first + BigInt(Math.round(events[i]!.at! * 1e9));
   const schedule: DueSchedule | undefined = events.length === 0 ? undefined : {
     nextDue: (first) => (next < events.length ? dueOf(first, next) : null),
     applyDue: (first, now) => {
-      while (next < events.length && dueOf(first, next) <= now) updates.push(applyUpdate(events[next++]!, dp, note));
+      while (next < events.length && dueOf(first, next) <= now) updates.push(applyUpdate(events[next++]!, dp, note).report);
     },
   };
-  const walk = new ChunkWalk(run.dp.core, { capture: opts.capture, outFd: -1, updates: schedule, progress: opts.progress, readBytes: opts.readBytes });
+  const walk = new ChunkWalk(run.dp.core, {
+    capture: opts.capture, outFd: -1, updates: schedule, progress: opts.progress, readBytes: opts.readBytes, live: opts.live !== undefined,
+  });
+  run.now = () => {
+    const { first, last } = walk.result();
+    return first && last ? last.sec - first.sec + (last.nsec - first.nsec) / 1e9 : 0;
+  };
   let out: OutputFile | undefined;
   let outFd = -1;
   let outIsFile = false;
@@ -283,13 +313,14 @@ function* replayPerPacket(opts: ReplayOptions, run: Prepared, signal?: AbortSign
   const { core, tables } = dp;
   const reader = openCaptureReader(opts.capture);
   const started = performance.now();
-  const updates: UpdateReport[] = [];
+  const updates = run.updates;
   let traceFd = -1;
   let traceFile: OutputFile | undefined;
   let failure: unknown;
   let generated = 0;
   let bytesIn = 0, bytesOut = 0;
   let firstTs: number | null = null, lastTs: number | null = null;
+  run.now = () => (firstTs !== null && lastTs !== null ? lastTs - firstTs : 0);
   let firstNs: bigint | null = null;
   let nextEvent = 0;
   let index = 0;
@@ -316,7 +347,7 @@ function* replayPerPacket(opts: ReplayOptions, run: Prepared, signal?: AbortSign
           if (end === start) {
             // Apply every event due at or before this packet, then continue.
             while (nextEvent < events.length && firstNs + BigInt(Math.round(events[nextEvent].at! * 1e9)) <= tsNs(desc, start)) {
-              updates.push(applyUpdate(events[nextEvent++], dp, note));
+              updates.push(applyUpdate(events[nextEvent++], dp, note).report);
             }
             continue;
           }
@@ -382,18 +413,22 @@ function tsNs(desc: Uint32Array, i: number): bigint {
   return BigInt(desc[i * DESC_WORDS + D_TS_SEC]) * 1_000_000_000n + BigInt(desc[i * DESC_WORDS + D_TS_NSEC]);
 }
 
-/** Applies one --updates event (Dataplane.update): only the Services it touches are recomputed and reprogrammed. */
-function applyUpdate(ev: ClusterEvent, dp: Dataplane, note: (problem: string) => void): UpdateReport {
+/**
+ * Applies one update (Dataplane.update): only the Services it touches are recomputed and
+ * reprogrammed. `at`: when it happens, for one that does not say (a live one).
+ */
+function applyUpdate(ev: ClusterEvent | WatchEvent, dp: Dataplane, note: (problem: string) => void, at = 0): { report: UpdateReport; stats: ApplyStats | null } {
   const { problems, stats } = dp.update(ev, { audit: true });
   for (const p of problems) note(formatProblem(p));
-  const meta = ev.object.metadata;
-  const report: UpdateReport = { at: ev.at ?? 0, type: ev.type, object: `${ev.object.kind} ${meta.namespace ? meta.namespace + '/' : ''}${meta.name}`, kept: 0, orphaned: 0, wouldMove: 0, flushed: 0, services: [] };
-  if (!stats) return report;
+  const obj = ev.object as Partial<KubeObject> | null;
+  const meta = obj?.metadata;
+  const report: UpdateReport = { at: ev.at ?? at, type: ev.type, object: `${obj?.kind} ${meta?.namespace ? meta.namespace + '/' : ''}${meta?.name}`, kept: 0, orphaned: 0, wouldMove: 0, flushed: 0, services: [] };
+  if (!stats) return { report, stats };
   for (const c of stats.changes) {
     report.kept += c.kept; report.orphaned += c.orphaned; report.wouldMove += c.wouldMove; report.flushed += c.flushed;
   }
   report.services = stats.changes;
-  return report;
+  return { report, stats };
 }
 
 function traceLine(index: number, before: Uint8Array, after: Uint8Array, desc: Uint32Array, i: number, tables: ServiceTables): string {
