@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Dataplane } from '../src/dataplane.js';
 import { LiveClusterError, watchCluster, type WatchOptions } from '../src/index.js';
 import { buildPacket } from './helpers/packets.js';
-import { FakeApiServer, kubeconfigFor, SERVICES, SLICES } from './helpers/fake-apiserver.js';
+import { FakeApiServer, kubeconfigFor, NODES, SERVICE_CIDRS, SERVICES, SLICES } from './helpers/fake-apiserver.js';
 import { pcapHeader, pcapRecord } from './helpers/capture-builders.js';
 import { CLI, ensureBuilt, REPO, runCliAsync } from './helpers/cli.js';
 
@@ -197,6 +197,52 @@ describe('watchCluster', () => {
     await eventually(() => warnings.length > 0);
     expect(warnings[0]).toMatch(/EndpointSlice shop\/web-abc: .*endpoints\[0\]\.addresses\[0\]: "10\.244\.1\.500" is not a valid IP address/);
     expect(newConnection(dp)).toBe('10.244.1.5:8080');
+  });
+
+  it('a ServiceCIDR added: addresses in it that no Service holds are dropped from then on (a full recompute)', async () => {
+    const { dp } = await watched();
+    expect(newConnection(dp, '10.96.0.99')).toBe('passed');
+    api.set(SERVICE_CIDRS, { apiVersion: 'networking.k8s.io/v1', kind: 'ServiceCIDR', metadata: { name: 'kubernetes' }, spec: { cidrs: ['10.96.0.0/16'] } });
+    await eventually(() => newConnection(dp, '10.96.0.99') === 'SERVICE_IP_UNALLOCATED');
+    expect(newConnection(dp)).toBe('10.244.1.5:8080');
+  });
+
+  it('a Node change that leaves labels, spec and addresses alone (a heartbeat) is not applied', async () => {
+    const node = (zone: string, beat: string) => ({
+      apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-a', labels: { 'topology.kubernetes.io/zone': zone } },
+      spec: { podCIDR: '10.244.1.0/24' },
+      status: { addresses: [{ type: 'InternalIP', address: '192.168.49.2' }], conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: beat }] },
+    });
+    api.set(NODES, node('zone-a', '2026-12-03T00:00:00Z'));
+    const dp = new Dataplane();
+    const applied: string[] = [];
+    const target = {
+      load: (o: Parameters<Dataplane['load']>[0]) => dp.load(o),
+      update: (ev: Parameters<Dataplane['update']>[0]) => {
+        const meta = (ev.object as { metadata: { resourceVersion: string } }).metadata;
+        applied.push(`${ev.type} ${(ev.object as { kind: string }).kind} ${meta.resourceVersion}`);
+        return dp.update(ev);
+      },
+    };
+    await watchCluster(target, kubeconfigFor(api.url), opts);
+    await eventually(() => api.watches(NODES).length > 0);
+    api.set(NODES, node('zone-a', '2026-12-03T00:00:10Z'));
+    const zone = api.set(NODES, node('zone-b', '2026-12-03T00:00:20Z'));
+    await eventually(() => applied.length > 0);
+    expect(applied).toEqual([`MODIFIED Node ${zone}`]);
+  });
+
+  it('a watch the server never answers: given up at the request timeout, a warning, watched again', async () => {
+    opts.requestTimeoutMs = 300;
+    const { dp } = await watched();
+    api.hangWatches = true;
+    const before = api.watches(SLICES).length;
+    api.dropWatches();
+    await eventually(() => warnings.some((w) => w.includes(SLICES) && w.includes('no response within the 0.3 s request timeout')));
+    api.hangWatches = false;
+    api.set(SLICES, slice(['10.244.2.8']));
+    await eventually(() => newConnection(dp) === '10.244.2.8:8080');
+    expect(api.watches(SLICES).length).toBeGreaterThan(before + 1);
   });
 
   it('a failing server: the first list rejects; later failures are warnings, retried with backoff', async () => {

@@ -19,6 +19,8 @@ export const RESOURCES: Record<string, { kind: string; apiVersion: string }> = {
 };
 export const SERVICES = '/api/v1/services';
 export const SLICES = '/apis/discovery.k8s.io/v1/endpointslices';
+export const NODES = '/api/v1/nodes';
+export const SERVICE_CIDRS = '/apis/networking.k8s.io/v1/servicecidrs';
 
 type Obj = Record<string, unknown> & { metadata: { name: string; namespace?: string; resourceVersion?: string } };
 
@@ -59,6 +61,9 @@ export class FakeApiServer {
   private server: Server | undefined;
   /** Changes are logged but not sent to open watches (a stalled stream). */
   muted = false;
+  /** Watch requests get no answer at all while set (held until stop()). */
+  hangWatches = false;
+  private readonly held = new Set<ServerResponse>();
 
   constructor() {
     for (const p of Object.keys(RESOURCES)) this.objects.set(p, new Map());
@@ -76,6 +81,7 @@ export class FakeApiServer {
 
   stop(): Promise<void> {
     this.dropWatches();
+    for (const res of this.held) res.socket?.destroy();
     return new Promise((resolve) => this.server?.close(() => resolve()) ?? resolve());
   }
 
@@ -170,6 +176,10 @@ export class FakeApiServer {
       const items = [...this.objects.get(path)!.values()].map(({ kind: _k, apiVersion: _a, ...rest }) => rest);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ kind: `${resource.kind}List`, apiVersion: resource.apiVersion, metadata: { resourceVersion: String(this.rv) }, items }));
+      return;
+    }
+    if (this.hangWatches) {
+      this.held.add(res);
       return;
     }
     const from = Number(r.resourceVersion);
