@@ -130,8 +130,7 @@ describe('watchCluster', () => {
     const mark = api.bookmark(SLICES);
     expect(String(mark)).not.toBe(api.watches(SLICES)[0]!.resourceVersion);
     const before = api.watches(SLICES).length;
-    // A clean end (the server's timeoutSeconds): resumed at once, from the bookmark.
-    await new Promise((r) => setTimeout(r, 20));
+    // A clean end (the server's timeoutSeconds) right after it: resumed from the bookmark.
     api.endWatches();
     await eventually(() => api.watches(SLICES).length > before);
     expect(api.watches(SLICES)[before]!.resourceVersion).toBe(String(mark));
@@ -330,6 +329,24 @@ describe('svcplane replay - --kubeconfig --watch', () => {
       const web = r.services.find((s) => s.service === 'shop/web:http')!;
       expect(Object.fromEntries(web.backends.map((b) => [b.backend, b.connections]))).toEqual({ '10.244.1.5:8080': 5, '10.244.2.6:8080': 5 });
       expect(r.updates.map((u) => [u.type, u.object, u.at])).toEqual([['MODIFIED', 'EndpointSlice shop/web-abc', 4]]);
+    } finally {
+      await api.stop();
+    }
+  });
+
+  it('a capture file replays at full speed and the command ends, its watches closed', async () => {
+    ensureBuilt();
+    const api = new FakeApiServer();
+    await api.start();
+    try {
+      api.set(SERVICES, SERVICE);
+      api.set(SLICES, slice(['10.244.1.5']));
+      const r = await runCliAsync(['replay', 'pcaps/demo.pcapng', '--kubeconfig', kubeconfigFor(api.url), '--watch', '--json', '-q']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toBe('');
+      const report = JSON.parse(r.stdout) as { services: { service: string }[]; updates: unknown[] };
+      expect(report.services.map((s) => s.service)).toEqual(['shop/web:http']);
+      expect(report.updates).toEqual([]);
     } finally {
       await api.stop();
     }

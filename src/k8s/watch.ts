@@ -163,17 +163,17 @@ class Reflector {
 
   /**
    * One watch request from `rv`, moving this.rv on with each event (null: list again, after
-   * a 410 Gone). A clean end without any event waits a backoff first, so a server that closes every
-   * watch at once is not asked again in a tight loop.
+   * a 410 Gone). An event resets the backoff; a clean end without any waits one first, so a
+   * server that closes every watch at once is not asked again in a tight loop.
    */
   private async watchFrom(rv: string): Promise<void> {
     const { url, shown } = this.watchURL(rv);
+    // The answer's headers within the request timeout, the stream within the window (which
+    // also bounds the headers with --request-timeout 0).
+    const window = this.watchSeconds * 1000 + WINDOW_GRACE_MS;
+    const headers = this.access.limits.requestTimeoutMs > 0 ? Math.min(this.access.limits.requestTimeoutMs, window) : window;
     const now = Date.now();
-    const limits = {
-      ...this.limits,
-      deadline: this.access.limits.requestTimeoutMs > 0 ? now + this.access.limits.requestTimeoutMs : Infinity,
-      bodyDeadline: now + this.watchSeconds * 1000 + WINDOW_GRACE_MS,
-    };
+    const limits = { ...this.limits, deadline: now + headers, requestTimeoutMs: headers, bodyDeadline: now + window };
     let gone: string | undefined;
     let problem: string | undefined;
     const end = await watchRequest(url, shown, this.access.conn.options, limits, (ev) => {
@@ -186,6 +186,7 @@ class Reflector {
         return true;
       }
       this.rv = this.apply(ev, shown) ?? this.rv;
+      this.backoff = this.opts.initialBackoffMs ?? DEFAULT_INITIAL_BACKOFF_MS;
       return false;
     }, this.signal);
     if (end.kind === 'refused') {
@@ -195,7 +196,6 @@ class Reflector {
     if (gone !== undefined) return this.gone(shown, gone);
     if (problem !== undefined) throw new LiveClusterError(`GET ${shown}: ${problem}`);
     if (end.events === 0) await this.pause();
-    else this.backoff = this.opts.initialBackoffMs ?? DEFAULT_INITIAL_BACKOFF_MS;
   }
 
   private gone(shown: string, why: string): void {
