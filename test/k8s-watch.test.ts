@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Dataplane } from '../src/dataplane.js';
 import { LiveClusterError, watchCluster, type WatchOptions } from '../src/index.js';
 import { buildPacket } from './helpers/packets.js';
@@ -265,6 +265,16 @@ describe('watchCluster', () => {
 });
 
 describe('svcplane replay - --kubeconfig --watch', () => {
+  let api: FakeApiServer;
+  beforeAll(() => ensureBuilt());
+  beforeEach(async () => {
+    api = new FakeApiServer();
+    await api.start();
+    api.set(SERVICES, SERVICE);
+    api.set(SLICES, slice(['10.244.1.5']));
+  });
+  afterEach(() => api.stop());
+
   /** SYNs to the VIP, one a second from `t0`, each from its own client port. */
   function syns(t0: number, n: number): { bytes: Uint8Array; frames: number[] } {
     const parts: Uint8Array[] = [];
@@ -290,81 +300,56 @@ describe('svcplane replay - --kubeconfig --watch', () => {
   }
 
   it('a capture read live from standard input sees an EndpointSlice change as it is made', async () => {
-    ensureBuilt();
-    const api = new FakeApiServer();
-    await api.start();
-    try {
-      api.set(SERVICES, SERVICE);
-      api.set(SLICES, slice(['10.244.1.5']));
-      const report = join(mkdtempSync(join(tmpdir(), 'svcplane-watch-cli-')), 'report.json');
-      const child = spawn(process.execPath, [CLI, 'replay', '-', '--kubeconfig', kubeconfigFor(api.url), '--watch', '-w', '-', '--report', report, '-q'],
-        { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
-      let out = Buffer.alloc(0);
-      let err = '';
-      child.stdout.on('data', (b: Buffer) => (out = Buffer.concat([out, b])));
-      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const report = join(mkdtempSync(join(tmpdir(), 'svcplane-watch-cli-')), 'report.json');
+    const child = spawn(process.execPath, [CLI, 'replay', '-', '--kubeconfig', kubeconfigFor(api.url), '--watch', '-w', '-', '--report', report, '-q'],
+      { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = Buffer.alloc(0);
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => (out = Buffer.concat([out, b])));
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
 
-      // Five connections, and their translated packets back on standard output: replayed.
-      const first = syns(1000, 5);
-      child.stdin.write(Buffer.concat([pcapHeader(), first.bytes]));
-      const firstBytes = 24 + first.frames.reduce((a, n) => a + 16 + n, 0);
-      await eventually(() => out.length >= firstBytes);
-      // The watches start once the capture's header is in (read before the replay starts).
-      await eventually(() => api.watches(SLICES).length > 0);
+    // Five connections, and their translated packets back on standard output: replayed.
+    const first = syns(1000, 5);
+    child.stdin.write(Buffer.concat([pcapHeader(), first.bytes]));
+    const firstBytes = 24 + first.frames.reduce((a, n) => a + 16 + n, 0);
+    await eventually(() => out.length >= firstBytes);
+    // The watches start once the capture's header is in (read before the replay starts).
+    await eventually(() => api.watches(SLICES).length > 0);
 
-      // The slice changes; the watch ending cleanly makes the command watch again from the
-      // change's resourceVersion, which says it has applied it.
-      const changed = api.set(SLICES, slice(['10.244.2.6']));
-      await eventually(() => api.watches(SLICES).some((w) => w.resourceVersion === String(changed)) || (api.endWatches(), false));
+    // The slice changes; the watch ending cleanly makes the command watch again from the
+    // change's resourceVersion, which says it has applied it.
+    const changed = api.set(SLICES, slice(['10.244.2.6']));
+    await eventually(() => api.watches(SLICES).some((w) => w.resourceVersion === String(changed)) || (api.endWatches(), false));
 
-      child.stdin.end(syns(1005, 5).bytes);
-      expect(await exited, err).toBe(0);
-      expect(err).toBe('');
-      expect(destinations(out)).toEqual([...Array(5).fill('10.244.1.5'), ...Array(5).fill('10.244.2.6')]);
-      const r = JSON.parse(readFileSync(report, 'utf8')) as {
-        services: { service: string; backends: { backend: string; connections: number }[] }[];
-        updates: { at: number; type: string; object: string }[];
-      };
-      const web = r.services.find((s) => s.service === 'shop/web:http')!;
-      expect(Object.fromEntries(web.backends.map((b) => [b.backend, b.connections]))).toEqual({ '10.244.1.5:8080': 5, '10.244.2.6:8080': 5 });
-      expect(r.updates.map((u) => [u.type, u.object, u.at])).toEqual([['MODIFIED', 'EndpointSlice shop/web-abc', 4]]);
-    } finally {
-      await api.stop();
-    }
+    child.stdin.end(syns(1005, 5).bytes);
+    expect(await exited, err).toBe(0);
+    expect(err).toBe('');
+    expect(destinations(out)).toEqual([...Array(5).fill('10.244.1.5'), ...Array(5).fill('10.244.2.6')]);
+    const r = JSON.parse(readFileSync(report, 'utf8')) as {
+      services: { service: string; backends: { backend: string; connections: number }[] }[];
+      updates: { at: number; type: string; object: string }[];
+    };
+    const web = r.services.find((s) => s.service === 'shop/web:http')!;
+    expect(Object.fromEntries(web.backends.map((b) => [b.backend, b.connections]))).toEqual({ '10.244.1.5:8080': 5, '10.244.2.6:8080': 5 });
+    expect(r.updates.map((u) => [u.type, u.object, u.at])).toEqual([['MODIFIED', 'EndpointSlice shop/web-abc', 4]]);
   });
 
   it('a capture file replays at full speed and the command ends, its watches closed', async () => {
-    ensureBuilt();
-    const api = new FakeApiServer();
-    await api.start();
-    try {
-      api.set(SERVICES, SERVICE);
-      api.set(SLICES, slice(['10.244.1.5']));
-      const r = await runCliAsync(['replay', 'pcaps/demo.pcapng', '--kubeconfig', kubeconfigFor(api.url), '--watch', '--json', '-q']);
-      expect(r.status, r.stderr).toBe(0);
-      expect(r.stderr).toBe('');
-      const report = JSON.parse(r.stdout) as { services: { service: string }[]; updates: unknown[] };
-      expect(report.services.map((s) => s.service)).toEqual(['shop/web:http']);
-      expect(report.updates).toEqual([]);
-    } finally {
-      await api.stop();
-    }
+    const r = await runCliAsync(['replay', 'pcaps/demo.pcapng', '--kubeconfig', kubeconfigFor(api.url), '--watch', '--json', '-q']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const report = JSON.parse(r.stdout) as { services: { service: string }[]; updates: unknown[] };
+    expect(report.services.map((s) => s.service)).toEqual(['shop/web:http']);
+    expect(report.updates).toEqual([]);
   });
 
   it('exits 2 with one line when the first list fails, and --watch needs --kubeconfig', async () => {
-    ensureBuilt();
-    const api = new FakeApiServer();
-    await api.start();
-    try {
-      api.failing.add(SLICES);
-      const r = await runCliAsync(['replay', 'pcaps/demo.pcapng', '--kubeconfig', kubeconfigFor(api.url), '--watch', '-q']);
-      expect(r.status).toBe(2);
-      expect(r.stderr).toMatch(new RegExp(`^svcplane: cannot list endpointslices\\.discovery\\.k8s\\.io: GET ${api.url}${SLICES}\\?limit=500: HTTP 500 Internal Server Error: etcd is having a bad day\n$`));
-      expect(api.requests.filter((q) => q.watch)).toEqual([]);
-    } finally {
-      await api.stop();
-    }
+    api.failing.add(SLICES);
+    const r = await runCliAsync(['replay', 'pcaps/demo.pcapng', '--kubeconfig', kubeconfigFor(api.url), '--watch', '-q']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^svcplane: cannot list endpointslices\\.discovery\\.k8s\\.io: GET ${api.url}${SLICES}\\?limit=500: HTTP 500 Internal Server Error: etcd is having a bad day\n$`));
+    expect(api.requests.filter((q) => q.watch)).toEqual([]);
     const usage = await runCliAsync(['replay', 'pcaps/demo.pcapng', '--watch', '-q']);
     expect(usage.status).toBe(2);
     expect(usage.stderr).toBe('svcplane: --watch needs --kubeconfig\n');
