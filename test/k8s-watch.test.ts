@@ -198,6 +198,17 @@ describe('watchCluster', () => {
     expect(newConnection(dp)).toBe('10.244.1.5:8080');
   });
 
+  it('a change the tables have no room for is not applied, with a warning; the watch goes on', async () => {
+    const dp = new Dataplane({ maxServicePorts: 1, roomForUpdates: false });
+    await watchCluster(dp, kubeconfigFor(api.url), opts);
+    await eventually(() => api.watches(SERVICES).length > 0);
+    api.set(SERVICES, { ...SERVICE, metadata: { ...SERVICE.metadata, name: 'api', uid: 'svc-api' }, spec: { ...SERVICE.spec, clusterIP: '10.96.0.20', clusterIPs: ['10.96.0.20'] } });
+    await eventually(() => warnings.length > 0);
+    expect(warnings).toEqual([`${api.url}${SERVICES}?watch=1&resourceVersion=${api.watches(SERVICES)[0]!.resourceVersion}&allowWatchBookmarks=true&timeoutSeconds=300: ADDED Service shop/api not applied: more than 1 service ports (raise --max-service-ports)`]);
+    api.set(SLICES, slice(['10.244.2.6']));
+    await eventually(() => newConnection(dp) === '10.244.2.6:8080');
+  });
+
   it('a ServiceCIDR added: addresses in it that no Service holds are dropped from then on (a full recompute)', async () => {
     const { dp } = await watched();
     expect(newConnection(dp, '10.96.0.99')).toBe('passed');
