@@ -25,4 +25,10 @@ export { loadClusterObjects } from './k8s/load-files.js';
 /** Reading a live cluster pulls in @kubernetes/client-node; import it only when needed. */
 export const loadFromKubeconfig = async (...args: Parameters<typeof import('./k8s/live.js').loadFromKubeconfig>) =>
   (await import('./k8s/live.js')).loadFromKubeconfig(...args);
+/** A live cluster, kept current: list, then watch (loaded when first called, as loadFromKubeconfig). */
+export const listCluster = async (...args: Parameters<typeof import('./k8s/watch.js').listCluster>) =>
+  (await import('./k8s/watch.js')).listCluster(...args);
+export const watchCluster = async (...args: Parameters<typeof import('./k8s/watch.js').watchCluster>) =>
+  (await import('./k8s/watch.js')).watchCluster(...args);
+export type { ClusterWatch, ListedCluster, WatchOptions, WatchTarget } from './k8s/watch.js';
 export { LiveClusterError } from './k8s/live-http.js';

@@ -20,6 +20,7 @@ import { formatFromPath } from '../capture/writer.js';
 import { BT_SHB } from '../capture/format.js';
 import { ManifestError, formatProblem } from '../k8s/load.js';
 import type { ClusterObjects } from '../k8s/index.js';
+import type { ListedCluster } from '../k8s/watch.js';
 import { CoreError } from '../core/core.js';
 import { commandLineCapacities } from '../core/capacity.js';
 import { TableError } from '../core/tables.js';
@@ -79,6 +80,7 @@ export function buildProgram(): Command {
     .option('--updates <file>', 'watch events applied during the replay at their time')
     .option('--kubeconfig <file>', 'read Services, EndpointSlices and Nodes from a live cluster (needs get/list only)')
     .option('--context <name>', 'kubeconfig context to use')
+    .option('--watch', 'with --kubeconfig: keep watching the cluster and apply its changes as they come (needs watch too)')
     .option('--request-timeout <duration>', 'with --kubeconfig: give up on a list after this long (seconds, or 500ms, 30s, 2m; 0: never; default 60s)',
       durationOption('--request-timeout'))
     .option('--connect-timeout <duration>', 'with --kubeconfig: give up connecting to the API server after this long (default 10s)',
@@ -111,6 +113,7 @@ async function runReplay(capture: string, o: Record<string, unknown>): Promise<v
   }
   if (o.trace === '-' && (o.write === '-' || o.json)) throw new UsageError('--trace - shares standard output with another output');
   if (o.context && !o.kubeconfig) throw new UsageError('--context needs --kubeconfig');
+  if (o.watch && !o.kubeconfig) throw new UsageError('--watch needs --kubeconfig');
   checkOutputs(capture, o);
   const capacities = commandLineCapacities(o);
   checkPcapOutput(capture, o.write as string | undefined);
@@ -120,20 +123,23 @@ async function runReplay(capture: string, o: Record<string, unknown>): Promise<v
   // Cluster objects, and what is wrong with them, before any packet.
   let objects: ClusterObjects | undefined;
   let clusterProblems: string[] = [];
+  let listed: ListedCluster | undefined;
   if (o.kubeconfig) {
     // Loaded lazily: the Kubernetes client is large and only this path needs it.
-    const { loadFromKubeconfig } = await import('../k8s/live.js');
-    const live = await loadFromKubeconfig(o.kubeconfig as string, o.context as string | undefined, { strict,
+    const { listCluster } = await import('../k8s/watch.js');
+    listed = await listCluster(o.kubeconfig as string, o.context as string | undefined, { strict,
       requestTimeoutMs: o.requestTimeout as number | undefined, connectTimeoutMs: o.connectTimeout as number | undefined,
       maxResponseBytes: o.maxResponseSize as number | undefined });
-    objects = live.objects;
+    objects = listed.result.objects;
+    clusterProblems = listed.result.problems.map(formatProblem);
+    for (const p of clusterProblems) warn(p);
   }
   const cluster = o.cluster as string[] | undefined;
   if (cluster?.length) {
     checkClusterFilesAreText(cluster);
     const loaded = loadCluster(cluster, strict);
     for (const w of loaded.warnings) warn(w);
-    clusterProblems = loaded.result.problems.map(formatProblem);
+    clusterProblems = [...clusterProblems, ...loaded.result.problems.map(formatProblem)];
     objects = objects ? mergeObjects(objects, loaded.result.objects) : loaded.result.objects;
   }
 
@@ -167,6 +173,15 @@ async function runReplay(capture: string, o: Record<string, unknown>): Promise<v
       warn(p);
     },
   };
+  // --watch: the cluster's changes during the replay, from the list's resourceVersions on.
+  const watching = new AbortController();
+  let watched: Promise<void> | undefined;
+  if (o.watch && listed) {
+    const cluster = listed;
+    opts.live = (target) => {
+      watched = cluster.watch(target, { signal: watching.signal, onWarning: opts.onProblem });
+    };
+  }
   const controller = new AbortController();
   running.controller = controller;
   running.progress = progress;
@@ -183,6 +198,8 @@ async function runReplay(capture: string, o: Record<string, unknown>): Promise<v
     progress?.stop();
     running.controller = undefined;
     running.progress = undefined;
+    watching.abort();
+    await watched;
   }
   report.problems = [...clusterProblems, ...report.problems];
   const json = JSON.stringify(report, null, 2) + '\n';

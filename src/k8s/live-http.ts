@@ -34,6 +34,8 @@ export interface RequestLimits {
   requestTimeoutMs: number;
   /** Most body bytes read from a successful (2xx) answer. */
   maxBytes: number;
+  /** Date.now() by which a body must end, when not `deadline` (a watch: its window); the handler's deadline() is called then. */
+  bodyDeadline?: number;
 }
 
 export interface Answer {
@@ -65,6 +67,145 @@ export function oneLine(text: string, max = 300): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
+/** What a request does with an answer whose headers are in and acceptable. */
+export interface BodyHandler<T> {
+  /** A chunk of the body. */
+  data(chunk: Buffer): void;
+  /** The body is complete (the server ended it). */
+  end(): void;
+  /** The request timeout struck while the body was still coming. */
+  deadline(): void;
+}
+
+/** How a body handler ends the exchange. */
+export interface Settle<T> {
+  /** Resolves with `value`; `close`: the connection is not read to its end, close it. */
+  done(value: T, close: boolean): void;
+  /** Rejects with a LiveClusterError "GET <url>: <message>". */
+  fail(message: string, status?: number): void;
+  /** Whether the exchange has ended (late chunks are ignored). */
+  readonly settled: boolean;
+}
+
+/**
+ * One GET of `url` (named `shown` in messages) with the connection options `base` (agent, TLS
+ * material, headers): the connect timeout, the deadline, the abort signal and the checks every
+ * answer gets (no content encoding; JSON when 2xx) are here; what is read of the body is the
+ * handler's (`onResponse`). The connection is closed whenever the answer is not read to its end.
+ */
+export function exchange<T>(
+  url: URL,
+  shown: string,
+  base: RequestOptions,
+  limits: RequestLimits,
+  signal: AbortSignal | undefined,
+  onResponse: (res: IncomingMessage, status: number, contentType: string, settle: Settle<T>) => BodyHandler<T>,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timers: NodeJS.Timeout[] = [];
+    let phase: 'connect' | 'response' | 'body' = 'connect';
+    let req: ClientRequest | undefined;
+    let body: BodyHandler<T> | undefined;
+    let deadlineTimer: NodeJS.Timeout | undefined;
+
+    const settle: Settle<T> = {
+      settled: false,
+      done: (value, close) => finish(undefined, value, close),
+      fail: (message, status) => finish(new LiveClusterError(`GET ${shown}: ${message}`, status)),
+    };
+    const finish = (err: LiveClusterError | undefined, value?: T, close = true): void => {
+      if (settle.settled) return;
+      (settle as { settled: boolean }).settled = true;
+      for (const t of timers) clearTimeout(t);
+      signal?.removeEventListener('abort', onAbort);
+      if (err || close) req?.destroy();
+      if (err) reject(err);
+      else resolve(value as T);
+    };
+    const onAbort = (): void => settle.fail('abandoned (another list failed)');
+
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort);
+
+    const left = limits.deadline - Date.now();
+    if (left <= 0) return settle.fail(`no time left of the ${formatSeconds(limits.requestTimeoutMs)} request timeout (--request-timeout)`);
+    if (left < 2 ** 31) {
+      timers.push(
+        (deadlineTimer = setTimeout(() => {
+          const limit = `the ${formatSeconds(limits.requestTimeoutMs)} request timeout (--request-timeout)`;
+          if (phase === 'connect') settle.fail(`not connected within ${limit}`);
+          else if (phase === 'response') settle.fail(`no response within ${limit}`);
+          else body?.deadline();
+        }, left)),
+      );
+    }
+    if (limits.connectTimeoutMs > 0 && limits.connectTimeoutMs < left) {
+      timers.push(
+        setTimeout(() => {
+          if (phase === 'connect') {
+            const what = url.protocol === 'https:' ? 'connection (TCP and TLS)' : 'connection';
+            settle.fail(`${what} not established within the ${formatSeconds(limits.connectTimeoutMs)} connect timeout (--connect-timeout)`);
+          }
+        }, limits.connectTimeoutMs),
+      );
+    }
+
+    const send = url.protocol === 'https:' ? httpsRequest : url.protocol === 'http:' ? httpRequest : undefined;
+    if (!send) return settle.fail(`unsupported scheme ${JSON.stringify(url.protocol)} (the kubeconfig's server must be https:// or http://)`);
+    const headers = { ...(base.headers as Record<string, string | string[] | number> | undefined), Accept: 'application/json' };
+    try {
+      req = send(url, { ...base, method: 'GET', headers, timeout: undefined });
+    } catch (e) {
+      return settle.fail(oneLine((e as Error).message));
+    }
+
+    req.on('socket', (s: Socket) => {
+      const connected = (): void => {
+        if (phase === 'connect') phase = 'response';
+      };
+      // A TLS socket counts once its handshake is done (a proxy agent may hand one over done).
+      if (s instanceof TLSSocket) {
+        if ((s as TLSSocket & { _secureEstablished?: boolean })._secureEstablished) connected();
+        else s.once('secureConnect', connected);
+      } else if (s.connecting) s.once('connect', connected);
+      else connected();
+    });
+
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      if (phase === 'body') return body?.end();
+      const m = oneLine(e.message);
+      settle.fail(m === 'socket hang up' ? 'the server closed the connection without answering' : m);
+    });
+
+    req.on('response', (res: IncomingMessage) => {
+      phase = 'body';
+      const status = res.statusCode ?? 0;
+      const contentType = oneLine(res.headers['content-type'] ?? '', 100);
+      const encoding = res.headers['content-encoding'];
+      if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+        return settle.fail(`HTTP ${statusText(status)} with content encoding ${oneLine(encoding, 60)}, which was not asked for`, status);
+      }
+      if (status >= 200 && status < 300 && contentType !== '' && !isJsonType(contentType)) {
+        return settle.fail(`HTTP ${statusText(status)} with content type ${contentType}, not JSON`, status);
+      }
+      const handler = onResponse(res, status, contentType, settle);
+      body = handler;
+      if (limits.bodyDeadline !== undefined && !settle.settled) {
+        clearTimeout(deadlineTimer);
+        timers.push(setTimeout(() => handler.deadline(), Math.max(0, limits.bodyDeadline - Date.now())));
+      }
+      res.on('data', (chunk: Buffer) => {
+        if (!settle.settled) handler.data(chunk);
+      });
+      // An end without the whole body (a connection closed mid-answer) is the handler's to judge (res.complete).
+      res.on('end', () => handler.end());
+      res.on('error', () => handler.end());
+      res.on('close', () => handler.end());
+    });
+    req.end();
+  });
+}
+
 /**
  * GETs `url` (named `shown` in messages) with the connection options `base` (agent, TLS
  * material, headers). Resolves with the complete answer; rejects with a LiveClusterError on a
@@ -81,125 +222,36 @@ export function boundedGet(
   limits: RequestLimits,
   signal?: AbortSignal,
 ): Promise<Answer> {
-  return new Promise<Answer>((resolve, reject) => {
-    const timers: NodeJS.Timeout[] = [];
-    let settled = false;
-    let phase: 'connect' | 'response' | 'body' = 'connect';
+  return exchange<Answer>(url, shown, base, limits, signal, (res, status, contentType, settle) => {
+    const ok = status >= 200 && status < 300;
+    const cap = ok ? limits.maxBytes : Math.min(limits.maxBytes, ERROR_BODY_BYTES);
+    const length = res.headers['content-length'];
+    const expected = length !== undefined && /^[0-9]+$/.test(length) ? Number(length) : undefined;
+    const chunks: Buffer[] = [];
     let received = 0;
-    let expected: number | undefined;
-    let req: ClientRequest | undefined;
-
-    const settle = (err: LiveClusterError | undefined, answer?: Answer): void => {
-      if (settled) return;
-      settled = true;
-      for (const t of timers) clearTimeout(t);
-      signal?.removeEventListener('abort', onAbort);
-      if (!answer || answer.truncated) req?.destroy();
-      if (err) reject(err);
-      else resolve(answer!);
-    };
-    const fail = (message: string, status?: number): void => settle(new LiveClusterError(`GET ${shown}: ${message}`, status));
-    const onAbort = (): void => fail('abandoned (another list failed)');
-    const cutShort = (): void => {
-      const of = expected !== undefined ? ` of the ${expected} announced` : '';
-      fail(`the connection closed after ${received}${of} bytes of the body: the answer is cut short`);
-    };
-
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener('abort', onAbort);
-
-    const left = limits.deadline - Date.now();
-    if (left <= 0) return fail(`no time left of the ${formatSeconds(limits.requestTimeoutMs)} request timeout (--request-timeout)`);
-    if (left < 2 ** 31) {
-      timers.push(
-        setTimeout(() => {
-          const limit = `the ${formatSeconds(limits.requestTimeoutMs)} request timeout (--request-timeout)`;
-          if (phase === 'connect') fail(`not connected within ${limit}`);
-          else if (phase === 'response') fail(`no response within ${limit}`);
-          else {
-            const of = expected !== undefined ? ` of ${expected}` : '';
-            fail(`body incomplete at ${limit}: ${received}${of} bytes received`);
-          }
-        }, left),
-      );
-    }
-    if (limits.connectTimeoutMs > 0 && limits.connectTimeoutMs < left) {
-      timers.push(
-        setTimeout(() => {
-          if (phase === 'connect') {
-            const what = url.protocol === 'https:' ? 'connection (TCP and TLS)' : 'connection';
-            fail(`${what} not established within the ${formatSeconds(limits.connectTimeoutMs)} connect timeout (--connect-timeout)`);
-          }
-        }, limits.connectTimeoutMs),
-      );
-    }
-
-    const send = url.protocol === 'https:' ? httpsRequest : url.protocol === 'http:' ? httpRequest : undefined;
-    if (!send) return fail(`unsupported scheme ${JSON.stringify(url.protocol)} (the kubeconfig's server must be https:// or http://)`);
-    const headers = { ...(base.headers as Record<string, string | string[] | number> | undefined), Accept: 'application/json' };
-    try {
-      req = send(url, { ...base, method: 'GET', headers, timeout: undefined });
-    } catch (e) {
-      return fail(oneLine((e as Error).message));
-    }
-
-    req.on('socket', (s: Socket) => {
-      const connected = (): void => {
-        if (phase === 'connect') phase = 'response';
-      };
-      // A TLS socket counts once its handshake is done (a proxy agent may hand one over done).
-      if (s instanceof TLSSocket) {
-        if ((s as TLSSocket & { _secureEstablished?: boolean })._secureEstablished) connected();
-        else s.once('secureConnect', connected);
-      } else if (s.connecting) s.once('connect', connected);
-      else connected();
-    });
-
-    req.on('error', (e: NodeJS.ErrnoException) => {
-      if (phase === 'body') return cutShort();
-      const m = oneLine(e.message);
-      fail(m === 'socket hang up' ? 'the server closed the connection without answering' : m);
-    });
-
-    req.on('response', (res: IncomingMessage) => {
-      phase = 'body';
-      const status = res.statusCode ?? 0;
-      const contentType = oneLine(res.headers['content-type'] ?? '', 100);
-      const ok = status >= 200 && status < 300;
-      const encoding = res.headers['content-encoding'];
-      if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
-        return fail(`HTTP ${statusText(status)} with content encoding ${oneLine(encoding, 60)}, which was not asked for`, status);
-      }
-      if (ok && contentType !== '' && !isJsonType(contentType)) {
-        return fail(`HTTP ${statusText(status)} with content type ${contentType}, not JSON`, status);
-      }
-      const cap = ok ? limits.maxBytes : Math.min(limits.maxBytes, ERROR_BODY_BYTES);
-      const length = res.headers['content-length'];
-      expected = length !== undefined && /^[0-9]+$/.test(length) ? Number(length) : undefined;
-      const tooLarge = (n: string): string =>
-        `HTTP ${statusText(status)}: the answer is larger than the ${formatBytes(cap)} limit (--max-response-size): ${n}`;
-      if (ok && expected !== undefined && expected > cap) return fail(tooLarge(`Content-Length ${expected}`), status);
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => {
-        if (settled) return;
+    const tooLarge = (n: string): string =>
+      `HTTP ${statusText(status)}: the answer is larger than the ${formatBytes(cap)} limit (--max-response-size): ${n}`;
+    const of = expected !== undefined ? ` of the ${expected} announced` : '';
+    if (ok && expected !== undefined && expected > cap) settle.fail(tooLarge(`Content-Length ${expected}`), status);
+    return {
+      data(chunk) {
         if (received + chunk.length > cap) {
-          if (ok) return fail(tooLarge(`stopped reading after ${received + chunk.length} bytes`), status);
+          if (ok) return settle.fail(tooLarge(`stopped reading after ${received + chunk.length} bytes`), status);
           chunks.push(chunk.subarray(0, cap - received));
           received = cap;
-          return settle(undefined, { status, contentType, body: Buffer.concat(chunks, received), truncated: true });
+          return settle.done({ status, contentType, body: Buffer.concat(chunks, received), truncated: true }, true);
         }
         received += chunk.length;
         chunks.push(chunk);
-      });
-      res.on('end', () => {
-        if (!res.complete) return cutShort();
-        settle(undefined, { status, contentType, body: Buffer.concat(chunks, received), truncated: false });
-      });
-      res.on('error', cutShort);
-      res.on('close', () => {
-        if (!res.complete) cutShort();
-      });
-    });
-    req.end();
+      },
+      end() {
+        if (!res.complete) return settle.fail(`the connection closed after ${received}${of} bytes of the body: the answer is cut short`);
+        settle.done({ status, contentType, body: Buffer.concat(chunks, received), truncated: false }, false);
+      },
+      deadline() {
+        const of = expected !== undefined ? ` of ${expected}` : '';
+        settle.fail(`body incomplete at the ${formatSeconds(limits.requestTimeoutMs)} request timeout (--request-timeout): ${received}${of} bytes received`);
+      },
+    };
   });
 }

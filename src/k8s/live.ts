@@ -45,7 +45,7 @@ export interface LiveOptions extends LoadOptions {
   maxPages?: number;
 }
 
-interface Limits {
+export interface Limits {
   pageSize: number;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
@@ -53,7 +53,7 @@ interface Limits {
   maxPages: number;
 }
 
-function limitsOf(opts: LiveOptions): Limits {
+export function limitsOf(opts: LiveOptions): Limits {
   const pick = (name: keyof Limits, value: number | undefined, fallback: number, min: number, max: number): number => {
     const v = value ?? fallback;
     if (!Number.isSafeInteger(v) || v < min || v > max) throw new RangeError(`${name} must be a whole number from ${min} to ${max}, not ${v}`);
@@ -69,7 +69,7 @@ function limitsOf(opts: LiveOptions): Limits {
 }
 
 /** One list the snapshot is made of. */
-interface ListSpec {
+export interface ListSpec {
   /** The resource as RBAC names it, for messages. */
   what: string;
   kind: string;
@@ -78,15 +78,15 @@ interface ListSpec {
   path: string;
 }
 
-const SERVICES: ListSpec = { what: 'services', kind: 'ServiceList', apiVersion: 'v1', path: '/api/v1/services' };
-const ENDPOINT_SLICES: ListSpec = {
+export const SERVICES: ListSpec = { what: 'services', kind: 'ServiceList', apiVersion: 'v1', path: '/api/v1/services' };
+export const ENDPOINT_SLICES: ListSpec = {
   what: 'endpointslices.discovery.k8s.io',
   kind: 'EndpointSliceList',
   apiVersion: 'discovery.k8s.io/v1',
   path: '/apis/discovery.k8s.io/v1/endpointslices',
 };
-const NODES: ListSpec = { what: 'nodes', kind: 'NodeList', apiVersion: 'v1', path: '/api/v1/nodes' };
-const SERVICE_CIDRS: ListSpec = {
+export const NODES: ListSpec = { what: 'nodes', kind: 'NodeList', apiVersion: 'v1', path: '/api/v1/nodes' };
+export const SERVICE_CIDRS: ListSpec = {
   what: 'servicecidrs.networking.k8s.io',
   kind: 'ServiceCIDRList',
   apiVersion: 'networking.k8s.io/v1',
@@ -94,7 +94,7 @@ const SERVICE_CIDRS: ListSpec = {
 };
 
 /** Where and how to connect: the server's URL (no trailing slash) and the options the client library resolved. */
-interface Connection {
+export interface Connection {
   server: string;
   options: RequestOptions;
 }
@@ -109,7 +109,7 @@ function pageURL(server: string, spec: ListSpec, limit: number, cont: string | u
 }
 
 /** The page in a 2xx answer, or the LiveClusterError (one line, naming the URL) that describes the answer. */
-function pageOf(answer: Answer, shown: string, spec: ListSpec): { items: unknown[]; cont: string | undefined } {
+function pageOf(answer: Answer, shown: string, spec: ListSpec): { items: unknown[]; cont: string | undefined; rv: string | undefined } {
   const head = `GET ${shown}: HTTP ${statusText(answer.status)}`;
   const type = answer.contentType === '' ? 'no content type' : answer.contentType;
   if (answer.status < 200 || answer.status >= 300) {
@@ -131,7 +131,7 @@ function pageOf(answer: Answer, shown: string, spec: ListSpec): { items: unknown
   } catch (e) {
     return fail(`${head} (${type}), ${answer.body.length} bytes: not valid JSON: ${oneLine((e as Error).message, 120)}`, answer.status);
   }
-  const list = value as { kind?: unknown; items?: unknown; metadata?: { continue?: unknown } } | null;
+  const list = value as { kind?: unknown; items?: unknown; metadata?: { continue?: unknown; resourceVersion?: unknown } } | null;
   if (typeof list !== 'object' || list === null || Array.isArray(list) || list.kind !== spec.kind ||
       !(Array.isArray(list.items) || list.items === null)) {
     const what = Array.isArray(list) ? 'a JSON array' : typeof list !== 'object' || list === null ? `JSON ${list === null ? 'null' : typeof list}`
@@ -141,7 +141,8 @@ function pageOf(answer: Answer, shown: string, spec: ListSpec): { items: unknown
   }
   const cont = list.metadata?.continue;
   if (cont !== undefined && cont !== null && typeof cont !== 'string') return fail(`${head}: metadata.continue is not a string`, answer.status);
-  return { items: list.items ?? [], cont: cont || undefined };
+  const rv = list.metadata?.resourceVersion;
+  return { items: list.items ?? [], cont: cont || undefined, rv: typeof rv === 'string' && rv !== '' ? rv : undefined };
 
   function fail(message: string, status: number): never {
     throw new LiveClusterError(message, status);
@@ -150,11 +151,12 @@ function pageOf(answer: Answer, shown: string, spec: ListSpec): { items: unknown
 
 /**
  * Lists every page of one resource, within the limits (the request timeout covers all the
- * pages); returns one List-shaped value (items as plain API JSON). A continue token the server
+ * pages); returns one List-shaped value (items as plain API JSON, and the first page's
+ * metadata.resourceVersion: the version of the snapshot, where a watch starts). A continue token the server
  * already sent, or more than maxPages pages, ends the list with an error. `onFirstPage` is
  * called once the first page is in.
  */
-async function listAll(
+export async function listAll(
   spec: ListSpec,
   conn: Connection,
   limits: Limits,
@@ -165,6 +167,7 @@ async function listAll(
   const tokens = new Set<string>();
   const deadline = limits.requestTimeoutMs > 0 ? Date.now() + limits.requestTimeoutMs : Infinity;
   let cont: string | undefined;
+  let resourceVersion: string | undefined;
   try {
     for (let page = 1; ; page++) {
       const { url, shown } = pageURL(conn.server, spec, limits.pageSize, cont);
@@ -179,7 +182,10 @@ async function listAll(
       }, signal);
       const got = pageOf(answer, shown, spec);
       for (const item of got.items) items.push(item);
-      if (page === 1) onFirstPage?.();
+      if (page === 1) {
+        resourceVersion = got.rv;
+        onFirstPage?.();
+      }
       if (got.cont === undefined) break;
       if (tokens.has(got.cont)) {
         const token = oneLine(JSON.stringify(got.cont), 40);
@@ -193,22 +199,22 @@ async function listAll(
     const hint = e.status === 401 ? ' (not authenticated)' : e.status === 403 ? ' (the user needs get/list on it)' : '';
     throw new LiveClusterError(`cannot list ${spec.what}${hint}: ${e.message}`, e.status);
   }
-  return { apiVersion: spec.apiVersion, kind: spec.kind, items };
+  return { apiVersion: spec.apiVersion, kind: spec.kind, metadata: { resourceVersion }, items };
+}
+
+/** A cluster to read: the connection, the limits, and "<kubeconfig>#<context>" for messages. */
+export interface ClusterAccess {
+  source: string;
+  conn: Connection;
+  limits: Limits;
 }
 
 /**
- * Loads Services, EndpointSlices, Nodes and ServiceCIDRs from the cluster a
- * kubeconfig points at (its current context, or `context`), through the same
- * validation as files: a bad object is reported and skipped, or fails the
- * load with `strict`. Problems name "<kubeconfig>#<context>" and the item
- * path ("items[3].spec.ports[0].port" inside e.g. the ServiceList).
- * Needs only get/list access (see the top of this file).
+ * Resolves a kubeconfig (its current context, or `context`) into a connection: ManifestError
+ * for a kubeconfig that cannot be read or has no such context, LiveClusterError for one whose
+ * credentials cannot be used or whose server is not a URL. Nothing is requested yet.
  */
-export async function loadFromKubeconfig(
-  kubeconfigPath: string,
-  context?: string,
-  opts: LiveOptions = {},
-): Promise<LoadResult> {
+export async function connect(kubeconfigPath: string, context: string | undefined, opts: LiveOptions = {}): Promise<ClusterAccess> {
   const kc = new KubeConfig();
   try {
     kc.loadFromFile(kubeconfigPath);
@@ -244,7 +250,19 @@ export async function loadFromKubeconfig(
   } catch {
     throw new LiveClusterError(`${source}: the cluster's server ${JSON.stringify(conn.server)} is not a URL`);
   }
+  return { source, conn, limits };
+}
 
+/** The four lists of a snapshot (List-shaped values with their resourceVersion); cidrs null when the API is not served or not allowed. */
+export interface Snapshot {
+  services: Record<string, unknown>;
+  slices: Record<string, unknown>;
+  nodes: Record<string, unknown>;
+  cidrs: Record<string, unknown> | null;
+}
+
+/** Lists Services, EndpointSlices, Nodes and ServiceCIDRs (LiveClusterError on the first failure). */
+export async function listSnapshot({ conn, limits }: ClusterAccess): Promise<Snapshot> {
   // The Services list first, alone, until its first page is in: a server that cannot be
   // reached, or refuses these credentials, is reported for that list whatever the timing. Then
   // the other lists at once; the first failure abandons the others (their connections closed).
@@ -261,18 +279,40 @@ export async function loadFromKubeconfig(
   const firstPage = new Promise<void>((resolve) => (firstPageIn = resolve));
   const servicesList = list(listAll(SERVICES, conn, limits, abandon.signal, firstPageIn));
   await Promise.race([firstPage, servicesList]);
-  const cidrList = listAll(SERVICE_CIDRS, conn, limits, abandon.signal).catch((e: unknown) => {
-    // Clusters before 1.33 serve no networking.k8s.io/v1 ServiceCIDR; users may lack access.
-    if (e instanceof LiveClusterError && (e.status === 404 || e.status === 403)) return null;
-    throw e;
-  });
   const [services, slices, nodes, cidrs] = await Promise.all([
     servicesList,
     list(listAll(ENDPOINT_SLICES, conn, limits, abandon.signal)),
     list(listAll(NODES, conn, limits, abandon.signal)),
-    list(cidrList),
+    list(listOptional(SERVICE_CIDRS, conn, limits, abandon.signal)),
   ]);
+  return { services, slices, nodes, cidrs };
+}
+
+/** A list that may be missing: null when the API is not served (404) or not allowed (403). */
+export function listOptional(spec: ListSpec, conn: Connection, limits: Limits, signal: AbortSignal): Promise<Record<string, unknown> | null> {
+  return listAll(spec, conn, limits, signal).catch((e: unknown) => {
+    // Clusters before 1.33 serve no networking.k8s.io/v1 ServiceCIDR; users may lack access.
+    if (e instanceof LiveClusterError && (e.status === 404 || e.status === 403)) return null;
+    throw e;
+  });
+}
+
+/**
+ * Loads Services, EndpointSlices, Nodes and ServiceCIDRs from the cluster a
+ * kubeconfig points at (its current context, or `context`), through the same
+ * validation as files: a bad object is reported and skipped, or fails the
+ * load with `strict`. Problems name "<kubeconfig>#<context>" and the item
+ * path ("items[3].spec.ports[0].port" inside e.g. the ServiceList).
+ * Needs only get/list access (see the top of this file).
+ */
+export async function loadFromKubeconfig(
+  kubeconfigPath: string,
+  context?: string,
+  opts: LiveOptions = {},
+): Promise<LoadResult> {
+  const access = await connect(kubeconfigPath, context, opts);
+  const { services, slices, nodes, cidrs } = await listSnapshot(access);
   const values: unknown[] = [services, slices, nodes];
   if (cidrs) values.push(cidrs);
-  return objectsFromValues(values, source, opts);
+  return objectsFromValues(values, access.source, opts);
 }

@@ -6,6 +6,10 @@ import * as fs from 'node:fs';
 import { readFd, writeFdFully } from '../capture/io.js';
 import type { ChunkInput, ChunkOutput } from './chunks.js';
 
+/** A live pipe with nothing to read: asked again after this long (ms), doubling up to LIVE_POLL_MAX_MS. */
+const LIVE_POLL_MS = 2;
+const LIVE_POLL_MAX_MS = 50;
+
 /** The size of a regular file; undefined for pipes, terminals and devices. */
 function fileSize(fd: number): number | undefined {
   try {
@@ -22,17 +26,30 @@ export class FdInput implements ChunkInput {
   readonly readAsync?: ChunkInput['readAsync'];
   private closed = false;
 
-  constructor(private readonly fd: number, private readonly owned: boolean) {
+  /**
+   * `live`: a capture still being written (a pipe from tcpdump, with a watch changing the
+   * cluster): a pipe too is read in the thread pool, each chunk being what has arrived, so the
+   * event loop (and the updates it brings) runs while the next packets are awaited.
+   */
+  constructor(private readonly fd: number, private readonly owned: boolean, live = false) {
     this.size = fileSize(fd);
-    if (this.size !== undefined) {
+    if (this.size !== undefined || live) {
       this.readAsync = (memory, at, len) => new Promise((resolve, reject) => {
-        fs.read(this.fd, memory(), at, len, null, (err, n) => (err ? reject(err) : resolve(n)));
+        const attempt = (wait: number): void => {
+          fs.read(this.fd, memory(), at, len, null, (err, n) => {
+            // A pipe opened non-blocking with nothing to read yet: ask again a little later.
+            if (err?.code === 'EAGAIN') setTimeout(() => attempt(Math.min(wait * 2, LIVE_POLL_MAX_MS)), wait);
+            else if (err) reject(err);
+            else resolve(n);
+          });
+        };
+        attempt(LIVE_POLL_MS);
       });
     }
   }
 
-  static open(path: string): FdInput {
-    return path === '-' ? new FdInput(0, false) : new FdInput(fs.openSync(path, 'r'), true);
+  static open(path: string, opts: { live?: boolean } = {}): FdInput {
+    return path === '-' ? new FdInput(0, false, opts.live) : new FdInput(fs.openSync(path, 'r'), true, opts.live);
   }
 
   readSync(memory: Uint8Array, at: number, len: number): number {

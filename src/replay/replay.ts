@@ -21,7 +21,7 @@ import { OutputFile } from '../capture/output-file.js';
 import { writeFdFully } from '../capture/io.js';
 import { CaptureFormatError } from '../capture/errors.js';
 import { ChunkWalk, runAsync, runSync, type DueSchedule } from './chunks.js';
-import { updateSchedule } from './updates.js';
+import { applyUpdate, updateSchedule } from './updates.js';
 import { FdInput, FdOutput } from './fd-io.js';
 import { linkTypeName } from '../capture/linktypes.js';
 import {
@@ -65,6 +65,14 @@ export interface ReplayOptions extends CoreOptions, NodeConfig {
    * the first packet; problems of an update: when it is applied). They also end in the report.
    */
   onProblem?: (problem: string) => void;
+  /**
+   * A live source of updates (a watch of the cluster; replayAsync only): called before the
+   * first packet with the dataplane's update(). Each update is applied when it is made (the
+   * replay lets the event loop run between chunks), listed in the report at the capture time
+   * of the last packet replayed, its problems passed to onProblem (not returned). A pipe is
+   * then read as data arrives rather than in whole chunks.
+   */
+  live?: (target: Pick<Dataplane, 'update'>) => void;
 }
 
 /** Everything a replay needs before its first packet: objects loaded, tables applied. */
@@ -76,6 +84,10 @@ interface Prepared {
   note: (problem: string) => void;
   /** With opts.timeline: the counters sampled over capture time. */
   sampler?: TimelineSampler;
+  /** What each update did, in the order applied (--updates and live). */
+  updates: UpdateReport[];
+  /** Seconds from the first packet to the last one replayed so far (set by the path that runs). */
+  now: () => number;
 }
 
 function prepare(opts: ReplayOptions): Prepared {
@@ -98,25 +110,36 @@ function prepare(opts: ReplayOptions): Prepared {
   }
   // Capacities not given are sized from the cluster (room for updates when there are any), and
   // all are checked against it and against memory before the core is created.
-  const dp = new Dataplane({ ...opts, objects, nodeName: opts.node, zone: opts.zone, roomForUpdates: events.length > 0 });
+  const dp = new Dataplane({ ...opts, objects, nodeName: opts.node, zone: opts.zone, roomForUpdates: events.length > 0 || opts.live !== undefined });
   const points = typeof opts.timeline === 'number' ? opts.timeline : TIMELINE_POINTS;
   const sampler = opts.timeline ? new TimelineSampler(dp.core, dp.tables, points) : undefined;
-  return { dp, events, problems, note, sampler };
+  return { dp, events, problems, note, sampler, updates: [], now: () => 0 };
 }
 
 /**
  * The stops a replay makes at capture times: --updates events (each one's effect appended to
- * `updates`) and timeline samples. Undefined when there are none.
+ * run.updates) and timeline samples. Undefined when there are none.
  */
-function replaySchedule(run: Prepared, updates: UpdateReport[]): DueSchedule | undefined {
-  const schedule = updateSchedule(run.events, run.dp, run.note, updates);
-  return run.sampler ? run.sampler.schedule(schedule, updates) : schedule;
+function replaySchedule(run: Prepared): DueSchedule | undefined {
+  const schedule = updateSchedule(run.events, run.dp, run.note, run.updates);
+  return run.sampler ? run.sampler.schedule(schedule, run.updates) : schedule;
 }
 
 /** The report with the timeline's parts (opts.timeline): `lastNs` is the last packet's time after the first. */
 function withTimeline(report: ReplayReport, run: Prepared, lastNs: bigint | null): ReplayReport {
   run.sampler?.complete(report, lastNs);
   return report;
+}
+
+/** Hands opts.live the dataplane's update(), recording each update as --updates events are. */
+function startLive(opts: ReplayOptions, run: Prepared): void {
+  opts.live?.({
+    update: (ev) => {
+      const { report, stats } = applyUpdate(ev, run.dp, run.note, run.now());
+      run.updates.push(report);
+      return { problems: [], stats };
+    },
+  });
 }
 
 /**
@@ -158,6 +181,7 @@ export function replay(opts: ReplayOptions): ReplayReport {
  */
 export async function replayAsync(opts: ReplayOptions, signal?: AbortSignal): Promise<ReplayReport> {
   const run = prepare(opts);
+  startLive(opts, run);
   if (needsPerPacket(opts)) {
     try {
       return await drainAsync(replayPerPacket(opts, run, signal));
@@ -238,9 +262,16 @@ function sniffFormat(path: string): 'pcap' | 'pcapng' | undefined {
 }
 
 function startChunks(opts: ReplayOptions, run: Prepared) {
-  const updates: UpdateReport[] = [];
-  const schedule = replaySchedule(run, updates);
-  const walk = new ChunkWalk(run.dp.core, { capture: opts.capture, input: FdInput.open(opts.capture), updates: schedule, progress: opts.progress, readBytes: opts.readBytes });
+  const updates = run.updates;
+  const schedule = replaySchedule(run);
+  const walk = new ChunkWalk(run.dp.core, {
+    capture: opts.capture, input: FdInput.open(opts.capture, { live: opts.live !== undefined }), updates: schedule,
+    progress: opts.progress, readBytes: opts.readBytes,
+  });
+  run.now = () => {
+    const { first, last } = walk.result();
+    return first && last ? last.sec - first.sec + (last.nsec - first.nsec) / 1e9 : 0;
+  };
   let out: OutputFile | undefined;
   let output: FdOutput | null = null;
   try {
@@ -275,16 +306,17 @@ function* replayPerPacket(opts: ReplayOptions, run: Prepared, signal?: AbortSign
   const { core, tables } = dp;
   const reader = openCaptureReader(opts.capture);
   const started = performance.now();
-  const updates: UpdateReport[] = [];
+  const updates = run.updates;
   let traceFd = -1;
   let traceFile: OutputFile | undefined;
   let failure: unknown;
   let generated = 0;
   let bytesIn = 0, bytesOut = 0;
   let firstTs: number | null = null, lastTs: number | null = null;
+  run.now = () => (firstTs !== null && lastTs !== null ? lastTs - firstTs : 0);
   let firstNs: bigint | null = null;
   let lastNs: bigint | null = null;
-  const schedule = replaySchedule(run, updates);
+  const schedule = replaySchedule(run);
   let index = 0;
   const writer = opts.write ? openCaptureWriter(opts.write, reader) : null;
   try {

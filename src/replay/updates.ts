@@ -2,22 +2,31 @@
 // replayStream): each one through Dataplane.update, its effect on live connections reported.
 
 import type { Dataplane } from '../dataplane.js';
-import { formatProblem, type ClusterEvent } from '../k8s/index.js';
+import { formatProblem, type ClusterEvent, type KubeObject, type WatchEvent } from '../k8s/index.js';
+import type { ApplyStats } from '../core/tables.js';
 import type { DueSchedule } from './chunks.js';
 import type { UpdateReport } from './report.js';
 
-/** Applies one event (Dataplane.update): only the Services it touches are recomputed and reprogrammed. */
-export function applyUpdate(ev: ClusterEvent, dp: Dataplane, note: (problem: string) => void): UpdateReport {
+/**
+ * Applies one update (Dataplane.update): only the Services it touches are recomputed and
+ * reprogrammed. `at`: when it happens, for one that does not say (a live one).
+ */
+export function applyUpdate(ev: ClusterEvent | WatchEvent, dp: Dataplane, note: (problem: string) => void,
+                            at = 0): { report: UpdateReport; stats: ApplyStats | null } {
   const { problems, stats } = dp.update(ev, { audit: true });
   for (const p of problems) note(formatProblem(p));
-  const meta = ev.object.metadata;
-  const report: UpdateReport = { at: ev.at ?? 0, type: ev.type, object: `${ev.object.kind} ${meta.namespace ? meta.namespace + '/' : ''}${meta.name}`, kept: 0, orphaned: 0, wouldMove: 0, flushed: 0, services: [] };
-  if (!stats) return report;
+  const obj = ev.object as Partial<KubeObject> | null;
+  const meta = obj?.metadata;
+  const report: UpdateReport = {
+    at: ev.at ?? at, type: ev.type, object: `${obj?.kind} ${meta?.namespace ? meta.namespace + '/' : ''}${meta?.name}`,
+    kept: 0, orphaned: 0, wouldMove: 0, flushed: 0, services: [],
+  };
+  if (!stats) return { report, stats };
   for (const c of stats.changes) {
     report.kept += c.kept; report.orphaned += c.orphaned; report.wouldMove += c.wouldMove; report.flushed += c.flushed;
   }
   report.services = stats.changes;
-  return report;
+  return { report, stats };
 }
 
 /**
@@ -33,7 +42,7 @@ export function updateSchedule(events: ClusterEvent[], dp: Dataplane, note: (pro
   return {
     nextDue: (first) => (next < events.length ? dueOf(first, next) : null),
     applyDue: (first, now) => {
-      while (next < events.length && dueOf(first, next) <= now) reports.push(applyUpdate(events[next++]!, dp, note));
+      while (next < events.length && dueOf(first, next) <= now) reports.push(applyUpdate(events[next++]!, dp, note).report);
     },
   };
 }
