@@ -39,9 +39,6 @@ import { svcCounters, backendCounters } from './stats';
 import { fastDone, GroupState, FAST_L3, FAST_L4, FAST_L4_6 } from './shape';
 import { frontendFor, isExternal, sourceClass, endpointSet, masqueraded, openConnection, SET_LIST, SET_N, SET_TABLE } from './service';
 
-/** The most openers a group may hold (bits of GroupState's masks). */
-export const OPEN_MAX: u32 = 32;
-
 // Per group position (64 bytes): its Maglev slot (h % M), the set's list
 // and size, the IPv4 header, the flow hash, the table, the service-port
 // slot, the reply tuple's destination address (the client's, or the
@@ -64,30 +61,25 @@ const O_PARK: usize = 40;
 /** The backend the reply pass chose and its reply tuple's hash. */
 const O_BACKEND: usize = 56;
 const O_HREPLY: usize = 60;
-const O_SIZE: usize = 64;
-const opens: usize = memory.data(<i32>(OPEN_MAX * <u32>O_SIZE), 16);
 /** What pass two's lookups found (only whether they did is read). */
 const found = changetype<CtResult>(memory.data(CT_RESULT_BYTES, 8));
 /** IPv4 addresses as 16-byte key slots (the rest stays zero). */
 const dstSlot: usize = memory.data(16, 16);
 const srcSlot: usize = memory.data(16, 16);
 
-// @ts-ignore: decorator
-@inline function at(k: u32): usize { return opens + <usize>k * O_SIZE; }
-
 /** Pass one notes a SYN of the fast shape at group position `k` (IP header at `ip`, flow hash `h`). */
 // @ts-ignore: decorator
 @inline export function openerNote(g: GroupState, k: u32, ip: usize, h: u64, family: u32): void {
-  openerStash(k, ip, h, family);
-  store<u8>(at(k) + O_PROTO, <u8>PROTO_TCP);
+  openerStash(g, k, ip, h, family);
+  store<u8>(g.opener(k) + O_PROTO, <u8>PROTO_TCP);
   g.syn |= 1 << k;
   if (family == 6) g.syn6 |= 1 << k;
 }
 
 /** Pass one keeps a SYN's header and hash. */
 // @ts-ignore: decorator
-@inline function openerStash(k: u32, ip: usize, h: u64, family: u32): void {
-  let o = at(k);
+@inline function openerStash(g: GroupState, k: u32, ip: usize, h: u64, family: u32): void {
+  let o = g.opener(k);
   store<u32>(o + O_IP, <u32>ip);
   store<u8>(o + O_FAMILY, <u8>family);
   store<u64>(o + O_HASH, h);
@@ -112,8 +104,8 @@ export function openerUdp(g: GroupState, k: u32, p: usize): void {
     let l4 = ip + IPV4_MIN_HLEN;
     h = flowHash4(PROTO_UDP, load<u32>(ip + IPV4_SRC), load<u32>(ip + IPV4_DST), ld16(l4 + L4_SPORT), ld16(l4 + L4_DPORT));
   }
-  openerStash(k, ip, h, family);
-  store<u8>(at(k) + O_PROTO, <u8>PROTO_UDP);
+  openerStash(g, k, ip, h, family);
+  store<u8>(g.opener(k) + O_PROTO, <u8>PROTO_UDP);
   g.syn |= 1 << k;
 }
 
@@ -135,7 +127,7 @@ export function openersPrepare(g: GroupState): void {
 
 // @ts-ignore: decorator
 @inline function prepareOne(g: GroupState, k: u32, family: u32): void {
-  let o = at(k);
+  let o = g.opener(k);
   let ip = <usize>load<u32>(o + O_IP);
   let proto = <u32>load<u8>(o + O_PROTO);
   let v6 = family == 6;
@@ -181,7 +173,7 @@ export function openersPrepare(g: GroupState): void {
 /** Reads every opener's Maglev slot, its table's header and its service port's counters. */
 export function openersSlots(g: GroupState): void {
   for (let bits = g.open; bits != 0; bits &= bits - 1) {
-    let o = at(<u32>ctz(bits));
+    let o = g.opener(<u32>ctz(bits));
     store<u32>(o + O_PARK, maglevSlot(<usize>load<u32>(o + O_TABLE), load<u32>(o + O_N), load<u32>(o + O_SLOT)));
     store<u8>(o + O_PARK + 4, load<u8>(<usize>load<u32>(o + O_TABLE) - 8));
     store<u8>(o + O_PARK + 5, load<u8>(svcCounters + (<usize>load<u32>(o + O_SVC) * PER_ENTITY << 3)));
@@ -190,13 +182,13 @@ export function openersSlots(g: GroupState): void {
 
 /** Picks each opener's backend and reads its reply tuple's index slot, its own, and the backend's counters. */
 export function openersReplies(g: GroupState): void {
-  for (let bits = g.open & ~g.syn6; bits != 0; bits &= bits - 1) replyOne(<u32>ctz(bits), 4);
-  for (let bits = g.open & g.syn6; bits != 0; bits &= bits - 1) replyOne(<u32>ctz(bits), 6);
+  for (let bits = g.open & ~g.syn6; bits != 0; bits &= bits - 1) replyOne(g, <u32>ctz(bits), 4);
+  for (let bits = g.open & g.syn6; bits != 0; bits &= bits - 1) replyOne(g, <u32>ctz(bits), 6);
 }
 
 // @ts-ignore: decorator
-@inline function replyOne(k: u32, family: u32): void {
-  let o = at(k);
+@inline function replyOne(g: GroupState, k: u32, family: u32): void {
+  let o = g.opener(k);
   let n = load<u32>(o + O_N);
   let pos = maglevSlot(<usize>load<u32>(o + O_TABLE), n, load<u32>(o + O_SLOT));
   let id = load<u32>(<usize>load<u32>(o + O_LIST) + (<usize>pos << 2));
@@ -226,7 +218,7 @@ export function openersReplies(g: GroupState): void {
  */
 export function openerPath(g: GroupState, k: u32, d: usize, p: usize, wirelen: u32, now: u64): u32 {
   if ((g.open & (1 << k)) == 0) return CONTINUE;
-  let o = at(k);
+  let o = g.opener(k);
   if ((g.syn6 & (1 << k)) != 0) return openerPath6(o, d, p, wirelen, now);
   // One copy of openerPath4 per protocol, each with its protocol fixed.
   return load<u8>(o + O_PROTO) == PROTO_TCP
