@@ -57,10 +57,10 @@ import { fastPrepare, fastPath, fastPath6, fastPathOn, udpIsNew, markOpener, SHA
 import { openersPrepare, openerUdp, openersSlots, openersReplies, openerPath } from './openers';
 import { GroupState, GROUP_STATE_BYTES, GROUP } from './shape';
 import { buildReject } from './reject';
-import { frontendFor, isExternal, sourceClass, endpointSet, masqueraded, openConnection, SET_LIST, SET_N, SET_TABLE } from './service';
+import { frontendFor, isExternal, sourceClass, endpointSet, masqueraded, openConnection, sourceNat, replyTaken, SET_LIST, SET_N, SET_TABLE } from './service';
 import { CONTINUE, NEEDS_TABLE, PacketState, PACKET_STATE_BYTES } from './verdict';
 import { ensureTable } from './lb/control';
-import { verdictCounters, reasonCounters, backendCounters, bump, bumpSlot } from './stats';
+import { packetDone, noExtra, countBackend } from './outcome';
 
 // @ts-ignore: decorator
 @inline function word(d: usize, w: u32): u32 { return load<u32>(d + (<usize>w << 2)); }
@@ -130,22 +130,14 @@ function generalPath(d: usize, i: u32): void {
     ensureTable(<usize>load<u32>(set + SET_LIST), load<u32>(set + SET_N), <usize>load<u32>(set + SET_TABLE));
     verdict = processPacket(d, i, pk);
   }
-  store<u32>(d + (<usize>D_VERDICT << 2), verdict);
-  store<u32>(d + (<usize>D_REASON << 2), pk.reason);
-  store<u32>(d + (<usize>D_SERVICE << 2), pk.service);
-  store<u32>(d + (<usize>D_BACKEND << 2), pk.backend);
-  store<u32>(d + (<usize>D_L3_OFF << 2), key.family != 0 ? key.l3 : NO_OFFSET);
-  store<u32>(d + (<usize>D_L4_OFF << 2), key.family != 0 && key.l4 != NO_L4 ? key.l4 : NO_OFFSET);
-  store<u32>(d + (<usize>D_META << 2), (key.family << 8) | key.proto);
-  store<u32>(d + (<usize>D_RESERVED << 2), 0);
-  bumpSlot(verdictCounters, verdict);
-  if (pk.reason != REASON_NONE) bumpSlot(reasonCounters, pk.reason);
+  let parsed = key.family != 0;
+  packetDone(d, verdict, pk.reason, pk.service, pk.backend, parsed ? key.l3 : NO_OFFSET,
+             parsed && key.l4 != NO_L4 ? key.l4 : NO_OFFSET, (key.family << 8) | key.proto);
 }
 
 function processPacket(d: usize, i: u32, pk: PacketState): u32 {
   pk.reset();
-  store<u32>(d + (<usize>D_EXTRA_LEN << 2), 0);
-  store<u32>(d + (<usize>D_EXTRA_OFF << 2), 0);
+  noExtra(d);
   let off = word(d, D_OFFSET);
   let caplen = word(d, D_CAPLEN);
   let wirelen = word(d, D_WIRELEN);
@@ -250,25 +242,20 @@ function processPacket(d: usize, i: u32, pk: PacketState): u32 {
   let bPort = backendPort(backend);
 
   // Stage: masquerade decision (rules 18-20, hairpin) and source port.
-  let masq = masqueraded(flags, external, cls) || addrEq(key.src, bAddr);
+  let na = sourceNat(key.family, masqueraded(flags, external, cls), key.src, bAddr);
   let natAddr = key.src;
   let natPort = key.sport;
   let natFlags: u32 = 0;
-  if (masq) {
-    let na = nodeAddr(key.family);
-    if (na != 0) {
-      natAddr = na;
-      natPort = masqPort(na, bAddr, bPort, pk.now);
-      if (natPort == NO_PORT) return drop(pk, REASON_NAT_PORT_EXHAUSTED);
-      natFlags = CTN_MASQ;
-    } else {
-      masq = false; // no node address of this family given: nothing to masquerade to
-    }
+  if (na != 0) {
+    natAddr = na;
+    natPort = masqPort(na, bAddr, bPort, pk.now);
+    if (natPort == NO_PORT) return drop(pk, REASON_NAT_PORT_EXHAUSTED);
+    natFlags = CTN_MASQ;
   }
   // The reply tuple's hash, when the source is kept: the clash lookup and the index insert share it.
-  let haveReply = !masq;
-  let hReply = masq ? 0 : <u32>flowHash(key.family, key.proto, bAddr, key.src, bPort, key.sport);
-  if (!masq && ctFind(hReply, key.family, key.proto, bAddr, key.src, bPort, key.sport, found) && !reclaimExpired(pk.now)) {
+  let haveReply = na == 0;
+  let hReply = na != 0 ? 0 : <u32>flowHash(key.family, key.proto, bAddr, key.src, bPort, key.sport);
+  if (na == 0 && replyTaken(hReply, key.family, key.proto, bAddr, key.src, bPort, key.sport, pk.now, found)) {
     // Another connection (the same client port to another VIP of this backend)
     // already has this reply tuple: like Linux conntrack on a clash, give this
     // one another source port so the backend can tell them apart.
@@ -302,21 +289,11 @@ function inList(list: usize, n: u32, id: u32): bool {
 /** masqPort's answer when no port is free (ports are 0..65535; 0 is a port like any other). */
 const NO_PORT: u32 = 0x10000;
 
-/**
- * After a lookup found `found.rec`: an expired connection holds its tuples no
- * more (netfilter's would be gone), so it is deleted here and the tuple
- * counts as free. Returns whether it was.
- */
-function reclaimExpired(now: u64): bool {
-  if (!ctExpired(found.rec, now)) return false;
-  ctDelete(found.rec);
-  return true;
-}
-
-/** Whether a live connection already has the reply tuple (backend, port) → (na, port). */
+/** replyTaken for the reply tuple (backend, port) → (na, port). */
 // @ts-ignore: decorator
-@inline function replyTaken(na: usize, bAddr: usize, bPort: u32, port: u32, now: u64): bool {
-  return ctLookup(key.family, key.proto, bAddr, na, bPort, port, found) && !reclaimExpired(now);
+@inline function portTaken(na: usize, bAddr: usize, bPort: u32, port: u32, now: u64): bool {
+  return replyTaken(<u32>flowHash(key.family, key.proto, bAddr, na, bPort, port), key.family, key.proto, bAddr, na, bPort,
+                    port, now, found);
 }
 
 /**
@@ -330,11 +307,11 @@ function reclaimExpired(now: u64): bool {
  * port of the range. NO_PORT when every port of the range is taken.
  */
 function masqPort(na: usize, bAddr: usize, bPort: u32, now: u64): u32 {
-  if (!replyTaken(na, bAddr, bPort, key.sport, now)) return key.sport;
+  if (!portTaken(na, bAddr, bPort, key.sport, now)) return key.sport;
   let range = masqHi - masqLo + 1;
   let port = masqLo + <u32>(hashTuple(key.src, key.dst, key.sport, key.dport, key.proto, hashSeed) % <u64>range);
   for (let k: u32 = 0; k < range; k++) {
-    if (!replyTaken(na, bAddr, bPort, port, now)) return port;
+    if (!portTaken(na, bAddr, bPort, port, now)) return port;
     port = port == masqHi ? masqLo : port + 1;
   }
   return NO_PORT;
@@ -364,9 +341,7 @@ function masqPort(na: usize, bAddr: usize, bPort: u32, now: u64): u32 {
 @inline function translated(pk: PacketState, slot: u32, backend: u32, wirelen: u32, verdict: u32): u32 {
   pk.service = slot + 1;
   pk.backend = backend + 1;
-  // Counted per backend only: a service port's figures are the sum of its backends'.
-  bump(backendCounters, backend, C_PACKETS, 1);
-  bump(backendCounters, backend, C_BYTES, <u64>wirelen);
+  countBackend(backend, wirelen);
   return verdict;
 }
 

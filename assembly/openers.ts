@@ -37,7 +37,8 @@ import { ST_SYN_SENT, ST_UNREPLIED } from './conntrack/states';
 import { dnat4, rewrite4, rewrite6 } from './nat';
 import { svcCounters, backendCounters } from './stats';
 import { fastDone, GroupState, FAST_L3, FAST_L4, FAST_L4_6 } from './shape';
-import { frontendFor, isExternal, sourceClass, endpointSet, masqueraded, openConnection, SET_LIST, SET_N, SET_TABLE } from './service';
+import { frontendFor, isExternal, sourceClass, endpointSet, masqueraded, openConnection, sourceNat, replyTaken, SET_LIST, SET_N,
+  SET_TABLE } from './service';
 
 // Per group position (64 bytes): its Maglev slot (h % M), the set's list
 // and size, the IPv4 header, the flow hash, the table, the service-port
@@ -244,20 +245,17 @@ export function openerPath(g: GroupState, k: u32, d: usize, p: usize, wirelen: u
   let bAddr = backendAddr(backend);
   let be = load<u32>(bAddr);
   let bPort = backendPort(backend);
-  let masq = load<u8>(o + O_MASQ) != 0;
-  let replyDstP = o + O_REPLY_DST;
-  // Hairpin (a backend reaching itself through its Service) is masqueraded too.
-  if (!masq && be == src && load<u32>(bAddr, 4) == 0 && load<u64>(bAddr, 8) == 0) {
-    let na = nodeAddr(4);
-    if (na != 0) { masq = true; replyDstP = na; }
-  }
+  // The masquerade rule from the prepare pass, and hairpin (a backend reaching itself through its Service).
+  let na = sourceNat(4, load<u8>(o + O_MASQ) != 0, ip + IPV4_SRC, bAddr);
+  let masq = na != 0;
+  let replyDstP = masq ? na : o + O_REPLY_DST;
   let replyDst = load<u32>(replyDstP);
   // Taken: a clash with another connection's reply tuple, or, masqueraded,
   // the client's port already used on the node address; the one-packet run
   // then picks another source port.
   let hReply = backend == load<u32>(o + O_BACKEND) && replyDst == load<u32>(o + O_REPLY_DST)
     ? load<u32>(o + O_HREPLY) : <u32>flowHash4(proto, be, replyDst, bPort, sport);
-  if (ctProbe(hReply, 4, proto, bAddr, replyDstP, bPort, sport, found)) return CONTINUE;
+  if (replyTaken(hReply, 4, proto, bAddr, replyDstP, bPort, sport, now, found)) return CONTINUE;
 
   let ct = openConnection(4, proto, ip + IPV4_SRC, ip + IPV4_DST, sport, dport, slot, backend, bAddr, bPort,
                           masq ? CTN_MASQ : 0, sport, proto == PROTO_TCP ? ST_SYN_SENT : ST_UNREPLIED, now, <u32>h, hReply, true);
@@ -285,15 +283,12 @@ function openerPath6(o: usize, d: usize, p: usize, wirelen: u32, now: u64): u32 
   let backend = load<u32>(list + (<usize>maglevSlot(<usize>load<u32>(o + O_TABLE), n, load<u32>(o + O_SLOT)) << 2));
   let bAddr = backendAddr(backend);
   let bPort = backendPort(backend);
-  let masq = load<u8>(o + O_MASQ) != 0;
-  let replyDst = <usize>load<u32>(o + O_REPLY_DST);
-  if (!masq && addrEq(src, bAddr)) {
-    let na = nodeAddr(6);
-    if (na != 0) { masq = true; replyDst = na; }
-  }
+  let na = sourceNat(6, load<u8>(o + O_MASQ) != 0, src, bAddr);
+  let masq = na != 0;
+  let replyDst = masq ? na : <usize>load<u32>(o + O_REPLY_DST);
   let hReply = backend == load<u32>(o + O_BACKEND) && replyDst == <usize>load<u32>(o + O_REPLY_DST)
     ? load<u32>(o + O_HREPLY) : <u32>flowHash(6, proto, bAddr, replyDst, bPort, sport);
-  if (ctProbe(hReply, 6, proto, bAddr, replyDst, bPort, sport, found)) return CONTINUE;
+  if (replyTaken(hReply, 6, proto, bAddr, replyDst, bPort, sport, now, found)) return CONTINUE;
 
   openConnection(6, proto, src, dst, sport, dport, slot, backend, bAddr, bPort,
                  masq ? CTN_MASQ : 0, sport, proto == PROTO_TCP ? ST_SYN_SENT : ST_UNREPLIED, now, <u32>h, hReply, true);

@@ -3,13 +3,11 @@
 // without a tag (the one-packet run also takes VLAN tags), IPv4
 // without options or IPv6 without extension headers, TCP or UDP.
 
-import { D_VERDICT, D_SERVICE, D_EXTRA_OFF, D_L3_OFF, D_META } from './abi/layout';
 import { REASON_NONE } from './abi/reasons';
-import { C_PACKETS, C_BYTES } from './abi/tables';
 import { ETH_HLEN } from './wire/link';
 import { IPV4_MIN_HLEN } from './wire/ipv4';
 import { IPV6_HLEN } from './wire/ipv6';
-import { verdictCounters, backendCounters, bump, bumpSlot } from './stats';
+import { packetDone, noExtra, countBackend } from './outcome';
 
 /** Where the IP header of a fast-shape frame starts. */
 export const FAST_L3: usize = ETH_HLEN;
@@ -72,28 +70,16 @@ export const GROUP_STATE_BYTES: i32 = <i32>(G_OPENER + <usize>GROUP * OPENER_BYT
 /** Packets handled by the group passes (the report shows the share). */
 export let fastPackets: u64 = 0;
 
-// @ts-ignore: decorator
-@inline function put2(d: usize, w: u32, lo: u32, hi: u32): void {
-  store<u64>(d + (<usize>w << 2), <u64>lo | (<u64>hi << 32));
-}
-
 /**
- * What the one-packet run's translated() and generalPath() leave for a
- * packet of the fast shape: the backend's packet and byte counters, the
- * verdict counter and the descriptor's OUT words.
+ * What the one-packet run leaves for a translated packet (datapath.ts
+ * translated() and generalPath()), for a packet of the fast shape: the
+ * backend's counters, the descriptor's OUT words and the verdict counter.
  */
 // @ts-ignore: decorator
 @inline export function fastDone(d: usize, verdict: u32, slot: u32, backend: u32, proto: u32, wirelen: u32,
                                  family: u32, l4: u32): void {
-  bump(backendCounters, backend, C_PACKETS, 1);
-  bump(backendCounters, backend, C_BYTES, <u64>wirelen);
-  bumpSlot(verdictCounters, verdict);
+  countBackend(backend, wirelen);
   fastPackets++;
-  // The OUT words in pairs: abi/layout.ts keeps each pair adjacent, starting at an even word,
-  // so each is one 8-byte aligned store (five instead of ten).
-  put2(d, D_VERDICT, verdict, REASON_NONE);
-  put2(d, D_SERVICE, slot + 1, backend + 1);
-  put2(d, D_EXTRA_OFF, 0, 0);
-  put2(d, D_L3_OFF, <u32>FAST_L3, l4);
-  put2(d, D_META, (family << 8) | proto, 0);
+  noExtra(d);
+  packetDone(d, verdict, REASON_NONE, slot + 1, backend + 1, <u32>FAST_L3, l4, (family << 8) | proto);
 }
