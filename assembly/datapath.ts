@@ -6,7 +6,7 @@
 //   endpoint set → backend choice → new connection → DNAT.
 // The stages are functions of parse.ts, conntrack/table.ts, service.ts and
 // nat.ts; they hand results on in structs at fixed addresses (the flow key,
-// the conntrack result) and only read the service tables.
+// the conntrack result, the packet's state) and only read the service tables.
 //
 // The scheduler (processBatch) takes the batch in groups of GROUP packets:
 // read-ahead passes first (fastpath.ts pass one, openers.ts prepare, slot
@@ -18,9 +18,8 @@
 // host, or reads outside the packet.
 
 import {
-  DESC_WORDS, D_OFFSET, D_CAPLEN, D_WIRELEN, D_LINKTYPE, D_TS_SEC, D_TS_NSEC, D_VERDICT, D_REASON, D_SERVICE,
-  D_BACKEND, D_EXTRA_OFF, D_EXTRA_LEN, D_L3_OFF, D_L4_OFF, D_META, D_RESERVED, NO_OFFSET, EXTRA_SLOT_BYTES,
-  VERDICT_PASS, VERDICT_TRANSLATED, VERDICT_REVERSED, VERDICT_DROP, VERDICT_REJECT,
+  DESC_WORDS, D_OFFSET, D_CAPLEN, D_WIRELEN, D_LINKTYPE, D_TS_SEC, D_TS_NSEC, D_EXTRA_OFF, D_EXTRA_LEN, NO_OFFSET,
+  EXTRA_SLOT_BYTES, VERDICT_PASS, VERDICT_TRANSLATED, VERDICT_REVERSED, VERDICT_DROP, VERDICT_REJECT,
 } from './abi/layout';
 import {
   REASON_NONE, REASON_FRAGMENT_UNTRACKED, REASON_SERVICE_PORT_UNKNOWN, REASON_SERVICE_NO_ENDPOINTS,
@@ -29,19 +28,16 @@ import {
 } from './abi/reasons';
 import { inputRegion, descRegion, extraRegion, lbMode, maglevM } from './config';
 import {
-  LB_RANDOM, FE_CLUSTER_ADDR, FE_LOAD_BALANCER, SF_AFFINITY, SF_SOURCE_RANGES, C_PACKETS, C_BYTES,
-  LIST_SERVICE_CIDRS
+  LB_RANDOM, FE_CLUSTER_ADDR, FE_LOAD_BALANCER, SF_AFFINITY, SF_SOURCE_RANGES, LIST_SERVICE_CIDRS,
 } from './abi/tables';
-import { listContains, nodeAddr, masqLo, masqHi } from './lb/node';
+import { listContains, masqLo, masqHi } from './lb/node';
 import { affinityFind, affinityPut } from './lb/affinity';
-import { addrEq } from './flow';
 import { parsePacket, PARSE_NOT_IP } from './parse';
 import { FlowKey, FLOW_KEY_BYTES, FRAG_FIRST, FRAG_LATER, NO_L4 } from './flow';
 import { fragRemember, fragFind } from './frag';
 import {
-  ctLookup, ctFind, flowHash, ctWarmFree, CtResult, CT_RESULT_BYTES, ctDelete, ctExpired, ctAdvance, CT_SVC, CT_BACKEND, CT_NAT,
-  CT_ORIG_SPORT, CT_ORIG_DPORT, CT_REPLY_SPORT, CT_ORIG_SRC, CT_ORIG_DST, CTN_MASQ, CTN_SPORT, replyDstAddr,
-  replyDstPort
+  ctFind, flowHash, ctWarmFree, CtResult, CT_RESULT_BYTES, ctAdvance, CT_SVC, CT_BACKEND, CT_NAT, CT_ORIG_SPORT,
+  CT_ORIG_DPORT, CT_REPLY_SPORT, CT_ORIG_SRC, CT_ORIG_DST, CTN_MASQ, CTN_SPORT, replyDstAddr, replyDstPort,
 } from './conntrack/table';
 import { initialState, DIR_ORIG } from './conntrack/states';
 import { PROTO_TCP, PROTO_ICMP, PROTO_ICMPV6, TCP_SYN, TCP_ACK } from './wire/l4';
@@ -57,7 +53,10 @@ import { fastPrepare, fastPath, fastPath6, fastPathOn, udpIsNew, markOpener, SHA
 import { openersPrepare, openerUdp, openersSlots, openersReplies, openerPath } from './openers';
 import { GroupState, GROUP_STATE_BYTES, GROUP } from './shape';
 import { buildReject } from './reject';
-import { frontendFor, isExternal, sourceClass, endpointSet, masqueraded, openConnection, sourceNat, replyTaken, SET_LIST, SET_N, SET_TABLE } from './service';
+import {
+  frontendFor, isExternal, sourceClass, endpointSet, masqueraded, openConnection, sourceNat, replyTaken, SET_LIST, SET_N,
+  SET_TABLE,
+} from './service';
 import { CONTINUE, NEEDS_TABLE, PacketState, PACKET_STATE_BYTES } from './verdict';
 import { ensureTable } from './lb/control';
 import { packetDone, noExtra, countBackend } from './outcome';

@@ -25,7 +25,6 @@ import { ensureTable } from './lb/control';
 import { PER_ENTITY, LB_RANDOM, FE_CLUSTER_ADDR, FE_LOAD_BALANCER, SF_AFFINITY, SF_SOURCE_RANGES } from './abi/tables';
 import { IPV4_SRC, IPV4_DST, IPV4_MIN_HLEN } from './wire/ipv4';
 import { IPV6_SRC, IPV6_DST, IPV6_HLEN } from './wire/ipv6';
-import { addrEq } from './flow';
 import { PROTO_TCP, PROTO_UDP, TCP_FLAGS, TCP_SYN, TCP_ACK, TCP_FIN, TCP_RST, L4_SPORT, L4_DPORT } from './wire/l4';
 import { ld16 } from './wire/bytes';
 import { maglevM, lbMode } from './config';
@@ -40,8 +39,8 @@ import { fastDone, GroupState, FAST_L3, FAST_L4, FAST_L4_6 } from './shape';
 import { frontendFor, isExternal, sourceClass, endpointSet, masqueraded, openConnection, sourceNat, replyTaken, SET_LIST, SET_N,
   SET_TABLE } from './service';
 
-// Per group position (64 bytes): its Maglev slot (h % M), the set's list
-// and size, the IPv4 header, the flow hash, the table, the service-port
+// Each group position's opener record (GroupState.opener, OPENER_BYTES):
+// its Maglev slot (h % M), the set's list and size, the IPv4 header, the flow hash, the table, the service-port
 // slot, the reply tuple's destination address (the client's, or the
 // node's when masqueraded) and whether it is masqueraded, parking words,
 // and what the reply pass found (pass two reuses it when nothing changed).

@@ -11,8 +11,8 @@ import {
   isExtension, extLen, fragOffset, fragMore, fragId, ipv6CheckLen,
 } from './wire/ipv6';
 import {
-  PROTO_TCP, PROTO_UDP, PROTO_SCTP, PROTO_ICMP, PROTO_ICMPV6, TCP_MIN_HLEN, UDP_HLEN, SCTP_HLEN, ICMP_HLEN,
-  srcPort, dstPort, tcpFlags, udpLen, sctpChunkType, icmpType, tcpCheckLen, udpCheckLen, sctpCheckLen, icmpCheckLen,
+  PROTO_TCP, PROTO_UDP, PROTO_SCTP, PROTO_ICMP, PROTO_ICMPV6, TCP_MIN_HLEN, UDP_HLEN, SCTP_HLEN, srcPort, dstPort,
+  tcpFlags, udpLen, sctpChunkType, icmpType, tcpCheckLen, udpCheckLen, sctpCheckLen, icmpCheckLen,
 } from './wire/l4';
 import {
   REASON_NONE, REASON_IP_VERSION_MISMATCH, REASON_IPV4_TRUNCATED, REASON_IPV4_BAD_IHL,

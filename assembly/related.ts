@@ -16,7 +16,7 @@
 // checksums (when quoted) and into the ICMP checksum, incrementally.
 
 import { FlowKey, NO_L4, addrEq } from './flow';
-import { IPV4_MIN_HLEN, IPV4_SRC, IPV4_DST, IPV4_CSUM, ipv4Version, ipv4HeaderLen, ipv4Proto } from './wire/ipv4';
+import { IPV4_MIN_HLEN, IPV4_SRC, IPV4_DST, ipv4Version, ipv4HeaderLen, ipv4Proto } from './wire/ipv4';
 import { IPV6_HLEN, IPV6_SRC, IPV6_DST, ipv6Version, ipv6Next } from './wire/ipv6';
 import { PROTO_TCP, PROTO_UDP, PROTO_SCTP, ICMP_HLEN, L4_SPORT, L4_DPORT, srcPort, dstPort } from './wire/l4';
 import { quoteSetAddr, quoteSetPort, quoteChecksums } from './wire/quote';
