@@ -5,6 +5,7 @@
 // over rounds of after ÷ before (each pair taken seconds apart), as markdown.
 //
 //   node scripts/ab-core.mjs BEFORE_DIR AFTER_DIR [--rounds 4] [--seconds 3] [--setup64k 6]
+//                            [--paths fwd,reply,new] [--flows 1k,64k] [--families 4,6]
 // Each DIR holds a built package (dist/, build/core.wasm, node_modules). profile.js counts its
 // setup (making the flows) in its time, so 64k rows get --setup64k seconds more.
 
@@ -18,7 +19,10 @@ const ROUNDS = Number(opt('--rounds', '4'));
 const SECONDS = Number(opt('--seconds', '3'));
 const SETUP_64K = Number(opt('--setup64k', '6'));
 const rows = [];
-for (const family of ['4', '6']) for (const flows of ['1k', '64k']) for (const path of ['fwd', 'reply', 'new']) rows.push({ path, flows, family });
+const list = (n, d) => opt(n, d).split(',');
+for (const family of list('--families', '4,6')) for (const flows of list('--flows', '1k,64k')) {
+  for (const path of list('--paths', 'fwd,reply,new')) rows.push({ path, flows, family });
+}
 const names = { fwd: 'established, original', reply: 'established, reply', new: 'new connection (SYN)' };
 
 function run(dir, r, tries = 2) {
