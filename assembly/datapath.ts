@@ -6,7 +6,7 @@
 //   endpoint set → backend choice → new connection → DNAT.
 // The stages are functions of parse.ts, conntrack/table.ts, service.ts and
 // nat.ts; they hand results on in structs at fixed addresses (the flow key,
-// the conntrack result) and only read the service tables.
+// the conntrack result, the packet's state) and only read the service tables.
 //
 // The scheduler (processBatch) takes the batch in groups of GROUP packets:
 // read-ahead passes first (fastpath.ts pass one, openers.ts prepare, slot
@@ -18,9 +18,8 @@
 // host, or reads outside the packet.
 
 import {
-  DESC_WORDS, D_OFFSET, D_CAPLEN, D_WIRELEN, D_LINKTYPE, D_TS_SEC, D_TS_NSEC, D_VERDICT, D_REASON, D_SERVICE,
-  D_BACKEND, D_EXTRA_OFF, D_EXTRA_LEN, D_L3_OFF, D_L4_OFF, D_META, D_RESERVED, NO_OFFSET, EXTRA_SLOT_BYTES,
-  VERDICT_PASS, VERDICT_TRANSLATED, VERDICT_REVERSED, VERDICT_DROP, VERDICT_REJECT,
+  DESC_WORDS, D_OFFSET, D_CAPLEN, D_WIRELEN, D_LINKTYPE, D_TS_SEC, D_TS_NSEC, D_EXTRA_OFF, D_EXTRA_LEN, NO_OFFSET,
+  EXTRA_SLOT_BYTES, VERDICT_PASS, VERDICT_TRANSLATED, VERDICT_REVERSED, VERDICT_DROP, VERDICT_REJECT,
 } from './abi/layout';
 import {
   REASON_NONE, REASON_FRAGMENT_UNTRACKED, REASON_SERVICE_PORT_UNKNOWN, REASON_SERVICE_NO_ENDPOINTS,
@@ -29,19 +28,16 @@ import {
 } from './abi/reasons';
 import { inputRegion, descRegion, extraRegion, lbMode, maglevM } from './config';
 import {
-  LB_RANDOM, FE_CLUSTER_ADDR, FE_LOAD_BALANCER, SF_AFFINITY, SF_SOURCE_RANGES, C_PACKETS, C_BYTES,
-  LIST_SERVICE_CIDRS
+  LB_RANDOM, FE_CLUSTER_ADDR, FE_LOAD_BALANCER, SF_AFFINITY, SF_SOURCE_RANGES, LIST_SERVICE_CIDRS,
 } from './abi/tables';
-import { listContains, nodeAddr, masqLo, masqHi } from './lb/node';
+import { listContains, masqLo, masqHi } from './lb/node';
 import { affinityFind, affinityPut } from './lb/affinity';
-import { addrEq } from './flow';
 import { parsePacket, PARSE_NOT_IP } from './parse';
 import { FlowKey, FLOW_KEY_BYTES, FRAG_FIRST, FRAG_LATER, NO_L4 } from './flow';
 import { fragRemember, fragFind } from './frag';
 import {
-  ctLookup, ctFind, flowHash, ctWarmFree, CtResult, CT_RESULT_BYTES, ctDelete, ctExpired, ctAdvance, CT_SVC, CT_BACKEND, CT_NAT,
-  CT_ORIG_SPORT, CT_ORIG_DPORT, CT_REPLY_SPORT, CT_ORIG_SRC, CT_ORIG_DST, CTN_MASQ, CTN_SPORT, replyDstAddr,
-  replyDstPort
+  ctFind, flowHash, ctWarmFree, CtResult, CT_RESULT_BYTES, ctAdvance, CT_SVC, CT_BACKEND, CT_NAT, CT_ORIG_SPORT,
+  CT_ORIG_DPORT, CT_REPLY_SPORT, CT_ORIG_SRC, CT_ORIG_DST, CTN_MASQ, CTN_SPORT, replyDstAddr, replyDstPort,
 } from './conntrack/table';
 import { initialState, DIR_ORIG } from './conntrack/states';
 import { PROTO_TCP, PROTO_ICMP, PROTO_ICMPV6, TCP_SYN, TCP_ACK } from './wire/l4';
@@ -53,30 +49,30 @@ import {
 import { hashTuple, hashSeed, mix, finish } from './hash';
 import { rewrite } from './nat';
 import { maglevPick } from './lb/maglev';
-import { fastPrepare, fastPath, fastPath6, fastPathOn, udpIsNew, markOpener, groupShape, GROUP, SHAPE_OPENER, SHAPE_STEADY6 } from './fastpath';
+import { fastPrepare, fastPath, fastPath6, fastPathOn, udpIsNew, markOpener, SHAPE_OPENER, SHAPE_STEADY6 } from './fastpath';
 import { openersPrepare, openerUdp, openersSlots, openersReplies, openerPath } from './openers';
-import { GroupState, GROUP_STATE_BYTES } from './shape';
+import { GroupState, GROUP_STATE_BYTES, GROUP } from './shape';
 import { buildReject } from './reject';
-import { frontendFor, isExternal, sourceClass, endpointSet, masqueraded, openConnection, SET_LIST, SET_N, SET_TABLE } from './service';
-import { CONTINUE, NEEDS_TABLE } from './verdict';
+import {
+  frontendFor, isExternal, sourceClass, endpointSet, masqueraded, openConnection, sourceNat, replyTaken, SET_LIST, SET_N,
+  SET_TABLE,
+} from './service';
+import { CONTINUE, NEEDS_TABLE, PacketState, PACKET_STATE_BYTES } from './verdict';
 import { ensureTable } from './lb/control';
-import { verdictCounters, reasonCounters, backendCounters, bump, bumpSlot } from './stats';
+import { packetDone, noExtra, countBackend } from './outcome';
 
 // @ts-ignore: decorator
 @inline function word(d: usize, w: u32): u32 { return load<u32>(d + (<usize>w << 2)); }
 
 /** The group's state between the scheduler's passes. */
-const group = changetype<GroupState>(memory.data(GROUP_STATE_BYTES, 8));
+const group = changetype<GroupState>(memory.data(GROUP_STATE_BYTES, 16));
 /** The packet's flow key (parse fills it; every later stage reads it). */
 const key = changetype<FlowKey>(memory.data(FLOW_KEY_BYTES, 16));
 /** What the packet's conntrack lookups found. */
 const found = changetype<CtResult>(memory.data(CT_RESULT_BYTES, 8));
 
-// Per-packet outputs, kept in globals so stages can set them cheaply.
-let outService: u32 = 0; // slot + 1
-let outBackend: u32 = 0; // id + 1
-let outReason: u32 = 0;
-let nowNs: u64 = 0;
+/** The packet's time and what its stages decided besides the verdict. */
+const packetState = changetype<PacketState>(memory.data(PACKET_STATE_BYTES, 8));
 
 /** The scheduler: runs packets first .. first+n-1 of the batch (see the top of this file). */
 export function processBatch(first: u32, n: u32): void {
@@ -92,7 +88,7 @@ export function processBatch(first: u32, n: u32): void {
       if (group.udp != 0) {
         for (let bits = group.udp; bits != 0; bits &= bits - 1) {
           let k = <u32>ctz(bits);
-          if (udpIsNew(k)) { openerUdp(group, k, packet(desc(g + k))); markOpener(k); }
+          if (udpIsNew(group, k)) { openerUdp(group, k, packet(desc(g + k))); markOpener(group, k); }
         }
         group.udp = 0;
       }
@@ -105,12 +101,12 @@ export function processBatch(first: u32, n: u32): void {
       let d = desc(g + k);
       if (fastPathOn) {
         let now = <u64>word(d, D_TS_SEC) * 1_000_000_000 + <u64>word(d, D_TS_NSEC);
-        let shape = groupShape(k);
+        let shape = group.shape(k);
         if (shape == SHAPE_OPENER) {
           if (openerPath(group, k, d, packet(d), word(d, D_WIRELEN), now) != CONTINUE) continue;
         } else if (shape == SHAPE_STEADY6) {
-          if (fastPath6(k, d, packet(d), word(d, D_WIRELEN), now) != CONTINUE) continue;
-        } else if (fastPath(k, d, packet(d), word(d, D_WIRELEN), now) != CONTINUE) continue;
+          if (fastPath6(group, k, d, packet(d), word(d, D_WIRELEN), now) != CONTINUE) continue;
+        } else if (fastPath(group, k, d, packet(d), word(d, D_WIRELEN), now) != CONTINUE) continue;
       }
       generalPath(d, g + k);
     }
@@ -124,47 +120,40 @@ export function processBatch(first: u32, n: u32): void {
 
 /** Packet i (descriptor d) through the general per-packet program, and its descriptor's OUT words. */
 function generalPath(d: usize, i: u32): void {
-  let verdict = processPacket(d, i);
+  let pk = packetState;
+  let verdict = processPacket(d, i, pk);
   if (verdict == NEEDS_TABLE) {
     // Nothing the packet's first run wrote changes its second: a fragment's
     // ports remembered again, a connection found gone stays gone.
     let set = <usize>load<u32>(wanted);
     ensureTable(<usize>load<u32>(set + SET_LIST), load<u32>(set + SET_N), <usize>load<u32>(set + SET_TABLE));
-    verdict = processPacket(d, i);
+    verdict = processPacket(d, i, pk);
   }
-  store<u32>(d + (<usize>D_VERDICT << 2), verdict);
-  store<u32>(d + (<usize>D_REASON << 2), outReason);
-  store<u32>(d + (<usize>D_SERVICE << 2), outService);
-  store<u32>(d + (<usize>D_BACKEND << 2), outBackend);
-  store<u32>(d + (<usize>D_L3_OFF << 2), key.family != 0 ? key.l3 : NO_OFFSET);
-  store<u32>(d + (<usize>D_L4_OFF << 2), key.family != 0 && key.l4 != NO_L4 ? key.l4 : NO_OFFSET);
-  store<u32>(d + (<usize>D_META << 2), (key.family << 8) | key.proto);
-  store<u32>(d + (<usize>D_RESERVED << 2), 0);
-  bumpSlot(verdictCounters, verdict);
-  if (outReason != REASON_NONE) bumpSlot(reasonCounters, outReason);
+  let parsed = key.family != 0;
+  packetDone(d, verdict, pk.reason, pk.service, pk.backend, parsed ? key.l3 : NO_OFFSET,
+             parsed && key.l4 != NO_L4 ? key.l4 : NO_OFFSET, (key.family << 8) | key.proto);
 }
 
-function processPacket(d: usize, i: u32): u32 {
-  outService = 0; outBackend = 0; outReason = REASON_NONE;
-  store<u32>(d + (<usize>D_EXTRA_LEN << 2), 0);
-  store<u32>(d + (<usize>D_EXTRA_OFF << 2), 0);
+function processPacket(d: usize, i: u32, pk: PacketState): u32 {
+  pk.reset();
+  noExtra(d);
   let off = word(d, D_OFFSET);
   let caplen = word(d, D_CAPLEN);
   let wirelen = word(d, D_WIRELEN);
   let link = word(d, D_LINKTYPE);
-  nowNs = <u64>word(d, D_TS_SEC) * 1_000_000_000 + <u64>word(d, D_TS_NSEC);
+  pk.now = <u64>word(d, D_TS_SEC) * 1_000_000_000 + <u64>word(d, D_TS_NSEC);
   let p = inputRegion + <usize>off;
 
   // Stage: parse.
   let r = parsePacket(key, p, caplen, wirelen, link);
   if (r == PARSE_NOT_IP) return VERDICT_PASS;
-  if (r != REASON_NONE) return drop(r);
+  if (r != REASON_NONE) return drop(pk, r);
 
   // Stage: fragments. A later fragment borrows its datagram's ports.
   if (key.frag == FRAG_LATER) {
-    if (!fragFind(key, nowNs)) return isServiceAddress() ? drop(REASON_FRAGMENT_UNTRACKED) : VERDICT_PASS;
+    if (!fragFind(key, pk.now)) return isServiceAddress() ? drop(pk, REASON_FRAGMENT_UNTRACKED) : VERDICT_PASS;
   } else if (key.frag == FRAG_FIRST && key.hasPorts) {
-    fragRemember(key.family, key.proto, key.src, key.dst, key.fragId, key.sport, key.dport, nowNs);
+    fragRemember(key.family, key.proto, key.src, key.dst, key.fragId, key.sport, key.dport, pk.now);
   }
   if (!key.hasPorts) {
     // Stage: ICMP errors about a tracked connection.
@@ -173,7 +162,7 @@ function processPacket(d: usize, i: u32): u32 {
       if (rel != RELATED_NONE) {
         let slot = load<u32>(found.rec + CT_SVC) - 1;
         let backend = load<u32>(found.rec + CT_BACKEND) - 1;
-        return translated(slot, backend, wirelen, rel == RELATED_TO_BACKEND ? VERDICT_TRANSLATED : VERDICT_REVERSED);
+        return translated(pk, slot, backend, wirelen, rel == RELATED_TO_BACKEND ? VERDICT_TRANSLATED : VERDICT_REVERSED);
       }
     }
     return VERDICT_PASS;
@@ -196,7 +185,7 @@ function processPacket(d: usize, i: u32): u32 {
 
   // Stage: conntrack. Established flows and replies follow their entry.
   if (ctFind(<u32>h, key.family, key.proto, key.src, key.dst, key.sport, key.dport, found)) {
-    let v = followConnection(p, wirelen);
+    let v = followConnection(pk, p, wirelen);
     if (v != CONTINUE) return v;
   }
 
@@ -204,41 +193,41 @@ function processPacket(d: usize, i: u32): u32 {
   if (!early) fe = frontendFor(key.dst, key.family, key.proto, key.dport);
   if (fe == 0) {
     // An allocated ClusterIP on a port it does not serve (rule 17).
-    if (feLookup(key.dst, key.family, 0, 0) != 0) return reject(REASON_SERVICE_PORT_UNKNOWN, p, caplen, link, d, i);
-    if (listContains(LIST_SERVICE_CIDRS, key.family, key.dst)) return drop(REASON_SERVICE_IP_UNALLOCATED);
+    if (feLookup(key.dst, key.family, 0, 0) != 0) return reject(pk, REASON_SERVICE_PORT_UNKNOWN, p, caplen, link, d, i);
+    if (listContains(LIST_SERVICE_CIDRS, key.family, key.dst)) return drop(pk, REASON_SERVICE_IP_UNALLOCATED);
     return VERDICT_PASS;
   }
   let kind = feKind(fe);
   if (kind == FE_CLUSTER_ADDR) return VERDICT_PASS;
   let slot = feSlot(fe);
   let rec = svcRecord(slot);
-  outService = slot + 1;
+  pk.service = slot + 1;
   let flags = load<u32>(rec + SVC_FLAGS);
   let external = isExternal(fe);
 
   // Stage: loadBalancerSourceRanges, before anything else (rule 21).
   if (kind == FE_LOAD_BALANCER && (flags & SF_SOURCE_RANGES) && !sourceAllowed(slot, key.family, key.src)) {
-    return drop(REASON_SOURCE_RANGE_DENIED);
+    return drop(pk, REASON_SOURCE_RANGE_DENIED);
   }
 
   // Stage: endpoint set (rules 10, 14-16, 20).
-  if (load<u32>(rec + SVC_CLUSTER_N) == 0) return reject(REASON_SERVICE_NO_ENDPOINTS, p, caplen, link, d, i);
+  if (load<u32>(rec + SVC_CLUSTER_N) == 0) return reject(pk, REASON_SERVICE_NO_ENDPOINTS, p, caplen, link, d, i);
   let cls = sourceClass(key.family, key.src, external);
   let set = endpointSet(rec, flags, external, cls);
   let n = load<u32>(set + SET_N);
-  if (n == 0) return drop(REASON_NO_LOCAL_ENDPOINTS);
+  if (n == 0) return drop(pk, REASON_NO_LOCAL_ENDPOINTS);
   let list = <usize>load<u32>(set + SET_LIST);
   let table = <usize>load<u32>(set + SET_TABLE);
 
   // Stage: backend choice (rules 13, 22): affinity, else Maglev or random.
   let backend: u32 = 0xffffffff;
   if (flags & SF_AFFINITY) {
-    let a = affinityFind(slot, key.family, key.src, nowNs);
+    let a = affinityFind(slot, key.family, key.src, pk.now);
     if (a >= 0 && inList(list, n, <u32>a)) backend = <u32>a;
   }
   if (backend == 0xffffffff) {
     if (lbMode == LB_RANDOM) {
-      backend = load<u32>(list + (<usize>(<u32>(finish(mix(h, nowNs)) % <u64>n)) << 2));
+      backend = load<u32>(list + (<usize>(<u32>(finish(mix(h, pk.now)) % <u64>n)) << 2));
     } else {
       // The stages only read tables: the scheduler builds a missing one and runs the packet again.
       if (!tableBuilt(table)) { store<u32>(wanted, <u32>set); return NEEDS_TABLE; }
@@ -246,48 +235,43 @@ function processPacket(d: usize, i: u32): u32 {
     }
   }
   if (flags & SF_AFFINITY) {
-    affinityPut(slot, key.family, key.src, backend, nowNs, <u64>load<u32>(rec + SVC_AFFINITY) * 1_000_000_000);
+    affinityPut(slot, key.family, key.src, backend, pk.now, <u64>load<u32>(rec + SVC_AFFINITY) * 1_000_000_000);
   }
   let bAddr = backendAddr(backend);
   let bPort = backendPort(backend);
 
   // Stage: masquerade decision (rules 18-20, hairpin) and source port.
-  let masq = masqueraded(flags, external, cls) || addrEq(key.src, bAddr);
+  let na = sourceNat(key.family, masqueraded(flags, external, cls), key.src, bAddr);
   let natAddr = key.src;
   let natPort = key.sport;
   let natFlags: u32 = 0;
-  if (masq) {
-    let na = nodeAddr(key.family);
-    if (na != 0) {
-      natAddr = na;
-      natPort = masqPort(na, bAddr, bPort);
-      if (natPort == NO_PORT) return drop(REASON_NAT_PORT_EXHAUSTED);
-      natFlags = CTN_MASQ;
-    } else {
-      masq = false; // no node address of this family given: nothing to masquerade to
-    }
+  if (na != 0) {
+    natAddr = na;
+    natPort = masqPort(na, bAddr, bPort, pk.now);
+    if (natPort == NO_PORT) return drop(pk, REASON_NAT_PORT_EXHAUSTED);
+    natFlags = CTN_MASQ;
   }
   // The reply tuple's hash, when the source is kept: the clash lookup and the index insert share it.
-  let haveReply = !masq;
-  let hReply = masq ? 0 : <u32>flowHash(key.family, key.proto, bAddr, key.src, bPort, key.sport);
-  if (!masq && ctFind(hReply, key.family, key.proto, bAddr, key.src, bPort, key.sport, found) && !reclaimExpired()) {
+  let haveReply = na == 0;
+  let hReply = na != 0 ? 0 : <u32>flowHash(key.family, key.proto, bAddr, key.src, bPort, key.sport);
+  if (na == 0 && replyTaken(hReply, key.family, key.proto, bAddr, key.src, bPort, key.sport, pk.now, found)) {
     // Another connection (the same client port to another VIP of this backend)
     // already has this reply tuple: like Linux conntrack on a clash, give this
     // one another source port so the backend can tell them apart.
-    natPort = masqPort(key.src, bAddr, bPort);
-    if (natPort == NO_PORT) return drop(REASON_NAT_PORT_EXHAUSTED);
+    natPort = masqPort(key.src, bAddr, bPort, pk.now);
+    if (natPort == NO_PORT) return drop(pk, REASON_NAT_PORT_EXHAUSTED);
     natFlags = CTN_SPORT;
     haveReply = false;
   }
 
   // Stage: new connection.
   if (openConnection(key.family, key.proto, key.src, key.dst, key.sport, key.dport, slot, backend, bAddr, bPort, natFlags, natPort,
-                     initialState(key.proto, key.tcpFlags), nowNs, <u32>h, hReply, haveReply) == 0) return drop(REASON_CT_FULL);
+                     initialState(key.proto, key.tcpFlags), pk.now, <u32>h, hReply, haveReply) == 0) return drop(pk, REASON_CT_FULL);
 
   // Stage: DNAT (and SNAT when masqueraded).
   rewrite(key, p, true, bAddr, bPort);
   if (natFlags != 0) rewrite(key, p, false, natAddr, natPort);
-  return translated(slot, backend, wirelen, VERDICT_TRANSLATED);
+  return translated(pk, slot, backend, wirelen, VERDICT_TRANSLATED);
 }
 
 /** The endpoint set whose Maglev table a packet's run found not built (NEEDS_TABLE). */
@@ -304,21 +288,11 @@ function inList(list: usize, n: u32, id: u32): bool {
 /** masqPort's answer when no port is free (ports are 0..65535; 0 is a port like any other). */
 const NO_PORT: u32 = 0x10000;
 
-/**
- * After a lookup found `found.rec`: an expired connection holds its tuples no
- * more (netfilter's would be gone), so it is deleted here and the tuple
- * counts as free. Returns whether it was.
- */
-function reclaimExpired(): bool {
-  if (!ctExpired(found.rec, nowNs)) return false;
-  ctDelete(found.rec);
-  return true;
-}
-
-/** Whether a live connection already has the reply tuple (backend, port) → (na, port). */
+/** replyTaken for the reply tuple (backend, port) → (na, port). */
 // @ts-ignore: decorator
-@inline function replyTaken(na: usize, bAddr: usize, bPort: u32, port: u32): bool {
-  return ctLookup(key.family, key.proto, bAddr, na, bPort, port, found) && !reclaimExpired();
+@inline function portTaken(na: usize, bAddr: usize, bPort: u32, port: u32, now: u64): bool {
+  return replyTaken(<u32>flowHash(key.family, key.proto, bAddr, na, bPort, port), key.family, key.proto, bAddr, na, bPort,
+                    port, now, found);
 }
 
 /**
@@ -331,12 +305,12 @@ function reclaimExpired(): bool {
  * deterministic. Only a clash pays for the search, at most one lookup per
  * port of the range. NO_PORT when every port of the range is taken.
  */
-function masqPort(na: usize, bAddr: usize, bPort: u32): u32 {
-  if (!replyTaken(na, bAddr, bPort, key.sport)) return key.sport;
+function masqPort(na: usize, bAddr: usize, bPort: u32, now: u64): u32 {
+  if (!portTaken(na, bAddr, bPort, key.sport, now)) return key.sport;
   let range = masqHi - masqLo + 1;
   let port = masqLo + <u32>(hashTuple(key.src, key.dst, key.sport, key.dport, key.proto, hashSeed) % <u64>range);
   for (let k: u32 = 0; k < range; k++) {
-    if (!replyTaken(na, bAddr, bPort, port)) return port;
+    if (!portTaken(na, bAddr, bPort, port, now)) return port;
     port = port == masqHi ? masqLo : port + 1;
   }
   return NO_PORT;
@@ -344,42 +318,40 @@ function masqPort(na: usize, bAddr: usize, bPort: u32): u32 {
 
 /** A packet of a tracked connection: forward DNAT or reverse NAT. */
 // @ts-ignore: decorator
-@inline function followConnection(p: usize, wirelen: u32): u32 {
+@inline function followConnection(pk: PacketState, p: usize, wirelen: u32): u32 {
   let ct = found.rec;
   let dir = found.dir;
-  if (!ctAdvance(ct, dir, key.proto, key.tcpFlags, key.l4Type, nowNs)) return CONTINUE;
+  if (!ctAdvance(ct, dir, key.proto, key.tcpFlags, key.l4Type, pk.now)) return CONTINUE;
   let slot = load<u32>(ct + CT_SVC) - 1;
   let backend = load<u32>(ct + CT_BACKEND) - 1;
-  outService = slot + 1;
+  pk.service = slot + 1;
   let snat = load<u8>(ct + CT_NAT) != 0;
   if (dir == DIR_ORIG) {
     if (snat) rewrite(key, p, false, replyDstAddr(ct), replyDstPort(ct));
     rewrite(key, p, true, backendAddr(backend), <u32>load<u16>(ct + CT_REPLY_SPORT));
-    return translated(slot, backend, wirelen, VERDICT_TRANSLATED);
+    return translated(pk, slot, backend, wirelen, VERDICT_TRANSLATED);
   }
   rewrite(key, p, false, ct + CT_ORIG_DST, <u32>load<u16>(ct + CT_ORIG_DPORT));
   if (snat) rewrite(key, p, true, ct + CT_ORIG_SRC, <u32>load<u16>(ct + CT_ORIG_SPORT));
-  return translated(slot, backend, wirelen, VERDICT_REVERSED);
+  return translated(pk, slot, backend, wirelen, VERDICT_REVERSED);
 }
 
 // @ts-ignore: decorator
-@inline function translated(slot: u32, backend: u32, wirelen: u32, verdict: u32): u32 {
-  outService = slot + 1;
-  outBackend = backend + 1;
-  // Counted per backend only: a service port's figures are the sum of its backends'.
-  bump(backendCounters, backend, C_PACKETS, 1);
-  bump(backendCounters, backend, C_BYTES, <u64>wirelen);
+@inline function translated(pk: PacketState, slot: u32, backend: u32, wirelen: u32, verdict: u32): u32 {
+  pk.service = slot + 1;
+  pk.backend = backend + 1;
+  countBackend(backend, wirelen);
   return verdict;
 }
 
 // @ts-ignore: decorator
-@inline function drop(reason: u32): u32 {
-  outReason = reason;
+@inline function drop(pk: PacketState, reason: u32): u32 {
+  pk.reason = reason;
   return VERDICT_DROP;
 }
 
-function reject(reason: u32, p: usize, caplen: u32, link: u32, d: usize, i: u32): u32 {
-  outReason = reason;
+function reject(pk: PacketState, reason: u32, p: usize, caplen: u32, link: u32, d: usize, i: u32): u32 {
+  pk.reason = reason;
   let out = extraRegion + <usize>i * EXTRA_SLOT_BYTES;
   let len = buildReject(key, p, caplen, link, out);
   store<u32>(d + (<usize>D_EXTRA_OFF << 2), <u32>(out - extraRegion));

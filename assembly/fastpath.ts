@@ -30,7 +30,7 @@ import { PROTO_TCP, PROTO_UDP, TCP_SYN, TCP_ACK, TCP_FIN, TCP_RST, UDP_HLEN, L4_
   srcPort, dstPort, tcpFlags } from './wire/l4';
 import { IPV6_NEXT, IPV6_SRC, IPV6_DST, IPV6_HLEN, ipv6PayloadLen, ipv6Next } from './wire/ipv6';
 import { dnat4, rewrite4, rewrite6 } from './nat';
-import { openerNote, OPEN_MAX } from './openers';
+import { openerNote } from './openers';
 import {
   ctProbe, ctAdvance, ctNextEmpty, ctPrefetch, flowHash, flowHash4, CtResult, CT_RESULT_BYTES, CT_NAT, CT_SVC, CT_BACKEND,
   CT_REPLY_SPORT, CT_ORIG_SRC, CT_ORIG_DST, CT_ORIG_SPORT, CT_ORIG_DPORT, CT_V4_BACKEND, CT_V4_FWD_IP, CT_V4_REV_IP,
@@ -50,12 +50,6 @@ const L4: u32 = FAST_L4;
 const L4_6: u32 = FAST_L4_6;
 const NOT_STEADY_TCP: u32 = TCP_SYN | TCP_FIN | TCP_RST;
 
-/** Packets per group (see the top of this file). */
-export const GROUP: u32 = 8;
-/** Per group position: the flow hash, 0 for a packet not of the fast shape... */
-const groupHash: usize = memory.data(GROUP * 4, 16);
-/** ...what pass one found it to be (SHAPE_*)... */
-const groupFast: usize = memory.data(GROUP, 16);
 /** Not of the fast shape (or an opener with no frontend): the one-packet run. */
 const SHAPE_OTHER: u8 = 0;
 /** Of the fast shape, with flags that leave a connection's state unchanged. */
@@ -64,8 +58,6 @@ const SHAPE_STEADY: u8 = 1;
 export const SHAPE_OPENER: u8 = 2;
 /** IPv6 of the fast shape (no extension headers), with steady flags: fastPath6. */
 export const SHAPE_STEADY6: u8 = 3;
-/** ...and where its prefetched values are parked (16 bytes each; read only by udpIsNew). */
-const groupPark: usize = memory.data(GROUP * 16, 16);
 
 /**
  * Pass one for packet `p` at group position `k`: whether it has the fast
@@ -73,7 +65,7 @@ const groupPark: usize = memory.data(GROUP * 16, 16);
  * flow hash, and the conntrack reads started.
  */
 export function fastPrepare(g: GroupState, k: u32, p: usize, caplen: u32, wirelen: u32, link: u32): void {
-  store<u8>(groupFast + k, SHAPE_OTHER);
+  g.setShape(k, SHAPE_OTHER);
   if (link != LINK_EN10MB || caplen < L4 + UDP_HLEN) return;
   if (!ethTypeIs(p, ETHERTYPE_IPV4)) {
     if (ethTypeIs(p, ETHERTYPE_IPV6)) prepare6(g, k, p, caplen, wirelen);
@@ -111,16 +103,16 @@ export function fastPrepare(g: GroupState, k: u32, p: usize, caplen: u32, wirele
 @inline function shapeFound(g: GroupState, k: u32, ip: usize, h: u64, proto: u32, flags: u32, family: u32, shape: u8): void {
   if ((flags & NOT_STEADY_TCP) != 0) {
     // A TCP SYN without ACK or RST may open a connection (openers.ts).
-    if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN && k < OPEN_MAX) {
+    if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN) {
       openerNote(g, k, ip, h, family);
-      store<u8>(groupFast + k, SHAPE_OPENER);
+      g.setShape(k, SHAPE_OPENER);
     }
     return;
   }
-  store<u32>(groupHash + (<usize>k << 2), <u32>h);
-  store<u8>(groupFast + k, shape);
-  ctPrefetch(<u32>h, groupPark + (<usize>k << 4));
-  if (proto == PROTO_UDP && k < OPEN_MAX) g.udp |= 1 << k;
+  g.setHash(k, <u32>h);
+  g.setShape(k, shape);
+  ctPrefetch(<u32>h, g.park(k));
+  if (proto == PROTO_UDP) g.udp |= 1 << k;
 }
 
 
@@ -134,19 +126,15 @@ export function fastPrepare(g: GroupState, k: u32, p: usize, caplen: u32, wirele
  * the one-packet run.
  */
 // @ts-ignore: decorator
-@inline export function udpIsNew(k: u32): bool {
+@inline export function udpIsNew(g: GroupState, k: u32): bool {
   // The slot pass one parked: empty, or holding this hash (the common cases), else walk on.
-  let slot = load<u64>(groupPark + (<usize>k << 4));
+  let slot = load<u64>(g.park(k));
   if ((slot >> 32) == 0) return true;
-  let h = load<u32>(groupHash + (<usize>k << 2));
+  let h = g.hash(k);
   return <u32>slot != h && ctNextEmpty(h);
 }
 // @ts-ignore: decorator
-@inline export function markOpener(k: u32): void { store<u8>(groupFast + k, SHAPE_OPENER); }
-
-/** What pass one found packet `k` of the group to be (SHAPE_*). */
-// @ts-ignore: decorator
-@inline export function groupShape(k: u32): u8 { return load<u8>(groupFast + k); }
+@inline export function markOpener(g: GroupState, k: u32): void { g.setShape(k, SHAPE_OPENER); }
 
 /**
  * Pass two: the conntrack and NAT stages for packet `p` (descriptor `d`,
@@ -154,14 +142,14 @@ export function fastPrepare(g: GroupState, k: u32, p: usize, caplen: u32, wirele
  * when they do not finish it (the one-packet run then does). Openers go
  * to openerPath instead (processBatch picks by shape).
  */
-export function fastPath(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u32 {
-  if (load<u8>(groupFast + k) != SHAPE_STEADY) return CONTINUE;
+export function fastPath(g: GroupState, k: u32, d: usize, p: usize, wirelen: u32, now: u64): u32 {
+  if (g.shape(k) != SHAPE_STEADY) return CONTINUE;
   let ip = p + L3;
   let l4 = ip + IPV4_MIN_HLEN;
   let proto = <u32>load<u8>(ip + IPV4_PROTO);
 
   // Stage: conntrack (the entry, then the packet's transition).
-  if (!ctProbe(load<u32>(groupHash + (<usize>k << 2)), 4, proto, ip + IPV4_SRC, ip + IPV4_DST,
+  if (!ctProbe(g.hash(k), 4, proto, ip + IPV4_SRC, ip + IPV4_DST,
                ld16(l4 + L4_SPORT), ld16(l4 + L4_DPORT), found)) return CONTINUE;
   let ct = found.rec;
   if (!ctAdvance(ct, found.dir, proto, proto == PROTO_TCP ? tcpFlags(l4) : 0, 0, now)) return CONTINUE;
@@ -212,11 +200,11 @@ function prepare6(g: GroupState, k: u32, p: usize, caplen: u32, wirelen: u32): v
  * Pass two for an IPv6 packet of the fast shape: as fastPath, with the
  * packet's own address fields as lookup keys and rewrite6 for the changes.
  */
-export function fastPath6(k: u32, d: usize, p: usize, wirelen: u32, now: u64): u32 {
+export function fastPath6(g: GroupState, k: u32, d: usize, p: usize, wirelen: u32, now: u64): u32 {
   let ip = p + L3;
   let l4 = ip + IPV6_HLEN;
   let proto = <u32>load<u8>(ip + IPV6_NEXT);
-  if (!ctProbe(load<u32>(groupHash + (<usize>k << 2)), 6, proto, ip + IPV6_SRC, ip + IPV6_DST,
+  if (!ctProbe(g.hash(k), 6, proto, ip + IPV6_SRC, ip + IPV6_DST,
                ld16(l4 + L4_SPORT), ld16(l4 + L4_DPORT), found)) return CONTINUE;
   let ct = found.rec;
   if (!ctAdvance(ct, found.dir, proto, proto == PROTO_TCP ? tcpFlags(l4) : 0, 0, now)) return CONTINUE;

@@ -5,12 +5,10 @@
 // changes and the whole packet was captured.
 
 import { FlowKey, NO_L4 } from './flow';
-import { IPV4_SRC, IPV4_DST, IPV4_CSUM, ipv4SetAddr } from './wire/ipv4';
+import { IPV4_SRC, IPV4_DST, ipv4SetAddr, ipv4SetAddrFolded } from './wire/ipv4';
 import { IPV6_SRC, IPV6_DST, ipv6SetAddr } from './wire/ipv6';
-import { PROTO_TCP, PROTO_UDP, PROTO_SCTP, PROTO_ICMPV6, TCP_CSUM, UDP_CSUM, ICMP_CSUM, SCTP_CRC, L4_SPORT, L4_DPORT, l4SetPort } from './wire/l4';
-import { applyDelta, applyDeltaUdp, replace16 } from './wire/checksum';
-import { portRaw } from './wire/bytes';
-import { crc32c } from './wire/crc32c';
+import { PROTO_TCP, PROTO_UDP, PROTO_SCTP, PROTO_ICMPV6, L4_SPORT, L4_DPORT, l4SetPort, l4SetPortFolded, sctpSetPort,
+  icmp6FoldAddr } from './wire/l4';
 
 /**
  * Rewrites the source (dst = false) or destination (dst = true) address and
@@ -29,15 +27,8 @@ export function rewrite(key: FlowKey, p: usize, dst: bool, addr: usize, port: u3
   let proto = key.proto;
   let portOff = dst ? L4_DPORT : L4_SPORT;
   if (proto == PROTO_TCP || proto == PROTO_UDP) return l4SetPort(l4, proto, portOff, port, d);
-  if (proto == PROTO_SCTP) {
-    // No pseudo-header; CRC32c covers the whole SCTP packet: without all of it the old value stays.
-    let n = portRaw(port);
-    if (<u32>load<u16>(l4 + portOff) == n) return changed;
-    replace16(l4 + portOff, n);
-    if (key.l4Captured >= key.l4Len) store<u32>(l4 + SCTP_CRC, crc32c(l4, key.l4Len, SCTP_CRC));
-    return true;
-  }
-  if (proto == PROTO_ICMPV6 && changed) applyDelta(l4 + ICMP_CSUM, d);
+  if (proto == PROTO_SCTP) return sctpSetPort(l4, portOff, port, key.l4Captured, key.l4Len) || changed;
+  if (proto == PROTO_ICMPV6) icmp6FoldAddr(l4, d);
   return changed;
 }
 
@@ -64,17 +55,6 @@ export function rewrite(key: FlowKey, p: usize, dst: bool, addr: usize, port: u3
 // @ts-ignore: decorator
 @inline export function dnat4(ip: usize, l4: usize, proto: u32, addrOff: usize, portOff: usize, from: u32, to: u32, port: u32,
                        deltas: usize): void {
-  let changed = false;
-  if (from != to) {
-    applyDelta(ip + IPV4_CSUM, <u64>load<u16>(deltas));
-    store<u32>(ip + addrOff, to);
-    changed = from != 0xffffffff || to != 0; // delta32 of ~0 → 0 is 0: rewrite4 treats that as unchanged
-  }
-  let pn = portRaw(port);
-  let portChanged = <u32>load<u16>(l4 + portOff) != pn;
-  if (portChanged) store<u16>(l4 + portOff, <u16>pn);
-  if (!changed && !portChanged) return;
-  let d = <u64>load<u16>(deltas, 2);
-  if (proto == PROTO_TCP) applyDelta(l4 + TCP_CSUM, d);
-  else applyDeltaUdp(l4 + UDP_CSUM, d);
+  let changed = ipv4SetAddrFolded(ip, addrOff, from, to, <u32>load<u16>(deltas));
+  l4SetPortFolded(l4, proto, portOff, port, <u32>load<u16>(deltas, 2), changed);
 }

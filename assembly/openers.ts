@@ -25,7 +25,6 @@ import { ensureTable } from './lb/control';
 import { PER_ENTITY, LB_RANDOM, FE_CLUSTER_ADDR, FE_LOAD_BALANCER, SF_AFFINITY, SF_SOURCE_RANGES } from './abi/tables';
 import { IPV4_SRC, IPV4_DST, IPV4_MIN_HLEN } from './wire/ipv4';
 import { IPV6_SRC, IPV6_DST, IPV6_HLEN } from './wire/ipv6';
-import { addrEq } from './flow';
 import { PROTO_TCP, PROTO_UDP, TCP_FLAGS, TCP_SYN, TCP_ACK, TCP_FIN, TCP_RST, L4_SPORT, L4_DPORT } from './wire/l4';
 import { ld16 } from './wire/bytes';
 import { maglevM, lbMode } from './config';
@@ -37,13 +36,11 @@ import { ST_SYN_SENT, ST_UNREPLIED } from './conntrack/states';
 import { dnat4, rewrite4, rewrite6 } from './nat';
 import { svcCounters, backendCounters } from './stats';
 import { fastDone, GroupState, FAST_L3, FAST_L4, FAST_L4_6 } from './shape';
-import { frontendFor, isExternal, sourceClass, endpointSet, masqueraded, openConnection, SET_LIST, SET_N, SET_TABLE } from './service';
+import { frontendFor, isExternal, sourceClass, endpointSet, masqueraded, openConnection, sourceNat, replyTaken, SET_LIST, SET_N,
+  SET_TABLE } from './service';
 
-/** The most openers a group may hold (bits of GroupState's masks). */
-export const OPEN_MAX: u32 = 32;
-
-// Per group position (64 bytes): its Maglev slot (h % M), the set's list
-// and size, the IPv4 header, the flow hash, the table, the service-port
+// Each group position's opener record (GroupState.opener, OPENER_BYTES):
+// its Maglev slot (h % M), the set's list and size, the IPv4 header, the flow hash, the table, the service-port
 // slot, the reply tuple's destination address (the client's, or the
 // node's when masqueraded) and whether it is masqueraded, parking words,
 // and what the reply pass found (pass two reuses it when nothing changed).
@@ -64,30 +61,25 @@ const O_PARK: usize = 40;
 /** The backend the reply pass chose and its reply tuple's hash. */
 const O_BACKEND: usize = 56;
 const O_HREPLY: usize = 60;
-const O_SIZE: usize = 64;
-const opens: usize = memory.data(<i32>(OPEN_MAX * <u32>O_SIZE), 16);
 /** What pass two's lookups found (only whether they did is read). */
 const found = changetype<CtResult>(memory.data(CT_RESULT_BYTES, 8));
 /** IPv4 addresses as 16-byte key slots (the rest stays zero). */
 const dstSlot: usize = memory.data(16, 16);
 const srcSlot: usize = memory.data(16, 16);
 
-// @ts-ignore: decorator
-@inline function at(k: u32): usize { return opens + <usize>k * O_SIZE; }
-
 /** Pass one notes a SYN of the fast shape at group position `k` (IP header at `ip`, flow hash `h`). */
 // @ts-ignore: decorator
 @inline export function openerNote(g: GroupState, k: u32, ip: usize, h: u64, family: u32): void {
-  openerStash(k, ip, h, family);
-  store<u8>(at(k) + O_PROTO, <u8>PROTO_TCP);
+  openerStash(g, k, ip, h, family);
+  store<u8>(g.opener(k) + O_PROTO, <u8>PROTO_TCP);
   g.syn |= 1 << k;
   if (family == 6) g.syn6 |= 1 << k;
 }
 
 /** Pass one keeps a SYN's header and hash. */
 // @ts-ignore: decorator
-@inline function openerStash(k: u32, ip: usize, h: u64, family: u32): void {
-  let o = at(k);
+@inline function openerStash(g: GroupState, k: u32, ip: usize, h: u64, family: u32): void {
+  let o = g.opener(k);
   store<u32>(o + O_IP, <u32>ip);
   store<u8>(o + O_FAMILY, <u8>family);
   store<u64>(o + O_HASH, h);
@@ -112,8 +104,8 @@ export function openerUdp(g: GroupState, k: u32, p: usize): void {
     let l4 = ip + IPV4_MIN_HLEN;
     h = flowHash4(PROTO_UDP, load<u32>(ip + IPV4_SRC), load<u32>(ip + IPV4_DST), ld16(l4 + L4_SPORT), ld16(l4 + L4_DPORT));
   }
-  openerStash(k, ip, h, family);
-  store<u8>(at(k) + O_PROTO, <u8>PROTO_UDP);
+  openerStash(g, k, ip, h, family);
+  store<u8>(g.opener(k) + O_PROTO, <u8>PROTO_UDP);
   g.syn |= 1 << k;
 }
 
@@ -135,7 +127,7 @@ export function openersPrepare(g: GroupState): void {
 
 // @ts-ignore: decorator
 @inline function prepareOne(g: GroupState, k: u32, family: u32): void {
-  let o = at(k);
+  let o = g.opener(k);
   let ip = <usize>load<u32>(o + O_IP);
   let proto = <u32>load<u8>(o + O_PROTO);
   let v6 = family == 6;
@@ -181,7 +173,7 @@ export function openersPrepare(g: GroupState): void {
 /** Reads every opener's Maglev slot, its table's header and its service port's counters. */
 export function openersSlots(g: GroupState): void {
   for (let bits = g.open; bits != 0; bits &= bits - 1) {
-    let o = at(<u32>ctz(bits));
+    let o = g.opener(<u32>ctz(bits));
     store<u32>(o + O_PARK, maglevSlot(<usize>load<u32>(o + O_TABLE), load<u32>(o + O_N), load<u32>(o + O_SLOT)));
     store<u8>(o + O_PARK + 4, load<u8>(<usize>load<u32>(o + O_TABLE) - 8));
     store<u8>(o + O_PARK + 5, load<u8>(svcCounters + (<usize>load<u32>(o + O_SVC) * PER_ENTITY << 3)));
@@ -190,13 +182,13 @@ export function openersSlots(g: GroupState): void {
 
 /** Picks each opener's backend and reads its reply tuple's index slot, its own, and the backend's counters. */
 export function openersReplies(g: GroupState): void {
-  for (let bits = g.open & ~g.syn6; bits != 0; bits &= bits - 1) replyOne(<u32>ctz(bits), 4);
-  for (let bits = g.open & g.syn6; bits != 0; bits &= bits - 1) replyOne(<u32>ctz(bits), 6);
+  for (let bits = g.open & ~g.syn6; bits != 0; bits &= bits - 1) replyOne(g, <u32>ctz(bits), 4);
+  for (let bits = g.open & g.syn6; bits != 0; bits &= bits - 1) replyOne(g, <u32>ctz(bits), 6);
 }
 
 // @ts-ignore: decorator
-@inline function replyOne(k: u32, family: u32): void {
-  let o = at(k);
+@inline function replyOne(g: GroupState, k: u32, family: u32): void {
+  let o = g.opener(k);
   let n = load<u32>(o + O_N);
   let pos = maglevSlot(<usize>load<u32>(o + O_TABLE), n, load<u32>(o + O_SLOT));
   let id = load<u32>(<usize>load<u32>(o + O_LIST) + (<usize>pos << 2));
@@ -226,7 +218,7 @@ export function openersReplies(g: GroupState): void {
  */
 export function openerPath(g: GroupState, k: u32, d: usize, p: usize, wirelen: u32, now: u64): u32 {
   if ((g.open & (1 << k)) == 0) return CONTINUE;
-  let o = at(k);
+  let o = g.opener(k);
   if ((g.syn6 & (1 << k)) != 0) return openerPath6(o, d, p, wirelen, now);
   // One copy of openerPath4 per protocol, each with its protocol fixed.
   return load<u8>(o + O_PROTO) == PROTO_TCP
@@ -252,20 +244,17 @@ export function openerPath(g: GroupState, k: u32, d: usize, p: usize, wirelen: u
   let bAddr = backendAddr(backend);
   let be = load<u32>(bAddr);
   let bPort = backendPort(backend);
-  let masq = load<u8>(o + O_MASQ) != 0;
-  let replyDstP = o + O_REPLY_DST;
-  // Hairpin (a backend reaching itself through its Service) is masqueraded too.
-  if (!masq && be == src && load<u32>(bAddr, 4) == 0 && load<u64>(bAddr, 8) == 0) {
-    let na = nodeAddr(4);
-    if (na != 0) { masq = true; replyDstP = na; }
-  }
+  // The masquerade rule from the prepare pass, and hairpin (a backend reaching itself through its Service).
+  let na = sourceNat(4, load<u8>(o + O_MASQ) != 0, ip + IPV4_SRC, bAddr);
+  let masq = na != 0;
+  let replyDstP = masq ? na : o + O_REPLY_DST;
   let replyDst = load<u32>(replyDstP);
   // Taken: a clash with another connection's reply tuple, or, masqueraded,
   // the client's port already used on the node address; the one-packet run
   // then picks another source port.
   let hReply = backend == load<u32>(o + O_BACKEND) && replyDst == load<u32>(o + O_REPLY_DST)
     ? load<u32>(o + O_HREPLY) : <u32>flowHash4(proto, be, replyDst, bPort, sport);
-  if (ctProbe(hReply, 4, proto, bAddr, replyDstP, bPort, sport, found)) return CONTINUE;
+  if (replyTaken(hReply, 4, proto, bAddr, replyDstP, bPort, sport, now, found)) return CONTINUE;
 
   let ct = openConnection(4, proto, ip + IPV4_SRC, ip + IPV4_DST, sport, dport, slot, backend, bAddr, bPort,
                           masq ? CTN_MASQ : 0, sport, proto == PROTO_TCP ? ST_SYN_SENT : ST_UNREPLIED, now, <u32>h, hReply, true);
@@ -293,15 +282,12 @@ function openerPath6(o: usize, d: usize, p: usize, wirelen: u32, now: u64): u32 
   let backend = load<u32>(list + (<usize>maglevSlot(<usize>load<u32>(o + O_TABLE), n, load<u32>(o + O_SLOT)) << 2));
   let bAddr = backendAddr(backend);
   let bPort = backendPort(backend);
-  let masq = load<u8>(o + O_MASQ) != 0;
-  let replyDst = <usize>load<u32>(o + O_REPLY_DST);
-  if (!masq && addrEq(src, bAddr)) {
-    let na = nodeAddr(6);
-    if (na != 0) { masq = true; replyDst = na; }
-  }
+  let na = sourceNat(6, load<u8>(o + O_MASQ) != 0, src, bAddr);
+  let masq = na != 0;
+  let replyDst = masq ? na : <usize>load<u32>(o + O_REPLY_DST);
   let hReply = backend == load<u32>(o + O_BACKEND) && replyDst == <usize>load<u32>(o + O_REPLY_DST)
     ? load<u32>(o + O_HREPLY) : <u32>flowHash(6, proto, bAddr, replyDst, bPort, sport);
-  if (ctProbe(hReply, 6, proto, bAddr, replyDst, bPort, sport, found)) return CONTINUE;
+  if (replyTaken(hReply, 6, proto, bAddr, replyDst, bPort, sport, now, found)) return CONTINUE;
 
   openConnection(6, proto, src, dst, sport, dport, slot, backend, bAddr, bPort,
                  masq ? CTN_MASQ : 0, sport, proto == PROTO_TCP ? ST_SYN_SENT : ST_UNREPLIED, now, <u32>h, hReply, true);

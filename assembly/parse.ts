@@ -1,18 +1,18 @@
 // Stage 1: frame → flow key. Returns a drop reason, 0 to continue, or
 // PARSE_NOT_IP when the frame carries no IP the core handles (it passes).
 
-import { parseLink, linkL3Off, linkEtherType, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_RAW_IP } from './wire/link';
+import { parseLink, linkReason, linkL3, linkEtherType, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_RAW_IP } from './wire/link';
 import {
   IPV4_MIN_HLEN, IPV4_SRC, IPV4_DST, ipv4Version, ipv4HeaderLen, ipv4TotalLen, ipv4Proto, ipv4FragOffset,
-  ipv4MoreFragments, ipv4Id,
+  ipv4MoreFragments, ipv4Id, ipv4CheckLen,
 } from './wire/ipv4';
 import {
   IPV6_HLEN, IPV6_SRC, IPV6_DST, IPV6_MAX_EXT_HEADERS, NEXT_FRAGMENT, ipv6Version, ipv6PayloadLen, ipv6Next,
-  isExtension, extLen, fragOffset, fragMore, fragId,
+  isExtension, extLen, fragOffset, fragMore, fragId, ipv6CheckLen,
 } from './wire/ipv6';
 import {
-  PROTO_TCP, PROTO_UDP, PROTO_SCTP, PROTO_ICMP, PROTO_ICMPV6, TCP_MIN_HLEN, UDP_HLEN, SCTP_HLEN, ICMP_HLEN,
-  srcPort, dstPort, tcpHeaderLen, tcpFlags, udpLen, sctpChunkType, icmpType,
+  PROTO_TCP, PROTO_UDP, PROTO_SCTP, PROTO_ICMP, PROTO_ICMPV6, TCP_MIN_HLEN, UDP_HLEN, SCTP_HLEN, srcPort, dstPort,
+  tcpFlags, udpLen, sctpChunkType, icmpType, tcpCheckLen, udpCheckLen, sctpCheckLen, icmpCheckLen,
 } from './wire/l4';
 import {
   REASON_NONE, REASON_IP_VERSION_MISMATCH, REASON_IPV4_TRUNCATED, REASON_IPV4_BAD_IHL,
@@ -27,10 +27,11 @@ export const PARSE_NOT_IP: u32 = 0xffff;
 /** Fills `key` from the frame. */
 export function parsePacket(key: FlowKey, p: usize, caplen: u32, wirelen: u32, linkType: u32): u32 {
   key.reset();
-  let r = parseLink(p, caplen, linkType);
+  let link = parseLink(p, caplen, linkType);
+  let r = linkReason(link);
   if (r != REASON_NONE) return r;
-  let l3 = linkL3Off;
-  let type = linkEtherType;
+  let l3 = linkL3(link);
+  let type = linkEtherType(link);
   if (type == ETHERTYPE_RAW_IP) {
     if (l3 >= caplen) return REASON_IPV4_TRUNCATED;
     let v = ipv4Version(p + l3);
@@ -56,11 +57,11 @@ export function parsePacket(key: FlowKey, p: usize, caplen: u32, wirelen: u32, l
     return caplen > l3 && ipv4Version(p + l3) != 4 ? REASON_IP_VERSION_MISMATCH : REASON_IPV4_TRUNCATED;
   }
   let ip = p + l3;
-  if (ipv4Version(ip) != 4) return REASON_IP_VERSION_MISMATCH;
-  let hlen = ipv4HeaderLen(ip);
-  if (hlen < IPV4_MIN_HLEN) return REASON_IPV4_BAD_IHL;
-  if (l3 + hlen > caplen) return REASON_IPV4_TRUNCATED;
-  return ipv4LengthCheck(ip, l3, hlen, frameLen);
+  if (!ipv4CheckLen(ip, caplen - l3)) {
+    if (ipv4Version(ip) != 4) return REASON_IP_VERSION_MISMATCH;
+    return ipv4HeaderLen(ip) < IPV4_MIN_HLEN ? REASON_IPV4_BAD_IHL : REASON_IPV4_TRUNCATED;
+  }
+  return ipv4LengthCheck(ip, l3, ipv4HeaderLen(ip), frameLen);
 }
 
 /**
@@ -92,7 +93,7 @@ export function parsePacket(key: FlowKey, p: usize, caplen: u32, wirelen: u32, l
     return caplen > l3 && ipv6Version(p + l3) != 6 ? REASON_IP_VERSION_MISMATCH : REASON_IPV6_TRUNCATED;
   }
   let ip = p + l3;
-  if (ipv6Version(ip) != 6) return REASON_IP_VERSION_MISMATCH;
+  if (!ipv6CheckLen(ip, caplen - l3)) return REASON_IP_VERSION_MISMATCH;
   // A payload length of 0 with a hop-by-hop header is a jumbogram (RFC 2675): not supported, dropped later.
   if (l3 + IPV6_HLEN + ipv6PayloadLen(ip) > frameLen) return REASON_IPV6_BAD_PAYLOAD_LENGTH;
   return REASON_NONE;
@@ -102,16 +103,14 @@ export function parsePacket(key: FlowKey, p: usize, caplen: u32, wirelen: u32, l
 // @ts-ignore: decorator
 @inline export function tcpCheck(h: usize, captured: u32, len: u32): u32 {
   if (captured < TCP_MIN_HLEN) return REASON_L4_TRUNCATED;
-  let hl = tcpHeaderLen(h);
-  return hl < TCP_MIN_HLEN || hl > len ? REASON_TCP_BAD_HEADER_LENGTH : REASON_NONE;
+  return tcpCheckLen(h, captured, len) ? REASON_NONE : REASON_TCP_BAD_HEADER_LENGTH;
 }
 
 /** A UDP header, as tcpCheck; a first fragment's length may run past its own datagram. */
 // @ts-ignore: decorator
 @inline export function udpCheck(h: usize, captured: u32, len: u32, firstFragment: bool): u32 {
   if (captured < UDP_HLEN) return REASON_L4_TRUNCATED;
-  let ul = udpLen(h);
-  return ul < UDP_HLEN || (ul > len && !firstFragment) ? REASON_UDP_BAD_LENGTH : REASON_NONE;
+  return !udpCheckLen(h, captured) || (udpLen(h) > len && !firstFragment) ? REASON_UDP_BAD_LENGTH : REASON_NONE;
 }
 
 // @ts-ignore: decorator
@@ -193,14 +192,14 @@ function parseIpv6(key: FlowKey, p: usize, caplen: u32, frameLen: u32, l3: u32):
     return REASON_NONE;
   }
   if (proto == PROTO_SCTP) {
-    if (captured < SCTP_HLEN) return REASON_L4_TRUNCATED;
+    if (!sctpCheckLen(captured)) return REASON_L4_TRUNCATED;
     key.setOffsets(l3, l4, captured, len);
     key.setPorts(srcPort(h), dstPort(h));
     key.setL4Info(0, captured > SCTP_HLEN ? sctpChunkType(h) : 0);
     return REASON_NONE;
   }
   if (proto == PROTO_ICMP || proto == PROTO_ICMPV6) {
-    if (captured < ICMP_HLEN) return REASON_L4_TRUNCATED;
+    if (!icmpCheckLen(captured)) return REASON_L4_TRUNCATED;
     key.setOffsets(l3, l4, captured, len);
     key.setL4Info(0, icmpType(h));
     return REASON_NONE;

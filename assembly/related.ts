@@ -16,11 +16,10 @@
 // checksums (when quoted) and into the ICMP checksum, incrementally.
 
 import { FlowKey, NO_L4, addrEq } from './flow';
-import { IPV4_MIN_HLEN, IPV4_SRC, IPV4_DST, IPV4_CSUM, ipv4Version, ipv4HeaderLen, ipv4Proto } from './wire/ipv4';
+import { IPV4_MIN_HLEN, IPV4_SRC, IPV4_DST, ipv4Version, ipv4HeaderLen, ipv4Proto } from './wire/ipv4';
 import { IPV6_HLEN, IPV6_SRC, IPV6_DST, ipv6Version, ipv6Next } from './wire/ipv6';
-import { PROTO_TCP, PROTO_UDP, PROTO_SCTP, ICMP_HLEN, ICMP_CSUM, TCP_CSUM, UDP_CSUM, L4_SPORT, L4_DPORT, srcPort, dstPort } from './wire/l4';
-import { delta16, applyDelta, applyDeltaUdp, replace16, replace32, replace128 } from './wire/checksum';
-import { portRaw } from './wire/bytes';
+import { PROTO_TCP, PROTO_UDP, PROTO_SCTP, ICMP_HLEN, L4_SPORT, L4_DPORT, srcPort, dstPort } from './wire/l4';
+import { quoteSetAddr, quoteSetPort, quoteChecksums } from './wire/quote';
 import { ctLookup, CtResult, CT_ORIG_SRC, CT_ORIG_DST, CT_ORIG_SPORT, CT_ORIG_DPORT, CT_REPLY_SPORT, CT_NAT,
   CT_BACKEND, replyDstAddr, replyDstPort } from './conntrack/table';
 import { DIR_REPLY } from './conntrack/states';
@@ -88,32 +87,27 @@ export function relate(key: FlowKey, p: usize, res: CtResult): u32 {
   let masq = load<u8>(r + CT_NAT) != 0; // source rewritten: masquerade, or a port on a clash
   let backend = load<u32>(r + CT_BACKEND) - 1;
   let bAddr = backendAddr(backend);
-  let dIp: u64 = 0, dL4: u64 = 0, dIcmp: u64 = 0;
+  let dIp: u64 = 0, dL4: u64 = 0;
 
   if (res.dir == DIR_REPLY) {
     // Toward the client: the quoted packet is client/node → backend.
-    dIp += put(inner + aDst, r + CT_ORIG_DST, alen);
-    dL4 += putPort(il4 + L4_DPORT, <u32>load<u16>(r + CT_ORIG_DPORT));
+    dIp += quoteSetAddr(inner + aDst, r + CT_ORIG_DST, alen);
+    dL4 += quoteSetPort(il4 + L4_DPORT, <u32>load<u16>(r + CT_ORIG_DPORT));
     if (masq) {
-      dIp += put(inner + aSrc, r + CT_ORIG_SRC, alen);
-      dL4 += putPort(il4 + L4_SPORT, <u32>load<u16>(r + CT_ORIG_SPORT));
+      dIp += quoteSetAddr(inner + aSrc, r + CT_ORIG_SRC, alen);
+      dL4 += quoteSetPort(il4 + L4_SPORT, <u32>load<u16>(r + CT_ORIG_SPORT));
     }
   } else {
     // Toward the backend: the quoted packet is VIP → client.
-    dIp += put(inner + aSrc, bAddr, alen);
-    dL4 += putPort(il4 + L4_SPORT, <u32>load<u16>(r + CT_REPLY_SPORT));
+    dIp += quoteSetAddr(inner + aSrc, bAddr, alen);
+    dL4 += quoteSetPort(il4 + L4_SPORT, <u32>load<u16>(r + CT_REPLY_SPORT));
     if (masq) {
-      dIp += put(inner + aDst, replyDstAddr(r), alen);
-      dL4 += putPort(il4 + L4_DPORT, replyDstPort(r));
+      dIp += quoteSetAddr(inner + aDst, replyDstAddr(r), alen);
+      dL4 += quoteSetPort(il4 + L4_DPORT, replyDstPort(r));
     }
   }
-  // The quoted bytes changed by dIp (addresses) + dL4 (ports); the checksums
-  // inside the quote follow, and every word changed counts for the ICMP one.
-  dIcmp = dIp + dL4;
-  if (fam == 4) dIcmp += fixWord(inner + IPV4_CSUM, dIp, false);
-  if (iproto == PROTO_TCP && l4avail >= <u32>TCP_CSUM + 2) dIcmp += fixWord(il4 + TCP_CSUM, dIp + dL4, false);
-  else if (iproto == PROTO_UDP && l4avail >= <u32>UDP_CSUM + 2) dIcmp += fixWord(il4 + UDP_CSUM, dIp + dL4, true);
-  applyDelta(icmp + ICMP_CSUM, dIcmp);
+  // The checksums inside the quote follow, and the ICMP one covers every word changed.
+  quoteChecksums(icmp, inner, fam, il4, iproto, l4avail, dIp, dL4);
 
   // Outer header (rewrite() keeps the outer IPv4 and ICMPv6 pseudo-header checksums right).
   if (res.dir == DIR_REPLY) {
@@ -124,23 +118,3 @@ export function relate(key: FlowKey, p: usize, res: CtResult): u32 {
   rewrite(key, p, true, bAddr, 0);
   return RELATED_TO_BACKEND;
 }
-
-/** Writes `len` bytes (4 or 16) from slot `src` at `at`; returns the checksum delta. */
-// @ts-ignore: decorator
-@inline function put(at: usize, src: usize, len: u32): u64 {
-  return len == 4 ? replace32(at, load<u32>(src)) : replace128(at, src);
-}
-
-/** Writes a port (host order) at `at`; returns the checksum delta. */
-// @ts-ignore: decorator
-@inline function putPort(at: usize, port: u32): u64 {
-  return replace16(at, portRaw(port));
-}
-
-/** Applies `d` to the checksum word at `at`; returns the delta of that word's own change. */
-function fixWord(at: usize, d: u64, udp: bool): u64 {
-  let o = <u32>load<u16>(at);
-  if (udp) applyDeltaUdp(at, d); else applyDelta(at, d);
-  return delta16(o, <u32>load<u16>(at));
-}
-

@@ -1,14 +1,16 @@
 // The service stages' decisions, written once for every path: which
 // frontend a packet reaches, which endpoint set serves it, whether its
-// source is masqueraded, and opening the connection. datapath.ts calls
+// source is masqueraded (or hairpinned), whether the reply tuple is taken,
+// and opening the connection. datapath.ts calls
 // them for one packet; openers.ts for a group's new connections, with the
 // family a constant.
 
 import { C_CONNS, FE_CLUSTER_IP, SF_INTERNAL_LOCAL, SF_EXTERNAL_LOCAL, LIST_POD_CIDRS, LIST_NODE_IPS } from './abi/tables';
-import { listContains, listCount, masqueradeAll, acceptsNodePort, anyAddr } from './lb/node';
+import { listContains, listCount, masqueradeAll, acceptsNodePort, anyAddr, nodeAddr } from './lb/node';
 import { feLookup, feKind, SVC_CLUSTER_LIST, SVC_LOCAL_LIST } from './lb/lookup';
-import { ctAllocate, ctFill, ctSetNat4, ctPublishHashed, replyHash, CT_ORIG_SRC, CT_ORIG_DST } from './conntrack/table';
-import { copy16 } from './flow';
+import { ctAllocate, ctFill, ctSetNat4, ctPublishHashed, replyHash, ctProbe, ctExpired, ctDelete, CtResult, CT_ORIG_SRC,
+  CT_ORIG_DST } from './conntrack/table';
+import { copy16, addrEq } from './flow';
 import { backendCounters, bump } from './stats';
 
 /**
@@ -73,6 +75,40 @@ export const SET_TABLE: usize = 8;
   return external
     ? (flags & SF_EXTERNAL_LOCAL) == 0 || (cls & SRC_NODE) != 0
     : listCount(LIST_POD_CIDRS) > 0 && (cls & SRC_POD) == 0;
+}
+
+/**
+ * The node address a new connection's source is rewritten to, or 0 to keep
+ * the client's: masquerade when `rule` (masqueraded()) holds or the client
+ * is the chosen backend itself (hairpin, `src` the client's address: a
+ * 16-byte slot, or the packet's 4-byte field for IPv4), and the node has an
+ * address of the family.
+ */
+// @ts-ignore: decorator
+@inline export function sourceNat(family: u32, rule: bool, src: usize, bAddr: usize): usize {
+  if (!rule) {
+    let hairpin = family == 4
+      ? load<u32>(src) == load<u32>(bAddr) && load<u32>(bAddr, 4) == 0 && load<u64>(bAddr, 8) == 0
+      : addrEq(src, bAddr);
+    if (!hairpin) return 0;
+  }
+  return nodeAddr(family);
+}
+
+/**
+ * Whether a live connection already has the reply tuple (`bAddr`:`bPort`
+ * → `dst`:`port`, hash `h`), which a new connection would clash with. An
+ * expired one found holds its tuple no more (netfilter's would be gone):
+ * it is deleted here and the tuple counts as free.
+ */
+// @ts-ignore: decorator
+@inline export function replyTaken(h: u32, family: u32, proto: u32, bAddr: usize, dst: usize, bPort: u32, port: u32,
+                                   now: u64, res: CtResult): bool {
+  let found = family == 4 ? ctProbe(h, 4, proto, bAddr, dst, bPort, port, res) : ctProbe(h, 6, proto, bAddr, dst, bPort, port, res);
+  if (!found) return false;
+  if (!ctExpired(res.rec, now)) return true;
+  ctDelete(res.rec);
+  return false;
 }
 
 /**

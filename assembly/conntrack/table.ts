@@ -25,13 +25,13 @@
 // connection was masqueraded.
 
 import { hashTuple, hashTuple4, hashSeed } from '../hash';
-import { delta16, delta32, fold32 } from '../wire/checksum';
-import { portRaw } from '../wire/bytes';
+import { fold32 } from '../wire/checksum';
+import { ipv4AddrDelta } from '../wire/ipv4';
 import { region, ctMax, svcMax } from '../config';
 import { CT_RECORD_BYTES, CT_INDEX_SLOT_BYTES, CT_LINK_BYTES, CT_HEAD_BYTES, ctIndexSlots } from '../abi/capacity';
 import { timeoutSeconds, nextState, reopens, stateOf, DIR_ORIG, DIR_REPLY, ST_ESTABLISHED } from './states';
 import { NS_PER_S, TCP_ESTABLISHED_S } from './timeouts';
-import { PROTO_TCP } from '../wire/l4';
+import { PROTO_TCP, portDelta } from '../wire/l4';
 import { backendAddr } from '../lb/lookup';
 import { svcCounters, bump, unbump } from '../stats';
 import { C_LIVE } from '../abi/tables';
@@ -296,11 +296,8 @@ export function ctOrigFlowHash(r: usize): u64 {
  * ports host order). Call after the orig dst slot is written.
  */
 export function ctSetNat4(r: usize, vip: u32, vport: u32, be: u32, bport: u32): void {
-  let vp = portRaw(vport), bp = portRaw(bport);
-  let fa: u64 = vip != be ? delta32(vip, be) : 0;
-  let ra: u64 = vip != be ? delta32(be, vip) : 0;
-  let fp: u64 = vp != bp ? delta16(vp, bp) : 0;
-  let rp: u64 = vp != bp ? delta16(bp, vp) : 0;
+  let fa = ipv4AddrDelta(vip, be), ra = ipv4AddrDelta(be, vip);
+  let fp = portDelta(vport, bport), rp = portDelta(bport, vport);
   store<u32>(r + CT_V4_BACKEND, be);
   store<u16>(r + CT_V4_FWD_IP, <u16>fold32(<u32>fa));
   store<u16>(r + CT_V4_FWD_L4, <u16>fold32(<u32>(fa + fp)));

@@ -76,6 +76,21 @@ export function ipv4Build(p: usize, totalLen: u32, id: u32, ttl: u32, proto: u32
 }
 
 /**
+ * Whether `captured` bytes at `p` hold a whole IPv4 header: version 4, an IHL of at least 5 and
+ * the IHL's bytes present. Every accessor above reads within those bytes once this holds.
+ */
+// @ts-ignore: decorator
+@inline export function ipv4CheckLen(p: usize, captured: u32): bool {
+  if (captured < IPV4_MIN_HLEN || ipv4Version(p) != 4) return false;
+  let hlen = ipv4HeaderLen(p);
+  return hlen >= IPV4_MIN_HLEN && hlen <= captured;
+}
+
+/** The checksum delta of an address changing from raw `o` to raw `n`: 0 when equal (nothing to fold). */
+// @ts-ignore: decorator
+@inline export function ipv4AddrDelta(o: u32, n: u32): u64 { return o != n ? delta32(o, n) : 0; }
+
+/**
  * Sets the raw address at `off` (IPV4_SRC or IPV4_DST) to `n` and folds the change into the
  * header checksum; returns the change's delta for the transport checksum (0: nothing changed).
  */
@@ -87,4 +102,17 @@ export function ipv4Build(p: usize, totalLen: u32, id: u32, ttl: u32, proto: u32
   applyDelta(p + IPV4_CSUM, d);
   store<u32>(p + off, n);
   return d;
+}
+
+/**
+ * ipv4SetAddr for a change whose folded delta was computed before (ipv4AddrDelta of the same
+ * two addresses, folded): the field holds `o` and becomes `n`. Returns whether the transport
+ * checksum changes too (a delta of ~0 → 0 folds to nothing, as ipv4SetAddr's does).
+ */
+// @ts-ignore: decorator
+@inline export function ipv4SetAddrFolded(p: usize, off: usize, o: u32, n: u32, folded: u32): bool {
+  if (o == n) return false;
+  applyDelta(p + IPV4_CSUM, <u64>folded);
+  store<u32>(p + off, n);
+  return o != 0xffffffff || n != 0;
 }

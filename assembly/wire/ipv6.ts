@@ -75,6 +75,12 @@ export function ipv6Build(p: usize, payloadLen: u32, next: u32, hopLimit: u32, s
   memory.copy(p + IPV6_DST, dst, 16);
 }
 
+/** Whether `captured` bytes at `p` hold the fixed header of version 6 (accessors above read within it). */
+// @ts-ignore: decorator
+@inline export function ipv6CheckLen(p: usize, captured: u32): bool {
+  return captured >= IPV6_HLEN && ipv6Version(p) == 6;
+}
+
 /**
  * Sets the 16-byte address at `off` (IPV6_SRC or IPV6_DST) to the 16 bytes at `src`; returns the
  * change's delta for the transport checksum (0: nothing changed). IPv6 has no header checksum.

@@ -49,61 +49,65 @@ const AF_INET6_DARWIN: u32 = 30;
 // @ts-ignore: decorator
 @inline export function ethTypeIs(p: usize, type: u32): bool { return <u32>load<u16>(p + ETH_TYPE) == <u32>bswap<u16>(<u16>type); }
 
-/** Result of the link stage, in module globals so the hot path allocates nothing. */
-export let linkL3Off: u32 = 0;
-export let linkEtherType: u32 = 0;
-
-/** Parses the link header of a `caplen`-byte frame at `p`; returns a drop reason or 0. */
+// What parseLink returns, one value: a drop reason (REASON_NONE when parsed) in the low 16 bits,
+// the network header's offset in the next 16, its ethertype in the high 32.
 // @ts-ignore: decorator
-@inline export function parseLink(p: usize, caplen: u32, linkType: u32): u32 {
+@inline function linkResult(l3: u32, type: u32): u64 { return (<u64>type << 32) | (<u64>l3 << 16) | <u64>REASON_NONE; }
+/** The drop reason of a parseLink result (REASON_NONE: parsed). */
+// @ts-ignore: decorator
+@inline export function linkReason(r: u64): u32 { return <u32>r & 0xffff; }
+/** The network header's offset of a parsed link header. */
+// @ts-ignore: decorator
+@inline export function linkL3(r: u64): u32 { return (<u32>r) >>> 16; }
+/** The ethertype of a parsed link header (ETHERTYPE_RAW_IP, ETHERTYPE_UNKNOWN included). */
+// @ts-ignore: decorator
+@inline export function linkEtherType(r: u64): u32 { return <u32>(r >>> 32); }
+
+/** Parses the link header of a `caplen`-byte frame at `p` (the result: linkReason, linkL3, linkEtherType). */
+// @ts-ignore: decorator
+@inline export function parseLink(p: usize, caplen: u32, linkType: u32): u64 {
   if (linkType == LINK_EN10MB) return parseEthernet(p, caplen);
   if (linkType == LINK_RAW || linkType == LINK_IPV4 || linkType == LINK_IPV6) {
-    linkL3Off = 0;
-    linkEtherType = linkType == LINK_IPV4 ? ETHERTYPE_IPV4 : linkType == LINK_IPV6 ? ETHERTYPE_IPV6 : ETHERTYPE_RAW_IP;
-    return REASON_NONE;
+    return linkResult(0, linkType == LINK_IPV4 ? ETHERTYPE_IPV4 : linkType == LINK_IPV6 ? ETHERTYPE_IPV6 : ETHERTYPE_RAW_IP);
   }
   if (linkType == LINK_LINUX_SLL) {
-    if (caplen < SLL_HLEN) return REASON_LINK_TRUNCATED;
+    if (caplen < SLL_HLEN) return <u64>REASON_LINK_TRUNCATED;
     return afterTags(p, caplen, SLL_HLEN, ld16(p + SLL_PROTO));
   }
   if (linkType == LINK_LINUX_SLL2) {
-    if (caplen < SLL2_HLEN) return REASON_LINK_TRUNCATED;
+    if (caplen < SLL2_HLEN) return <u64>REASON_LINK_TRUNCATED;
     return afterTags(p, caplen, SLL2_HLEN, ld16(p + SLL2_PROTO));
   }
   if (linkType == LINK_NULL || linkType == LINK_LOOP) {
-    if (caplen < NULL_HLEN) return REASON_LINK_TRUNCATED;
+    if (caplen < NULL_HLEN) return <u64>REASON_LINK_TRUNCATED;
     // NULL is in the capturing host's order: accept either order.
     let af = linkType == LINK_LOOP ? ld32(p) : load<u32>(p);
     if (linkType == LINK_NULL && (af & 0xffff) == 0) af = ld32(p);
-    linkL3Off = NULL_HLEN;
-    if (af == AF_INET) linkEtherType = ETHERTYPE_IPV4;
-    else if (af == AF_INET6_LINUX || af == AF_INET6_BSD || af == AF_INET6_FREEBSD || af == AF_INET6_DARWIN) linkEtherType = ETHERTYPE_IPV6;
-    else linkEtherType = ETHERTYPE_UNKNOWN;
-    return REASON_NONE;
+    if (af == AF_INET) return linkResult(NULL_HLEN, ETHERTYPE_IPV4);
+    if (af == AF_INET6_LINUX || af == AF_INET6_BSD || af == AF_INET6_FREEBSD || af == AF_INET6_DARWIN) {
+      return linkResult(NULL_HLEN, ETHERTYPE_IPV6);
+    }
+    return linkResult(NULL_HLEN, ETHERTYPE_UNKNOWN);
   }
-  linkL3Off = 0;
-  linkEtherType = ETHERTYPE_UNKNOWN;
-  return REASON_NONE;
+  return linkResult(0, ETHERTYPE_UNKNOWN);
 }
 
 // @ts-ignore: decorator
-@inline function parseEthernet(p: usize, caplen: u32): u32 {
-  if (caplen < ETH_HLEN) return REASON_LINK_TRUNCATED;
+@inline function parseEthernet(p: usize, caplen: u32): u64 {
+  if (caplen < ETH_HLEN) return <u64>REASON_LINK_TRUNCATED;
   return afterTags(p, caplen, ETH_HLEN, ld16(p + ETH_TYPE));
 }
 
 /** Skips 802.1Q / 802.1ad tags (SLL can carry them too) after a header of `off` bytes. */
 // @ts-ignore: decorator
-@inline function afterTags(p: usize, caplen: u32, off: u32, type: u32): u32 {
+@inline function afterTags(p: usize, caplen: u32, off: u32, type: u32): u64 {
   let tags = 0;
   while (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ || type == ETHERTYPE_QINQ_OLD) {
     if (tags == VLAN_MAX_TAGS) { type = ETHERTYPE_UNKNOWN; break; }
-    if (off + VLAN_HLEN > caplen) return REASON_VLAN_TRUNCATED;
+    if (off + VLAN_HLEN > caplen) return <u64>REASON_VLAN_TRUNCATED;
     type = ld16(p + off + 2);
     off += VLAN_HLEN;
     tags++;
   }
-  linkL3Off = off;
-  linkEtherType = type;
-  return REASON_NONE;
+  return linkResult(off, type);
 }
