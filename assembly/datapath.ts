@@ -11,7 +11,7 @@
 // The scheduler (processBatch) takes the batch in groups of GROUP packets:
 // read-ahead passes first (fastpath.ts pass one, openers.ts prepare, slot
 // and reply passes: the same checks and decisions, values parked so the
-// cache misses of a group overlap, a missing Maglev table built), then for
+// cache misses of a group overlap), then for
 // each packet the same stages, specialised for the frame's shape
 // (fastPath, fastPath6, openerPath), falling back to the one-packet run
 // for whatever they do not finish. Nothing here allocates, calls the
@@ -43,7 +43,7 @@ import { initialState, DIR_ORIG } from './conntrack/states';
 import { PROTO_TCP, PROTO_ICMP, PROTO_ICMPV6, TCP_SYN, TCP_ACK } from './wire/l4';
 import { isIcmpError, relate, RELATED_NONE, RELATED_TO_BACKEND } from './related';
 import {
-  feLookup, feKind, feSlot, svcRecord, backendAddr, backendPort, sourceAllowed, tableBuilt, warmMaglev, SVC_FLAGS,
+  feLookup, feKind, feSlot, svcRecord, backendAddr, backendPort, sourceAllowed, warmMaglev, SVC_FLAGS,
   SVC_AFFINITY, SVC_CLUSTER_N
 } from './lb/lookup';
 import { hashTuple, hashSeed, mix, finish } from './hash';
@@ -57,8 +57,7 @@ import {
   frontendFor, isExternal, sourceClass, endpointSet, masqueraded, openConnection, sourceNat, replyTaken, SET_LIST, SET_N,
   SET_TABLE,
 } from './service';
-import { CONTINUE, NEEDS_TABLE, PacketState, PACKET_STATE_BYTES } from './verdict';
-import { ensureTable } from './lb/control';
+import { CONTINUE, PacketState, PACKET_STATE_BYTES } from './verdict';
 import { packetDone, noExtra, countBackend } from './outcome';
 
 // @ts-ignore: decorator
@@ -122,13 +121,6 @@ export function processBatch(first: u32, n: u32): void {
 function generalPath(d: usize, i: u32): void {
   let pk = packetState;
   let verdict = processPacket(d, i, pk);
-  if (verdict == NEEDS_TABLE) {
-    // Nothing the packet's first run wrote changes its second: a fragment's
-    // ports remembered again, a connection found gone stays gone.
-    let set = <usize>load<u32>(wanted);
-    ensureTable(<usize>load<u32>(set + SET_LIST), load<u32>(set + SET_N), <usize>load<u32>(set + SET_TABLE));
-    verdict = processPacket(d, i, pk);
-  }
   let parsed = key.family != 0;
   packetDone(d, verdict, pk.reason, pk.service, pk.backend, parsed ? key.l3 : NO_OFFSET,
              parsed && key.l4 != NO_L4 ? key.l4 : NO_OFFSET, (key.family << 8) | key.proto);
@@ -229,8 +221,7 @@ function processPacket(d: usize, i: u32, pk: PacketState): u32 {
     if (lbMode == LB_RANDOM) {
       backend = load<u32>(list + (<usize>(<u32>(finish(mix(h, pk.now)) % <u64>n)) << 2));
     } else {
-      // The stages only read tables: the scheduler builds a missing one and runs the packet again.
-      if (!tableBuilt(table)) { store<u32>(wanted, <u32>set); return NEEDS_TABLE; }
+      // Built at commit (lb/control.ts cpCommit): the stages only read tables.
       backend = maglevPick(table, list, n, maglevM, h);
     }
   }
@@ -273,9 +264,6 @@ function processPacket(d: usize, i: u32, pk: PacketState): u32 {
   if (natFlags != 0) rewrite(key, p, false, natAddr, natPort);
   return translated(pk, slot, backend, wirelen, VERDICT_TRANSLATED);
 }
-
-/** The endpoint set whose Maglev table a packet's run found not built (NEEDS_TABLE). */
-const wanted: usize = memory.data(4, 4);
 
 /** Where values loaded only to warm the cache are stored (never read). */
 const parked: usize = memory.data(8, 8);

@@ -163,7 +163,7 @@ export function auditResultKept(): u32 { return auditKept; }
 export function auditResultOrphaned(): u32 { return auditOrphaned; }
 export function auditResultWouldMove(): u32 { return auditWouldMove; }
 
-/** Builds every Maglev table of the active generation now instead of on first use; returns how many. */
+/** Builds every Maglev table of the active generation not built yet (after a commit, only tables no packet reads); returns how many. */
 export function cpBuildTables(): u32 { return buildAllTables(); }
 /** The scheduler's group passes on (1) or off (0: every packet one at a time, what tests compare against). */
 export function setFastPath(on: u32): void { fastPathSet(on != 0); }

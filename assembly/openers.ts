@@ -21,14 +21,13 @@
 
 import { VERDICT_TRANSLATED } from './abi/layout';
 import { CONTINUE } from './verdict';
-import { ensureTable } from './lb/control';
 import { PER_ENTITY, LB_RANDOM, FE_CLUSTER_ADDR, FE_LOAD_BALANCER, SF_AFFINITY, SF_SOURCE_RANGES } from './abi/tables';
 import { IPV4_SRC, IPV4_DST, IPV4_MIN_HLEN } from './wire/ipv4';
 import { IPV6_SRC, IPV6_DST, IPV6_HLEN } from './wire/ipv6';
 import { PROTO_TCP, PROTO_UDP, TCP_FLAGS, TCP_SYN, TCP_ACK, TCP_FIN, TCP_RST, L4_SPORT, L4_DPORT } from './wire/l4';
 import { ld16 } from './wire/bytes';
 import { maglevM, lbMode } from './config';
-import { feKind, feSlot, svcRecord, backendAddr, backendPort, tableBuilt, SVC_FLAGS, SVC_CLUSTER_N } from './lb/lookup';
+import { feKind, feSlot, svcRecord, backendAddr, backendPort, SVC_FLAGS, SVC_CLUSTER_N } from './lb/lookup';
 import { maglevSlot } from './lb/maglev';
 import { nodeAddr } from './lb/node';
 import { CtResult, CT_RESULT_BYTES, ctWarmSlot, flowHash, flowHash4, ctProbe, ctHasFree, CT_V4_FWD_IP, CTN_MASQ } from './conntrack/table';
@@ -156,8 +155,6 @@ export function openersPrepare(g: GroupState): void {
   let n = load<u32>(set + SET_N);
   let table = load<u32>(set + SET_TABLE);
   if (n == 0 || table == 0) return;
-  // The warm pass builds a table not built yet, so the stages after it only read.
-  if (!tableBuilt(<usize>table)) ensureTable(<usize>load<u32>(set + SET_LIST), n, <usize>table);
   let na = nodeAddr(family);
   let masq = na != 0 && masqueraded(flags, external, cls);
   store<u32>(o + O_SLOT, <u32>(load<u64>(o + O_HASH) % <u64>maglevM));

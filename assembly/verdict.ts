@@ -4,13 +4,6 @@
 export const CONTINUE: u32 = 0xffffffff;
 
 /**
- * What the one-packet run returns when the backend stage needs a Maglev
- * table not built yet: the scheduler builds it (lb/control.ts) and runs
- * the packet again. Never a packet's verdict.
- */
-export const NEEDS_TABLE: u32 = 0xfffffffe;
-
-/**
  * The one-packet run's state besides the flow key and the conntrack result:
  * the packet's time, and what its stages decided besides the verdict (the
  * descriptor's OUT words). A struct at a fixed address the run passes on.

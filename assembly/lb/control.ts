@@ -1,19 +1,18 @@
 // Service tables, the control plane's side: staging, commit and abort of
 // the two generations lookup.ts reads, backends, endpoint sets and their
 // Maglev tables. A set's table is reserved when the set is staged and
-// built by ensureTable, never by a stage: the scheduler (datapath.ts)
-// builds the tables a batch's packets need before the stages that read
-// them run, so loading thousands of service ports stays fast and a table
-// nobody uses is never computed. Building writes only the set's own
-// block, whose content is a pure function of the set, so it is the same
-// table whenever it is built.
+// built when the update is committed (before the new generation is
+// published), so the packet path only ever reads tables. Building writes
+// only the set's own block, whose content is a pure function of the set.
 
 import { hashAddrWord, hashSeed } from '../hash';
 import { addrEq } from '../flow';
-import { region, svcMax, backendMax, maglevM, scratchRegion } from '../config';
+import { region, svcMax, backendMax, maglevM, lbMode, scratchRegion } from '../config';
 import { poolAlloc, poolFree, setBlockFlag } from './pool';
 import { maglevBuild, maglevBytes } from './maglev';
-import { SF_ACTIVE, SET_LOCAL, SOURCE_RANGES_MAX, CP_OK, CP_REFUSED, CP_NO_MEMORY } from '../abi/tables';
+import {
+  SF_ACTIVE, SF_INTERNAL_LOCAL, SF_EXTERNAL_LOCAL, LB_RANDOM, SET_LOCAL, SOURCE_RANGES_MAX, CP_OK, CP_REFUSED, CP_NO_MEMORY,
+} from '../abi/tables';
 import { SERVICE_BLOCKS, DIRTY_MAX as DIRTY_POSITIONS, MAGLEV_SET_MAX } from '../abi/capacity';
 import {
   FE_TAG, FE_PORT, FE_SLOT, FE_ADDR, FE_SIZE, SVC_FLAGS, SVC_AFFINITY, SVC_CLUSTER_LIST, SVC_LOCAL_LIST, SVC_PORT,
@@ -126,8 +125,13 @@ export function cpBegin(): void {
   stagedFeN = 0; stagedSvcN = 0; stagedAll = false;
 }
 
-/** Publishes the staging generation (between batches) and frees what only the old one used. */
+/**
+ * Publishes the staging generation (between batches) and frees what only
+ * the old one used. The Maglev tables of the sets this update staged are
+ * built first, so no packet finds a table missing.
+ */
 export function cpCommit(): void {
+  buildStagedTables();
   flipGeneration();
   for (let i: u32 = 0; i < deferredN; i++) poolFree(<usize>load<u32>(deferred + (<usize>i << 2)));
   deferredN = 0;
@@ -136,6 +140,34 @@ export function cpCommit(): void {
   memory.copy(dirtyFe, stagedFe, <usize>min(stagedFeN, DIRTY_MAX) << 2);
   memory.copy(dirtySvc, stagedSvc, <usize>min(stagedSvcN, DIRTY_MAX) << 2);
   dirtyFeN = stagedFeN; dirtySvcN = stagedSvcN;
+}
+
+/**
+ * Builds the tables a packet may read of the service ports this update
+ * wrote (every port when too many were written to list): the cluster set's,
+ * and the node-local set's under a Local traffic policy (service.ts
+ * endpointSet reads no other). Random choice reads no table.
+ */
+function buildStagedTables(): void {
+  if (lbMode == LB_RANDOM) return;
+  if (stagedAll) {
+    for (let s: u32 = 0; s < svcMax; s++) buildSlotTables(s);
+    return;
+  }
+  for (let k: u32 = 0; k < stagedSvcN; k++) buildSlotTables(load<u32>(stagedSvc + (<usize>k << 2)));
+}
+
+function buildSlotTables(slot: u32): void {
+  let r = stagingRecord(slot);
+  buildSetTable(r + SVC_CLUSTER_LIST);
+  if ((load<u32>(r + SVC_FLAGS) & (SF_INTERNAL_LOCAL | SF_EXTERNAL_LOCAL)) != 0) buildSetTable(r + SVC_LOCAL_LIST);
+}
+
+/** The table of the set at `set` (list, n, table words of a record), unless empty or built. */
+function buildSetTable(set: usize): void {
+  let n = load<u32>(set + 4);
+  let t = <usize>load<u32>(set + 8);
+  if (n != 0 && t != 0) ensureTable(<usize>load<u32>(set), n, t);
 }
 
 /** Drops the staging generation; the active one is untouched. */
@@ -197,7 +229,7 @@ function replaceBlock(slot: u32, field: usize, p: usize): void {
 /**
  * Sets one endpoint set of `slot` in staging from scratch (SCRATCH_IDS): n backend ids
  * (u32), then n weights (u32). The set's Maglev table is reserved here and
- * built when a packet first needs it (ensureTable). Returns CP_OK,
+ * built at commit. Returns CP_OK,
  * CP_REFUSED when n is too large, or CP_NO_MEMORY when linear memory is full
  * (nothing changed).
  */
@@ -221,8 +253,9 @@ export function cpServiceSet(slot: u32, which: u32, n: u32): u32 {
 
 /**
  * Builds the Maglev table of a set (`list` of n ids, `table` its reserved
- * block) unless it is built; returns it. Called by the scheduler when a
- * stage finds a table it needs not built yet, and by the host's reads.
+ * block) unless it is built; returns it. Called at commit, and by the
+ * host's reads of a table no packet reads (random choice, a local set
+ * under no Local policy).
  */
 export function ensureTable(list: usize, n: u32, table: usize): usize {
   if (tableBuilt(table)) return table;
@@ -243,7 +276,11 @@ export function ensureTable(list: usize, n: u32, table: usize): usize {
   return table;
 }
 
-/** Builds every table of the active generation now (for callers who want no first-use latency). */
+/**
+ * Builds every table of the active generation not built yet; returns how
+ * many. After a commit in Maglev mode those are only tables no packet
+ * reads (see buildStagedTables).
+ */
 export function buildAllTables(): u32 {
   let built: u32 = 0;
   for (let s: u32 = 0; s < svcMax; s++) {

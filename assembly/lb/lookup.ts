@@ -4,7 +4,7 @@
 // records exist in two generations, it edits the staging one while packets
 // read the active one, and commit flips them between batches, so no packet
 // ever sees half an update. Maglev tables are built by the control side
-// too (control.ts buildTable); a stage only asks whether one is built.
+// too, at commit (control.ts cpCommit); the packet path only reads them.
 
 import { hashKey, hashSeed } from '../hash';
 import { addrEq } from '../flow';
@@ -131,7 +131,8 @@ export function activeCount(slot: u32, which: u32): u32 {
 
 /**
  * The built Maglev table of frontend `fe`'s cluster set, or 0 (no
- * endpoints, or not built yet): for reads that only warm the cache.
+ * endpoints, or random choice, which builds none): for reads that only
+ * warm the cache.
  */
 export function builtClusterTable(fe: usize): usize {
   let r = svcRecord(feSlot(fe));
@@ -145,7 +146,7 @@ export function builtClusterTable(fe: usize): usize {
  * flow hash `h` will read, and parks the value at `out` (a u32 nobody
  * reads): WebAssembly has no prefetch, and a load whose value is only
  * stored lets the CPU go on while the line arrives. A hint: the cluster
- * set only, and only a table already built.
+ * set only, and only a built table.
  */
 export function warmMaglev(fe: usize, h: u64, out: usize): void {
   let table = builtClusterTable(fe);
