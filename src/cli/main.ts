@@ -10,6 +10,7 @@ import { existsSync, statSync, realpathSync, readFileSync, openSync, readSync, c
 import { basename, dirname, join } from 'node:path';
 import { Command, CommanderError, Option, InvalidArgumentError } from 'commander';
 import { replayAsync, partialReport, mergeObjects, type ReplayOptions } from '../replay/replay.js';
+import { WORKERS_MAX, WORKERS_DEFAULT_CAP } from '../replay/workers/pool.js';
 import { formatSummary, type ReplayReport } from '../replay/report.js';
 import { CaptureFormatError } from '../capture/errors.js';
 import { OutputFile, abortOpenOutputs } from '../capture/output-file.js';
@@ -45,6 +46,11 @@ const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 const positiveInt = (name: string) => (v: string): number => {
   if (!/^[0-9]+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${name} must be a positive whole number`);
   return Number(v);
+};
+const workersCount = (v: string): number => {
+  const n = positiveInt('--workers')(v);
+  if (n > WORKERS_MAX) throw new InvalidArgumentError(`--workers must be at most ${WORKERS_MAX}`);
+  return n;
 };
 
 /** package.json's version (dist/src/cli/main.js and src/cli/main.ts are three levels down). */
@@ -92,6 +98,8 @@ export function buildProgram(): Command {
     .option('--max-frontends <n>', 'frontend capacity, rounded up to a power of two (default: twice what the cluster has, at least 65536)', positiveInt('--max-frontends'))
     .option('--max-affinity <n>', 'ClientIP affinity entries (default: --ct-max)', positiveInt('--max-affinity'))
     .option('--max-fragments <n>', 'IP datagrams whose fragments are tracked (default 4096)', positiveInt('--max-fragments'))
+    .option('--workers <n>', `worker threads, same output as one (default: one per core up to ${WORKERS_DEFAULT_CAP}, for captures of 16 MiB or more)`,
+      workersCount)
     .option('--trace <file>', 'one JSON line per input packet')
     .option('--report <file>', 'write the JSON report')
     .option('--json', 'print the JSON report on standard output instead of the summary')
@@ -153,6 +161,14 @@ async function runReplay(capture: string, o: Record<string, unknown>): Promise<v
     serviceCIDRs: o.serviceCidr as string[] | undefined,
     nodePortCIDRs: o.nodeportAddresses as string[] | undefined,
     masqueradeAll: Boolean(o.masqueradeAll),
+    workers: o.workers as number | undefined,
+    // Asked for several workers and given one: say why.
+    onOneWorker: (why) => {
+      if (o.workers !== undefined && !quiet) {
+        progress?.clearLine();
+        process.stderr.write(`svcplane: note: one worker: ${why}\n`);
+      }
+    },
     progress: (read, size, packets) => {
       progressAt = { read, size };
       progress?.update(read, size, packets);

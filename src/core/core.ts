@@ -69,12 +69,16 @@ interface CoreExports {
   walkStatePtr(): number; walkIfacesPtr(): number; walkBufferPtr(b: number): number;
   walkRun(): number;
   walkBlockDone(keep: number): void;
+  walkShard(self: number, n: number): number;
+  walkUnitsPtr(): number;
+  walkMerge(n: number, units: number, table: number, out: number): number;
+  conntrackMasqueraded(): bigint;
 }
 
 /** Exports that return addresses: unsigned in JavaScript (a wasm i32 above 2 GiB reads as negative). */
 const POINTER_EXPORTS = [
   'inputPtr', 'descPtr', 'extraPtr', 'scratchPtr', 'verdictCountersPtr', 'reasonCountersPtr', 'serviceCountersPtr',
-  'backendCountersPtr', 'heapProbe', 'maglevTableOf', 'walkStatePtr', 'walkIfacesPtr', 'walkBufferPtr',
+  'backendCountersPtr', 'heapProbe', 'maglevTableOf', 'walkStatePtr', 'walkIfacesPtr', 'walkBufferPtr', 'walkUnitsPtr',
 ] as const;
 
 function unsignedPointers(raw: Record<string, unknown>): CoreExports {
@@ -101,6 +105,22 @@ export function seedFromText(text: string): [number, number] {
 
 let compiled: Map<string, WebAssembly.Module> = new Map();
 
+/** The compiled core (compiled on first use), to hand to worker threads: they then share its code. */
+export function coreModule(debug = false): WebAssembly.Module {
+  const file = wasmPath(debug);
+  let mod = compiled.get(file);
+  if (!mod) {
+    mod = new WebAssembly.Module(readFileSync(file));
+    compiled.set(file, mod);
+  }
+  return mod;
+}
+
+/** Uses a module compiled by coreModule() in another thread. */
+export function adoptCoreModule(debug: boolean, mod: WebAssembly.Module): void {
+  compiled.set(wasmPath(debug), mod);
+}
+
 export class Core {
   readonly exports: CoreExports;
   readonly options: Required<CoreOptions>;
@@ -122,12 +142,7 @@ export class Core {
       debug: opts.debug ?? false,
       fastPath: opts.fastPath ?? true,
     };
-    const file = wasmPath(this.options.debug);
-    let mod = compiled.get(file);
-    if (!mod) {
-      mod = new WebAssembly.Module(readFileSync(file));
-      compiled.set(file, mod);
-    }
+    const mod = coreModule(this.options.debug);
     const inst = instantiateSync<Record<string, unknown>>(mod, {});
     this.exports = unsignedPointers(inst.exports);
     const o = this.options;

@@ -3,6 +3,7 @@
 // (--updates) are applied between packets at their capture time by
 // splitting a batch at the first packet at or after the event.
 
+import * as fs from 'node:fs';
 import { openSync, closeSync, readFileSync, readSync, fstatSync } from 'node:fs';
 import type { CoreOptions } from '../core/core.js';
 import type { ServiceTables, NodeConfig } from '../core/tables.js';
@@ -25,6 +26,8 @@ import {
 } from '../k8s/index.js';
 import { describeFlow } from './trace.js';
 import { buildReport, type ReplayReport, type UpdateReport } from './report.js';
+import { replayWorkers, WORKERS_MIN_BYTES, defaultWorkers, type WorkersResult } from './workers/pool.js';
+import type { DataplaneOptions } from '../dataplane.js';
 
 export interface ReplayOptions extends CoreOptions, NodeConfig {
   /** Input capture ('-' = standard input). */
@@ -46,6 +49,14 @@ export interface ReplayOptions extends CoreOptions, NodeConfig {
   perPacket?: boolean;
   /** Bytes per read of the chunked path (default 4 MiB); small values are for tests. */
   readBytes?: number;
+  /**
+   * Worker threads for replayAsync() (src/replay/workers/): the same output, trace and report as
+   * one. Default: one per core (at most 8) for captures of 16 MiB or more, else 1. What needs one
+   * worker takes one whatever this says (workersFallback in the report's place: README).
+   */
+  workers?: number;
+  /** Called with the reason when a replay asked to use several workers runs on one. */
+  onOneWorker?: (reason: string) => void;
   /** Called after every batch with bytes read and the file size (if known). */
   progress?: (bytesRead: number, fileSize: number | undefined, packets: number) => void;
   /**
@@ -62,6 +73,8 @@ interface Prepared {
   problems: string[];
   /** Records a problem (and tells opts.onProblem). */
   note: (problem: string) => void;
+  /** What the dataplane was built from (workers build theirs from the same). */
+  dataplane: DataplaneOptions;
 }
 
 function prepare(opts: ReplayOptions): Prepared {
@@ -84,8 +97,9 @@ function prepare(opts: ReplayOptions): Prepared {
   }
   // Capacities not given are sized from the cluster (room for updates when there are any), and
   // all are checked against it and against memory before the core is created.
-  const dp = new Dataplane({ ...opts, objects, nodeName: opts.node, zone: opts.zone, roomForUpdates: events.length > 0 });
-  return { dp, events, problems, note };
+  const dataplane: DataplaneOptions = { ...opts, objects, nodeName: opts.node, zone: opts.zone, roomForUpdates: events.length > 0 };
+  const dp = new Dataplane(dataplane);
+  return { dp, events, problems, note, dataplane };
 }
 
 /**
@@ -135,6 +149,11 @@ export async function replayAsync(opts: ReplayOptions, signal?: AbortSignal): Pr
       throw e;
     }
   }
+  const workers = workersFor(opts, run);
+  if (workers > 1) {
+    const report = await replayOnWorkers(opts, run, workers, signal);
+    if (report) return report;
+  }
   const { walk, out, outFd, outIsFile, updates } = startChunks(opts, run);
   const started = performance.now();
   let failure: unknown;
@@ -149,6 +168,97 @@ export async function replayAsync(opts: ReplayOptions, signal?: AbortSignal): Pr
     finishChunks(walk, out, failure);
   }
   return chunkReport(opts, run, walk, updates, started);
+}
+
+/** How many workers a replay runs on: 1 when what it asks needs one (tells opts.onOneWorker why). */
+function workersFor(opts: ReplayOptions, run: Prepared): number {
+  let n = opts.workers;
+  if (n === undefined) {
+    if (opts.capture === '-' || fileSize(opts.capture) < WORKERS_MIN_BYTES) return 1;
+    n = defaultWorkers();
+  }
+  if (n <= 1) return 1;
+  const why = opts.capture === '-' ? 'the capture is read from standard input'
+    : opts.write === '-' ? 'the output goes to standard output'
+    : run.events.length > 0 ? '--updates'
+    : opts.masqueradeAll ? '--masquerade-all'
+    : null;
+  if (why) {
+    opts.onOneWorker?.(why);
+    return 1;
+  }
+  return n;
+}
+
+function fileSize(path: string): number {
+  try {
+    return fs.statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The chunked replay over `n` workers (workers/pool.ts); undefined when the run needed one
+ * worker after all (its output discarded; opts.onOneWorker says why), and the caller replays.
+ */
+async function replayOnWorkers(opts: ReplayOptions, run: Prepared, n: number, signal?: AbortSignal): Promise<ReplayReport | undefined> {
+  // The capture's header is checked here first, as one worker checks it before opening the output.
+  new ChunkWalk(run.dp.core, { capture: opts.capture, outFd: -1, readBytes: opts.readBytes }).close();
+  let out: OutputFile | undefined;
+  let outFd = -1;
+  if (opts.write) {
+    out = OutputFile.open(opts.write);
+    outFd = out.fd;
+    if (!fs.fstatSync(outFd).isFile()) {
+      // Output that cannot be taken back (a device, a FIFO) is not written twice.
+      out.abort();
+      opts.onOneWorker?.('the output is not a regular file');
+      return undefined;
+    }
+  }
+  const started = performance.now();
+  const dataplane = Object.fromEntries(Object.entries(run.dataplane).filter(([, v]) => typeof v !== 'function')) as DataplaneOptions;
+  let r: Awaited<ReturnType<typeof replayWorkers>>;
+  try {
+    r = await replayWorkers({
+      core: run.dp.core, dataplane, capture: opts.capture, readBytes: opts.readBytes, workers: n, outFd, outIsFile: true,
+      progress: opts.progress, signal,
+    });
+  } catch (e) {
+    nameIoError(e, opts);
+    if (e instanceof CaptureFormatError) out?.commit();
+    else out?.abort();
+    throw e;
+  }
+  if ('fallback' in r) {
+    out?.abort();
+    opts.onOneWorker?.(r.fallback);
+    return undefined;
+  }
+  out?.commit();
+  return workersReport(opts, run, r, started);
+}
+
+function workersReport(opts: ReplayOptions, run: Prepared, w: WorkersResult, started: number): ReplayReport {
+  const r = w.result;
+  const seconds = (performance.now() - started) / 1000;
+  const report = buildReport(run.dp.core, run.dp.tables, {
+    seconds,
+    packetsPerSecond: seconds > 0 ? r.packets / seconds : 0,
+    bytes: { in: r.bytesIn, out: r.bytesOut },
+    generated: r.generated,
+    capture: {
+      file: opts.capture, format: r.format, linkTypes: r.linkTypes.map(linkTypeName),
+      firstTimestamp: r.first ? r.first.sec + r.first.nsec / 1e9 : null,
+      lastTimestamp: r.last ? r.last.sec + r.last.nsec / 1e9 : null,
+    },
+    updates: [],
+    problems: run.problems,
+  });
+  report.conntrack = w.conntrack;
+  report.fastPath = w.fastPath;
+  return report;
 }
 
 const partials = new WeakMap<object, ReplayReport>();
