@@ -164,7 +164,7 @@ async function runReplay(capture: string, o: Record<string, unknown>): Promise<v
     workers: o.workers as number | undefined,
     // Asked for several workers and given one: say why.
     onOneWorker: (why) => {
-      if (o.workers !== undefined && !quiet) {
+      if (o.workers !== undefined) {
         progress?.clearLine();
         process.stderr.write(`svcplane: note: one worker: ${why}\n`);
       }

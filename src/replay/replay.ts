@@ -142,6 +142,7 @@ export function replay(opts: ReplayOptions): ReplayReport {
 export async function replayAsync(opts: ReplayOptions, signal?: AbortSignal): Promise<ReplayReport> {
   const run = prepare(opts);
   if (needsPerPacket(opts)) {
+    if ((opts.workers ?? 1) > 1) opts.onOneWorker?.(opts.trace ? '--trace' : opts.perPacket ? 'the per-packet path' : 'a change of capture format');
     try {
       return await drainAsync(replayPerPacket(opts, run, signal));
     } catch (e) {

@@ -173,7 +173,8 @@ function sumResults(rs: ChunkWalkResult[]): ChunkWalkResult {
   const r0 = rs[0]!;
   const sum = (f: (r: ChunkWalkResult) => number) => rs.reduce((s, r) => s + f(r), 0);
   return {
-    format: r0.format, linkTypes: r0.linkTypes, first: r0.first, last: r0.last,
+    // Every worker keeps the last packet's time, but reports it only when it ran a packet.
+    format: r0.format, linkTypes: r0.linkTypes, first: r0.first, last: rs.find((r) => r.last !== null)?.last ?? null,
     packets: sum((r) => r.packets), bytesIn: sum((r) => r.bytesIn), bytesOut: sum((r) => r.bytesOut),
     generated: sum((r) => r.generated), written: sum((r) => r.written),
   };
