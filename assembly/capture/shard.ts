@@ -67,7 +67,8 @@ function ownerOf(family: u32, proto: u32, src: usize, dst: usize, sport: u32, dp
     if (na != 0 && addrEq(src, na)) return 0;
     let flags = load<u32>(svcRecord(feSlot(fe)) + SVC_FLAGS);
     let external = isExternal(fe);
-    if (masqueraded(flags, external, sourceClass(family, src, external))) return 0;
+    // Masqueraded only when the node has an address of the family (datapath.ts).
+    if (na != 0 && masqueraded(flags, external, sourceClass(family, src, external))) return 0;
     if (flags & SF_AFFINITY) shardFlags |= SHARD_AFFINITY;
     if (na != 0 && addrEq(dst, na)) shardFlags |= SHARD_NODE_FRONTEND;
     return clientOwner(family, src, n);
