@@ -303,17 +303,16 @@ class ChunkWriter {
   private pending: Promise<void> = Promise.resolve();
   constructor(private readonly fd: number, private readonly isFile: boolean, private readonly core: Core) {}
 
-  /** Waits for the write before the previous one (its buffer is the next merge's), then starts this one. */
+  /** Waits for the previous write (its buffer is the next merge's), then starts this one. */
   async write(addr: number, len: number): Promise<void> {
+    // Always: the next merge goes to the buffer the previous write reads, empty chunk or not.
+    await this.pending;
     if (this.fd < 0 || len === 0) return;
     const view = Buffer.from(this.core.exports.memory.buffer, addr, len);
     if (!this.isFile) {
-      await this.pending;
       writeFdFully(this.fd, view, 0, len);
       return;
     }
-    const before = this.pending;
-    await before;
     this.pending = writeAll(this.fd, view);
     this.pending.catch(() => undefined);
   }
