@@ -17,6 +17,7 @@
 // Never commit the output.
 
 import * as fs from 'node:fs';
+import { sum16, fold } from './inet-checksum.mjs';
 
 function usage(msg) {
   if (msg) process.stderr.write(`gen-workers-capture: ${msg}\n`);
@@ -91,17 +92,6 @@ for (let f = 0; f < flows; f++) {
     svc[f] = 1;
     viaNode[f] = 1;
   }
-}
-
-function sum16(buf, start, end, acc) {
-  let i = start;
-  for (; i + 1 < end; i += 2) acc += (buf[i] << 8) | buf[i + 1];
-  if (i < end) acc += buf[i] << 8;
-  return acc;
-}
-function fold(acc) {
-  while (acc > 0xffff) acc = (acc & 0xffff) + Math.floor(acc / 65536);
-  return ~acc & 0xffff;
 }
 
 const FRAME = 64;

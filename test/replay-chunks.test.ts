@@ -18,31 +18,14 @@ import {
 } from './helpers/capture-builders.js';
 import { buildPacket } from './helpers/packets.js';
 import { CORPUS, haveCorpus, requireCorpus } from './helpers/corpus.js';
+import { DEMO, DEMO_CLUSTER, FIXTURES, NODE, normalise, ext } from './helpers/replay-cases.js';
 
-const DEMO = path.join(REPO, 'pcaps', 'demo.pcapng');
-const DEMO_CLUSTER = path.join(REPO, 'pcaps', 'demo-cluster.yaml');
-const FIXTURES = path.join(REPO, 'test', 'fixtures', 'captures');
-const NODE: Partial<ReplayOptions> = {
-  cluster: [DEMO_CLUSTER], node: 'node-a', nodeIPs: ['192.168.49.2'], podCIDRs: ['10.244.0.0/16'], serviceCIDRs: ['10.96.0.0/16'],
-};
 
 const dir = tempDir('svcplane-chunks-');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 let seq = 0;
 
 interface Outcome { bytes: Buffer | null; report: unknown; error: string | null }
-
-/** The report without timings and without fastPath, which depends on where batches end. */
-function normalise(report: any): unknown {
-  if (!report) return report;
-  const { seconds, packetsPerSecond, fastPath, ...rest } = report;
-  void seconds; void packetsPerSecond; void fastPath;
-  return rest;
-}
-
-function ext(file: string): string {
-  return file.endsWith('.pcapng') ? '.pcapng' : file.endsWith('.pcap') ? '.pcap' : '';
-}
 
 function outcome(run: (out: string) => unknown, capture: string): Outcome {
   const out = path.join(dir, `out-${seq++}${ext(capture)}`);

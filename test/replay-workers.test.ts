@@ -16,13 +16,8 @@ import { replayAsync, type ReplayOptions } from '../src/replay/replay.js';
 import { CaptureFormatError } from '../src/capture/errors.js';
 import { REPO, tempDir, ensureBuilt, runCli } from './helpers/cli.js';
 import { CORPUS, haveCorpus, requireCorpus } from './helpers/corpus.js';
+import { DEMO, DEMO_CLUSTER, FIXTURES, NODE, normalise, ext } from './helpers/replay-cases.js';
 
-const DEMO = path.join(REPO, 'pcaps', 'demo.pcapng');
-const DEMO_CLUSTER = path.join(REPO, 'pcaps', 'demo-cluster.yaml');
-const FIXTURES = path.join(REPO, 'test', 'fixtures', 'captures');
-const NODE: Partial<ReplayOptions> = {
-  cluster: [DEMO_CLUSTER], node: 'node-a', nodeIPs: ['192.168.49.2'], podCIDRs: ['10.244.0.0/16'], serviceCIDRs: ['10.96.0.0/16'],
-};
 
 const dir = tempDir('svcplane-workers-');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -31,17 +26,6 @@ beforeAll(() => ensureBuilt());
 let seq = 0;
 
 interface Outcome { bytes: Buffer | null; report: unknown; error: string | null; oneWorker: string[] }
-
-function normalise(report: any): unknown {
-  if (!report) return report;
-  const { seconds, packetsPerSecond, fastPath, ...rest } = report;
-  void seconds; void packetsPerSecond; void fastPath;
-  return rest;
-}
-
-function ext(file: string): string {
-  return file.endsWith('.pcapng') ? '.pcapng' : file.endsWith('.pcap') ? '.pcap' : '';
-}
 
 async function outcome(capture: string, opts: Partial<ReplayOptions>, workers: number): Promise<Outcome> {
   const out = path.join(dir, `out-${seq++}${ext(capture)}`);

@@ -10,7 +10,7 @@ import { existsSync, statSync, realpathSync, readFileSync, openSync, readSync, c
 import { basename, dirname, join } from 'node:path';
 import { Command, CommanderError, Option, InvalidArgumentError } from 'commander';
 import { replayAsync, partialReport, mergeObjects, type ReplayOptions } from '../replay/replay.js';
-import { WORKERS_MAX, WORKERS_DEFAULT_CAP } from '../replay/workers/pool.js';
+import { WORKERS_MAX } from '../replay/workers/pool.js';
 import { formatSummary, type ReplayReport } from '../replay/report.js';
 import { CaptureFormatError } from '../capture/errors.js';
 import { OutputFile, abortOpenOutputs } from '../capture/output-file.js';
@@ -98,7 +98,7 @@ export function buildProgram(): Command {
     .option('--max-frontends <n>', 'frontend capacity, rounded up to a power of two (default: twice what the cluster has, at least 65536)', positiveInt('--max-frontends'))
     .option('--max-affinity <n>', 'ClientIP affinity entries (default: --ct-max)', positiveInt('--max-affinity'))
     .option('--max-fragments <n>', 'IP datagrams whose fragments are tracked (default 4096)', positiveInt('--max-fragments'))
-    .option('--workers <n>', `worker threads, same output as one (default: one per core up to ${WORKERS_DEFAULT_CAP}, for captures of 16 MiB or more)`,
+    .option('--workers <n>', 'worker threads, the same output as one (default 1: several are slower today, bench/RESULTS.md)',
       workersCount)
     .option('--trace <file>', 'one JSON line per input packet')
     .option('--report <file>', 'write the JSON report')

@@ -19,14 +19,14 @@ import { BT_SHB, PCAP_MAGIC_NSEC, PCAP_MAGIC_NSEC_SWAPPED, PCAP_MAGIC_USEC, PCAP
 import { OutputFile } from '../capture/output-file.js';
 import { writeFdFully } from '../capture/io.js';
 import { CaptureFormatError } from '../capture/errors.js';
-import { ChunkWalk, runAsync, runSync, type DueSchedule } from './chunks.js';
+import { ChunkWalk, runAsync, runSync, type DueSchedule, type ChunkWalkResult } from './chunks.js';
 import { linkTypeName } from '../capture/linktypes.js';
 import {
   loadClusterObjects, parseEventsText, formatProblem, emptyClusterObjects, type ClusterObjects, type ClusterEvent,
 } from '../k8s/index.js';
 import { describeFlow } from './trace.js';
 import { buildReport, type ReplayReport, type UpdateReport } from './report.js';
-import { replayWorkers, WORKERS_MIN_BYTES, defaultWorkers, type WorkersResult } from './workers/pool.js';
+import { replayWorkers, type WorkersResult } from './workers/pool.js';
 import type { DataplaneOptions } from '../dataplane.js';
 
 export interface ReplayOptions extends CoreOptions, NodeConfig {
@@ -51,8 +51,8 @@ export interface ReplayOptions extends CoreOptions, NodeConfig {
   readBytes?: number;
   /**
    * Worker threads for replayAsync() (src/replay/workers/): the same output, trace and report as
-   * one. Default: one per core (at most 8) for captures of 16 MiB or more, else 1. What needs one
-   * worker takes one whatever this says (workersFallback in the report's place: README).
+   * one. Default 1 (several are slower than one today: bench/RESULTS.md). What needs one worker
+   * takes one whatever this says (README, "How it is built"), and onOneWorker says why.
    */
   workers?: number;
   /** Called with the reason when a replay asked to use several workers runs on one. */
@@ -173,11 +173,7 @@ export async function replayAsync(opts: ReplayOptions, signal?: AbortSignal): Pr
 
 /** How many workers a replay runs on: 1 when what it asks needs one (tells opts.onOneWorker why). */
 function workersFor(opts: ReplayOptions, run: Prepared): number {
-  let n = opts.workers;
-  if (n === undefined) {
-    if (opts.capture === '-' || fileSize(opts.capture) < WORKERS_MIN_BYTES) return 1;
-    n = defaultWorkers();
-  }
+  const n = opts.workers ?? 1;
   if (n <= 1) return 1;
   const why = opts.capture === '-' ? 'the capture is read from standard input'
     : opts.write === '-' ? 'the output goes to standard output'
@@ -189,14 +185,6 @@ function workersFor(opts: ReplayOptions, run: Prepared): number {
     return 1;
   }
   return n;
-}
-
-function fileSize(path: string): number {
-  try {
-    return fs.statSync(path).size;
-  } catch {
-    return 0;
-  }
 }
 
 /**
@@ -242,21 +230,7 @@ async function replayOnWorkers(opts: ReplayOptions, run: Prepared, n: number, si
 }
 
 function workersReport(opts: ReplayOptions, run: Prepared, w: WorkersResult, started: number): ReplayReport {
-  const r = w.result;
-  const seconds = (performance.now() - started) / 1000;
-  const report = buildReport(run.dp.core, run.dp.tables, {
-    seconds,
-    packetsPerSecond: seconds > 0 ? r.packets / seconds : 0,
-    bytes: { in: r.bytesIn, out: r.bytesOut },
-    generated: r.generated,
-    capture: {
-      file: opts.capture, format: r.format, linkTypes: r.linkTypes.map(linkTypeName),
-      firstTimestamp: r.first ? r.first.sec + r.first.nsec / 1e9 : null,
-      lastTimestamp: r.last ? r.last.sec + r.last.nsec / 1e9 : null,
-    },
-    updates: [],
-    problems: run.problems,
-  });
+  const report = walkReport(opts, run, w.result, [], started);
   report.conntrack = w.conntrack;
   report.fastPath = w.fastPath;
   return report;
@@ -368,7 +342,11 @@ function finishChunks(walk: ChunkWalk, out: OutputFile | undefined, failure: unk
 }
 
 function chunkReport(opts: ReplayOptions, run: Prepared, walk: ChunkWalk, updates: UpdateReport[], started: number): ReplayReport {
-  const r = walk.result();
+  return walkReport(opts, run, walk.result(), updates, started);
+}
+
+/** The report of a chunked replay (one walk, or the workers' walks summed). */
+function walkReport(opts: ReplayOptions, run: Prepared, r: ChunkWalkResult, updates: UpdateReport[], started: number): ReplayReport {
   const seconds = (performance.now() - started) / 1000;
   return buildReport(run.dp.core, run.dp.tables, {
     seconds,

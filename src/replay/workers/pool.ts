@@ -6,7 +6,6 @@
 // reports why and the caller replays with one worker (README, "How it is built").
 
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { coreModule, type Core } from '../../core/core.js';
 import type { DataplaneOptions } from '../../dataplane.js';
@@ -20,16 +19,8 @@ import {
   type StartMessage, type WorkerCounters, type FailureData,
 } from './protocol.js';
 
-/** The most workers --workers takes, and the default's cap. */
+/** The most workers --workers takes. */
 export const WORKERS_MAX = 16;
-/** The default: one worker per core, up to 8 (the writer's merge and the disk bound it beyond). */
-export const WORKERS_DEFAULT_CAP = 8;
-/** Captures smaller than this run on one worker by default: starting workers costs more than they save. */
-export const WORKERS_MIN_BYTES = 16 * 1024 * 1024;
-
-export function defaultWorkers(): number {
-  return Math.max(1, Math.min(os.availableParallelism(), WORKERS_DEFAULT_CAP));
-}
 
 /** What the merged run gives the report: the walk's figures and the summed counters (written into `core`). */
 export interface WorkersResult {
