@@ -9,7 +9,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
 import { replay, replayAsync, type ReplayOptions } from '../src/replay/replay.js';
 import { CaptureFormatError } from '../src/capture/errors.js';
 import { REPO, tempDir } from './helpers/cli.js';
@@ -18,7 +17,7 @@ import {
 } from './helpers/capture-builders.js';
 import { buildPacket } from './helpers/packets.js';
 import { CORPUS, haveCorpus, requireCorpus } from './helpers/corpus.js';
-import { DEMO, DEMO_CLUSTER, FIXTURES, NODE, normalise, ext } from './helpers/replay-cases.js';
+import { DEMO, FIXTURES, NODE, normalise, ext, demoWebSlices } from './helpers/replay-cases.js';
 
 
 const dir = tempDir('svcplane-chunks-');
@@ -102,12 +101,8 @@ describe('chunked replay = per-packet replay', () => {
   });
 
   it('the demo with --updates falling due mid-chunk', async () => {
-    const docs = parseAllDocuments(fs.readFileSync(DEMO_CLUSTER, 'utf8')).map((d) => d.toJS());
-    const items = docs.flatMap((d: any) => (d?.kind === 'List' ? d.items : [d]));
-    const slice = items.find((o: any) => o?.kind === 'EndpointSlice' && o.metadata?.labels?.['kubernetes.io/service-name'] === 'web');
+    const { slice, fewer } = demoWebSlices();
     expect(slice).toBeDefined();
-    const fewer = structuredClone(slice);
-    fewer.endpoints = fewer.endpoints.slice(0, 1);
     const updates = path.join(dir, 'updates.jsonl');
     fs.writeFileSync(updates, [
       JSON.stringify({ at: 0, type: 'MODIFIED', object: fewer }),

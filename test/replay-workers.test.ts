@@ -11,12 +11,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
 import { replayAsync, type ReplayOptions } from '../src/replay/replay.js';
 import { CaptureFormatError } from '../src/capture/errors.js';
 import { REPO, tempDir, ensureBuilt, runCli } from './helpers/cli.js';
 import { CORPUS, haveCorpus, requireCorpus } from './helpers/corpus.js';
-import { DEMO, DEMO_CLUSTER, FIXTURES, NODE, normalise, ext } from './helpers/replay-cases.js';
+import { DEMO, DEMO_CLUSTER, FIXTURES, NODE, normalise, ext, demoWebSlices } from './helpers/replay-cases.js';
 
 
 const dir = tempDir('svcplane-workers-');
@@ -89,11 +88,8 @@ describe('--workers N = one worker', () => {
   });
 
   it('the demo with --updates (one worker: updates are applied between packets of every flow)', async () => {
-    const docs = parseAllDocuments(fs.readFileSync(DEMO_CLUSTER, 'utf8')).map((d) => d.toJS());
-    const items = docs.flatMap((d: any) => (d?.kind === 'List' ? d.items : [d]));
-    const slice = items.find((o: any) => o?.kind === 'EndpointSlice' && o.metadata?.labels?.['kubernetes.io/service-name'] === 'web');
-    const fewer = structuredClone(slice);
-    fewer.endpoints = fewer.endpoints.slice(0, 1);
+    const { slice, fewer } = demoWebSlices();
+    expect(slice).toBeDefined();
     const updates = path.join(dir, 'updates.jsonl');
     fs.writeFileSync(updates, [
       JSON.stringify({ at: 0, type: 'MODIFIED', object: fewer }),

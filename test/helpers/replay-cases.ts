@@ -2,7 +2,9 @@
 // the report without what may differ between two runs of the same replay (timings, and fastPath,
 // which depends on where batches end).
 
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import type { ReplayOptions } from '../../src/replay/replay.js';
 import { REPO } from './cli.js';
 
@@ -23,4 +25,14 @@ export function normalise(report: any): unknown {
 /** The capture extension of a file name ('' when neither). */
 export function ext(file: string): string {
   return file.endsWith('.pcapng') ? '.pcapng' : file.endsWith('.pcap') ? '.pcap' : '';
+}
+
+/** The demo's EndpointSlice of web, and a copy with its first endpoint only (for --updates files). */
+export function demoWebSlices(): { slice: any; fewer: any } {
+  const docs = parseAllDocuments(fs.readFileSync(DEMO_CLUSTER, 'utf8')).map((d) => d.toJS());
+  const items = docs.flatMap((d: any) => (d?.kind === 'List' ? d.items : [d]));
+  const slice = items.find((o: any) => o?.kind === 'EndpointSlice' && o.metadata?.labels?.['kubernetes.io/service-name'] === 'web');
+  const fewer = slice === undefined ? undefined : structuredClone(slice);
+  if (fewer) fewer.endpoints = fewer.endpoints.slice(0, 1);
+  return { slice, fewer };
 }
