@@ -106,6 +106,9 @@ export async function replayWorkers(run: WorkersRun): Promise<WorkersResult | Wo
     if (failure) throw rebuild(failure);
     return { result: sumResults(ends.map((e) => e.result)), ...summed, workers: n };
   } finally {
+    // Wake workers waiting for the writer, so that they can be stopped.
+    Atomics.store(ctrl, CTRL_STOP, 1);
+    Atomics.notify(ctrl, CTRL_MERGED);
     await writer.flush().catch(() => undefined);
     await threads.stop();
   }
