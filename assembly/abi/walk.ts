@@ -19,6 +19,8 @@ export const WALK_TAILROOM = 65536;
 export const WALK_READ_BYTES = 4 * 1024 * 1024;
 /** One buffer: headroom, carried tail, a read, and room for the largest block a read may cut. */
 export const WALK_BUFFER_BYTES = 4096 + 65536 + 4 * 1024 * 1024 + 16 * 1024 * 1024 + 65536;
+/** Bytes the walk keeps per descriptor of what its record needs at emit (capture/walk.ts REC_*). */
+export const WALK_RECORD_BYTES = 28;
 /** Interfaces a pcapng section may define. */
 export const WALK_IFACES_MAX = 4096;
 

@@ -18,7 +18,7 @@ import {
   WS_OUT, WS_OUT_START, WS_IFACES, WS_IN_SECTION, WS_MODE, WS_STOP_LO, WS_HAVE_FIRST, WS_FIRST_SEC, WS_FIRST_NSEC,
   WS_CUR_SEC, WS_CUR_NSEC, WS_LAST_SEC, WS_LAST_NSEC, WS_SPB_SEC, WS_SPB_NSEC, WS_PACKETS, WS_BYTES_IN,
   WS_BYTES_OUT, WS_GENERATED, WS_WRITTEN, WS_EMIT_I, WS_EMIT_N, WS_PENDING, WS_SHARD, WS_SHARDS, WS_UNITS,
-  WS_SHARD_FLAGS, UNIT_FOREIGN, WALK_UNITS_MAX, SHARD_UNITS_FULL,
+  WS_SHARD_FLAGS, UNIT_FOREIGN, WALK_UNITS_MAX, SHARD_UNITS_FULL, WALK_RECORD_BYTES,
   WALK_PCAPNG, WALK_MODE_READ, WALK_NEED_MORE, WALK_BLOCK, WALK_STOP_TIME, WALK_BAD, WALK_FLUSH,
   P_EOF_PCAP_HEADER, P_EOF_PCAP_RECORD, P_EOF_BLOCK_HEADER, P_EOF_SHB, P_EOF_BLOCK, P_PCAP_CAPLEN, P_BOM,
   P_NO_SHB, P_LEN_ALIGN, P_LEN_MIN, P_BLOCK_CAPLEN, P_BLOCK_MAX, P_TRAILER, P_SPB_NO_IDB, P_SPB_FIT, P_IFACE,
@@ -49,7 +49,7 @@ const REC_TS_A = 12;  // timestamp words a reject repeats: pcap seconds / pcapng
 const REC_TS_B = 16;  //   pcap fraction / pcapng low
 const REC_IFACE = 20; // pcapng interface ID
 const REC_UNIT = 24;  // --workers: the packet's unit in the chunk
-const REC_BYTES: usize = 28;
+const REC_BYTES: usize = WALK_RECORD_BYTES;
 
 /** One record as framed: where its packet lies and what the descriptor says of it. */
 @unmanaged class Frame {
