@@ -11,7 +11,7 @@ import { tablesInit, setMax, cpBegin as tBegin, cpCommit as tCommit, cpAbort as 
   cpServiceSourceRanges as tSourceRanges, buildAllTables } from './lb/control';
 import { activeList, activeCount } from './lb/lookup';
 import { isPrime, maglevBuild, maglevBytes, maglevSlot } from './lb/maglev';
-import { ctInit, ctEntries, ctPeak, ctEvicted } from './conntrack/table';
+import { ctInit, ctEntries, ctPeak, ctEvicted, ctMasqOpened } from './conntrack/table';
 import { fragInit } from './frag';
 import { affinityInit } from './lb/affinity';
 import { cpNodeReset as nodeReset, cpListAdd as listAdd, cpMasquerade as masquerade } from './lb/node';
@@ -80,6 +80,8 @@ export function conntrackEntries(): u32 { return ctEntries; }
 export function conntrackPeak(): u32 { return ctPeak; }
 export function conntrackEvicted(): u64 { return ctEvicted; }
 export function conntrackCapacity(): u32 { return ctMax; }
+/** Connections opened with a masqueraded source (--workers checks where they were opened). */
+export function conntrackMasqueraded(): u64 { return ctMasqOpened; }
 /** Live records visited by conntrack flushes and audits so far (their work, for tests). */
 export function conntrackScanned(): u64 { return ctScanned; }
 export function maxSetSize(): u32 { return setMax; }
@@ -171,4 +173,6 @@ export function setFastPath(on: u32): void { fastPathSet(on != 0); }
 export function fastPathPackets(): u64 { return fastPackets; }
 
 // Replay: the core walks the records of a capture chunk itself (assembly/capture/walk.ts).
-export { walkInit, walkStatePtr, walkIfacesPtr, walkBufferPtr, walkRun, walkBlockDone } from './capture/walk';
+export { walkInit, walkStatePtr, walkIfacesPtr, walkBufferPtr, walkRun, walkBlockDone, walkShard, walkUnitsPtr } from './capture/walk';
+// --workers: the writer merges the workers' outputs in file order.
+export { walkMerge } from './capture/merge';

@@ -11,6 +11,7 @@
 //            static maps (--dstipmap VIP→first backend, --portmap port→targetPort, --fixcsum)
 //   64b-50k  the same over 50k flows
 //   mixed    scripts/gen-large-capture.mjs (100–1500-byte frames): svcplane replay vs cp
+//   workers  64b-50k through svcplane replay --workers 1 and --workers N (outputs compared byte for byte)
 //   read     svcplane's reader (bench/read-all.ts) vs pcap-parser, in-process, on the 64b-1k
 //            and mixed files
 // Inputs are generated into DIR (default /dev/shm/svcplane-bench, tmpfs) and reused when made by
@@ -40,7 +41,7 @@ const pcapParser = require('pcap-parser') as { parse(input: string): EventEmitte
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-const TASKS = ['64b-1k', '64b-50k', 'mixed', 'read'] as const;
+const TASKS = ['64b-1k', '64b-50k', 'mixed', 'read', 'workers'] as const;
 type TaskName = (typeof TASKS)[number];
 
 interface Options {
@@ -49,10 +50,12 @@ interface Options {
   dir: string;
   packets: number;
   json: boolean;
+  /** Workers of the `workers` task's parallel run. */
+  workers: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { iterations: 5, only: [...TASKS], dir: '/dev/shm/svcplane-bench', packets: 1_000_000, json: false };
+  const o: Options = { iterations: 5, only: [...TASKS], dir: '/dev/shm/svcplane-bench', packets: 1_000_000, json: false, workers: Math.max(2, os.availableParallelism()) };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -65,11 +68,13 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--dir') o.dir = value();
     else if (a === '--packets') o.packets = Number(value());
     else if (a === '--json') o.json = true;
+    else if (a === '--workers') o.workers = Number(value());
     else if (a === '-h' || a === '--help') help();
     else usage(`unknown argument ${a}`);
   }
   if (!Number.isInteger(o.iterations) || o.iterations < 1) usage('--iterations must be a positive integer');
   if (!Number.isInteger(o.packets) || o.packets < 1) usage('--packets must be a positive integer');
+  if (!Number.isInteger(o.workers) || o.workers < 2 || o.workers > 16) usage('--workers must be an integer from 2 to 16');
   for (const t of o.only) if (!TASKS.includes(t)) usage(`--only: unknown task ${t} (one of ${TASKS.join(', ')})`);
   return o;
 }
@@ -80,6 +85,7 @@ const USAGE = `usage: node dist/bench/replay.bench.js [options]   (or: npm run b
   --dir DIR        where inputs are generated and outputs written; default /dev/shm/svcplane-bench
   --packets N      packets per generated input; default 1000000
   --json           print the raw times as JSON instead of the table
+  --workers N      the workers task's parallel run (default: the number of CPUs, at least 2)
 The 64b tasks need tcprewrite (Debian: apt-get install tcpreplay).
 `;
 
@@ -155,7 +161,7 @@ async function alternate(iterations: number, a: () => number | Promise<number>, 
   return [ta, tb];
 }
 
-function svcplaneCommand(capture: string, cluster: string, output: string, extra: string[] = ['-q']): Command {
+function svcplaneCommand(capture: string, cluster: string, output: string, extra: string[] = ['-q', '--workers', '1']): Command {
   return {
     tool: 'svcplane replay',
     file: process.execPath,
@@ -196,6 +202,29 @@ async function task64b(name: '64b-1k' | '64b-50k', o: Options): Promise<TaskResu
     tools: [{ tool: svc.tool, seconds: ts }, { tool: tr.tool, seconds: tt }],
     ratio: { name: 'tcprewrite / svcplane', values: tt.map((t, i) => t / ts[i]!) },
     check,
+  };
+}
+
+/** The same input through one worker and through o.workers, side by side; their outputs must be identical. */
+async function taskWorkers(o: Options): Promise<TaskResult> {
+  const input = ensureInput(o.dir, '64b-50k', o.packets);
+  const one = svcplaneCommand(input.capture, input.cluster, path.join(o.dir, 'out-workers-1.pcap'), ['-q', '--workers', '1']);
+  const many = svcplaneCommand(input.capture, input.cluster, path.join(o.dir, `out-workers-${o.workers}.pcap`), ['-q', '--workers', String(o.workers)]);
+  const check = checkSvcplane(one, o.packets, 0.99);
+  run(one);
+  const err = spawnSync(many.file, many.args, { encoding: 'utf8' }).stderr;
+  if (err.includes('one worker')) throw new Error(`--workers ${o.workers} ran on one worker: ${err}`);
+  const same = fs.readFileSync(one.output).equals(fs.readFileSync(many.output));
+  fs.rmSync(one.output, { force: true });
+  fs.rmSync(many.output, { force: true });
+  if (!same) throw new Error(`--workers ${o.workers} wrote other bytes than --workers 1`);
+  const [t1, tn] = await alternate(o.iterations, () => timeRun(one), () => timeRun(many));
+  return {
+    task: `workers: 64-byte frames, 50k flows, --workers 1 vs ${o.workers}`,
+    packets: o.packets,
+    tools: [{ tool: 'svcplane --workers 1', seconds: t1 }, { tool: `svcplane --workers ${o.workers}`, seconds: tn }],
+    ratio: { name: `--workers 1 / --workers ${o.workers}`, values: t1.map((t, i) => t / tn[i]!) },
+    check: { ...check, identicalOutput: same },
   };
 }
 
@@ -315,6 +344,7 @@ async function main(): Promise<void> {
     process.stderr.write(`replay bench: ${t}\n`);
     if (t === '64b-1k' || t === '64b-50k') results.push(await task64b(t, o));
     else if (t === 'mixed') results.push(await taskMixed(o));
+    else if (t === 'workers') results.push(await taskWorkers(o));
     else results.push(await taskRead('64b-1k', o), await taskRead('mixed', o));
   }
   const endLoad = os.loadavg().map((l) => Number(l.toFixed(2)));

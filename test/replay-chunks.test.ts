@@ -9,7 +9,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
 import { replay, replayAsync, type ReplayOptions } from '../src/replay/replay.js';
 import { CaptureFormatError } from '../src/capture/errors.js';
 import { REPO, tempDir } from './helpers/cli.js';
@@ -18,31 +17,14 @@ import {
 } from './helpers/capture-builders.js';
 import { buildPacket } from './helpers/packets.js';
 import { CORPUS, haveCorpus, requireCorpus } from './helpers/corpus.js';
+import { DEMO, FIXTURES, NODE, normalise, ext, demoWebSlices } from './helpers/replay-cases.js';
 
-const DEMO = path.join(REPO, 'pcaps', 'demo.pcapng');
-const DEMO_CLUSTER = path.join(REPO, 'pcaps', 'demo-cluster.yaml');
-const FIXTURES = path.join(REPO, 'test', 'fixtures', 'captures');
-const NODE: Partial<ReplayOptions> = {
-  cluster: [DEMO_CLUSTER], node: 'node-a', nodeIPs: ['192.168.49.2'], podCIDRs: ['10.244.0.0/16'], serviceCIDRs: ['10.96.0.0/16'],
-};
 
 const dir = tempDir('svcplane-chunks-');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 let seq = 0;
 
 interface Outcome { bytes: Buffer | null; report: unknown; error: string | null }
-
-/** The report without timings and without fastPath, which depends on where batches end. */
-function normalise(report: any): unknown {
-  if (!report) return report;
-  const { seconds, packetsPerSecond, fastPath, ...rest } = report;
-  void seconds; void packetsPerSecond; void fastPath;
-  return rest;
-}
-
-function ext(file: string): string {
-  return file.endsWith('.pcapng') ? '.pcapng' : file.endsWith('.pcap') ? '.pcap' : '';
-}
 
 function outcome(run: (out: string) => unknown, capture: string): Outcome {
   const out = path.join(dir, `out-${seq++}${ext(capture)}`);
@@ -119,12 +101,8 @@ describe('chunked replay = per-packet replay', () => {
   });
 
   it('the demo with --updates falling due mid-chunk', async () => {
-    const docs = parseAllDocuments(fs.readFileSync(DEMO_CLUSTER, 'utf8')).map((d) => d.toJS());
-    const items = docs.flatMap((d: any) => (d?.kind === 'List' ? d.items : [d]));
-    const slice = items.find((o: any) => o?.kind === 'EndpointSlice' && o.metadata?.labels?.['kubernetes.io/service-name'] === 'web');
+    const { slice, fewer } = demoWebSlices();
     expect(slice).toBeDefined();
-    const fewer = structuredClone(slice);
-    fewer.endpoints = fewer.endpoints.slice(0, 1);
     const updates = path.join(dir, 'updates.jsonl');
     fs.writeFileSync(updates, [
       JSON.stringify({ at: 0, type: 'MODIFIED', object: fewer }),

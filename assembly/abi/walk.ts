@@ -19,6 +19,8 @@ export const WALK_TAILROOM = 65536;
 export const WALK_READ_BYTES = 4 * 1024 * 1024;
 /** One buffer: headroom, carried tail, a read, and room for the largest block a read may cut. */
 export const WALK_BUFFER_BYTES = 4096 + 65536 + 4 * 1024 * 1024 + 16 * 1024 * 1024 + 65536;
+/** Bytes the walk keeps per descriptor of what its record needs at emit (capture/walk.ts REC_*). */
+export const WALK_RECORD_BYTES = 28;
 /** Interfaces a pcapng section may define. */
 export const WALK_IFACES_MAX = 4096;
 
@@ -83,7 +85,31 @@ export const WS_WRITTEN = 35;
 export const WS_EMIT_I = 37;
 export const WS_EMIT_N = 38;
 export const WS_PENDING = 39;
+/** --workers: this walk's worker (0..WS_SHARDS-1) and the number of workers (0 or 1: one, no units). */
+export const WS_SHARD = 40;
+export const WS_SHARDS = 41;
+/** --workers: units recorded since the host last set it to 0 (at each new chunk). */
+export const WS_UNITS = 42;
+/** --workers: SHARD_* bits, what this walk saw that one worker must replay instead. */
+export const WS_SHARD_FLAGS = 43;
 export const WS_WORDS = 48;
+
+// --workers (assembly/capture/shard.ts, merge.ts). Every worker walks every record of the same
+// chunks; a unit is a packet record or a pcapng block, in file order. For each unit a worker
+// records the bytes it wrote for it (its output stream holds them in unit order), or
+// UNIT_FOREIGN when another worker owns it. The writer merges the streams unit by unit.
+/** The unit is another worker's. */
+export const UNIT_FOREIGN = 0xffffffff;
+/** Units one chunk may hold (a buffer's bytes over the smallest record, a 12-byte block). */
+export const WALK_UNITS_MAX = 1835008;
+/** A fragment (its datagram's later fragments carry no ports to dispatch by). */
+export const SHARD_FRAGMENT = 1;
+/** A connection with ClientIP affinity that is not masqueraded (affinity entries of all clients share probe windows). */
+export const SHARD_AFFINITY = 2;
+/** A frontend on the node's masquerade address kept the client's source (its port may be a masqueraded reply's). */
+export const SHARD_NODE_FRONTEND = 4;
+/** More units in a chunk than WALK_UNITS_MAX. */
+export const SHARD_UNITS_FULL = 8;
 
 // Interface table (pcapng), WALK_IFACE_BYTES per interface ID of the current section.
 export const WALK_IFACE_BYTES = 32;

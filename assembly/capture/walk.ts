@@ -17,17 +17,19 @@ import {
   WS_STATUS, WS_PROBLEM, WS_ARG0, WS_ARG1, WS_ARG2, WS_FORMAT, WS_LE, WS_PCAP_NSEC, WS_PCAP_LINK, WS_POS, WS_END,
   WS_OUT, WS_OUT_START, WS_IFACES, WS_IN_SECTION, WS_MODE, WS_STOP_LO, WS_HAVE_FIRST, WS_FIRST_SEC, WS_FIRST_NSEC,
   WS_CUR_SEC, WS_CUR_NSEC, WS_LAST_SEC, WS_LAST_NSEC, WS_SPB_SEC, WS_SPB_NSEC, WS_PACKETS, WS_BYTES_IN,
-  WS_BYTES_OUT, WS_GENERATED, WS_WRITTEN, WS_EMIT_I, WS_EMIT_N, WS_PENDING,
+  WS_BYTES_OUT, WS_GENERATED, WS_WRITTEN, WS_EMIT_I, WS_EMIT_N, WS_PENDING, WS_SHARD, WS_SHARDS, WS_UNITS,
+  WS_SHARD_FLAGS, UNIT_FOREIGN, WALK_UNITS_MAX, SHARD_UNITS_FULL, WALK_RECORD_BYTES,
   WALK_PCAPNG, WALK_MODE_READ, WALK_NEED_MORE, WALK_BLOCK, WALK_STOP_TIME, WALK_BAD, WALK_FLUSH,
   P_EOF_PCAP_HEADER, P_EOF_PCAP_RECORD, P_EOF_BLOCK_HEADER, P_EOF_SHB, P_EOF_BLOCK, P_PCAP_CAPLEN, P_BOM,
   P_NO_SHB, P_LEN_ALIGN, P_LEN_MIN, P_BLOCK_CAPLEN, P_BLOCK_MAX, P_TRAILER, P_SPB_NO_IDB, P_SPB_FIT, P_IFACE,
   P_EPB_FIT, P_OPTION,
 } from '../abi/walk';
-import { inputRegion, descRegion, extraRegion, region, reserveRoom } from '../config';
+import { inputRegion, descRegion, extraRegion, region, reserveRoom, tryRegion } from '../config';
 import { regionBytes } from '../abi/capacity';
 import { processBatch } from '../datapath';
 import { ldOrder16, ldOrder32, stOrder32 } from '../wire/bytes';
 import { clockSec, clockNsec, clockUnits } from './clock';
+import { shardOwner, shardFlags } from './shard';
 
 const NS_PER_S: u64 = 1_000_000_000;
 /** framePcap / framePcapng: a packet record, described in the Frame. */
@@ -46,7 +48,8 @@ const REC_KIND = 8;   // KIND_*
 const REC_TS_A = 12;  // timestamp words a reject repeats: pcap seconds / pcapng high
 const REC_TS_B = 16;  //   pcap fraction / pcapng low
 const REC_IFACE = 20; // pcapng interface ID
-const REC_BYTES: usize = 24;
+const REC_UNIT = 24;  // --workers: the packet's unit in the chunk
+const REC_BYTES: usize = WALK_RECORD_BYTES;
 
 /** One record as framed: where its packet lies and what the descriptor says of it. */
 @unmanaged class Frame {
@@ -68,6 +71,8 @@ let ifaces: usize = 0;
 let recs: usize = 0;
 let frame: Frame = changetype<Frame>(0);
 let buffers: usize = 0;
+/** --workers: bytes written per unit of the chunk (abi/walk.ts), allocated by walkShard. */
+let units: usize = 0;
 
 /** Allocates the walk's state, interface table and chunk buffers (once, on first use). */
 export function walkInit(): void {
@@ -90,6 +95,40 @@ export function walkBytes(): f64 {
 export function walkStatePtr(): usize { return state; }
 export function walkIfacesPtr(): usize { return ifaces; }
 export function walkBufferPtr(b: u32): usize { return buffers + <usize>b * WALK_BUFFER_BYTES; }
+export function walkUnitsPtr(): usize { return units; }
+
+/**
+ * Makes this walk worker `self` of `n` (after walkInit and the host's reset of the state):
+ * it runs only the packets shard.ts gives it and records every unit. Returns 0 when the
+ * unit table does not fit in memory.
+ */
+export function walkShard(self: u32, n: u32): u32 {
+  if (n > 1 && units == 0) {
+    units = tryRegion(<usize>WALK_UNITS_MAX * 4);
+    if (units == 0) return 0;
+  }
+  setWs(WS_SHARD, self);
+  setWs(WS_SHARDS, n);
+  setWs(WS_UNITS, 0);
+  return 1;
+}
+
+/** The next unit's entry, or 0 when the chunk has more than WALK_UNITS_MAX (flagged). */
+function nextUnit(): usize {
+  let u = ws(WS_UNITS);
+  if (u >= <u32>WALK_UNITS_MAX) {
+    setWs(WS_SHARD_FLAGS, ws(WS_SHARD_FLAGS) | SHARD_UNITS_FULL);
+    return 0;
+  }
+  setWs(WS_UNITS, u + 1);
+  return units + (<usize>u << 2);
+}
+
+// @ts-ignore: decorator
+@inline function unitAdd(rec: usize, bytes: usize): void {
+  let e = <usize>load<u32>(rec + REC_UNIT);
+  if (e != 0) store<u32>(e, load<u32>(e) + <u32>bytes);
+}
 
 // @ts-ignore: decorator
 @inline function ws(w: u32): u32 { return load<u32>(state + (<usize>w << 2)); }
@@ -255,6 +294,8 @@ export function walkRun(): u32 {
   let pcapng = ws(WS_FORMAT) == WALK_PCAPNG;
   let readOnly = ws(WS_MODE) == WALK_MODE_READ;
   let stop = ws64(WS_STOP_LO);
+  let shards = readOnly ? 0 : ws(WS_SHARDS);
+  let self = ws(WS_SHARD);
   let f = frame;
   while (status == 0) {
     let n: u32 = 0;
@@ -279,6 +320,21 @@ export function walkRun(): u32 {
         setWs64(WS_BYTES_IN, ws64(WS_BYTES_IN) + <u64>f.wirelen);
         setWs(WS_LAST_SEC, f.sec);
         setWs(WS_LAST_NSEC, f.nsec);
+      } else if (shards > 1) {
+        // Every worker keeps the time of the last packet walked, whoever owns it.
+        setWs(WS_LAST_SEC, f.sec);
+        setWs(WS_LAST_NSEC, f.nsec);
+        let unit = nextUnit();
+        setWs(WS_POS, <u32>(r + f.len));
+        if (shardOwner(f.data, f.caplen, f.wirelen, f.link, shards) != self) {
+          if (unit != 0) store<u32>(unit, UNIT_FOREIGN);
+          continue;
+        }
+        if (unit != 0) store<u32>(unit, 0);
+        fill(n, r, f);
+        store<u32>(recs + <usize>n * REC_BYTES + REC_UNIT, <u32>unit);
+        n++;
+        continue;
       } else {
         fill(n, r, f);
       }
@@ -293,6 +349,7 @@ export function walkRun(): u32 {
       if (emitted != 0) status = emitted;
     }
   }
+  if (shards > 1) setWs(WS_SHARD_FLAGS, ws(WS_SHARD_FLAGS) | shardFlags);
   setWs(WS_STATUS, status);
   return status;
 }
@@ -331,6 +388,7 @@ function emit(): u32 {
   let bytesOut = ws64(WS_BYTES_OUT);
   let generated = ws64(WS_GENERATED);
   let written = ws64(WS_WRITTEN);
+  let sharded = ws(WS_SHARDS) > 1;
   let status: u32 = 0;
   for (; i < n; i++) {
     let d = descRegion + <usize>i * DESC_WORDS * 4;
@@ -341,7 +399,9 @@ function emit(): u32 {
       bytesIn += wire;
       let verdict = word(d, D_VERDICT);
       if (verdict != VERDICT_DROP && verdict != VERDICT_REJECT) {
+        let from = out;
         out = emitRecord(out, rec, word(d, D_CAPLEN), le);
+        if (sharded) unitAdd(rec, out - from);
         bytesOut += wire;
         written++;
       }
@@ -355,13 +415,15 @@ function emit(): u32 {
       status = WALK_FLUSH;
       break;
     }
+    let from = out;
     out = emitReject(out, rec, extraRegion + <usize>word(d, D_EXTRA_OFF), xlen, le);
+    if (sharded) unitAdd(rec, out - from);
     bytesOut += xlen;
     generated++;
     written++;
     pending = false;
   }
-  if (n > 0) {
+  if (n > 0 && !sharded) {
     let last = descRegion + <usize>(i < n ? i : n - 1) * DESC_WORDS * 4;
     setWs(WS_LAST_SEC, word(last, D_TS_SEC));
     setWs(WS_LAST_NSEC, word(last, D_TS_NSEC));
@@ -439,6 +501,12 @@ function emitReject(out: usize, rec: usize, src: usize, xlen: u32, le: bool): us
 export function walkBlockDone(keep: u32): void {
   let r = <usize>ws(WS_POS);
   let len = ws(WS_ARG1);
+  if (ws(WS_SHARDS) > 1) {
+    // Blocks are worker 0's to write.
+    let unit = nextUnit();
+    if (ws(WS_SHARD) != 0) keep = 0;
+    if (unit != 0) store<u32>(unit, ws(WS_SHARD) != 0 ? UNIT_FOREIGN : (keep != 0 ? len : 0));
+  }
   if (keep != 0) {
     let out = <usize>ws(WS_OUT);
     if (out != r) memory.copy(out, r, len);

@@ -96,6 +96,8 @@ export let ctEntries: u32 = 0;
 export let ctPeak: u32 = 0;
 /** Connections reclaimed because they had expired when space was needed. */
 export let ctEvicted: u64 = 0;
+/** Connections opened with their source masqueraded to the node address (a --workers check). */
+export let ctMasqOpened: u64 = 0;
 /** Earliest expiry among live records at the last full sweep: no sweep can free anything before it. */
 let sweepNotBefore: u64 = 0;
 
@@ -121,7 +123,7 @@ export function ctInit(): void {
     store<u32>(records + <usize>i * CT_SIZE + CT_NEXT_FREE, freeHead);
     freeHead = <u32>i + 1;
   }
-  ctEntries = 0; ctPeak = 0; ctEvicted = 0; sweepNotBefore = 0;
+  ctEntries = 0; ctPeak = 0; ctEvicted = 0; ctMasqOpened = 0; sweepNotBefore = 0;
 }
 
 // @ts-ignore: decorator
@@ -389,6 +391,7 @@ function sweep(now: u64): void {
   store<u16>(r + CT_ORIG_SPORT, <u16>sport);
   store<u16>(r + CT_ORIG_DPORT, <u16>dport);
   store<u16>(r + CT_REPLY_SPORT, <u16>bPort);
+  if (nat & CTN_MASQ) ctMasqOpened++;
 }
 
 /** Whether a record is free now (ctAllocate would not need a sweep). */

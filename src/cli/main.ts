@@ -13,6 +13,7 @@ import { replayAsync, mergeObjects, type ReplayOptions } from '../replay/replay.
 import { formatSummary, partialReport, type ReplayReport } from '../replay/report.js';
 import { renderHtmlReport } from '../report/html.js';
 import { chartBundle } from '../report/chart-bundle.js';
+import { WORKERS_MAX } from '../replay/workers/pool.js';
 import { CaptureFormatError } from '../capture/errors.js';
 import { OutputFile, abortOpenOutputs } from '../capture/output-file.js';
 import { writeFdFully } from '../capture/io.js';
@@ -48,6 +49,11 @@ const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 const positiveInt = (name: string) => (v: string): number => {
   if (!/^[0-9]+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${name} must be a positive whole number`);
   return Number(v);
+};
+const workersCount = (v: string): number => {
+  const n = positiveInt('--workers')(v);
+  if (n > WORKERS_MAX) throw new InvalidArgumentError(`--workers must be at most ${WORKERS_MAX}`);
+  return n;
 };
 
 /** package.json's version (dist/src/cli/main.js and src/cli/main.ts are three levels down). */
@@ -96,6 +102,8 @@ export function buildProgram(): Command {
     .option('--max-frontends <n>', 'frontend capacity, rounded up to a power of two (default: twice what the cluster has, at least 65536)', positiveInt('--max-frontends'))
     .option('--max-affinity <n>', 'ClientIP affinity entries (default: --ct-max)', positiveInt('--max-affinity'))
     .option('--max-fragments <n>', 'IP datagrams whose fragments are tracked (default 4096)', positiveInt('--max-fragments'))
+    .option('--workers <n>', 'worker threads, the same output as one (default 1: several are slower today, bench/RESULTS.md)',
+      workersCount)
     .option('--trace <file>', 'one JSON line per input packet')
     .option('--report <file>', 'write the JSON report')
     .option('--html <file>', 'write the report as one self-contained HTML page with charts')
@@ -163,6 +171,14 @@ async function runReplay(capture: string, o: Record<string, unknown>): Promise<v
     nodePortCIDRs: o.nodeportAddresses as string[] | undefined,
     masqueradeAll: Boolean(o.masqueradeAll),
     timeline: Boolean(o.html),
+    workers: o.workers as number | undefined,
+    // Asked for several workers and given one: say why.
+    onOneWorker: (why) => {
+      if (o.workers !== undefined) {
+        progress?.clearLine();
+        process.stderr.write(`svcplane: note: one worker: ${why}\n`);
+      }
+    },
     progress: (read, size, packets) => {
       progressAt = { read, size };
       progress?.update(read, size, packets);

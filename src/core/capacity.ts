@@ -13,7 +13,7 @@ import {
 } from '../../assembly/abi/capacity.js';
 import { BATCH_MAX_BYTES, BATCH_MAX_PACKETS, DESC_WORDS, EXTRA_SLOT_BYTES } from '../../assembly/abi/layout.js';
 import { VERDICT_SLOTS, REASON_SLOTS } from '../../assembly/abi/tables.js';
-import { WS_WORDS, WALK_IFACES_MAX, WALK_IFACE_BYTES, WALK_BUFFERS, WALK_BUFFER_BYTES } from '../../assembly/abi/walk.js';
+import { WS_WORDS, WALK_IFACES_MAX, WALK_IFACE_BYTES, WALK_BUFFERS, WALK_BUFFER_BYTES, WALK_RECORD_BYTES } from '../../assembly/abi/walk.js';
 import { CapacityError } from './errors.js';
 
 /** Every capacity of the core; each defaults as CAPACITY_DEFAULTS says. */
@@ -78,9 +78,9 @@ export function resolveCapacities(opts: CapacityOptions): Capacities {
 
 // ---- memory ---------------------------------------------------------------------------------
 
-/** Bytes of the record walk's regions (assembly/capture/walk.ts walkBytes(): state, interfaces, 24 bytes of record per descriptor, the Frame of 11 u32, buffers), allocated on first use. */
+/** Bytes of the record walk's regions (assembly/capture/walk.ts walkBytes(): state, interfaces, WALK_RECORD_BYTES per descriptor, the Frame of 11 u32, buffers), allocated on first use. */
 export const WALK_BYTES =
-  regionBytes(WS_WORDS * 4) + regionBytes(WALK_IFACES_MAX * WALK_IFACE_BYTES) + regionBytes(BATCH_MAX_PACKETS * 24) +
+  regionBytes(WS_WORDS * 4) + regionBytes(WALK_IFACES_MAX * WALK_IFACE_BYTES) + regionBytes(BATCH_MAX_PACKETS * WALK_RECORD_BYTES) +
   regionBytes(11 * 4) + regionBytes(WALK_BUFFERS * WALK_BUFFER_BYTES);
 
 /**

@@ -76,12 +76,16 @@ interface CoreExports {
   walkStatePtr(): number; walkIfacesPtr(): number; walkBufferPtr(b: number): number;
   walkRun(): number;
   walkBlockDone(keep: number): void;
+  walkShard(self: number, n: number): number;
+  walkUnitsPtr(): number;
+  walkMerge(n: number, units: number, table: number, out: number): number;
+  conntrackMasqueraded(): bigint;
 }
 
 /** Exports that return addresses: unsigned in JavaScript (a wasm i32 above 2 GiB reads as negative). */
 const POINTER_EXPORTS = [
   'inputPtr', 'descPtr', 'extraPtr', 'scratchPtr', 'verdictCountersPtr', 'reasonCountersPtr', 'serviceCountersPtr',
-  'backendCountersPtr', 'heapProbe', 'maglevTableOf', 'walkStatePtr', 'walkIfacesPtr', 'walkBufferPtr',
+  'backendCountersPtr', 'heapProbe', 'maglevTableOf', 'walkStatePtr', 'walkIfacesPtr', 'walkBufferPtr', 'walkUnitsPtr',
 ] as const;
 
 function unsignedPointers(raw: Record<string, unknown>): CoreExports {

@@ -16,6 +16,7 @@ import {
   WS_LE, WS_PCAP_NSEC, WS_PCAP_LINK, WS_POS, WS_END, WS_OUT, WS_OUT_START, WS_IFACES, WS_IN_SECTION, WS_MODE,
   WS_STOP_LO, WS_STOP_HI, WS_HAVE_FIRST, WS_FIRST_SEC, WS_FIRST_NSEC, WS_CUR_SEC, WS_CUR_NSEC, WS_LAST_SEC,
   WS_LAST_NSEC, WS_PACKETS, WS_BYTES_IN, WS_BYTES_OUT, WS_GENERATED, WS_WRITTEN, WALK_PCAP, WALK_PCAPNG,
+  WS_UNITS, WS_SHARD_FLAGS,
   WALK_MODE_PROCESS, WALK_MODE_READ, WALK_NEED_MORE, WALK_BLOCK, WALK_STOP_TIME, WALK_BAD, WALK_FLUSH,
 } from '../../assembly/abi/walk.js';
 import {
@@ -340,6 +341,29 @@ export class ChunkWalk {
 
   get packets(): number {
     return this.u64(WS_PACKETS);
+  }
+
+  /**
+   * --workers: walks as worker `self` of `n` (src/replay/workers/): only its packets run, and
+   * every unit of the chunk is recorded. False when the unit table does not fit in memory.
+   */
+  shard(self: number, n: number): boolean {
+    return this.e.walkShard(self, n) === 1;
+  }
+
+  /** --workers: the units recorded since the last takeUnits(), copied; starts the next chunk's. */
+  takeUnits(): Uint32Array {
+    this.refresh();
+    const n = this.ws[WS_UNITS]!;
+    const units = new Uint32Array(this.u8.buffer, this.e.walkUnitsPtr(), n).slice();
+    this.ws[WS_UNITS] = 0;
+    return units;
+  }
+
+  /** --workers: SHARD_* bits of what this worker saw that one worker must replay instead. */
+  get shardFlags(): number {
+    this.refresh();
+    return this.ws[WS_SHARD_FLAGS]!;
   }
 
   private u64(w: number): number {

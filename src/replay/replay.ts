@@ -3,7 +3,7 @@
 // (--updates) are applied between packets at their capture time by
 // splitting a batch at the first packet at or after the event.
 
-import { openSync, closeSync, readFileSync, readSync } from 'node:fs';
+import { openSync, closeSync, readFileSync, readSync, fstatSync } from 'node:fs';
 import type { CoreOptions } from '../core/core.js';
 // Files are replayed in Node: its Cores are built from build/core.wasm.
 import '../core/wasm-file.js';
@@ -32,6 +32,8 @@ import { traceLine } from './trace.js';
 import { TsharkFrames } from '../capture/frames.js';
 import { buildReport, keepPartial, walkReport, type ReplayReport, type UpdateReport } from './report.js';
 import { TimelineSampler, TIMELINE_POINTS } from './timeline.js';
+import { replayWorkers, type WorkersResult } from './workers/pool.js';
+import type { DataplaneOptions } from '../dataplane.js';
 
 export interface ReplayOptions extends CoreOptions, NodeConfig {
   /** Input capture ('-' = standard input). */
@@ -58,6 +60,14 @@ export interface ReplayOptions extends CoreOptions, NodeConfig {
    * and each update's `load`. A number: points kept (default 200; at most twice that, plus the last).
    */
   timeline?: boolean | number;
+  /**
+   * Worker threads for replayAsync() (src/replay/workers/): the same output, trace and report as
+   * one. Default 1 (several are slower than one today: bench/RESULTS.md). What needs one worker
+   * takes one whatever this says (README, "How it is built"), and onOneWorker says why.
+   */
+  workers?: number;
+  /** Called with the reason when a replay asked to use several workers runs on one. */
+  onOneWorker?: (reason: string) => void;
   /** Called after every batch with bytes read and the file size (if known). */
   progress?: (bytesRead: number, fileSize: number | undefined, packets: number) => void;
   /**
@@ -88,6 +98,8 @@ interface Prepared {
   updates: UpdateReport[];
   /** Seconds from the first packet to the last one replayed so far (set by the path that runs). */
   now: () => number;
+  /** What the dataplane was built from (workers build theirs from the same). */
+  dataplane: DataplaneOptions;
 }
 
 function prepare(opts: ReplayOptions): Prepared {
@@ -110,10 +122,11 @@ function prepare(opts: ReplayOptions): Prepared {
   }
   // Capacities not given are sized from the cluster (room for updates when there are any), and
   // all are checked against it and against memory before the core is created.
-  const dp = new Dataplane({ ...opts, objects, nodeName: opts.node, zone: opts.zone, roomForUpdates: events.length > 0 || opts.live !== undefined });
+  const dataplane: DataplaneOptions = { ...opts, objects, nodeName: opts.node, zone: opts.zone, roomForUpdates: events.length > 0 || opts.live !== undefined };
+  const dp = new Dataplane(dataplane);
   const points = typeof opts.timeline === 'number' ? opts.timeline : TIMELINE_POINTS;
   const sampler = opts.timeline ? new TimelineSampler(dp.core, dp.tables, points) : undefined;
-  return { dp, events, problems, note, sampler, updates: [], now: () => 0 };
+  return { dp, events, problems, note, sampler, updates: [], now: () => 0, dataplane };
 }
 
 /**
@@ -183,12 +196,18 @@ export async function replayAsync(opts: ReplayOptions, signal?: AbortSignal): Pr
   const run = prepare(opts);
   startLive(opts, run);
   if (needsPerPacket(opts)) {
+    if ((opts.workers ?? 1) > 1) opts.onOneWorker?.(opts.trace ? '--trace' : opts.perPacket ? 'the per-packet path' : 'a change of capture format');
     try {
       return await drainAsync(replayPerPacket(opts, run, signal));
     } catch (e) {
       nameIoError(e, opts);
       throw e;
     }
+  }
+  const workers = workersFor(opts, run);
+  if (workers > 1) {
+    const report = await replayOnWorkers(opts, run, workers, signal);
+    if (report) return report;
   }
   const { walk, out, output, updates } = startChunks(opts, run);
   const started = performance.now();
@@ -204,6 +223,73 @@ export async function replayAsync(opts: ReplayOptions, signal?: AbortSignal): Pr
     finishChunks(walk, out, failure);
   }
   return chunkReport(opts, run, walk, updates, started);
+}
+
+/** How many workers a replay runs on: 1 when what it asks needs one (tells opts.onOneWorker why). */
+function workersFor(opts: ReplayOptions, run: Prepared): number {
+  const n = opts.workers ?? 1;
+  if (n <= 1) return 1;
+  const why = opts.capture === '-' ? 'the capture is read from standard input'
+    : opts.write === '-' ? 'the output goes to standard output'
+    : run.events.length > 0 ? '--updates'
+    : opts.masqueradeAll ? '--masquerade-all'
+    : opts.live ? 'a live cluster (--watch)'
+    : opts.timeline ? '--html (the timeline samples one core)'
+    : null;
+  if (why) {
+    opts.onOneWorker?.(why);
+    return 1;
+  }
+  return n;
+}
+
+/**
+ * The chunked replay over `n` workers (workers/pool.ts); undefined when the run needed one
+ * worker after all (its output discarded; opts.onOneWorker says why), and the caller replays.
+ */
+async function replayOnWorkers(opts: ReplayOptions, run: Prepared, n: number, signal?: AbortSignal): Promise<ReplayReport | undefined> {
+  // The capture's header is checked here first, as one worker checks it before opening the output.
+  new ChunkWalk(run.dp.core, { capture: opts.capture, input: FdInput.open(opts.capture), readBytes: opts.readBytes }).close();
+  let out: OutputFile | undefined;
+  let outFd = -1;
+  if (opts.write) {
+    out = OutputFile.open(opts.write);
+    outFd = out.fd;
+    if (!fstatSync(outFd).isFile()) {
+      // Output that cannot be taken back (a device, a FIFO) is not written twice.
+      out.abort();
+      opts.onOneWorker?.('the output is not a regular file');
+      return undefined;
+    }
+  }
+  const started = performance.now();
+  const dataplane = Object.fromEntries(Object.entries(run.dataplane).filter(([, v]) => typeof v !== 'function')) as DataplaneOptions;
+  let r: Awaited<ReturnType<typeof replayWorkers>>;
+  try {
+    r = await replayWorkers({
+      core: run.dp.core, dataplane, capture: opts.capture, readBytes: opts.readBytes, workers: n, outFd, outIsFile: true,
+      progress: opts.progress, signal,
+    });
+  } catch (e) {
+    nameIoError(e, opts);
+    if (e instanceof CaptureFormatError) out?.commit();
+    else out?.abort();
+    throw e;
+  }
+  if ('fallback' in r) {
+    out?.abort();
+    opts.onOneWorker?.(r.fallback);
+    return undefined;
+  }
+  out?.commit();
+  return workersReport(opts, run, r, started);
+}
+
+function workersReport(opts: ReplayOptions, run: Prepared, w: WorkersResult, started: number): ReplayReport {
+  const report = walkReport(run.dp, w.result, { file: opts.capture, updates: [], problems: run.problems, started });
+  report.conntrack = w.conntrack;
+  report.fastPath = w.fastPath;
+  return report;
 }
 
 /**

@@ -1,0 +1,331 @@
+// --workers N: N worker threads (thread.ts) each walk every chunk of the capture and run only
+// their own packets (assembly/capture/shard.ts); this side, the one writer, merges their output
+// streams unit by unit in the core (assembly/capture/merge.ts), writes each chunk while the
+// workers run the next, and sums their counters. What the dispatch cannot keep identical to one
+// worker is checked as the run goes and at its end (checkChunk, checkEnd): the replay then
+// reports why and the caller replays with one worker (README, "How it is built").
+
+import * as fs from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import type { Core } from '../../core/core.js';
+import { coreModuleFromFile } from '../../core/wasm-file.js';
+import type { DataplaneOptions } from '../../dataplane.js';
+import type { ChunkWalkResult } from '../chunks.js';
+import { CaptureFormatError } from '../../capture/errors.js';
+import { writeFdFully } from '../../capture/io.js';
+import { WALK_BUFFER_BYTES, SHARD_FRAGMENT, SHARD_AFFINITY, SHARD_NODE_FRONTEND, SHARD_UNITS_FULL } from '../../../assembly/abi/walk.js';
+import { VERDICT_SLOTS, REASON_SLOTS, PER_ENTITY, C_CONNS, REASON_CT_FULL } from '../../core/abi.js';
+import {
+  CTRL_MERGED, CTRL_STOP, CTRL_WORDS, type WorkerStart, type WorkerMessage, type ChunkMessage, type EndMessage,
+  type StartMessage, type WorkerCounters, type FailureData,
+} from './protocol.js';
+
+/** The most workers --workers takes. */
+export const WORKERS_MAX = 16;
+
+/** What the merged run gives the report: the walk's figures and the summed counters (written into `core`). */
+export interface WorkersResult {
+  result: ChunkWalkResult;
+  conntrack: { entries: number; peak: number; evicted: number };
+  fastPath: number;
+  workers: number;
+}
+
+/** The run could not be kept identical to one worker's: why (the caller replays with one). */
+export interface WorkersFallback {
+  fallback: string;
+}
+
+export interface WorkersRun {
+  core: Core;
+  dataplane: DataplaneOptions;
+  capture: string;
+  readBytes?: number;
+  workers: number;
+  outFd: number;
+  outIsFile: boolean;
+  progress?: (bytesRead: number, fileSize: number | undefined, packets: number) => void;
+  signal?: AbortSignal;
+}
+
+const FLAG_REASONS: [number, string][] = [
+  [SHARD_FRAGMENT, 'IP fragments'],
+  [SHARD_AFFINITY, 'ClientIP affinity without masquerade'],
+  [SHARD_NODE_FRONTEND, "a frontend on the node's masquerade address that keeps the client's source"],
+  [SHARD_UNITS_FULL, 'a chunk with too many records'],
+];
+
+/** Runs the capture over `run.workers` workers. Throws what one worker would (damage, I/O errors). */
+export async function replayWorkers(run: WorkersRun): Promise<WorkersResult | WorkersFallback> {
+  const n = run.workers;
+  const control = new SharedArrayBuffer(CTRL_WORDS * 4);
+  const ctrl = new Int32Array(control);
+  const threads = new Threads(n, (self) => ({
+    dataplane: run.dataplane, capture: run.capture, readBytes: run.readBytes, self, workers: n, control,
+    module: coreModuleFromFile(run.core.options.debug),
+  }));
+  const merger = new Merger(run.core, n);
+  const writer = new ChunkWriter(run.outFd, run.outIsFile, run.core);
+  try {
+    const starts = await threads.all();
+    for (const m of starts) if (m.t === 'fail') throw rebuild(m.failure);
+    const first = starts[0] as StartMessage;
+    if (starts.some((m) => !(m as StartMessage).sharded)) return { fallback: 'the unit table does not fit in memory' };
+    if (first.header && run.outFd >= 0) writeFdFully(run.outFd, first.header, 0, first.header.length);
+    let ends: EndMessage[] | undefined;
+    let units = 0;
+    for (let seq = 0; ends === undefined; seq++) {
+      const msgs = await threads.all();
+      if (msgs.every((m) => m.t === 'end')) {
+        ends = msgs as EndMessage[];
+        break;
+      }
+      const chunks = msgs as ChunkMessage[];
+      if (chunks.some((m) => m.t !== 'chunk' || m.seq !== seq)) throw new Error('--workers: the workers fell out of step');
+      const why = checkChunk(chunks);
+      if (why) return { fallback: why };
+      const out = merger.merge(chunks);
+      if (out === null) return { fallback: 'a chunk too large to merge' };
+      await writer.write(out[0], out[1]);
+      units += chunks[0]!.units.length;
+      Atomics.store(ctrl, CTRL_MERGED, seq + 1);
+      Atomics.notify(ctrl, CTRL_MERGED);
+      run.progress?.(chunks[0]!.bytesRead, chunks[0]!.fileSize, units);
+      if (run.signal?.aborted) {
+        Atomics.store(ctrl, CTRL_STOP, 1);
+        Atomics.notify(ctrl, CTRL_MERGED);
+        throw run.signal.reason;
+      }
+    }
+    await writer.flush();
+    const why = checkEnd(ends, run.core);
+    if (why) return { fallback: why };
+    const summed = sumInto(run.core, ends.map((e) => e.counters));
+    const failure = ends[0]!.failure;
+    const trailer = ends[0]!.trailer;
+    if (trailer && run.outFd >= 0) writeFdFully(run.outFd, trailer, 0, trailer.length);
+    if (failure) throw rebuild(failure);
+    return { result: sumResults(ends.map((e) => e.result)), ...summed, workers: n };
+  } finally {
+    // Wake workers waiting for the writer, so that they can be stopped.
+    Atomics.store(ctrl, CTRL_STOP, 1);
+    Atomics.notify(ctrl, CTRL_MERGED);
+    await writer.flush().catch(() => undefined);
+    await threads.stop();
+  }
+}
+
+/** Why a chunk cannot be kept identical to one worker's, or null. */
+function checkChunk(chunks: ChunkMessage[]): string | null {
+  let flags = 0;
+  for (const c of chunks) flags |= c.flags;
+  for (const [bit, what] of FLAG_REASONS) if (flags & bit) return what;
+  // Masqueraded connections must all be worker 0's (a hairpin connection is decided by its backend).
+  if (chunks.some((c, w) => w > 0 && c.masqueraded > 0)) return 'a masqueraded connection outside worker 0 (hairpin)';
+  return null;
+}
+
+/**
+ * Why the whole run cannot be, or null: a full conntrack table is a decision over every worker's
+ * connections, and the peak is the sum of the workers' only when none was ever deleted.
+ */
+function checkEnd(ends: EndMessage[], core: Core): string | null {
+  if (ends.some((e, w) => w > 0 && e.counters.masqueraded > 0)) return 'a masqueraded connection outside worker 0 (hairpin)';
+  let opened = 0n, full = 0n, entries = 0;
+  for (const e of ends) {
+    const b = e.counters.backends;
+    for (let i = C_CONNS; i < b.length; i += PER_ENTITY) opened += b[i]!;
+    full += e.counters.reasons[REASON_CT_FULL]!;
+    entries += e.counters.entries;
+    if (e.counters.evicted > 0) return 'conntrack evictions';
+  }
+  if (opened + full > BigInt(core.options.ctMax)) return 'more new connections than --ct-max';
+  if (opened !== BigInt(entries)) return 'connections deleted during the run (expired or reopened)';
+  return null;
+}
+
+/** Writes the summed packet, reason and backend counters into `core` (which ran no packet) for the report. */
+function sumInto(core: Core, all: WorkerCounters[]): Omit<WorkersResult, 'result' | 'workers'> {
+  core.refresh();
+  const e = core.exports;
+  const mem = e.memory.buffer;
+  const add = (ptr: number, count: number, pick: (c: WorkerCounters) => BigUint64Array): void => {
+    const to = new BigUint64Array(mem, ptr, count);
+    for (const c of all) {
+      const from = pick(c);
+      for (let i = 0; i < count; i++) to[i]! += from[i]!;
+    }
+  };
+  add(e.verdictCountersPtr(), VERDICT_SLOTS, (c) => c.verdicts);
+  add(e.reasonCountersPtr(), REASON_SLOTS, (c) => c.reasons);
+  add(e.backendCountersPtr(), core.options.maxBackends * PER_ENTITY, (c) => c.backends);
+  const entries = all.reduce((s, c) => s + c.entries, 0);
+  // No connection was deleted (checkEnd): every worker's count only grew, so the peak is now.
+  return { conntrack: { entries, peak: entries, evicted: 0 }, fastPath: all.reduce((s, c) => s + c.fastPath, 0) };
+}
+
+function sumResults(rs: ChunkWalkResult[]): ChunkWalkResult {
+  const r0 = rs[0]!;
+  const sum = (f: (r: ChunkWalkResult) => number) => rs.reduce((s, r) => s + f(r), 0);
+  return {
+    // Every worker keeps the last packet's time, but reports it only when it ran a packet.
+    format: r0.format, linkTypes: r0.linkTypes, first: r0.first, last: rs.find((r) => r.last !== null)?.last ?? null,
+    packets: sum((r) => r.packets), bytesIn: sum((r) => r.bytesIn), bytesOut: sum((r) => r.bytesOut),
+    generated: sum((r) => r.generated), written: sum((r) => r.written),
+  };
+}
+
+/** The error a worker stopped with, as one worker would have thrown it. */
+function rebuild(f: FailureData): Error {
+  if (f.capture) return new CaptureFormatError(f.capture.file, f.capture.offset, f.capture.reason);
+  const err = new Error(f.message) as NodeJS.ErrnoException;
+  if (f.code !== undefined) err.code = f.code;
+  if (f.syscall !== undefined) err.syscall = f.syscall;
+  if (f.errno !== undefined) err.errno = f.errno;
+  if (f.path !== undefined) err.path = f.path;
+  return err;
+}
+
+/** The worker script: the compiled one, also when this module runs from its TypeScript source (tests). */
+function threadUrl(): URL {
+  const here = import.meta.url;
+  return here.endsWith('.ts') ? new URL('../../../dist/src/replay/workers/thread.js', here) : new URL('./thread.js', here);
+}
+
+/** The workers and their messages, in order per worker. */
+class Threads {
+  private readonly workers: Worker[] = [];
+  private readonly queues: WorkerMessage[][] = [];
+  private readonly waiting: (((m: WorkerMessage) => void) | null)[] = [];
+  private readonly failed: (((e: Error) => void) | null)[] = [];
+  private crash: Error | null = null;
+
+  constructor(n: number, data: (self: number) => WorkerStart) {
+    for (let w = 0; w < n; w++) {
+      const worker = new Worker(threadUrl(), { workerData: data(w) });
+      this.queues.push([]);
+      this.waiting.push(null);
+      this.failed.push(null);
+      worker.on('message', (m: WorkerMessage) => {
+        const resolve = this.waiting[w];
+        if (resolve) {
+          this.waiting[w] = null;
+          this.failed[w] = null;
+          resolve(m);
+        } else this.queues[w]!.push(m);
+      });
+      const fail = (e: Error): void => {
+        this.crash ??= e;
+        for (let i = 0; i < n; i++) {
+          const reject = this.failed[i];
+          this.waiting[i] = null;
+          this.failed[i] = null;
+          reject?.(e);
+        }
+      };
+      worker.on('error', fail);
+      worker.on('exit', (code) => {
+        if (code !== 0) fail(new Error(`--workers: worker ${w} exited with code ${code}`));
+      });
+      this.workers.push(worker);
+    }
+  }
+
+  private next(w: number): Promise<WorkerMessage> {
+    const q = this.queues[w]!;
+    if (q.length > 0) return Promise.resolve(q.shift()!);
+    if (this.crash) return Promise.reject(this.crash);
+    return new Promise((resolve, reject) => {
+      this.waiting[w] = resolve;
+      this.failed[w] = reject;
+    });
+  }
+
+  /** The next message of every worker. */
+  all(): Promise<WorkerMessage[]> {
+    return Promise.all(this.workers.map((_, w) => this.next(w)));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/**
+ * The merge in the writer's core: each worker's stream and unit table copied into walk buffer 0,
+ * the chunk's output written to buffer 1 or 2 (alternately, so one is written while the next
+ * chunk is merged into the other).
+ */
+class Merger {
+  private turn = 0;
+  constructor(private readonly core: Core, private readonly n: number) {
+    core.exports.walkInit();
+  }
+
+  /** [address, length] of the merged chunk in linear memory, or null when it does not fit. */
+  merge(chunks: ChunkMessage[]): [number, number] | null {
+    const e = this.core.exports;
+    const units = chunks[0]!.units.length;
+    if (chunks.some((c) => c.units.length !== units)) throw new Error('--workers: the workers walked different records');
+    let need = 0;
+    for (const c of chunks) need += ((c.stream.length + 3) & ~3) + units * 4;
+    if (need > WALK_BUFFER_BYTES) return null;
+    const base = e.walkBufferPtr(0);
+    const u8 = new Uint8Array(e.memory.buffer);
+    const table = new Uint32Array(e.memory.buffer, e.scratchPtr(), this.n * 2);
+    let at = base;
+    let total = 0;
+    chunks.forEach((c, w) => {
+      u8.set(c.stream, at);
+      table[w * 2] = at;
+      at += (c.stream.length + 3) & ~3;
+      new Uint32Array(e.memory.buffer, at, units).set(c.units);
+      table[w * 2 + 1] = at;
+      at += units * 4;
+      total += c.stream.length;
+    });
+    if (total > WALK_BUFFER_BYTES) return null;
+    const out = e.walkBufferPtr(1 + this.turn);
+    this.turn ^= 1;
+    const len = e.walkMerge(this.n, units, e.scratchPtr(), out) >>> 0;
+    if (len === 0xffffffff || len !== total) throw new Error('--workers: a record no worker wrote');
+    return [out, len];
+  }
+}
+
+/** Writes merged chunks: files in the thread pool, one write behind; anything else at once. */
+class ChunkWriter {
+  private pending: Promise<void> = Promise.resolve();
+  constructor(private readonly fd: number, private readonly isFile: boolean, private readonly core: Core) {}
+
+  /** Waits for the previous write (its buffer is the next merge's), then starts this one. */
+  async write(addr: number, len: number): Promise<void> {
+    // Always: the next merge goes to the buffer the previous write reads, empty chunk or not.
+    await this.pending;
+    if (this.fd < 0 || len === 0) return;
+    const view = Buffer.from(this.core.exports.memory.buffer, addr, len);
+    if (!this.isFile) {
+      writeFdFully(this.fd, view, 0, len);
+      return;
+    }
+    this.pending = writeAll(this.fd, view);
+    this.pending.catch(() => undefined);
+  }
+
+  flush(): Promise<void> {
+    return this.pending;
+  }
+}
+
+function writeAll(fd: number, buf: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const step = (at: number): void => {
+      fs.write(fd, buf, at, buf.length - at, null, (err, n) => {
+        if (err) reject(err);
+        else if (at + n < buf.length) step(at + n);
+        else resolve();
+      });
+    };
+    step(0);
+  });
+}

@@ -1,0 +1,79 @@
+// --workers: what the writer (main thread) and the workers (thread.ts) say to each other.
+
+import type { ChunkWalkResult } from '../chunks.js';
+import type { DataplaneOptions } from '../../dataplane.js';
+
+/** What a worker is started with: the dataplane's options (objects already loaded), its place, the capture. */
+export interface WorkerStart {
+  dataplane: DataplaneOptions;
+  capture: string;
+  readBytes?: number;
+  self: number;
+  workers: number;
+  /** The writer's compiled core: the workers share its code instead of compiling their own. */
+  module: WebAssembly.Module;
+  /** Int32Array over a SharedArrayBuffer: CTRL_* words. */
+  control: SharedArrayBuffer;
+}
+
+/** Chunks the writer has merged (a worker walks at most CHUNKS_AHEAD chunks past it). */
+export const CTRL_MERGED = 0;
+/** Set to 1 by the writer: stop after the current chunk and report. */
+export const CTRL_STOP = 1;
+export const CTRL_WORDS = 2;
+export const CHUNKS_AHEAD = 2;
+
+/** One chunk of one worker: its output stream and its unit table (abi/walk.ts). */
+export interface ChunkMessage {
+  t: 'chunk';
+  seq: number;
+  stream: Uint8Array;
+  units: Uint32Array;
+  /** SHARD_* bits so far. */
+  flags: number;
+  /** Connections opened with a masqueraded source so far. */
+  masqueraded: number;
+  bytesRead: number;
+  fileSize: number | undefined;
+}
+
+/** The core's counters of one worker, raw, for the writer to sum. */
+export interface WorkerCounters {
+  verdicts: BigUint64Array;
+  reasons: BigUint64Array;
+  backends: BigUint64Array;
+  entries: number;
+  peak: number;
+  evicted: number;
+  fastPath: number;
+  masqueraded: number;
+}
+
+/** A failure, as plain data (Error objects lose their class and fields across threads). */
+export interface FailureData {
+  capture?: { file: string; offset: number; reason: string };
+  message: string;
+  code?: string;
+  syscall?: string;
+  errno?: number;
+  path?: string;
+}
+
+export interface StartMessage {
+  t: 'start';
+  format: 'pcap' | 'pcapng';
+  header: Uint8Array | null;
+  /** False when the unit table did not fit: the run needs one worker. */
+  sharded: boolean;
+}
+
+export interface EndMessage {
+  t: 'end';
+  result: ChunkWalkResult;
+  trailer: Uint8Array | null;
+  counters: WorkerCounters;
+  /** The walk stopped here (damage in the capture, a read error); the chunk before it was sent. */
+  failure?: FailureData;
+}
+
+export type WorkerMessage = StartMessage | ChunkMessage | EndMessage | { t: 'fail'; failure: FailureData };

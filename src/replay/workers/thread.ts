@@ -1,0 +1,121 @@
+// --workers: one worker thread. It builds the same dataplane as every other worker, walks every
+// chunk of the capture with its own reads, runs only its own packets (assembly/capture/shard.ts)
+// and hands each chunk's output stream and unit table to the writer (pool.ts).
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { Dataplane } from '../../dataplane.js';
+import { ChunkWalk, IO_DONE, IO_FLUSH } from '../chunks.js';
+import { FdInput } from '../fd-io.js';
+import { CaptureFormatError } from '../../capture/errors.js';
+import { VERDICT_SLOTS, REASON_SLOTS, PER_ENTITY } from '../../core/abi.js';
+import {
+  CTRL_MERGED, CTRL_STOP, CHUNKS_AHEAD, type WorkerStart, type WorkerMessage, type WorkerCounters, type FailureData,
+} from './protocol.js';
+
+const start = workerData as WorkerStart;
+const port = parentPort!;
+const control = new Int32Array(start.control);
+
+function post(m: WorkerMessage, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(m, transfer);
+}
+
+function failureData(e: unknown): FailureData {
+  if (e instanceof CaptureFormatError) return { capture: { file: e.file, offset: e.offset, reason: e.reason }, message: e.message };
+  const err = e as NodeJS.ErrnoException;
+  return { message: err?.message ?? String(e), code: err?.code, syscall: err?.syscall, errno: err?.errno, path: err?.path };
+}
+
+function counters(dp: Dataplane): WorkerCounters {
+  const core = dp.core;
+  core.refresh();
+  const e = core.exports;
+  const mem = e.memory.buffer;
+  const ct = core.conntrack();
+  return {
+    verdicts: new BigUint64Array(mem, e.verdictCountersPtr(), VERDICT_SLOTS).slice(),
+    reasons: new BigUint64Array(mem, e.reasonCountersPtr(), REASON_SLOTS).slice(),
+    backends: new BigUint64Array(mem, e.backendCountersPtr(), core.options.maxBackends * PER_ENTITY).slice(),
+    entries: ct.entries,
+    peak: ct.peak,
+    evicted: ct.evicted,
+    fastPath: core.fastPathPackets(),
+    masqueraded: Number(e.conntrackMasqueraded()),
+  };
+}
+
+/** The pieces in one buffer of its own (transferable: never a pooled Buffer). */
+function concat(pieces: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Waits until the writer has merged chunk seq - CHUNKS_AHEAD, so a worker never runs far ahead. */
+function waitForWriter(seq: number): void {
+  for (;;) {
+    const merged = Atomics.load(control, CTRL_MERGED);
+    if (merged >= seq - CHUNKS_AHEAD || Atomics.load(control, CTRL_STOP) !== 0) return;
+    Atomics.wait(control, CTRL_MERGED, merged);
+  }
+}
+
+function run(): void {
+  let dp: Dataplane;
+  let walk: ChunkWalk;
+  try {
+    // The main thread's compiled module: every worker shares its code.
+    dp = new Dataplane({ ...start.dataplane, wasm: start.module });
+    walk = new ChunkWalk(dp.core, { capture: start.capture, input: FdInput.open(start.capture), readBytes: start.readBytes });
+  } catch (e) {
+    post({ t: 'fail', failure: failureData(e) });
+    return;
+  }
+  const sharded = walk.shard(start.self, start.workers);
+  post({ t: 'start', format: walk.format, header: walk.header, sharded });
+  if (!sharded) return;
+  let seq = 0;
+  let pieces: Uint8Array[] = [];
+  let failure: FailureData | undefined;
+  const sendChunk = (): void => {
+    const stream = pieces.length === 1 ? pieces[0]! : concat(pieces);
+    pieces = [];
+    const units = walk.takeUnits();
+    post({
+      t: 'chunk', seq: seq++, stream, units, flags: walk.shardFlags, masqueraded: Number(dp.core.exports.conntrackMasqueraded()),
+      bytesRead: walk.bytesRead, fileSize: walk.fileSize,
+    }, [stream.buffer as ArrayBuffer, units.buffer as ArrayBuffer]);
+  };
+  const take = (): void => {
+    const [addr, len] = walk.takeOutput();
+    pieces.push(walk.memory.slice(addr, addr + len));
+  };
+  try {
+    for (;;) {
+      const io = walk.walk();
+      take();
+      if (io === IO_FLUSH) continue;
+      sendChunk();
+      if (io === IO_DONE || Atomics.load(control, CTRL_STOP) !== 0) break;
+      waitForWriter(seq);
+      walk.attach(walk.readNextSync());
+    }
+  } catch (e) {
+    failure = failureData(e);
+    try {
+      take();
+      sendChunk();
+    } catch {
+      // the output before the failure is what could be kept; nothing more to send
+    }
+  } finally {
+    walk.close();
+  }
+  post({ t: 'end', result: walk.result(), trailer: walk.trailer(), counters: counters(dp), failure });
+}
+
+run();

@@ -1,0 +1,150 @@
+// replay --workers N (src/replay/workers/, assembly/capture/shard.ts and merge.ts) against one
+// worker on the same inputs: output bytes, errors and reports (without timings and fastPath,
+// which depends on where batches end) identical for 2 and 3 workers. Inputs: every capture of the
+// public corpus, the capture fixtures, the demo with and without --updates, and a 100k-flow capture
+// with pod clients, masqueraded NodePort clients whose source ports clash, and ClientIP affinity
+// (scripts/gen-workers-capture.mjs). A run that needs one worker falls back (onOneWorker says why):
+// the test also checks that the inputs meant to run on several workers did, so that the comparison
+// is not one worker against itself.
+
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { replayAsync, type ReplayOptions } from '../src/replay/replay.js';
+import { CaptureFormatError } from '../src/capture/errors.js';
+import { REPO, tempDir, ensureBuilt, runCli } from './helpers/cli.js';
+import { CORPUS, haveCorpus, requireCorpus } from './helpers/corpus.js';
+import { DEMO, DEMO_CLUSTER, FIXTURES, NODE, normalise, ext, demoWebSlices } from './helpers/replay-cases.js';
+
+
+const dir = tempDir('svcplane-workers-');
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+// The workers run the compiled thread script (dist/src/replay/workers/thread.js).
+beforeAll(() => ensureBuilt());
+let seq = 0;
+
+interface Outcome { bytes: Buffer | null; report: unknown; error: string | null; oneWorker: string[] }
+
+async function outcome(capture: string, opts: Partial<ReplayOptions>, workers: number): Promise<Outcome> {
+  const out = path.join(dir, `out-${seq++}${ext(capture)}`);
+  const oneWorker: string[] = [];
+  let report: unknown = null;
+  let error: string | null = null;
+  try {
+    report = normalise(await replayAsync({ ...opts, capture, write: out, workers, onOneWorker: (w) => oneWorker.push(w) }));
+  } catch (e) {
+    if (!(e instanceof CaptureFormatError)) throw e;
+    error = e.message;
+  }
+  const bytes = fs.existsSync(out) ? fs.readFileSync(out) : null;
+  fs.rmSync(out, { force: true });
+  return { bytes, report, error, oneWorker };
+}
+
+/** One worker, then 2 and 3: the same outcome. Returns the one-worker outcome and whether 3 workers ran as such. */
+async function expectSame(capture: string, opts: Partial<ReplayOptions> = {}): Promise<{ want: Outcome; parallel: boolean }> {
+  const want = await outcome(capture, opts, 1);
+  expect(want.oneWorker).toEqual([]);
+  let parallel = true;
+  for (const n of [2, 3]) {
+    const got = await outcome(capture, opts, n);
+    const label = `${path.basename(capture)} with ${n} workers`;
+    expect(got.error, label).toBe(want.error);
+    expect(got.report, label).toEqual(want.report);
+    expect(got.bytes?.equals(want.bytes!) ?? want.bytes === null, `${label}: output bytes`).toBe(true);
+    if (got.oneWorker.length > 0) parallel = false;
+  }
+  return { want, parallel };
+}
+
+describe('--workers N = one worker', () => {
+  requireCorpus();
+
+  const corpus = haveCorpus ? fs.readdirSync(CORPUS).filter((f) => /\.pcap(ng)?$/.test(f)).sort() : [];
+  const ranParallel: string[] = [];
+  it.each(corpus)('corpus %s', async (f) => {
+    const { parallel } = await expectSame(path.join(CORPUS, f), { ...NODE, readBytes: 4096 });
+    if (parallel) ranParallel.push(f);
+  });
+  it.runIf(corpus.length > 0)('most corpus captures ran on several workers', () => {
+    expect(ranParallel.length).toBeGreaterThan(corpus.length / 2);
+  });
+
+  it.each(['three-services.pcap', 'sll2-dns.pcap', 'raw-ipv6.pcap', 'vlan-qinq-web.pcap'])('fixture %s', async (f) => {
+    const { want, parallel } = await expectSame(path.join(FIXTURES, f), { ...NODE, readBytes: 2048 });
+    expect((want.report as any).packets.translated).toBeGreaterThan(0);
+    expect(parallel).toBe(true);
+  });
+
+  it('fixture replies.pcap (both directions)', async () => {
+    const { want } = await expectSame(path.join(FIXTURES, 'replies.pcap'), { ...NODE, cluster: [path.join(FIXTURES, 'replies-cluster.yaml')] });
+    expect((want.report as any).packets.reversed).toBeGreaterThan(0);
+  });
+
+  it('the demo, with rejects and drops', async () => {
+    const { want } = await expectSame(DEMO, { ...NODE, readBytes: 1024 });
+    expect((want.report as any).packets.rejected).toBe(7);
+  });
+
+  it('the demo with --updates (one worker: updates are applied between packets of every flow)', async () => {
+    const { slice, fewer } = demoWebSlices();
+    expect(slice).toBeDefined();
+    const updates = path.join(dir, 'updates.jsonl');
+    fs.writeFileSync(updates, [
+      JSON.stringify({ at: 0, type: 'MODIFIED', object: fewer }),
+      JSON.stringify({ at: 0.7, type: 'MODIFIED', object: slice }),
+    ].join('\n') + '\n');
+    const { want, parallel } = await expectSame(DEMO, { ...NODE, updates });
+    expect((want.report as any).updates.length).toBe(2);
+    expect(parallel).toBe(false);
+  });
+
+  it('damage: the packets before it, then the same error', async () => {
+    const bytes = fs.readFileSync(path.join(FIXTURES, 'three-services.pcap'));
+    const cut = path.join(dir, 'cut.pcap');
+    const bad = Buffer.from(bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+    // A record header whose caplen is absurd, right after the first 200 records' worth of bytes.
+    fs.writeFileSync(cut, Buffer.concat([bad, Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f, 0, 0, 0, 0])]));
+    const { want } = await expectSame(cut, { ...NODE, readBytes: 4096 });
+    expect(want.error).toMatch(/cut\.pcap: byte/);
+    expect(want.bytes!.length).toBeGreaterThan(24);
+  });
+
+  it('100k flows: pod clients, masqueraded NodePort clients with clashing ports, ClientIP affinity', async () => {
+    const capture = path.join(dir, 'flows.pcap');
+    const cluster = path.join(dir, 'flows.yaml');
+    const gen = spawnSync(process.execPath, [path.join(REPO, 'scripts', 'gen-workers-capture.mjs'), capture, cluster], { encoding: 'utf8' });
+    expect(gen.status, gen.stderr).toBe(0);
+    const { want, parallel } = await expectSame(capture, {
+      cluster: [cluster], node: 'node-a', nodeIPs: ['192.168.49.2'], podCIDRs: ['10.244.0.0/16'], serviceCIDRs: ['10.96.0.0/16'],
+    });
+    const r = want.report as any;
+    expect(r.packets.in).toBe(300_000);
+    expect(r.packets.reversed).toBeGreaterThan(10_000);
+    expect(r.services.map((s: any) => s.connections)).toEqual([expect.any(Number), expect.any(Number)]);
+    expect(r.conntrack.entries).toBeGreaterThan(99_000);
+    expect(parallel).toBe(true);
+  });
+
+  it('the command: --workers 3 writes what --workers 1 does; --trace runs on one worker and says so', () => {
+    const args = (n: number, out: string) => ['replay', DEMO, '-c', DEMO_CLUSTER, '--node', 'node-a', '--node-ip', '192.168.49.2',
+      '--cluster-cidr', '10.244.0.0/16', '--service-cidr', '10.96.0.0/16', '-w', out, '--trace', `${out}.trace`, '-q', '--workers', String(n)];
+    const one = path.join(dir, 'cli-1.pcapng');
+    const three = path.join(dir, 'cli-3.pcapng');
+    const a = runCli(args(1, one));
+    const b = runCli(args(3, three));
+    expect(a.status).toBe(0);
+    expect(b.status).toBe(0);
+    expect(b.stderr).toContain('svcplane: note: one worker: --trace');
+    expect(fs.readFileSync(three).equals(fs.readFileSync(one))).toBe(true);
+    expect(fs.readFileSync(`${three}.trace`, 'utf8')).toBe(fs.readFileSync(`${one}.trace`, 'utf8'));
+  });
+
+  it('--workers is checked', () => {
+    const r = runCli(['replay', DEMO, '--workers', '0']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--workers must be a positive whole number/);
+    expect(runCli(['replay', DEMO, '--workers', '17']).stderr).toMatch(/--workers must be at most 16/);
+  });
+});
