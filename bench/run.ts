@@ -27,6 +27,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   'control-plane': { file: 'control-plane.bench.js', nodeArgs: ['--expose-gc'], what: 'loading 10,000 Services into the core and applying one EndpointSlice change ("Control plane")' },
   replay: { file: 'replay.bench.js', what: 'the whole `svcplane replay` command against tcprewrite and cp, and reading against pcap-parser ("svcplane replay")' },
   soak: { file: 'soak.js', what: 'a long replay (100M packets streamed on standard input, an EndpointSlice change every second of capture time) with the RSS sampled: flat within 5% after warm-up? ("Soak")' },
+  'event-loop': { file: 'event-loop.js', what: 'the longest hold of the event loop by replayStream, replayAsync and the synchronous replay, side by side ("Event loop")' },
   profile: { file: 'profile.js', what: 'one core path alone for a fixed time, for profilers and quick A/B runs of two builds' },
   fuzz: { file: 'fuzz.js', what: 'mutated packets through three cores compared, mutated captures and manifests through the CLI ("Fuzzing")' },
   'probe-check': { file: 'probe-check.js', what: 'how well the core-sharing probe (bench/probe.ts) tells fast and slow batches apart here' },

@@ -20,7 +20,7 @@ describe('npm run bench', () => {
   };
 
   it('lists every benchmark, one line each', () => {
-    expect(listed()).toEqual(['nat', 'xdp', 'capture-io', 'control-plane', 'replay', 'soak', 'profile', 'fuzz', 'probe-check']);
+    expect(listed()).toEqual(['nat', 'xdp', 'capture-io', 'control-plane', 'replay', 'soak', 'event-loop', 'profile', 'fuzz', 'probe-check']);
   });
 
   it('passes --help to each benchmark, which prints its usage and exits 0 without running', () => {
