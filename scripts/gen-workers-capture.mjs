@@ -17,7 +17,7 @@
 // Never commit the output.
 
 import * as fs from 'node:fs';
-import { sum16, fold } from './inet-checksum.mjs';
+import { xorshift32, ipNum, sum16, fold, PcapChunks, RECORD_HEADER_BYTES } from './lib/pcap-gen.mjs';
 
 function usage(msg) {
   if (msg) process.stderr.write(`gen-workers-capture: ${msg}\n`);
@@ -60,15 +60,7 @@ function manifest() {
   return l.join('\n') + '\n';
 }
 
-// xorshift32: deterministic across platforms.
-let state = seed >>> 0 || 0x9e3779b9;
-function rnd() {
-  state ^= state << 13; state >>>= 0;
-  state ^= state >>> 17;
-  state ^= state << 5; state >>>= 0;
-  return state;
-}
-const ipNum = (t) => t.split('.').reduce((a, o) => a * 256 + Number(o), 0) >>> 0;
+const rnd = xorshift32(seed);
 const NODE = ipNum(NODE_IP);
 
 // Each flow: client, source port, Service, whether it goes to the NodePort, its next step.
@@ -95,24 +87,16 @@ for (let f = 0; f < flows; f++) {
 }
 
 const FRAME = 64;
-const buf = Buffer.alloc(4 * 1024 * 1024);
-const fd = fs.openSync(out, 'w');
-let pos = 0;
-const flush = () => { let o = 0; while (o < pos) o += fs.writeSync(fd, buf, o, pos - o); pos = 0; };
-buf.writeUInt32LE(0xa1b2c3d4, 0); buf.writeUInt16LE(2, 4); buf.writeUInt16LE(4, 6); buf.writeUInt32LE(65535, 16); buf.writeUInt32LE(1, 20);
-pos = 24;
+const pcap = new PcapChunks(out);
+const buf = pcap.buf;
 
 let usec = 0;
 let ipId = 1;
 /** One 64-byte TCP frame src:sp → dst:dp with `flags` (10 payload bytes unless a SYN). */
 function frame(src, dst, sp, dp, flags) {
-  if (pos + 16 + FRAME > buf.length) flush();
+  pcap.room(RECORD_HEADER_BYTES + FRAME);
   usec += 1 + (rnd() % 3);
-  buf.writeUInt32LE(1704067200 + Math.floor(usec / 1e6), pos);
-  buf.writeUInt32LE(usec % 1e6, pos + 4);
-  buf.writeUInt32LE(FRAME, pos + 8);
-  buf.writeUInt32LE(FRAME, pos + 12);
-  const p = pos + 16;
+  const p = pcap.record(1704067200 + Math.floor(usec / 1e6), usec % 1e6, FRAME);
   buf.fill(0, p, p + FRAME);
   buf[p] = 2; buf[p + 5] = 2; buf[p + 6] = 2; buf[p + 11] = 1;
   buf.writeUInt16BE(0x0800, p + 12);
@@ -134,7 +118,7 @@ function frame(src, dst, sp, dp, flags) {
   for (let i = 20; i < tcpLen; i++) buf[t + i] = rnd() & 0xff;
   const acc = (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + 6 + tcpLen;
   buf.writeUInt16BE(fold(sum16(buf, t, t + tcpLen, acc)), t + 16);
-  pos += 16 + FRAME;
+  pcap.pos += RECORD_HEADER_BYTES + FRAME;
 }
 
 // Flows start in order and advance at random: a window of open flows, each step picked from it.
@@ -155,7 +139,6 @@ while (next < flows || open.length > 0) {
   packets++;
   if (++step[f] === 3) { open[k] = open[open.length - 1]; open.pop(); }
 }
-flush();
-fs.closeSync(fd);
+pcap.close();
 fs.writeFileSync(clusterOut, manifest());
 process.stderr.write(`gen-workers-capture: wrote ${packets} packets of ${flows} flows to ${out}; cluster manifest ${clusterOut}\n`);
