@@ -127,13 +127,21 @@ export class Dataplane {
 
   private applyEvent(ev: WatchEvent | ClusterEvent, opts: UpdateOptions, strict: boolean): EventResult {
     this.view ??= new ClusterView(emptyClusterObjects(), this.node);
-    const change = this.view.apply(ev);
-    if (strict && change.problems.some((p) => p.severity !== 'warning')) throw new ManifestError(change.problems);
-    if (!change.changed) return { problems: change.problems, stats: null };
-    const stats = change.full
-      ? this.tables.apply(this.view.state(), opts)
-      : this.tables.applyServices(change.ports, change.services, opts);
-    return { problems: change.problems, stats };
+    const view = this.view;
+    const restore = view.restorer(ev);
+    const change = view.apply(ev);
+    try {
+      if (strict && change.problems.some((p) => p.severity !== 'warning')) throw new ManifestError(change.problems);
+      if (!change.changed) return { problems: change.problems, stats: null };
+      const stats = change.full
+        ? this.tables.apply(view.state(), opts)
+        : this.tables.applyServices(change.ports, change.services, opts);
+      return { problems: change.problems, stats };
+    } catch (err) {
+      // The tables did not take it: the view goes back to what they hold.
+      if (change.changed) restore();
+      throw err;
+    }
   }
 
   /** Programs an already computed state, atomically: on error nothing changes. */

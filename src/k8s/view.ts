@@ -6,8 +6,8 @@
 // zones and ranges every Service depends on).
 
 import {
-  LABEL_SERVICE_NAME, LABEL_SKIP_MIRROR, objectKey,
-  type ClusterObjects, type EndpointSlice, type KubeObject,
+  LABEL_SERVICE_NAME, LABEL_SKIP_MIRROR, objectKey, objectId, mapForKind,
+  type ClusterObjects, type EndpointSlice, type KubeObject, type KubeKind,
 } from './objects.js';
 import { applyEvent, type ClusterEvent, type WatchEvent, type Problem } from './load.js';
 import {
@@ -79,6 +79,30 @@ export class ClusterView {
     return out;
   }
 
+  /**
+   * What apply(event) is about to change, to put back: called when the tables refuse the change
+   * (a capacity, strict mode), so the view keeps describing what the tables hold.
+   */
+  restorer(event: ClusterEvent | WatchEvent): () => void {
+    const obj = event.object as Partial<KubeObject> | null;
+    const kind = obj?.kind as KubeKind | undefined;
+    const meta = obj?.metadata;
+    if (!kind || !VIEW_KINDS.has(kind) || !meta || typeof meta.name !== 'string') return () => {};
+    const map = mapForKind(this.objects, kind);
+    const key = objectKey(kind, meta.namespace, meta.name);
+    const id = objectId(kind, meta.namespace, meta.name);
+    const prev = map.get(key);
+    const prevSource = this.objects.sources.get(id);
+    return () => {
+      const now = map.get(key);
+      if (kind === 'EndpointSlice' && now) this.index(key, now as EndpointSlice, false);
+      if (prev) map.set(key, prev); else map.delete(key);
+      if (prevSource) this.objects.sources.set(id, prevSource); else this.objects.sources.delete(id);
+      if (kind === 'EndpointSlice' && prev) this.index(key, prev as EndpointSlice, true);
+      this.ctx = serviceContext(this.objects, this.node);
+    };
+  }
+
   /** The EndpointSlices of one Service, in name order (rule 7); legacy Endpoints when it has none. */
   slicesOfService(svcKey: string): EndpointSlice[] {
     const keys = this.slicesOf.get(svcKey);
@@ -107,3 +131,5 @@ export class ClusterView {
   }
 }
 
+/** The kinds a view holds (mapForKind's). */
+const VIEW_KINDS = new Set<string>(['Service', 'EndpointSlice', 'Endpoints', 'Node', 'ServiceCIDR']);
