@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { REPO, runCli, tempDir } from './helpers/cli.js';
 import { haveChromium, launchChromium, openPage, type OpenBrowser, type PageLog } from './helpers/browser.js';
-import { demoUpdates } from './helpers/demo-updates.js';
+import { demoUpdates } from './helpers/replay-cases.js';
 import type { ReplayReport } from '../src/replay/report.js';
 
 const ARTIFACTS = path.join(REPO, 'test-artifacts');

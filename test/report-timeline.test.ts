@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { replay, type ReplayOptions } from '../src/replay/replay.js';
 import type { ReplayReport } from '../src/replay/report.js';
 import { REPO, tempDir } from './helpers/cli.js';
-import { demoUpdates } from './helpers/demo-updates.js';
+import { demoUpdates } from './helpers/replay-cases.js';
 import { buildPacket } from './helpers/packets.js';
 import { concat, pcapHeader, pcapRecord } from './helpers/capture-builders.js';
 

@@ -36,3 +36,21 @@ export function demoWebSlices(): { slice: any; fewer: any } {
   if (fewer) fewer.endpoints = fewer.endpoints.slice(0, 1);
   return { slice, fewer };
 }
+
+const DEMO_UPDATE_TIMES = [3, 6];
+
+/**
+ * An --updates file for the demo: web's slice web-2xk7p (demoWebSlices) loses 10.244.2.6 three
+ * seconds into the capture, and gains 10.244.1.50 three seconds later.
+ */
+export function demoUpdates(): string {
+  const { slice } = demoWebSlices();
+  const s1 = structuredClone(slice);
+  s1.endpoints = s1.endpoints.filter((e: any) => e.addresses[0] !== '10.244.2.6');
+  const s2 = structuredClone(s1);
+  s2.endpoints.push({ ...structuredClone(s1.endpoints[0]), addresses: ['10.244.1.50'], nodeName: 'node-a' });
+  return [
+    JSON.stringify({ at: DEMO_UPDATE_TIMES[0], type: 'MODIFIED', object: s1 }),
+    JSON.stringify({ at: DEMO_UPDATE_TIMES[1], type: 'MODIFIED', object: s2 }),
+  ].join('\n') + '\n';
+}
