@@ -103,7 +103,7 @@ function help(): never {
 // ---------------------------------------------------------------------------------------------
 // Running and timing
 
-const CLI = path.join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
+const CLI = path.join(repoRoot(), 'dist', 'src', 'cli', 'svcplane.js');
 
 /** A command as run for timing: the executable and its arguments, and the output it writes. */
 interface Command {

@@ -74,7 +74,7 @@ const WINDOWS = 20;
 
 const ROOT = repoRoot();
 const GEN = path.join(ROOT, 'scripts', 'gen-soak-capture.mjs');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'svcplane.js');
 
 interface Sample {
   /** Milliseconds since the replay started. */

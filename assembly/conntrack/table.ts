@@ -89,7 +89,10 @@ let index: usize = 0; // idxCap entries of (hash u32, ref u32); ref = rec*2 + di
 let links: usize = 0;
 let heads: usize = 0;
 let idxMask: u32 = 0;
-let freeHead: u32 = 0; // record + 1, 0 = none
+let freeHead: u32 = 0; // a deleted record + 1, 0 = none
+// Records 0..used-1 have held a connection; the rest are taken in order after the free list is
+// empty, so init touches none of them (a fresh table of 262,144 costs no page faults at start).
+let used: u32 = 0;
 /** Live connections now. */
 export let ctEntries: u32 = 0;
 /** Most connections live at once. */
@@ -119,10 +122,7 @@ export function ctInit(): void {
   links = region(<usize>ctMax * CT_LINK_BYTES);
   heads = region(<usize>svcMax * CT_HEAD_BYTES);
   freeHead = 0;
-  for (let i: i32 = <i32>ctMax - 1; i >= 0; i--) {
-    store<u32>(records + <usize>i * CT_SIZE + CT_NEXT_FREE, freeHead);
-    freeHead = <u32>i + 1;
-  }
+  used = 0;
   ctEntries = 0; ctPeak = 0; ctEvicted = 0; ctMasqOpened = 0; sweepNotBefore = 0;
 }
 
@@ -148,7 +148,8 @@ export function ctLookup(family: u32, proto: u32, src: usize, dst: usize, sport:
 /** Starts reading the record a new connection will take, parking the byte at `out` (see ctPrefetch). */
 // @ts-ignore: decorator
 @inline export function ctWarmFree(out: usize): void {
-  if (freeHead != 0) store<u8>(out, load<u8>(records + <usize>(freeHead - 1) * CT_SIZE + CT_STATE));
+  let next = nextFree();
+  if (next != 0) store<u8>(out, load<u8>(records + <usize>(next - 1) * CT_SIZE + CT_STATE));
 }
 
 /** ctLookup with the tuple's hash (<u32>flowHash) already computed; addresses in 16-byte key slots. */
@@ -358,7 +359,7 @@ export function ctDelete(r: usize): void {
 /** Reclaims every expired record; remembers when the next one can expire. */
 function sweep(now: u64): void {
   let earliest: u64 = u64.MAX_VALUE;
-  for (let i: u32 = 0; i < ctMax; i++) {
+  for (let i: u32 = 0; i < used; i++) {
     let r = records + <usize>i * CT_SIZE;
     if (load<u8>(r + CT_STATE) == 0) continue;
     let exp = load<u64>(r + CT_EXPIRES);
@@ -396,14 +397,21 @@ function sweep(now: u64): void {
 
 /** Whether a record is free now (ctAllocate would not need a sweep). */
 // @ts-ignore: decorator
-@inline export function ctHasFree(): bool { return freeHead != 0; }
+@inline export function ctHasFree(): bool { return nextFree() != 0; }
+
+/** The record (+ 1) the next new connection takes: a deleted one, else the first never used; 0 = full. */
+// @ts-ignore: decorator
+@inline function nextFree(): u32 { return freeHead != 0 ? freeHead : (used < ctMax ? used + 1 : 0); }
 
 export function ctAllocate(now: u64): usize {
-  if (freeHead == 0 && now >= sweepNotBefore) sweep(now);
-  if (freeHead == 0) return 0;
-  let r = records + <usize>(freeHead - 1) * CT_SIZE;
-  freeHead = load<u32>(r + CT_NEXT_FREE);
-  return r;
+  if (nextFree() == 0 && now >= sweepNotBefore) sweep(now);
+  if (freeHead != 0) {
+    let r = records + <usize>(freeHead - 1) * CT_SIZE;
+    freeHead = load<u32>(r + CT_NEXT_FREE);
+    return r;
+  }
+  if (used == ctMax) return 0;
+  return records + <usize>(used++) * CT_SIZE;
 }
 
 /** Indexes a filled record under both tuples and sets its state and expiry. */

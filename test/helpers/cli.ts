@@ -5,8 +5,8 @@
 //   const r = runCli(['replay', file, '-w', out, '-q']); // { status, stdout, stderr, ... }
 //   const rs = await Promise.all(files.map((f) => runCliAsync(['replay', f, ...])));
 //
-// ensureBuilt() compiles the TypeScript (`npx tsc -p tsconfig.json`) when dist/src/cli/main.js is
-// missing or older than a source file; it does it at most once per process and takes a lock so
+// ensureBuilt() compiles the TypeScript (`npx tsc -p tsconfig.json`, then `node scripts/bundle.mjs`)
+// when the command users run, dist/src/cli/svcplane.js, is missing or older than a source file; it does it at most once per process and takes a lock so
 // that parallel test processes do not compile over each other. The WebAssembly core is built by
 // npm's prepare step (`npm run asbuild`); ensureBuilt() only checks it is there.
 //
@@ -24,8 +24,8 @@ import { RECORD_FIELDS, recordsFromRows, fieldsResult, type TsharkRecord } from 
 
 /** The repository root. */
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** The compiled command line. */
-export const CLI = path.join(REPO, 'dist', 'src', 'cli', 'main.js');
+/** The command line as users run it (package.json "bin"): the bundle of dist/src/cli/main.js. */
+export const CLI = path.join(REPO, 'dist', 'src', 'cli', 'svcplane.js');
 /** The release build of the core the CLI loads. */
 export const CORE_WASM = path.join(REPO, 'build', 'core.wasm');
 
@@ -111,6 +111,14 @@ export function ensureBuilt(): void {
           timeout: 240_000,
           shell: process.platform === 'win32',
         });
+        const b = r.error ? undefined : spawnSync(process.execPath, [path.join(REPO, 'scripts', 'bundle.mjs')], {
+          cwd: REPO,
+          encoding: 'utf8',
+          timeout: 120_000,
+        });
+        if (b && (b.error || b.status !== 0)) {
+          throw new Error(`bundling dist/: \`node scripts/bundle.mjs\` exited with ${b.error?.message ?? b.status}:\n${b.stdout}${b.stderr}`);
+        }
         if (r.error || r.status !== 0) {
           const msg =
             `building dist/ (${why}): \`npx tsc -p tsconfig.json\` exited with ` +
@@ -185,7 +193,7 @@ const LOAD_RETRIES = 2;
 const LOAD_RETRY_DELAY_MS = 2000;
 
 /**
- * Runs `node dist/src/cli/main.js ...args` and waits for it. A run that fails while Node loads
+ * Runs `node dist/src/cli/svcplane.js ...args` and waits for it. A run that fails while Node loads
  * the modules (dist/ being rebuilt by someone else) is retried after a pause, twice at most.
  */
 export function runCli(args: readonly string[], opts: CliOptions = {}): CliResult {
