@@ -14,6 +14,7 @@ import { isPrime, maglevBuild, maglevBytes, maglevSlot } from './lb/maglev';
 import { ctInit, ctEntries, ctPeak, ctEvicted, ctMasqOpened } from './conntrack/table';
 import { fragInit } from './frag';
 import { affinityInit } from './lb/affinity';
+import { backendsReclaim } from './lb/reclaim';
 import { cpNodeReset as nodeReset, cpListAdd as listAdd, cpMasquerade as masquerade } from './lb/node';
 import { ctFlushSlot, ctAudit, auditInit, auditKept, auditOrphaned, auditWouldMove, ctScanned } from './conntrack/audit';
 import { statsInit, verdictCounters, reasonCounters, svcCounters, backendCounters } from './stats';
@@ -160,6 +161,14 @@ export function ctFlush(slot: u32, n: u32): u32 { return ctFlushSlot(slot, scrat
 /** Counts `slot`'s live connections against the n ids in scratch (SCRATCH_IDS) and the slot's active cluster table. */
 export function ctAuditSlot(slot: u32, n: u32): void {
   ctAudit(slot, scratchRegion + (<usize>SCRATCH_IDS << 2), n, activeTable(slot, 0), activeList(slot, 0), activeCount(slot, 0));
+}
+/**
+ * Takes back, of the n candidate backend ids in scratch (SCRATCH_IDS, sorted by slot), those no
+ * connection uses once the ones expired at capture time `now` (ns) are deleted; they are left
+ * first in scratch. Returns how many.
+ */
+export function cpBackendsReclaim(n: u32, nowLo: u32, nowHi: u32): u32 {
+  return backendsReclaim(scratchRegion + (<usize>SCRATCH_IDS << 2), n, (<u64>nowHi << 32) | <u64>nowLo);
 }
 export function auditResultKept(): u32 { return auditKept; }
 export function auditResultOrphaned(): u32 { return auditOrphaned; }

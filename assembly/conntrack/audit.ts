@@ -13,13 +13,13 @@ import { maglevPick } from '../lb/maglev';
 export let ctScanned: u64 = 0;
 
 /** One byte per backend id: 1 while the id is in the set being checked (marked, then cleared). */
-let marks: usize = 0;
+export let marks: usize = 0;
 
 /** Allocates the marks (at init, with the other regions). */
 export function auditInit(): void { marks = region(<usize>backendMax); }
 
 /** Marks the `n` ids at `ids` (ids past the capacity are never a record's backend). */
-function markSet(ids: usize, n: u32, v: u8): void {
+export function markSet(ids: usize, n: u32, v: u8): void {
   for (let k: u32 = 0; k < n; k++) {
     let id = load<u32>(ids + (<usize>k << 2));
     if (id < backendMax) store<u8>(marks + <usize>id, v);

@@ -33,7 +33,7 @@ import { timeoutSeconds, nextState, reopens, stateOf, DIR_ORIG, DIR_REPLY, ST_ES
 import { NS_PER_S, TCP_ESTABLISHED_S } from './timeouts';
 import { PROTO_TCP, portDelta } from '../wire/l4';
 import { backendAddr } from '../lb/lookup';
-import { svcCounters, bump, unbump } from '../stats';
+import { svcCounters, backendCounters, bump, unbump } from '../stats';
 import { C_LIVE } from '../abi/tables';
 import { nodeAddr } from '../lb/node';
 
@@ -350,10 +350,18 @@ export function ctDelete(r: usize): void {
     unbump(svcCounters, svc - 1, C_LIVE);
     liveUnlink(i, svc - 1);
   }
+  let be = load<u32>(r + CT_BACKEND);
+  if (be != 0) unbump(backendCounters, be - 1, C_LIVE);
   store<u32>(r + CT_NEXT_FREE, freeHead);
   store<u8>(r + CT_STATE, 0);
   freeHead = i + 1;
   ctEntries--;
+}
+
+/** Deletes a record that expired before its place was wanted (counted as evicted, as the sweep counts them). */
+export function ctReap(r: usize): void {
+  ctDelete(r);
+  ctEvicted++;
 }
 
 /** Reclaims every expired record; remembers when the next one can expire. */
@@ -363,7 +371,7 @@ function sweep(now: u64): void {
     let r = records + <usize>i * CT_SIZE;
     if (load<u8>(r + CT_STATE) == 0) continue;
     let exp = load<u64>(r + CT_EXPIRES);
-    if (exp <= now) { ctDelete(r); ctEvicted++; }
+    if (exp <= now) ctReap(r);
     else if (exp < earliest) earliest = exp;
   }
   sweepNotBefore = earliest;
@@ -431,6 +439,9 @@ export function ctPublishHashed(r: usize, state: u32, now: u64, hOrig: u32, hRep
     bump(svcCounters, svc - 1, C_LIVE, 1);
     liveLink(i, svc - 1);
   }
+  // A backend id is reused only when no record names it (host: ServiceTables.reclaim).
+  let be = load<u32>(r + CT_BACKEND);
+  if (be != 0) bump(backendCounters, be - 1, C_LIVE, 1);
   ctEntries++;
   if (ctEntries > ctPeak) ctPeak = ctEntries;
 }

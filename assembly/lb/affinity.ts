@@ -68,3 +68,13 @@ export function affinityPut(slot: u32, family: u32, addr: usize, backend: u32, n
   store<u32>(pick + A_FAMILY, family);
   memory.copy(pick + A_ADDR, addr, 16);
 }
+
+/** Forgets every entry whose backend id has a nonzero byte in `marks` (ids below `n`): control plane only. */
+export function affinityForgetMarked(marks: usize, n: u32): void {
+  for (let i: u32 = 0; i <= mask; i++) {
+    let e = table + <usize>i * A_SIZE;
+    if (load<u32>(e + A_SLOT) == 0) continue;
+    let b = load<u32>(e + A_BACKEND);
+    if (b < n && load<u8>(marks + <usize>b) != 0) store<u32>(e + A_SLOT, 0);
+  }
+}

@@ -98,7 +98,7 @@ export function buildProgram(): Command {
     .option('--hash-seed <text>', 'seed of every hash', 'svcplane')
     .option('--ct-max <n>', 'conntrack capacity (connections)', positiveInt('--ct-max'), 262144)
     .option('--max-service-ports <n>', 'service-port capacity (default: what the cluster has, at least 16384)', positiveInt('--max-service-ports'))
-    .option('--max-backends <n>', 'backend capacity for the whole run (default: what the cluster has, at least 262144)', positiveInt('--max-backends'))
+    .option('--max-backends <n>', 'backends at once; a removed one\'s id is reused once no connection uses it (default: what the cluster has, at least 262144)', positiveInt('--max-backends'))
     .option('--max-frontends <n>', 'frontend capacity, rounded up to a power of two (default: twice what the cluster has, at least 65536)', positiveInt('--max-frontends'))
     .option('--max-affinity <n>', 'ClientIP affinity entries (default: --ct-max)', positiveInt('--max-affinity'))
     .option('--max-fragments <n>', 'IP datagrams whose fragments are tracked (default 4096)', positiveInt('--max-fragments'))

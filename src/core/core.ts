@@ -67,6 +67,7 @@ interface CoreExports {
   cpServiceSourceRanges(slot: number, n: number): number;
   ctFlush(slot: number, n: number): number;
   ctAuditSlot(slot: number, n: number): void;
+  cpBackendsReclaim(n: number, nowLo: number, nowHi: number): number;
   auditResultKept(): number; auditResultOrphaned(): number; auditResultWouldMove(): number;
   maglevBuildScratch(m: number, n: number): number;
   maglevTableOf(slot: number, which: number): number;

@@ -35,10 +35,7 @@ export function readCounters(core: Core, tables: ServiceTables): Counters {
     let s = byName.get(name);
     if (!s) { s = { service: name, packets: 0, bytes: 0, connections: 0, backends: [] }; byName.set(name, s); }
     s.packets += packetsN; s.bytes += bytes; s.connections += conns;
-    for (const id of tables.backendsOf(slot)) {
-      const [bp, bb, bc] = core.backendCounters(id);
-      s.backends.push({ backend: tables.backendNames[id], packets: bp, bytes: bb, connections: bc });
-    }
+    for (const [backend, [bp, bb, bc]] of tables.backendLoads(slot)) s.backends.push({ backend, packets: bp, bytes: bb, connections: bc });
   });
   const services = [...byName.values()].sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0));
   for (const s of services) s.backends.sort((a, b) => (a.backend < b.backend ? -1 : a.backend > b.backend ? 1 : 0));

@@ -55,6 +55,9 @@ interface Staging {
   freeSlots: number[];
   nextSlot: number;
   nextBackend: number;
+  /** Backend ids free for reuse (ascending), and every id the staged sets use. */
+  freeIds: number[];
+  usedIds: Set<number>;
   /** Service ports whose endpoint sets changed and that existed before: their live connections are audited. */
   changedSlots: { slot: number; sp: ServicePortState }[];
   desired: Map<string, Frontend>;
@@ -68,6 +71,11 @@ export interface UpdateOptions {
   audit?: boolean;
   /** apply(): the node's configuration to program with the state, in the same commit; default: the current one. */
   node?: NodeConfig;
+  /**
+   * Capture time of the update (ns since the epoch): when backend ids run out, connections of
+   * removed backends that expired by then are deleted so their ids can be reused. Default 0.
+   */
+  now?: bigint;
 }
 
 type NodeLists = (readonly [number, CIDR[]])[];
@@ -91,6 +99,10 @@ export class ServiceTables {
   private freeSlots: number[] = [];
   private nextSlot = 0;
   private nextBackend = 0;
+  /** Ids taken back from removed backends (ascending), given out before new ones once nextBackend reached the capacity. */
+  private freeIds: number[] = [];
+  /** Counters of reclaimed backends, per slot and backend name: the report still counts them. */
+  private readonly retired = new Map<number, Map<string, [number, number, number]>>();
   /** Display names for reports: slot → "ns/name:port", backend id → "ip:port". */
   readonly slotNames: string[] = [];
   readonly backendNames: string[] = [];
@@ -142,6 +154,8 @@ export class ServiceTables {
       freeSlots: this.freeSlots.slice(),
       nextSlot: this.nextSlot,
       nextBackend: this.nextBackend,
+      freeIds: this.freeIds.slice(),
+      usedIds: new Set(),
       changedSlots: [],
       desired: new Map(),
       feAdded: [],
@@ -151,7 +165,7 @@ export class ServiceTables {
     let nodeWritten = false;
     e.cpBegin();
     try {
-      for (const sp of ports) this.stagePort(st, sp);
+      for (const sp of ports) this.stagePort(st, sp, opts.now ?? 0n);
       eachMarker(markers, (family, proto, port, addr, kind) => addFrontend(st.desired, { family, proto, port, addr, kind, slot: 0, owner: '' }));
       this.stageRemovals(st, scope);
       this.stageFrontends(st, scope);
@@ -186,7 +200,7 @@ export class ServiceTables {
   }
 
   /** Stages one service port of one family: its slot, record, endpoint sets, source ranges and frontends. */
-  private stagePort(st: Staging, sp: ServicePortState): void {
+  private stagePort(st: Staging, sp: ServicePortState, now: bigint): void {
     const e = this.core.exports;
     const unit = `${sp.key}|${sp.family}`;
     if (st.seen.has(unit)) return;
@@ -207,8 +221,8 @@ export class ServiceTables {
     // The local set only matters where a Local traffic policy can use it.
     const needsLocal = sp.internalLocal || sp.externalLocal;
     const sets: [Uint32Array, Uint32Array] = [
-      this.stageIds(st, sp, slot, sp.clusterSet),
-      needsLocal ? this.stageIds(st, sp, slot, sp.localSet) : EMPTY_IDS,
+      this.stageIds(st, sp, slot, sp.clusterSet, now),
+      needsLocal ? this.stageIds(st, sp, slot, sp.localSet, now) : EMPTY_IDS,
     ];
     let setsChanged = false;
     for (const which of [SET_CLUSTER, SET_LOCAL]) {
@@ -232,23 +246,81 @@ export class ServiceTables {
    * The backend ids of an endpoint set, registering new backends. Id lists are typed arrays:
    * one shape whatever their length, so the comparisons of many updates stay monomorphic.
    */
-  private stageIds(st: Staging, sp: ServicePortState, slot: number, set: Backend[]): Uint32Array {
+  private stageIds(st: Staging, sp: ServicePortState, slot: number, set: Backend[], now: bigint): Uint32Array {
     const ids = new Uint32Array(set.length);
     for (let i = 0; i < set.length; i++) {
       const b = set[i];
       const bkey = `${slot}|${b.ip}|${b.port}`;
       let id = this.backendOf.get(bkey) ?? st.newBackends.get(bkey);
       if (id === undefined) {
-        id = st.nextBackend++;
-        if (id >= this.core.options.maxBackends) throw new CapacityError(tooMany('maxBackends', this.core.options.maxBackends));
+        id = this.newBackendId(st, now);
         this.writeAddr(b.ip);
         check(this.core.exports.cpBackend(id, sp.family, b.port, slot), 'backend');
         st.newBackends.set(bkey, id);
         st.created.push({ id, slot, ip: b.ip, port: b.port });
       }
       ids[i] = id;
+      st.usedIds.add(id);
     }
     return ids;
+  }
+
+  /** An id for a new backend: the next unused one, else one taken back from a removed backend. */
+  private newBackendId(st: Staging, now: bigint): number {
+    const max = this.core.options.maxBackends;
+    if (st.nextBackend < max) return st.nextBackend++;
+    if (st.freeIds.length === 0) this.reclaim(st, now);
+    const id = st.freeIds.shift();
+    if (id === undefined) throw new CapacityError(tooMany('maxBackends', max));
+    return id;
+  }
+
+  /**
+   * Takes back the ids of backends that no endpoint set holds, committed or staged, and that no
+   * connection uses (the core deletes those of their connections expired at `now`). Their
+   * counters move to `retired`, so the report keeps them; the ids join the free list at once.
+   */
+  private reclaim(st: Staging, now: bigint): void {
+    const inUse = new Set(st.usedIds);
+    for (const s of this.slots.values()) for (const set of s.sets) for (const id of set) inUse.add(id);
+    const free = new Set(this.freeIds);
+    const candidates: number[] = [];
+    for (let id = 0; id < this.nextBackend; id++) if (!inUse.has(id) && !free.has(id)) candidates.push(id);
+    if (candidates.length === 0) return;
+    // The core walks each slot's connections once: candidates grouped by slot.
+    candidates.sort((a, b) => (this.backendSlot[a]! - this.backendSlot[b]!) || a - b);
+    const core = this.core;
+    const taken: number[] = [];
+    const room = core.scratch32.length - SCRATCH_IDS;
+    for (let at = 0; at < candidates.length; at += room) {
+      const part = candidates.slice(at, at + room);
+      const counters = new Map(part.map((id) => [id, core.backendCounters(id)]));
+      this.writeIds(part);
+      const n = core.exports.cpBackendsReclaim(part.length, Number(now & 0xffffffffn), Number((now >> 32n) & 0xffffffffn)) >>> 0;
+      core.refresh();
+      for (const id of core.scratch32.subarray(SCRATCH_IDS, SCRATCH_IDS + n)) {
+        this.retire(id, counters.get(id)!);
+        taken.push(id);
+      }
+    }
+    taken.sort((a, b) => a - b);
+    this.freeIds = mergeSorted(this.freeIds, taken);
+    st.freeIds = mergeSorted(st.freeIds, taken);
+  }
+
+  /** A reclaimed id leaves its slot; what it counted stays in the report under its name (not for a removed slot's). */
+  private retire(id: number, [p, b, c]: [number, number, number]): void {
+    const slot = this.backendSlot[id]!;
+    const list = this.slotBackends[slot];
+    const at = list ? list.indexOf(id) : -1;
+    if (at < 0) return;
+    list!.splice(at, 1);
+    const name = this.backendNames[id]!;
+    let bySlot = this.retired.get(slot);
+    if (!bySlot) this.retired.set(slot, (bySlot = new Map()));
+    const old = bySlot.get(name) ?? [0, 0, 0];
+    bySlot.set(name, [old[0] + p, old[1] + b, old[2] + c]);
+    this.backendOf.delete(`${slot}|${this.backendIP[id]}|${this.backendPortOf(id)}`);
   }
 
   /** Programs one endpoint set of a slot (ids, then a weight of 1 each) into staging. */
@@ -309,6 +381,7 @@ export class ServiceTables {
       // The slot may be reused by another service port: its backends (and their counters) go with it.
       for (const id of this.slotBackends[slot] ?? []) this.backendOf.delete(`${slot}|${this.backendIP[id]}|${this.backendPortOf(id)}`);
       this.slotBackends[slot] = [];
+      this.retired.delete(slot);
     }
     for (const [slot, s] of st.slotStates) {
       this.slots.set(slot, s);
@@ -341,6 +414,7 @@ export class ServiceTables {
     this.freeSlots = st.freeSlots;
     this.nextSlot = st.nextSlot;
     this.nextBackend = st.nextBackend;
+    this.freeIds = st.freeIds;
   }
 
   /**
@@ -390,11 +464,26 @@ export class ServiceTables {
   /** [packets, bytes, connections] of a service port: the sums over its backends. */
   serviceCounters(slot: number): [number, number, number] {
     const sum: [number, number, number] = [0, 0, 0];
-    for (const id of this.backendsOf(slot)) {
-      const [p, b, c] = this.core.backendCounters(id);
+    for (const [p, b, c] of this.backendLoads(slot).values()) {
       sum[0] += p; sum[1] += b; sum[2] += c;
     }
     return sum;
+  }
+
+  /**
+   * [packets, bytes, connections] per backend name of a service port: its backends' counters,
+   * with those of backends whose ids were reused (reclaim) added under their names.
+   */
+  backendLoads(slot: number): Map<string, [number, number, number]> {
+    const out = new Map<string, [number, number, number]>();
+    for (const [name, c] of this.retired.get(slot) ?? []) out.set(name, [c[0], c[1], c[2]]);
+    for (const id of this.backendsOf(slot)) {
+      const [p, b, c] = this.core.backendCounters(id);
+      const name = this.backendNames[id]!;
+      const old = out.get(name);
+      out.set(name, old ? [old[0] + p, old[1] + b, old[2] + c] : [p, b, c]);
+    }
+    return out;
   }
 
   /** Writes an address into the scratch address slot (IPv4 in its first 4 bytes, the rest zero). */
@@ -616,4 +705,15 @@ function check(rc: number, what: string): void {
     throw new CapacityError(`WebAssembly memory is full (${what}): lower --maglev-size or another capacity`);
   }
   if (rc !== 0) throw new TableError(`the core refused a ${what}`);
+}
+
+/** The union of two ascending id lists, ascending. */
+function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0, j = 0;
+  while (i < a.length || j < b.length) {
+    const x = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
+    if (out.length === 0 || out[out.length - 1] !== x) out.push(x);
+  }
+  return out;
 }

@@ -37,7 +37,7 @@ const MAGLEV_SHARES_MAX = 24;
 /** The first grid interval: 1 ms of capture time; it doubles as the capture goes on. */
 const FIRST_INTERVAL_NS = 1_000_000n;
 
-interface Snapshot { update: number; service: string; counters: Map<number, Load> }
+interface Snapshot { update: number; service: string; counters: Map<string, Load> }
 
 export class TimelineSampler implements DueSchedule {
   private readonly series: Timeline = { interval: 0, t: [], passed: [], translated: [], reversed: [], dropped: [], rejected: [], conntrack: [] };
@@ -122,8 +122,8 @@ export class TimelineSampler implements DueSchedule {
   /** Each update's changed service ports with their backends' load before and after it. */
   private updateLoads(updates: number): UpdateLoad[][] {
     const out: UpdateLoad[][] = Array.from({ length: updates }, () => []);
-    const end = new Map<string, Map<number, Load>>();
-    const prev = new Map<string, Map<number, Load>>();
+    const end = new Map<string, Map<string, Load>>();
+    const prev = new Map<string, Map<string, Load>>();
     for (const snap of this.snapshots) {
       if (!end.has(snap.service)) end.set(snap.service, this.backendLoads(snap.service));
     }
@@ -131,10 +131,10 @@ export class TimelineSampler implements DueSchedule {
       const next = this.snapshots.slice(i + 1).find((s) => s.service === snap.service)?.counters ?? end.get(snap.service)!;
       const before = prev.get(snap.service);
       prev.set(snap.service, snap.counters);
-      const backends = [...snap.counters.keys()].map((id) => ({
-        backend: this.tables.backendNames[id]!,
-        before: minus(snap.counters.get(id)!, before?.get(id)),
-        after: minus(next.get(id)!, snap.counters.get(id)),
+      const backends = [...snap.counters.keys()].map((name) => ({
+        backend: name,
+        before: minus(snap.counters.get(name)!, before?.get(name)),
+        after: minus(next.get(name)!, snap.counters.get(name)),
       }));
       backends.sort((a, b) => (a.backend < b.backend ? -1 : a.backend > b.backend ? 1 : 0));
       out[snap.update]!.push({ service: snap.service, backends });
@@ -171,13 +171,11 @@ export class TimelineSampler implements DueSchedule {
     return slots;
   }
 
-  private backendLoads(service: string): Map<number, Load> {
-    const loads = new Map<number, Load>();
+  /** Per backend name (a name is one family's: the slots of a service's families hold different names). */
+  private backendLoads(service: string): Map<string, Load> {
+    const loads = new Map<string, Load>();
     for (const slot of this.slotsOf(service)) {
-      for (const id of this.tables.backendsOf(slot)) {
-        const [packets, , connections] = this.core.backendCounters(id);
-        loads.set(id, { packets, connections });
-      }
+      for (const [name, [packets, , connections]] of this.tables.backendLoads(slot)) loads.set(name, { packets, connections });
     }
     return loads;
   }

@@ -9,11 +9,12 @@ import type { UpdateReport } from './report.js';
 
 /**
  * Applies one update (Dataplane.update): only the Services it touches are recomputed and
- * reprogrammed. `at`: when it happens, for one that does not say (a live one).
+ * reprogrammed. `at`: when it happens, for one that does not say (a live one); `nowNs`: its
+ * capture time, when known (see UpdateOptions.now).
  */
 export function applyUpdate(ev: ClusterEvent | WatchEvent, dp: Dataplane, note: (problem: string) => void,
-                            at = 0): { report: UpdateReport; stats: ApplyStats | null } {
-  const { problems, stats } = dp.update(ev, { audit: true });
+                            at = 0, nowNs?: bigint): { report: UpdateReport; stats: ApplyStats | null } {
+  const { problems, stats } = dp.update(ev, { audit: true, now: nowNs });
   for (const p of problems) note(formatProblem(p));
   const obj = ev.object as Partial<KubeObject> | null;
   const meta = obj?.metadata;
@@ -42,7 +43,10 @@ export function updateSchedule(events: ClusterEvent[], dp: Dataplane, note: (pro
   return {
     nextDue: (first) => (next < events.length ? dueOf(first, next) : null),
     applyDue: (first, now) => {
-      while (next < events.length && dueOf(first, next) <= now) reports.push(applyUpdate(events[next++]!, dp, note).report);
+      while (next < events.length && dueOf(first, next) <= now) {
+        const due = dueOf(first, next);
+        reports.push(applyUpdate(events[next++]!, dp, note, 0, due).report);
+      }
     },
   };
 }
