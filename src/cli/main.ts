@@ -434,6 +434,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 // Standard error closed by its reader: nothing more can be said.
 process.stderr.on('error', () => {});
-const status = await main(process.argv.slice(2));
-if (status === EXIT_SIGPIPE) dieOfSigpipe();
-else process.exitCode = status;
+void main(process.argv.slice(2)).then((status) => {
+  if (status === EXIT_SIGPIPE) dieOfSigpipe();
+  else process.exitCode = status;
+});

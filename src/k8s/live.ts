@@ -18,7 +18,7 @@
 // one-line message names the URL.
 
 import type { RequestOptions } from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node';
+import { loadClientNode } from './client-node.js';
 import { ManifestError, objectsFromValues, type LoadOptions, type LoadResult } from './load.js';
 import { boundedGet, isJsonType, LiveClusterError, oneLine, statusText, type Answer } from './live-http.js';
 import {
@@ -215,6 +215,7 @@ export interface ClusterAccess {
  * credentials cannot be used or whose server is not a URL. Nothing is requested yet.
  */
 export async function connect(kubeconfigPath: string, context: string | undefined, opts: LiveOptions = {}): Promise<ClusterAccess> {
+  const { KubeConfig } = await loadClientNode();
   const kc = new KubeConfig();
   try {
     kc.loadFromFile(kubeconfigPath);
