@@ -10,7 +10,7 @@ export function drawWhatifCharts(Chart: any, view: WhatifView, doc: Document): v
   Chart.defaults.maintainAspectRatio = false;
   const outcomes = doc.getElementById('chart-outcomes') as HTMLCanvasElement | null;
   if (outcomes && view.outcomes.length > 0) {
-    const series = [['kept', '#5aae61'], ['moved', '#f1a340'], ['lost', '#d7301f'], ['gained', '#2b7bb9']] as const;
+    const series = [['kept', '#5aae61'], ['moved', '#f1a340'], ['lost', '#d7301f'], ['gained', '#2b7bb9'], ['unserved', '#9e9e9e']] as const;
     new Chart(outcomes, {
       type: 'bar',
       data: {

@@ -21,17 +21,17 @@ export function renderWhatifHtml(r: WhatifReport, chartJs: string): string {
  <span data-field="totals.lost">${t.lost}</span> lose theirs; <span data-field="totals.kept">${t.kept}</span> keep it,
  <span data-field="totals.gained">${t.gained}</span> gain one.</p>${replicas ? `<ul>${replicas}</ul>` : ''}`;
   const rows = r.services.map((s) => `<tr><td>${esc(s.service)}</td><td class="n">${s.connections}</td><td class="n" data-kept="${esc(s.service)}">${s.kept}</td>` +
-    `<td class="n" data-moved="${esc(s.service)}">${s.moved}</td><td class="n">${s.lost}</td><td class="n">${s.gained}</td><td class="n">${pct(s.disruptedShare)}</td>` +
+    `<td class="n" data-moved="${esc(s.service)}">${s.moved}</td><td class="n">${s.lost}</td><td class="n">${s.gained}</td><td class="n">${s.unserved}</td><td class="n">${pct(s.disruptedShare)}</td>` +
     `<td class="n">${s.remaining.moved} of ${s.remaining.connections} (${pct(s.remaining.share)})</td></tr>`).join('');
   const outcomes = view.outcomes.length === 0 ? '<p class="note">No connection reached a Service.</p>'
-    : `<div class="chart" style="height:${barsHeight(view.outcomes.length) + 40}px"><canvas id="chart-outcomes" aria-label="connections kept, moved, lost and gained per service port"></canvas></div>`;
+    : `<div class="chart" style="height:${barsHeight(view.outcomes.length) + 40}px"><canvas id="chart-outcomes" aria-label="connections kept, moved, lost, gained and unserved per service port"></canvas></div>`;
   const loads = view.loads.map((l, i) => `<div><h3>${esc(l.service)}</h3><div class="chart"><canvas id="chart-load-${i}" aria-label="backend load of ${esc(l.service)}, current and proposed"></canvas></div>` +
     `${l.others > 0 ? `<p class="note">... and ${l.others} more backends.</p>` : ''}</div>`).join('\n');
   const body = [
     `<h1>${esc(title)}</h1>`,
     summary,
     `<section><h2>Connections per service port</h2>${outcomes}
-<table><tr><th>service port</th><th class="n">connections</th><th class="n">kept</th><th class="n">moved</th><th class="n">lost</th><th class="n">gained</th>` +
+<table><tr><th>service port</th><th class="n">connections</th><th class="n">kept</th><th class="n">moved</th><th class="n">lost</th><th class="n">gained</th><th class="n">unserved</th>` +
       `<th class="n">disrupted</th><th class="n">moved though their backend remains</th></tr>${rows}</table></section>`,
     loads ? `<section><h2>Load per backend, current and proposed</h2><p class="note">Each backend's share of its service port's connections.</p><div class="grid">${loads}</div></section>` : '',
     r.problems.length ? `<section><h2>Problems</h2><ul>${r.problems.slice(0, 200).map((p) => `<li>${esc(p)}</li>`).join('')}</ul></section>` : '',
