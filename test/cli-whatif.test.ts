@@ -192,6 +192,14 @@ describe('svcplane whatif', () => {
     expect(r.stderr).toBe('svcplane: whatif reads the capture twice: give a file, not standard input\n');
   });
 
+  it('--html onto an input is refused before any work, and the input is left alone', () => {
+    const before = fs.readFileSync(nine, 'utf8');
+    const r = run('--next', nine, '--html', nine);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`svcplane: ${nine}: is the same file as the --next file ${nine}; refusing to overwrite it\n`);
+    expect(fs.readFileSync(nine, 'utf8')).toBe(before);
+  });
+
   it('a damaged capture: exit 2, one line naming the file', () => {
     const bad = path.join(dir, 'bad.pcap');
     fs.writeFileSync(bad, fs.readFileSync(pcap).subarray(0, 20));

@@ -6,8 +6,7 @@
 // printed, the outputs are discarded). Standard output closed early by its reader (`| head`):
 // the process ends by SIGPIPE without a word, as Unix filters do (the shell shows 141).
 
-import { existsSync, statSync, realpathSync, readFileSync, openSync, readSync, closeSync, type Stats } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, statSync, readFileSync, openSync, readSync, closeSync, type Stats } from 'node:fs';
 import { Command, CommanderError, Option, InvalidArgumentError } from 'commander';
 import { replayAsync, type ReplayOptions } from '../replay/replay.js';
 import { formatSummary, partialReport, type ReplayReport } from '../replay/report.js';
@@ -27,7 +26,7 @@ import { loadClusterInput, NotTextError, warn } from './cluster-input.js';
 import { pcapOutputProblem } from './pcap-output.js';
 import { byteSizeOption, durationOption } from '../k8s/live-options.js';
 import { UsageError } from './usage-error.js';
-import { writeOutput, writeStdout } from './write-output.js';
+import { checkOutputs, writeOutput, writeStdout } from './write-output.js';
 import { registerWhatif } from './whatif.js';
 
 export { UsageError };
@@ -122,7 +121,7 @@ async function runReplay(capture: string, o: Record<string, unknown>): Promise<v
   if (o.trace === '-' && (o.write === '-' || o.json)) throw new UsageError('--trace - shares standard output with another output');
   if (o.context && !o.kubeconfig) throw new UsageError('--context needs --kubeconfig');
   if (o.watch && !o.kubeconfig) throw new UsageError('--watch needs --kubeconfig');
-  checkOutputs(capture, o);
+  checkReplayOutputs(capture, o);
   const capacities = commandLineCapacities(o);
   checkPcapOutput(capture, o.write as string | undefined);
   const quiet = Boolean(o.quiet);
@@ -245,50 +244,22 @@ function isPcapng(file: string): boolean {
   }
 }
 
-/**
- * Refuses an output (-w, --trace, --report, --html) that is the same file as an input, or as another
- * output: opening it would destroy the input, or two writers would share one file.
- */
-function checkOutputs(capture: string, o: Record<string, unknown>): void {
+/** replay's inputs and outputs, for checkOutputs(). */
+function checkReplayOutputs(capture: string, o: Record<string, unknown>): void {
   const inputs: [string, string][] = [];
   if (capture !== '-') inputs.push(['the input capture', capture]);
   if (o.updates) inputs.push(['the --updates file', o.updates as string]);
   for (const c of (o.cluster as string[] | undefined) ?? []) inputs.push(['the cluster file', c]);
   if (o.kubeconfig) inputs.push(['the kubeconfig', o.kubeconfig as string]);
-  const seen: [string, string, string][] = [];
-  for (const [option, out] of [['-w', o.write], ['--trace', o.trace], ['--report', o.report], ['--html', o.html]] as [string, unknown][]) {
-    if (typeof out !== 'string' || out === '-') continue;
-    const st = statOrUndefined(out);
-    if (st !== undefined && !st.isFile()) continue; // /dev/null and the like: written directly, may be shared
-    if (st !== undefined) {
-      for (const [kind, input] of inputs) {
-        const ist = statOrUndefined(input);
-        if (ist?.isFile() && ist.dev === st.dev && ist.ino === st.ino) {
-          throw new UsageError(`${out}: is the same file as ${kind} ${input}; refusing to overwrite it`);
-        }
-      }
-    }
-    // Existing files by device and inode; new ones by their directory's real path and name.
-    const key = st !== undefined ? `${st.dev}:${st.ino}` : join(realOrSelf(dirname(out)), basename(out));
-    const twin = seen.find(([k]) => k === key);
-    if (twin) throw new UsageError(`${out}: is the same file as the ${twin[1]} output ${twin[2]}; refusing to write it twice`);
-    seen.push([key, option, out]);
-  }
+  checkOutputs(inputs, [['-w', o.write], ['--trace', o.trace], ['--report', o.report], ['--html', o.html]]);
 }
 
+/** Whether a file exists and what it is (undefined when it cannot be stat'ed). */
 function statOrUndefined(file: string): Stats | undefined {
   try {
     return statSync(file);
   } catch {
     return undefined;
-  }
-}
-
-function realOrSelf(dir: string): string {
-  try {
-    return realpathSync(dir);
-  } catch {
-    return dir;
   }
 }
 

@@ -13,7 +13,7 @@ import { chartBundle } from '../report/chart-bundle.js';
 import { emptyClusterObjects } from '../k8s/objects.js';
 import { loadClusterFiles, loadClusterInput } from './cluster-input.js';
 import { UsageError } from './usage-error.js';
-import { writeOutput, writeStdout } from './write-output.js';
+import { checkOutputs, writeOutput, writeStdout } from './write-output.js';
 
 /** replay's options that whatif takes as they are, in --help order. */
 const SHARED_CLUSTER = ['--cluster', '--kubeconfig', '--context', '--request-timeout', '--connect-timeout', '--max-response-size'];
@@ -65,7 +65,12 @@ async function runWhatif(capture: string, o: Record<string, unknown>): Promise<v
     throw new UsageError('whatif needs a proposed state: --next, --next-replicas or --next-lb');
   }
   if (next?.includes('-') && (o.cluster as string[] | undefined)?.includes('-')) throw new UsageError('-c - and --next - both read standard input');
-  if (o.html && (o.html === capture || o.html === '-')) throw new UsageError(`--html ${o.html}: not a file to write`);
+  if (o.html === '-') throw new UsageError('--html -: write the page to a file (--json prints the report)');
+  const inputs: [string, string][] = [['the input capture', capture]];
+  for (const c of (o.cluster as string[] | undefined) ?? []) inputs.push(['the cluster file', c]);
+  for (const c of next ?? []) inputs.push(['the --next file', c]);
+  if (o.kubeconfig) inputs.push(['the kubeconfig', o.kubeconfig as string]);
+  checkOutputs(inputs, [['--html', o.html]]);
   const capacities = commandLineCapacities(o);
   const strict = Boolean(o.strict);
 
