@@ -16,13 +16,13 @@ import { UsageError } from './usage-error.js';
 import { checkOutputs, writeOutput, writeStdout } from './write-output.js';
 
 /** replay's options that whatif takes as they are, in --help order. */
-const SHARED_CLUSTER = ['--cluster', '--kubeconfig', '--context', '--request-timeout', '--connect-timeout', '--max-response-size'];
+const SHARED_CLUSTER = ['--context', '--request-timeout', '--connect-timeout', '--max-response-size'];
 const SHARED_NODE = [
   '--node', '--node-ip', '--zone', '--cluster-cidr', '--service-cidr', '--nodeport-addresses', '--masquerade-all',
   '--maglev-size', '--hash-seed', '--ct-max', '--max-service-ports', '--max-backends', '--max-frontends', '--max-affinity',
   '--max-fragments',
 ];
-const SHARED_END = ['--json', '--strict', '--quiet'];
+const SHARED_END = ['--json', '--strict'];
 const LB_CHOICES = ['maglev', 'random'];
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
@@ -37,12 +37,22 @@ const replicaChange = (v: string, prev: ReplicaChange[] = []): ReplicaChange[] =
 /** Adds `whatif` to the program, after `replay` (whose options it shares). */
 export function registerWhatif(program: Command): void {
   const replay = program.commands.find((c) => c.name() === 'replay')!;
+  const find = (flag: string): Option => replay.options.find((o) => o.long === flag)!;
   const shared = (cmd: Command, flags: string[]): void => {
-    for (const f of flags) cmd.addOption(replay.options.find((o) => o.long === f)!);
+    for (const f of flags) cmd.addOption(find(f));
+  };
+  // One of replay's options, parsed the same way, described for whatif.
+  const like = (flag: string, description: string): Option => {
+    const src = find(flag);
+    const opt = new Option(src.flags, description);
+    if (src.parseArg) opt.argParser(src.parseArg);
+    return opt;
   };
   const cmd = program.command('whatif')
     .description('replay a capture through the current and a proposed state: which connections keep, move or lose their backend')
-    .argument('<capture>', 'input pcap or pcapng file (read twice: not standard input)');
+    .argument('<capture>', 'input pcap or pcapng file (read twice: not standard input)')
+    .addOption(like('--cluster', 'the current state: Service / EndpointSlice / Node objects (YAML, JSON, List, watch events, directory); repeatable'))
+    .addOption(like('--kubeconfig', 'read the current state from a live cluster (needs get/list only); combines with -c'));
   shared(cmd, SHARED_CLUSTER);
   cmd.option('--next <path>', 'the proposed state: Service / EndpointSlice / Node objects as -c takes them (the whole state); repeatable; default: the current state', collect)
     .option('--next-replicas <service=n>', 'in the proposed state, scale a Service ([namespace/]name) to n ready endpoints: synthetic ones added, the highest addresses removed; repeatable',
@@ -52,6 +62,7 @@ export function registerWhatif(program: Command): void {
     .addOption(new Option('--next-lb <algorithm>', 'backend choice in the proposed state (default: --lb)').choices(LB_CHOICES))
     .option('--html <file>', 'write the comparison as one self-contained HTML page with charts');
   shared(cmd, SHARED_END);
+  cmd.option('-q, --quiet', 'no summary (warnings and errors are still printed)');
   cmd.action(async (capture: string, o: Record<string, unknown>) => runWhatif(capture, o));
 }
 
