@@ -105,7 +105,7 @@ describe('svcplane whatif', () => {
       expect(s.connections).toBe(CONNECTIONS);
       expect(s.remaining.share).toBeGreaterThan(0.5);
       expect(s.disruptedShare).toBeGreaterThan(web(maglev).disruptedShare * 4);
-      // Random choice is a hash of the tuple: the same state gives every connection the same backend.
+      // Random choice hashes the tuple with the packet's time: the same state gives every connection the same backend.
       expect(web(json(run('--next', ten, '--lb', 'random', '--json')))).toMatchObject({ kept: CONNECTIONS, moved: 0, lost: 0 });
     });
 
