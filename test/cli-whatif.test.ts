@@ -6,9 +6,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, runCli, tempDir, type CliResult } from './helpers/cli.js';
+import { ensureBuilt, runCli, runCliAsync, tempDir, type CliResult } from './helpers/cli.js';
+import { FakeApiServer, kubeconfigFor, SERVICES, SLICES } from './helpers/fake-apiserver.js';
 import { buildPacket } from './helpers/packets.js';
 import { concat, pcapHeader, pcapRecord } from './helpers/capture-builders.js';
+import { parseObjectsText } from '../src/k8s/load.js';
 import type { WhatifReport } from '../src/whatif/whatif.js';
 
 const CONNECTIONS = 20_000;
@@ -107,6 +109,23 @@ describe('svcplane whatif', () => {
       expect(s.disruptedShare).toBeGreaterThan(web(maglev).disruptedShare * 4);
       // Random choice hashes the tuple with the packet's time: the same state gives every connection the same backend.
       expect(web(json(run('--next', ten, '--lb', 'random', '--json')))).toMatchObject({ kept: CONNECTIONS, moved: 0, lost: 0 });
+    });
+
+    it('the same answer with the current state read from a live cluster and the proposed one from a directory', async () => {
+      const api = new FakeApiServer();
+      await api.start();
+      try {
+        const objects = parseObjectsText(cluster(BACKENDS), 'ten.yaml').objects;
+        api.set(SERVICES, { ...objects.services.get('default/web')!, metadata: { name: 'web', namespace: 'default', uid: 'svc-web' } });
+        api.set(SLICES, objects.endpointSlices.get('default/web-abc')!);
+        const nextDir = path.join(dir, 'next');
+        fs.mkdirSync(nextDir, { recursive: true });
+        fs.copyFileSync(nine, path.join(nextDir, 'web.yaml'));
+        const r = await runCliAsync(['whatif', pcap, '--kubeconfig', kubeconfigFor(api.url), '--next', nextDir, ...node, '--json'], { timeout: 120_000 });
+        expect(json(r).services).toEqual(maglev.services);
+      } finally {
+        await api.stop();
+      }
     });
 
     it('--next-replicas web=9 removes the highest address: the same answer as the edited manifest', () => {
