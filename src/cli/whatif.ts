@@ -13,6 +13,7 @@ import { chartBundle } from '../report/chart-bundle.js';
 import { emptyClusterObjects } from '../k8s/objects.js';
 import { loadClusterFiles, loadClusterInput } from './cluster-input.js';
 import { UsageError } from './usage-error.js';
+import { startProgress, progressWanted } from './progress.js';
 import { checkOutputs, writeOutput, writeStdout } from './write-output.js';
 
 /** replay's options that whatif takes as they are, in --help order. */
@@ -62,7 +63,7 @@ export function registerWhatif(program: Command): void {
     .addOption(new Option('--next-lb <algorithm>', 'backend choice in the proposed state (default: --lb)').choices(LB_CHOICES))
     .option('--html <file>', 'write the comparison as one self-contained HTML page with charts');
   shared(cmd, SHARED_END);
-  cmd.option('-q, --quiet', 'no summary (warnings and errors are still printed)');
+  cmd.option('-q, --quiet', 'no progress bar, no summary (warnings and errors are still printed)');
   cmd.action(async (capture: string, o: Record<string, unknown>) => runWhatif(capture, o));
 }
 
@@ -102,7 +103,10 @@ async function runWhatif(capture: string, o: Record<string, unknown>): Promise<v
     throw e;
   }
   const lb = o.lb as Lb;
-  const report = whatif({
+  // The bar covers both replays: the capture read twice.
+  const progress = progressWanted(Boolean(o.quiet)) ? startProgress() : undefined;
+  const report = await whatif({
+    progress: progress && ((read, size, packets) => progress.update(read, size, packets)),
     capture, current: currentObjects, next: proposed, lb, nextLb: (o.nextLb as Lb | undefined) ?? lb, replicas: effects, problems,
     nodeName: o.node as string | undefined,
     zone: o.zone as string | undefined,
@@ -113,7 +117,7 @@ async function runWhatif(capture: string, o: Record<string, unknown>): Promise<v
     masqueradeAll: Boolean(o.masqueradeAll),
     hashSeed: o.hashSeed as string,
     ...capacities,
-  });
+  }).finally(() => progress?.stop());
   if (o.html) writeOutput(o.html as string, renderWhatifHtml(report, chartBundle()));
   if (o.json) writeStdout(JSON.stringify(report, null, 2) + '\n');
   else if (!o.quiet) writeStdout(formatWhatifSummary(report) + '\n');

@@ -38,8 +38,14 @@ export interface SideResult {
 /** IP protocols whose flows are connections here: those with ports. */
 const PORT_PROTOCOLS = new Set([6, 17, 132]);
 
-/** Replays `capture` through a dataplane built from `opts` and returns every Service connection's fate. */
-export function connectionFates(capture: string, opts: DataplaneOptions): SideResult {
+/** Called after every batch with the bytes read, the file's size (if known) and the packets so far. */
+export type OnBatch = (bytesRead: number, fileSize: number | undefined, packets: number) => void;
+
+/**
+ * Replays `capture` through a dataplane built from `opts` and returns every Service connection's
+ * fate. The event loop runs between batches (a progress bar, a signal).
+ */
+export async function connectionFates(capture: string, opts: DataplaneOptions, onBatch?: OnBatch): Promise<SideResult> {
   const dp = new Dataplane({ ...opts, roomForUpdates: false });
   const { core, tables } = dp;
   const fates = new Map<string, Fate>();
@@ -69,6 +75,8 @@ export function connectionFates(capture: string, opts: DataplaneOptions): SideRe
         fates.set(key, fate);
       }
       packets += n;
+      onBatch?.(reader.bytesRead, reader.fileSize, packets);
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   } finally {
     reader.close();

@@ -3,7 +3,7 @@
 
 import type { DataplaneOptions } from '../dataplane.js';
 import type { ClusterObjects } from '../k8s/objects.js';
-import { connectionFates } from './fates.js';
+import { connectionFates, type OnBatch } from './fates.js';
 import { compareSides, totalsOf, type ServiceComparison, type Totals } from './compare.js';
 import type { ReplicaEffect } from './replicas.js';
 
@@ -19,6 +19,8 @@ export interface WhatifOptions extends Omit<DataplaneOptions, 'objects' | 'state
   /** What --next-replicas did, for the report. */
   replicas?: ReplicaEffect[];
   problems?: string[];
+  /** Progress over both replays: bytes of the two passes read, twice the file's size, packets. */
+  progress?: OnBatch;
 }
 
 export interface WhatifReport {
@@ -31,10 +33,13 @@ export interface WhatifReport {
 }
 
 /** Replays the capture through both states (one after the other: one core at a time) and compares. */
-export function whatif(o: WhatifOptions): WhatifReport {
-  const { capture, current, next, lb, nextLb, replicas, problems, ...node } = o;
-  const now = connectionFates(capture, { ...node, objects: current, lb });
-  const proposed = connectionFates(capture, { ...node, objects: next, lb: nextLb });
+export async function whatif(o: WhatifOptions): Promise<WhatifReport> {
+  const { capture, current, next, lb, nextLb, replicas, problems, progress, ...node } = o;
+  const twice = (size: number | undefined) => (size === undefined ? undefined : 2 * size);
+  const now = await connectionFates(capture, { ...node, objects: current, lb },
+    progress && ((read, size, packets) => progress(read, twice(size), packets)));
+  const proposed = await connectionFates(capture, { ...node, objects: next, lb: nextLb },
+    progress && ((read, size, packets) => progress((size ?? 0) + read, twice(size), now.packets + packets)));
   const services = compareSides(now, proposed);
   return {
     capture: { file: capture, packets: now.packets },
