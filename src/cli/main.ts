@@ -29,8 +29,6 @@ import { UsageError } from './usage-error.js';
 import { checkOutputs, writeOutput, writeStdout } from './write-output.js';
 import { registerWhatif } from './whatif.js';
 
-export { UsageError };
-
 /** Ends the command with this exit status; the message (if any) is already printed. */
 class ExitStatus extends Error {
   constructor(readonly status: number) {
