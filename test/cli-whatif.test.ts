@@ -185,6 +185,10 @@ describe('svcplane whatif', () => {
     expect(r.stdout).toContain(`Service ${SERVICE}: ${CONNECTIONS} connections, kept ${s.kept}, moved ${s.moved}, lost 0`);
     expect(r.stdout).toMatch(new RegExp(`^  ${backend(9).replace(/\./g, '\\.')}:8080 \\(removed\\) +\\d+ \\(\\d+\\.\\d%\\) +0 \\(0\\.0%\\)`, 'm'));
     expect(r.stdout.split('\n').filter((l) => /^  10\.244\.1\.\d+:8080/.test(l))).toHaveLength(BACKENDS);
+    // Where connections went, most first: out of the removed backend.
+    const top = s.moves[0]!;
+    expect(top.from).toBe(`${backend(9)}:8080`);
+    expect(r.stdout).toContain(`  moves: ${top.from} → ${top.to} ${top.connections}, `);
   });
 
   it('bad --next-replicas values, an unknown Service and a missing proposed state: exit 2, one line', () => {

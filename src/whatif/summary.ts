@@ -8,6 +8,9 @@ export const SUMMARY_SERVICES = 10;
 /** Backends listed per service port (by address); the rest are counted. */
 export const SUMMARY_BACKENDS = 32;
 
+/** Moves (from → to) listed per service port, most first. */
+export const SUMMARY_MOVES = 5;
+
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
 export function formatWhatifSummary(r: WhatifReport): string {
@@ -39,6 +42,10 @@ export function formatWhatifSummary(r: WhatifReport): string {
     ]);
     lines.push(...table(['  backend', 'current', 'next', 'kept', 'moved away', 'lost', 'moved in'], rows.map((r) => [`  ${r[0]}`, ...r.slice(1)])));
     if (s.backends.length > rows.length) lines.push(`  ... and ${s.backends.length - rows.length} more backends`);
+    if (s.moves.length > 0) {
+      const top = s.moves.slice(0, SUMMARY_MOVES).map((m) => `${m.from} → ${m.to} ${m.connections}`).join(', ');
+      lines.push(`  moves: ${top}${s.moves.length > SUMMARY_MOVES ? `, ... (${s.moves.length} pairs in --json)` : ''}`);
+    }
   }
   const rest = r.services.length - shown.length;
   if (rest > 0) lines.push('', `... and ${rest} more service port${rest === 1 ? '' : 's'} (in --json)`);
