@@ -12,6 +12,7 @@ import { buildPacket } from './helpers/packets.js';
 import { concat, pcapHeader, pcapRecord } from './helpers/capture-builders.js';
 import { parseObjectsText } from '../src/k8s/load.js';
 import type { WhatifReport } from '../src/whatif/whatif.js';
+import type { ReplayReport } from '../src/replay/report.js';
 
 const CONNECTIONS = 20_000;
 const BACKENDS = 10;
@@ -97,6 +98,14 @@ describe('svcplane whatif', () => {
       expect(new Set(s.moves.filter((m) => m.from === gone.backend).map((m) => m.to)).size).toBe(BACKENDS - 1);
       expect(maglev.current.lb).toBe('maglev');
       expect(maglev.next.lb).toBe('maglev');
+    });
+
+    it("each backend's current load is the connections replay counts for it", () => {
+      const r = runCli(['replay', pcap, '-c', ten, ...node, '--json'], { timeout: 120_000 });
+      expect(r.status, r.stderr).toBe(0);
+      const replayed = (JSON.parse(r.stdout) as ReplayReport).services.find((s) => s.service === SERVICE)!;
+      expect(Object.fromEntries(web(maglev).backends.map((b) => [b.backend, b.current.connections])))
+        .toEqual(Object.fromEntries(replayed.backends.map((b) => [b.backend, b.connections])));
     });
 
     it('with random choice: most of the other connections move too', () => {
