@@ -10,6 +10,13 @@ export { coreModuleFromFile, coreWasmPath } from './core/wasm-file.js';
 // Replaying a capture file, as the command does.
 export { replay, replayAsync, type ReplayOptions } from './replay/replay.js';
 
+// svcplane whatif: a capture through the current and a proposed state, compared; its summary and page.
+export { whatif, type WhatifOptions, type WhatifReport } from './whatif/whatif.js';
+export { withReplicas, parseReplicaChange, ReplicasError, type ReplicaChange, type ReplicaEffect } from './whatif/replicas.js';
+export type { ServiceComparison, BackendComparison, Totals } from './whatif/compare.js';
+export { formatWhatifSummary } from './whatif/summary.js';
+export { renderWhatifHtml } from './report/whatif-html.js';
+
 // Chart.js's bundle for renderHtmlReport, read from node_modules.
 export { chartBundle } from './report/chart-bundle.js';
 

@@ -1,6 +1,7 @@
 // The documentation travels with the repository:
 //   - every link in README.md and docs/*.md points at a file (and heading) inside the repository;
-//   - docs/cli.md, the command's contract, names every option `svcplane replay --help` lists;
+//   - docs/cli.md, the command's contract, names every option `svcplane replay --help` lists, and
+//     in its whatif section every option of `svcplane whatif --help`; the README shows whatif;
 //   - what the README says about running the command from a clone holds: package.json "bin"
 //     names the built CLI, `npm run bench` runs the bench runner.
 
@@ -55,6 +56,21 @@ describe('docs/cli.md', () => {
     expect(options.length).toBeGreaterThan(20);
     const doc = fs.readFileSync(path.join(REPO, 'docs', 'cli.md'), 'utf8');
     for (const o of [...options, '--version']) expect(doc, o).toMatch(new RegExp(`^(\\s+|svcplane )(-\\w, )?${o}\\b`, 'm'));
+  });
+
+  it('names every option of `svcplane whatif --help` in its own section', () => {
+    const r = runCli(['whatif', '--help']);
+    expect(r.status, r.stderr).toBe(0);
+    const options = [...r.stdout.matchAll(/^\s+(?:-\w, )?(--[\w-]+)/gm)].map((m) => m[1]!).filter((o) => o !== '--help');
+    expect(options).toEqual(expect.arrayContaining(['--cluster', '--next', '--next-replicas', '--lb', '--next-lb', '--html', '--json']));
+    const doc = fs.readFileSync(path.join(REPO, 'docs', 'cli.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## `svcplane whatif`')).split(/^## /m)[1]!;
+    for (const o of options) expect(section, o).toMatch(new RegExp(`^\\s+(-\\w, )?${o}\\b`, 'm'));
+  });
+
+  it('the README shows the whatif command, and --help lists it', () => {
+    expect(runCli(['--help']).stdout).toMatch(/^  whatif \[options\] <capture>/m);
+    expect(fs.readFileSync(path.join(REPO, 'README.md'), 'utf8')).toMatch(/^svcplane whatif <capture> \[options\]$/m);
   });
 });
 

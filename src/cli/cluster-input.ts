@@ -3,8 +3,10 @@
 
 import * as fs from 'node:fs';
 import { extname, join } from 'node:path';
-import { formatProblem, type LoadResult, type Problem } from '../k8s/index.js';
+import { formatProblem, type ClusterObjects, type LoadResult, type Problem } from '../k8s/index.js';
 import { loadClusterObjects } from '../k8s/load-files.js';
+import type { ListedCluster } from '../k8s/watch.js';
+import { mergeObjects } from '../replay/replay.js';
 
 /** A -c file that is not text (exit 2). */
 export class NotTextError extends Error {
@@ -62,6 +64,54 @@ function notText(file: string): string | undefined {
   }
   // Invalid UTF-8 in text is the loader's to report, with its line and byte offset.
   return undefined;
+}
+
+/** What --kubeconfig and -c gave: the objects (the files' win), their problems in full, the live list (for --watch). */
+export interface ClusterInput {
+  objects: ClusterObjects | undefined;
+  problems: string[];
+  listed: ListedCluster | undefined;
+}
+
+/**
+ * Reads the cluster a command's options name (--kubeconfig with its limits, then -c paths) and
+ * prints each problem as a warning before any work.
+ */
+export async function loadClusterInput(o: Record<string, unknown>, strict: boolean): Promise<ClusterInput> {
+  let objects: ClusterObjects | undefined;
+  let problems: string[] = [];
+  let listed: ListedCluster | undefined;
+  if (o.kubeconfig) {
+    // Loaded lazily: the Kubernetes client is large and only this path needs it.
+    const { listCluster } = await import('../k8s/watch.js');
+    listed = await listCluster(o.kubeconfig as string, o.context as string | undefined, { strict,
+      requestTimeoutMs: o.requestTimeout as number | undefined, connectTimeoutMs: o.connectTimeout as number | undefined,
+      maxResponseBytes: o.maxResponseSize as number | undefined });
+    objects = listed.result.objects;
+    problems = listed.result.problems.map(formatProblem);
+    for (const p of problems) warn(p);
+  }
+  const cluster = o.cluster as string[] | undefined;
+  if (cluster?.length) {
+    const loaded = loadClusterFiles(cluster, strict);
+    problems = [...problems, ...loaded.problems];
+    objects = objects ? mergeObjects(objects, loaded.objects) : loaded.objects;
+  }
+  return { objects, problems, listed };
+}
+
+/** -c style paths (files, directories, '-'): checked to be text, loaded, their warnings printed. */
+export function loadClusterFiles(paths: string[], strict: boolean): { objects: ClusterObjects; problems: string[] } {
+  checkClusterFilesAreText(paths);
+  const loaded = loadCluster(paths, strict);
+  for (const w of loaded.warnings) warn(w);
+  return { objects: loaded.result.objects, problems: loaded.result.problems.map(formatProblem) };
+}
+
+/** Prints a problem on standard error as one short warning line. */
+export function warn(problem: string): void {
+  // Problems of --updates come formatted with their severity: say "warning" once.
+  process.stderr.write(`svcplane: warning: ${shortenProblem(problem.replace(/^([^ ]*): warning: /, '$1: '))}\n`);
 }
 
 /** Objects loaded from -c paths, and the warnings to print before the replay (shortenProblem them). */

@@ -6,32 +6,28 @@
 // printed, the outputs are discarded). Standard output closed early by its reader (`| head`):
 // the process ends by SIGPIPE without a word, as Unix filters do (the shell shows 141).
 
-import { existsSync, statSync, realpathSync, readFileSync, openSync, readSync, closeSync, type Stats } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, statSync, readFileSync, openSync, readSync, closeSync, type Stats } from 'node:fs';
 import { Command, CommanderError, Option, InvalidArgumentError } from 'commander';
-import { replayAsync, mergeObjects, type ReplayOptions } from '../replay/replay.js';
+import { replayAsync, type ReplayOptions } from '../replay/replay.js';
 import { formatSummary, partialReport, type ReplayReport } from '../replay/report.js';
 import { renderHtmlReport } from '../report/html.js';
 import { chartBundle } from '../report/chart-bundle.js';
 import { WORKERS_MAX } from '../replay/workers/pool.js';
 import { CaptureFormatError } from '../capture/errors.js';
-import { OutputFile, abortOpenOutputs } from '../capture/output-file.js';
-import { writeFdFully } from '../capture/io.js';
+import { abortOpenOutputs } from '../capture/output-file.js';
 import { formatFromPath } from '../capture/writer.js';
 import { BT_SHB } from '../capture/format.js';
-import { ManifestError, formatProblem } from '../k8s/load.js';
-import type { ClusterObjects } from '../k8s/index.js';
-import type { ListedCluster } from '../k8s/watch.js';
+import { ManifestError } from '../k8s/load.js';
 import { CoreError } from '../core/core.js';
 import { commandLineCapacities } from '../core/capacity.js';
 import { TableError } from '../core/tables.js';
 import { startProgress, progressWanted, type Progress } from './progress.js';
-import { checkClusterFilesAreText, loadCluster, NotTextError, shortenProblem } from './cluster-input.js';
+import { loadClusterInput, NotTextError, warn } from './cluster-input.js';
 import { pcapOutputProblem } from './pcap-output.js';
 import { byteSizeOption, durationOption } from '../k8s/live-options.js';
-
-/** Bad usage or bad input: exit 2. */
-export class UsageError extends Error {}
+import { UsageError } from './usage-error.js';
+import { checkOutputs, writeOutput, writeStdout } from './write-output.js';
+import { registerWhatif } from './whatif.js';
 
 /** Ends the command with this exit status; the message (if any) is already printed. */
 class ExitStatus extends Error {
@@ -111,6 +107,7 @@ export function buildProgram(): Command {
     .option('--strict', 'stop (exit 2) on any invalid cluster object instead of skipping it')
     .option('-q, --quiet', 'no progress bar, no summary (warnings and errors are still printed)')
     .action(async (capture: string, o: Record<string, unknown>) => runReplay(capture, o));
+  registerWhatif(program);
   return program;
 }
 
@@ -122,34 +119,14 @@ async function runReplay(capture: string, o: Record<string, unknown>): Promise<v
   if (o.trace === '-' && (o.write === '-' || o.json)) throw new UsageError('--trace - shares standard output with another output');
   if (o.context && !o.kubeconfig) throw new UsageError('--context needs --kubeconfig');
   if (o.watch && !o.kubeconfig) throw new UsageError('--watch needs --kubeconfig');
-  checkOutputs(capture, o);
+  checkReplayOutputs(capture, o);
   const capacities = commandLineCapacities(o);
   checkPcapOutput(capture, o.write as string | undefined);
   const quiet = Boolean(o.quiet);
   const strict = Boolean(o.strict);
 
   // Cluster objects, and what is wrong with them, before any packet.
-  let objects: ClusterObjects | undefined;
-  let clusterProblems: string[] = [];
-  let listed: ListedCluster | undefined;
-  if (o.kubeconfig) {
-    // Loaded lazily: the Kubernetes client is large and only this path needs it.
-    const { listCluster } = await import('../k8s/watch.js');
-    listed = await listCluster(o.kubeconfig as string, o.context as string | undefined, { strict,
-      requestTimeoutMs: o.requestTimeout as number | undefined, connectTimeoutMs: o.connectTimeout as number | undefined,
-      maxResponseBytes: o.maxResponseSize as number | undefined });
-    objects = listed.result.objects;
-    clusterProblems = listed.result.problems.map(formatProblem);
-    for (const p of clusterProblems) warn(p);
-  }
-  const cluster = o.cluster as string[] | undefined;
-  if (cluster?.length) {
-    checkClusterFilesAreText(cluster);
-    const loaded = loadCluster(cluster, strict);
-    for (const w of loaded.warnings) warn(w);
-    clusterProblems = [...clusterProblems, ...loaded.result.problems.map(formatProblem)];
-    objects = objects ? mergeObjects(objects, loaded.result.objects) : loaded.result.objects;
-  }
+  const { objects, problems: clusterProblems, listed } = await loadClusterInput(o, strict);
 
   const progress = progressWanted(quiet) ? startProgress() : undefined;
   let progressAt = { read: 0, size: undefined as number | undefined };
@@ -241,23 +218,6 @@ function interrupted(signal: NodeJS.Signals, r: ReplayReport | undefined, at: { 
   if (!quiet && r !== undefined) process.stderr.write(formatSummary(r) + '\n');
 }
 
-function warn(problem: string): void {
-  // Problems of --updates come formatted with their severity: say "warning" once.
-  process.stderr.write(`svcplane: warning: ${shortenProblem(problem.replace(/^([^ ]*): warning: /, '$1: '))}\n`);
-}
-
-/** Writes all of `text` to standard output (errors name it '-'). */
-function writeStdout(text: string): void {
-  const bytes = Buffer.from(text);
-  try {
-    writeFdFully(1, bytes, 0, bytes.length);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.path === undefined) err.path = '-';
-    throw e;
-  }
-}
-
 /**
  * pcapng → pcap needs one link type and one timestamp resolution: refused before any work when
  * the input is a regular file (from standard input it can only be found mid-run).
@@ -282,66 +242,23 @@ function isPcapng(file: string): boolean {
   }
 }
 
-/**
- * Refuses an output (-w, --trace, --report, --html) that is the same file as an input, or as another
- * output: opening it would destroy the input, or two writers would share one file.
- */
-function checkOutputs(capture: string, o: Record<string, unknown>): void {
+/** replay's inputs and outputs, for checkOutputs(). */
+function checkReplayOutputs(capture: string, o: Record<string, unknown>): void {
   const inputs: [string, string][] = [];
   if (capture !== '-') inputs.push(['the input capture', capture]);
   if (o.updates) inputs.push(['the --updates file', o.updates as string]);
   for (const c of (o.cluster as string[] | undefined) ?? []) inputs.push(['the cluster file', c]);
   if (o.kubeconfig) inputs.push(['the kubeconfig', o.kubeconfig as string]);
-  const seen: [string, string, string][] = [];
-  for (const [option, out] of [['-w', o.write], ['--trace', o.trace], ['--report', o.report], ['--html', o.html]] as [string, unknown][]) {
-    if (typeof out !== 'string' || out === '-') continue;
-    const st = statOrUndefined(out);
-    if (st !== undefined && !st.isFile()) continue; // /dev/null and the like: written directly, may be shared
-    if (st !== undefined) {
-      for (const [kind, input] of inputs) {
-        const ist = statOrUndefined(input);
-        if (ist?.isFile() && ist.dev === st.dev && ist.ino === st.ino) {
-          throw new UsageError(`${out}: is the same file as ${kind} ${input}; refusing to overwrite it`);
-        }
-      }
-    }
-    // Existing files by device and inode; new ones by their directory's real path and name.
-    const key = st !== undefined ? `${st.dev}:${st.ino}` : join(realOrSelf(dirname(out)), basename(out));
-    const twin = seen.find(([k]) => k === key);
-    if (twin) throw new UsageError(`${out}: is the same file as the ${twin[1]} output ${twin[2]}; refusing to write it twice`);
-    seen.push([key, option, out]);
-  }
+  checkOutputs(inputs, [['-w', o.write], ['--trace', o.trace], ['--report', o.report], ['--html', o.html]]);
 }
 
+/** Whether a file exists and what it is (undefined when it cannot be stat'ed). */
 function statOrUndefined(file: string): Stats | undefined {
   try {
     return statSync(file);
   } catch {
     return undefined;
   }
-}
-
-function realOrSelf(dir: string): string {
-  try {
-    return realpathSync(dir);
-  } catch {
-    return dir;
-  }
-}
-
-/** Writes a whole output file through OutputFile (in place only when complete). */
-function writeOutput(file: string, text: string): void {
-  const out = OutputFile.open(file);
-  try {
-    const bytes = Buffer.from(text);
-    writeFdFully(out.fd, bytes, 0, bytes.length);
-  } catch (e) {
-    out.abort();
-    const err = e as NodeJS.ErrnoException;
-    if (err.path === undefined) err.path = file;
-    throw e;
-  }
-  out.commit();
 }
 
 /** Exit status main() returns when standard output was closed by its reader. */

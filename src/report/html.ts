@@ -34,6 +34,15 @@ export function renderHtmlReport(report: ReplayReport, chartJs: string, opts: Ht
     updateSection(report, view),
     problemSection(report),
   ].join('\n');
+  return htmlPage(title, body, chartJs, view, drawCharts);
+}
+
+/**
+ * One self-contained page: the report style, `body`, Chart.js and `data` inlined, and `draw`
+ * (a function that uses nothing but its arguments) called with Chart, the data and the document.
+ */
+export function htmlPage(title: string, body: string, chartJs: string, data: unknown,
+                         draw: (Chart: never, data: never, doc: Document) => void): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -45,8 +54,8 @@ export function renderHtmlReport(report: ReplayReport, chartJs: string, opts: Ht
 <body>
 ${body}
 <script>${inlineScript(stripSourceMap(chartJs))}</script>
-<script type="application/json" id="report-view">${jsonForScript(view)}</script>
-<script>(${drawCharts.toString()})(window.Chart, JSON.parse(document.getElementById('report-view').textContent), document);</script>
+<script type="application/json" id="report-view">${jsonForScript(data)}</script>
+<script>(${draw.toString()})(window.Chart, JSON.parse(document.getElementById('report-view').textContent), document);</script>
 </body>
 </html>
 `;
@@ -123,7 +132,7 @@ function updateSection(r: ReplayReport, view: ReportView): string {
 }
 
 /** Pixels for a horizontal bar chart of n bars. */
-function barsHeight(n: number): number {
+export function barsHeight(n: number): number {
   return Math.max(140, 50 + 34 * n);
 }
 
@@ -134,11 +143,11 @@ function problemSection(r: ReplayReport): string {
   return `<section><h2>Problems</h2><ul>${items}</ul>${more}</section>`;
 }
 
-function esc(s: string): string {
+export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
-function fmt(n: number, digits: number): string {
+export function fmt(n: number, digits: number): string {
   return n.toFixed(digits);
 }
 
