@@ -29,6 +29,8 @@ import { startProgress, progressWanted, type Progress } from './progress.js';
 import { checkClusterFilesAreText, loadCluster, NotTextError, shortenProblem } from './cluster-input.js';
 import { pcapOutputProblem } from './pcap-output.js';
 import { byteSizeOption, durationOption } from '../k8s/live-options.js';
+import { explainCommand } from './explain.js';
+import { CommandFailure } from './command-failure.js';
 
 /** Bad usage or bad input: exit 2. */
 export class UsageError extends Error {}
@@ -111,6 +113,7 @@ export function buildProgram(): Command {
     .option('--strict', 'stop (exit 2) on any invalid cluster object instead of skipping it')
     .option('-q, --quiet', 'no progress bar, no summary (warnings and errors are still printed)')
     .action(async (capture: string, o: Record<string, unknown>) => runReplay(capture, o));
+  program.addCommand(explainCommand(program.commands.find((c) => c.name() === 'replay')!));
   return program;
 }
 
@@ -361,6 +364,10 @@ export async function main(argv: string[]): Promise<number> {
 /** Prints what went wrong (one line, unless it is a bug) and gives the exit status. */
 function failure(e: unknown): number {
   if (e instanceof ExitStatus) return e.status;
+  if (e instanceof CommandFailure) {
+    process.stderr.write(`svcplane: ${e.message}\n`);
+    return e.status;
+  }
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return e.exitCode === 0 ? 0 : 2;
     return 2; // commander already printed the message
