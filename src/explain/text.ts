@@ -19,7 +19,7 @@ export function formatExplanation(e: PacketExplanation): string {
     lines.push(`    ${ep.rule}`);
     for (const c of ep.considered) {
       const where = [c.node && `node ${c.node}`, c.zone && `zone ${c.zone}`].filter(Boolean).join(', ');
-      const state = c.ready ? 'ready' : c.serving && c.terminating ? 'serving, terminating' : c.serving ? 'not ready' : 'not serving';
+      const state = c.ready ? 'ready' : !c.terminating ? 'not ready' : c.serving ? 'serving, terminating' : 'terminating, not serving';
       const part = c.excluded ? `excluded: ${c.excluded}` : c.chosen ? 'in the set, chosen' : 'in the set';
       lines.push(`    ${c.endpoint} (${[state, where].filter(Boolean).join(', ')}): ${part}`);
     }

@@ -300,8 +300,8 @@ function availableForTopology(ep: Backend, mode: TopologyMode, nodeName: string,
  * no endpoint passes the first choice (ready, topology), so the set is the serving+terminating ones.
  */
 function clusterExclusion(ep: Backend, topology: TopologyMode, fallback: boolean, nodeName: string, zone: string): string | undefined {
-  if (fallback) return ep.serving && ep.terminating ? undefined : ep.serving ? 'not ready' : 'not serving';
-  if (!ep.ready) return ep.serving && ep.terminating ? 'terminating (ready endpoints exist)' : ep.serving ? 'not ready' : 'not serving';
+  if (fallback) return ep.serving && ep.terminating ? undefined : ep.terminating ? 'not serving' : 'not ready';
+  if (!ep.ready) return ep.serving && ep.terminating ? 'terminating (ready endpoints exist)' : 'not ready';
   if (!availableForTopology(ep, topology, nodeName, zone)) return topology === 'PreferSameNode' ? 'hinted for another node' : 'hinted for another zone';
   return undefined;
 }
@@ -309,8 +309,8 @@ function clusterExclusion(ep: Backend, topology: TopologyMode, fallback: boolean
 /** Why an endpoint is not in the local set (rule 9), or undefined when it is. */
 function localExclusion(ep: Backend, fallback: boolean): string | undefined {
   if (!ep.isLocal) return 'not local';
-  if (fallback) return ep.serving && ep.terminating ? undefined : ep.serving ? 'not ready' : 'not serving';
-  if (!ep.ready) return ep.serving && ep.terminating ? 'terminating (ready endpoints exist)' : ep.serving ? 'not ready' : 'not serving';
+  if (fallback) return ep.serving && ep.terminating ? undefined : ep.terminating ? 'not serving' : 'not ready';
+  if (!ep.ready) return ep.serving && ep.terminating ? 'terminating (ready endpoints exist)' : 'not ready';
   return undefined;
 }
 
