@@ -7,7 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, readTrace, runCli, runCliAsync, tempDir, mapLimit, PARALLEL, type TraceLine } from './helpers/cli.js';
+import { CT_STATE_NAMES } from '../assembly/abi/explain.js';
+import { REPO, ensureBuilt, readTrace, runCli, runCliAsync, tempDir, mapLimit, PARALLEL, type TraceLine } from './helpers/cli.js';
 import { buildPacket, type PacketSpec } from './helpers/packets.js';
 import { concat, pcapHeader, pcapRecord } from './helpers/capture-builders.js';
 import { endpointSlice, list, node, service } from './fixtures/k8s/builders.js';
@@ -141,6 +142,33 @@ describe('svcplane explain on a crafted cluster', () => {
     expect(e!.out).toBe(`TCP 192.168.49.2:${e!.source!.port} > 10.244.1.5:8080`);
   });
 
+  it('follows --updates: an endpoint made ready before a packet is in its set', () => {
+    const updates = path.join(dir, 'updates.jsonl');
+    const slice = endpointSlice('web-1', 'web', { endpoints: [
+      { ip: '10.244.1.5', node: 'node-a', zone: 'z1', zoneHints: ['z1'] },
+      { ip: '10.244.1.6', node: 'node-a', zone: 'z1', zoneHints: ['z1'] },
+      { ip: '10.244.2.7', node: 'node-b', zone: 'z2', zoneHints: ['z2'] },
+    ] });
+    fs.writeFileSync(updates, JSON.stringify({ at: 3.5, type: 'MODIFIED', object: slice }) + '\n');
+    const r = runCli(['explain', ...crafted, '--updates', updates, '--flow', 'tcp 198.51.100.10:41000 > 10.96.0.10:80', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const [e] = jsonLines(r.stdout);
+    expect(e!.endpoints!.size).toBe(2);
+    expect(e!.endpoints!.considered.map((c) => [c.endpoint, c.excluded ?? 'in'])).toEqual([
+      ['10.244.1.5:8080', 'in'], ['10.244.1.6:8080', 'in'], ['10.244.2.7:8080', 'other zone (hinted for z2)'],
+    ]);
+    // Before the update (frame 2) the same service port had one endpoint in its set.
+    const before = jsonLines(runCli(['explain', ...crafted, '--updates', updates, '--frame', '2', '--json']).stdout);
+    expect(before[0]!.endpoints!.size).toBe(1);
+  });
+
+  it('the conntrack state names are the core\'s ST_* numbers', () => {
+    const src = fs.readFileSync(path.join(REPO, 'assembly', 'conntrack', 'states.ts'), 'utf8');
+    const states = [...src.matchAll(/^export const ST_(\w+): u32 = (\d+);/gm)].map((m) => [Number(m[2]), m[1]] as const);
+    expect(states.length).toBeGreaterThan(10);
+    for (const [n, name] of states) expect(CT_STATE_NAMES[n], name).toBe(name);
+  });
+
   it('a flow the capture does not hold: one line, exit 3', () => {
     const r = runCli(['explain', ...crafted, '--flow', 'udp 10.244.3.3:5353 > 10.96.0.10:53']);
     expect(r.status).toBe(3);
@@ -224,6 +252,8 @@ describe('svcplane explain on the demo', () => {
         expect({ frame: e.frame, time: e.time, verdict: e.verdict, reason: e.reason, backend: e.backend?.address, in: e.in, out: e.out }, r.command)
           .toEqual({ frame: t.frame, time: t.time, verdict: t.verdict, reason: t.reason, backend: t.backend, in: t.in, out: t.out });
         if (e.frontend) expect(e.frontend.service).toBe(t.service);
+        // The set the core used and the rules' set the host names agree.
+        if (e.endpoints) expect(e.endpoints.considered.filter((c) => !c.excluded).length).toBe(e.endpoints.size);
       }
     }
   });

@@ -49,6 +49,19 @@ export function explainCommand(replay: Command): Command {
     const o = replay.options.find((x: Option) => x.long === flag);
     if (o) cmd.addOption(o);
   }
+  cmd.addHelpText('after', `
+Every packet of the capture goes through the dataplane as with \`svcplane replay\` (same options,
+--updates too); for each packet of the flow (its tuple either way round, its translated tuple, ICMP
+errors quoting it) it prints the frame number and capture time, conntrack before, the frontend, the
+endpoint set with the kube-proxy rule that chose it and why each other endpoint is left out, the
+backend and Maglev slot, the masquerade and source port chosen, conntrack after, and the verdict.
+
+Example:
+  svcplane explain pcaps/demo.pcapng -c pcaps/demo-cluster.yaml --node node-a --node-ip 192.168.49.2 \\
+    --cluster-cidr 10.244.0.0/16 --flow 'tcp 172.16.7.41:52824 > 10.96.0.10:80'
+
+Exit status: 0 explained; 2 bad usage or bad input (a bad --flow: one line); 3 the capture holds no
+packet of the flow (or no such --frame).`);
   return cmd.action(async (capture: string, o: Record<string, unknown>) => runExplain(capture, o));
 }
 
