@@ -108,7 +108,9 @@ export function explainPacket(p: InspectedPacket): PacketExplanation {
     }
   }
   if (ex[EX_SET] !== EXS_NONE && out.backend && out.backend.by !== 'conntrack') out.source = sourceOf(ex, kind !== FE_CLUSTER_IP, sp, tout);
-  return out;
+  // The outcome last, as the text prints it.
+  const { verdict: v, reason, rule, ...stages } = out;
+  return { ...stages, verdict: v, ...(reason !== undefined ? { reason } : {}), ...(rule !== undefined ? { rule } : {}) };
 }
 
 function stateName(st: number): string {
@@ -140,12 +142,11 @@ function endpointsOf(sp: ServicePortState, ex: Uint32Array, external: boolean, b
   const chosen = backend >= 0 ? dataplane.tables.backendNames[backend] : undefined;
   const considered = sets.why.map(({ endpoint: e, notCluster, notLocal }) => {
     const name = joinHostPort(e.ip, e.port);
-    const c: NonNullable<PacketExplanation['endpoints']>['considered'][number] = {
-      endpoint: name, ready: e.ready, serving: e.serving, terminating: e.terminating, chosen: name === chosen,
-    };
-    if (e.nodeName !== undefined) c.node = e.nodeName;
     const zone = e.zone ?? e.zoneHints?.join(',');
-    if (zone !== undefined) c.zone = zone;
+    const c: NonNullable<PacketExplanation['endpoints']>['considered'][number] = {
+      endpoint: name, ...(e.nodeName !== undefined ? { node: e.nodeName } : {}), ...(zone !== undefined ? { zone } : {}),
+      ready: e.ready, serving: e.serving, terminating: e.terminating, chosen: name === chosen,
+    };
     const why = local ? notLocal : notCluster;
     if (why !== undefined) c.excluded = why === 'hinted for another zone' && e.zoneHints ? `other zone (hinted for ${e.zoneHints.join(', ')})` : why;
     return c;
