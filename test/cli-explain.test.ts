@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CT_STATE_NAMES } from '../assembly/abi/explain.js';
 import { REPO, ensureBuilt, readTrace, runCli, runCliAsync, tempDir, mapLimit, PARALLEL, type TraceLine } from './helpers/cli.js';
-import { buildPacket, type PacketSpec } from './helpers/packets.js';
+import { buildIcmpError, buildPacket, type PacketSpec } from './helpers/packets.js';
 import { concat, pcapHeader, pcapRecord } from './helpers/capture-builders.js';
 import { endpointSlice, list, node, service } from './fixtures/k8s/builders.js';
 import type { PacketExplanation } from '../src/explain/packet.js';
@@ -23,10 +23,17 @@ function jsonLines(stdout: string): PacketExplanation[] {
   return stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as PacketExplanation);
 }
 
+type Crafted = PacketSpec | { icmpError: { src: string; dst: string; type: number; code: number; mtu: number; quoted: PacketSpec } };
+
 /** A pcap of these packets, one a second from t = 1000 s. */
-function capture(dir: string, name: string, packets: PacketSpec[]): string {
+function capture(dir: string, name: string, packets: Crafted[]): string {
   const file = path.join(dir, name);
-  fs.writeFileSync(file, concat(pcapHeader(), ...packets.map((p, i) => pcapRecord({ sec: 1000 + i, frac: 0, data: buildPacket(p) }))));
+  const frame = (p: Crafted): Uint8Array => {
+    if (!('icmpError' in p)) return buildPacket(p);
+    const e = p.icmpError;
+    return buildIcmpError(e.src, e.dst, e.type, e.code, buildPacket(e.quoted), e.mtu);
+  };
+  fs.writeFileSync(file, concat(pcapHeader(), ...packets.map((p, i) => pcapRecord({ sec: 1000 + i, frac: 0, data: frame(p) }))));
   return file;
 }
 
@@ -47,7 +54,7 @@ const CLUSTER = list([
   endpointSlice('local-1', 'local', { endpoints: [{ ip: '10.244.2.8', node: 'node-b', zone: 'z2' }] }),
 ]);
 
-const PACKETS: PacketSpec[] = [
+const PACKETS: Crafted[] = [
   // 1: a pod to web
   { proto: 'TCP', src: '10.244.3.3', dst: '10.96.0.10', sport: 50000, dport: 80, flags: SYN },
   // 2: outside → web, masqueraded; 3: the backend's reply; 4: the client's ACK
@@ -58,6 +65,11 @@ const PACKETS: PacketSpec[] = [
   { proto: 'TCP', src: '198.51.100.10', dst: '10.96.0.10', sport: 41000, dport: 80, flags: SYN },
   // 6: outside → the Local NodePort, no endpoint on node-a
   { proto: 'TCP', src: '198.51.100.7', dst: '192.168.49.2', sport: 40000, dport: 30080, flags: SYN },
+  // 7: an ICMP error (fragmentation needed) about connection 2, quoting what the node sent the backend
+  { icmpError: { src: '10.244.1.5', dst: '192.168.49.2', type: 3, code: 4, mtu: 1400,
+                 quoted: { proto: 'TCP', src: '192.168.49.2', dst: '10.244.1.5', sport: 41000, dport: 8080, flags: ACK, link: 'raw' } } },
+  // 8: IPv6, no Service
+  { proto: 'TCP', src: 'fd00::1', dst: 'fd00::a', sport: 40000, dport: 80, flags: SYN },
 ];
 
 const NODE = ['--node', 'node-a', '--node-ip', '192.168.49.2', '--cluster-cidr', '10.244.0.0/16', '--service-cidr', '10.96.0.0/16'];
@@ -87,7 +99,7 @@ describe('svcplane explain on a crafted cluster', () => {
     expect(r.stdout).toMatch(/backend: 10\.244\.1\.5:8080 \(Maglev slot \d+ of 16381\)/);
     expect(r.stdout).toContain('source: kept, a pod source (rule 19)');
     expect(r.stdout).toContain('verdict: translated: TCP 10.244.3.3:50000 > 10.244.1.5:8080');
-    expect(r.stdout).toContain('1 packet of the flow among 6 in the capture');
+    expect(r.stdout).toContain('1 packet of the flow among 8 in the capture');
   });
 
   it('externalTrafficPolicy Local on a node without local endpoints: dropped, with the reason and the rule', () => {
@@ -112,9 +124,9 @@ describe('svcplane explain on a crafted cluster', () => {
   it('a masqueraded connection: the port chosen, the reply found on its entry, conntrack before and after', () => {
     const r = runCli(['explain', ...crafted, '--flow', 'tcp 198.51.100.9:41000 > 10.96.0.10:80', '--json']);
     expect(r.status, r.stderr).toBe(0);
-    const [syn, reply, ack, ...rest] = jsonLines(r.stdout);
+    const [syn, reply, ack, icmp, ...rest] = jsonLines(r.stdout);
     expect(rest).toEqual([]);
-    expect([syn!.frame, reply!.frame, ack!.frame]).toEqual([2, 3, 4]);
+    expect([syn!.frame, reply!.frame, ack!.frame, icmp!.frame]).toEqual([2, 3, 4, 7]);
     expect(syn!.source).toEqual({ nat: 'masquerade', why: 'the source is outside the pod CIDR (rule 19)', address: '192.168.49.2', port: 41000 });
     expect(syn!.out).toBe('TCP 192.168.49.2:41000 > 10.244.1.5:8080');
     expect(syn!.conntrack).toEqual({ found: 'none', before: 'none', after: 'SYN_SENT', expires: 1000 + 1 + 120 });
@@ -125,11 +137,26 @@ describe('svcplane explain on a crafted cluster', () => {
     expect(reply!.out).toBe('TCP 10.96.0.10:80 > 198.51.100.9:41000');
     expect(reply!.backend).toEqual({ address: '10.244.1.5:8080', by: 'conntrack' });
     expect(ack!.conntrack).toMatchObject({ found: 'followed', direction: 'original', before: 'SYN_RECV', after: 'ESTABLISHED' });
+    // The ICMP error carries neither tuple: the core relates it to the connection's record.
+    expect(icmp!.in).toBe('ICMP 10.244.1.5 > 192.168.49.2');
+    expect(icmp!.conntrack).toMatchObject({ found: 'related', before: 'ESTABLISHED', after: 'ESTABLISHED' });
+    expect(icmp!.verdict).toBe('reversed');
+    expect(icmp!.out).toBe('ICMP 10.96.0.10 > 198.51.100.9');
 
     const text = runCli(['explain', ...crafted, '--flow', 'tcp 198.51.100.9:41000 > 10.96.0.10:80']);
     expect(text.stdout).toContain('source: masqueraded to 192.168.49.2, port 41000 chosen: the source is outside the pod CIDR (rule 19)');
     expect(text.stdout).toContain('conntrack before: a reply of a connection in SYN_SENT');
     expect(text.stdout).toContain('conntrack after: SYN_RECV, expires at 1062');
+  });
+
+  it('--frame of a reply or an ICMP error explains the connection it belongs to, from its first packet', () => {
+    for (const frame of ['3', '7']) {
+      const r = runCli(['explain', ...crafted, '--frame', frame, '--json']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(jsonLines(r.stdout).map((e) => e.frame), frame).toEqual([2, 3, 4, 7]);
+    }
+    const text = runCli(['explain', ...crafted, '--frame', '3']);
+    expect(text.stdout.split('\n')[0]).toBe('flow TCP 198.51.100.9:41000 > 10.96.0.10:80, both directions');
   });
 
   it('a second client with the same source port gets another masquerade port, printed and written', () => {
@@ -173,10 +200,10 @@ describe('svcplane explain on a crafted cluster', () => {
     const r = runCli(['explain', ...crafted, '--flow', 'udp 10.244.3.3:5353 > 10.96.0.10:53']);
     expect(r.status).toBe(3);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(`svcplane: ${crafted[0]}: no packet of UDP 10.244.3.3:5353 > 10.96.0.10:53 (either direction) among its 6 packets\n`);
-    const f = runCli(['explain', ...crafted, '--frame', '7']);
+    expect(r.stderr).toBe(`svcplane: ${crafted[0]}: no packet of UDP 10.244.3.3:5353 > 10.96.0.10:53 (either direction) among its 8 packets\n`);
+    const f = runCli(['explain', ...crafted, '--frame', '9']);
     expect(f.status).toBe(3);
-    expect(f.stderr).toBe(`svcplane: ${crafted[0]}: no frame 7 (the capture has fewer packets)\n`);
+    expect(f.stderr).toBe(`svcplane: ${crafted[0]}: no frame 9 (the capture has fewer packets)\n`);
   });
 
   it('a bad --flow, or neither --flow nor --frame: one line naming what is wrong, exit 2', () => {
@@ -200,9 +227,16 @@ describe('svcplane explain on a crafted cluster', () => {
   });
 
   it('IPv6 flows are written [addr]:port', () => {
-    const r = runCli(['explain', ...crafted, '--flow', 'tcp [fd00::1]:40000 > [fd00::a]:80']);
-    expect(r.status).toBe(3);
-    expect(r.stderr).toContain('no packet of TCP [fd00::1]:40000 > [fd00::a]:80');
+    const r = runCli(['explain', ...crafted, '--flow', 'tcp [fd00:0::1]:40000 > [FD00::A]:80', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const [e, ...rest] = jsonLines(r.stdout);
+    expect(rest).toEqual([]);
+    expect(e).toEqual({ frame: 8, index: 7, time: '1007.000000000', in: 'TCP [fd00::1]:40000 > [fd00::a]:80',
+                        out: 'TCP [fd00::1]:40000 > [fd00::a]:80', conntrack: { found: 'none', before: 'none', after: 'none' },
+                        verdict: 'passed' });
+    const missing = runCli(['explain', ...crafted, '--flow', 'udp [fd00::1]:40000 > [fd00::a]:53']);
+    expect(missing.status).toBe(3);
+    expect(missing.stderr).toContain('no packet of UDP [fd00::1]:40000 > [fd00::a]:53');
   });
 });
 

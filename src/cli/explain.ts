@@ -42,7 +42,7 @@ export function explainCommand(replay: Command): Command {
     .argument('<capture>', 'input pcap or pcapng file')
     .option('--flow <flow>', "the flow, both directions: '<tcp|udp|sctp> <src>:<port> > <dst>:<port>', "
       + "'<icmp|icmpv6> <src> > <dst>'; IPv6 as [addr]:port", flowOption)
-    .option('--frame <n>', "the flow of this packet (tshark's frame number, from 1)", frameOption)
+    .option('--frame <n>', "the flow of this packet, or of the connection it belongs to (tshark's frame number, from 1)", frameOption)
     .option('--json', 'one JSON object per packet of the flow (JSON Lines) instead of text');
   if (replay.parent) cmd.copyInheritedSettings(replay.parent);
   for (const flag of SHARED) {

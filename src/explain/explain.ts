@@ -6,6 +6,7 @@ import { replayAsync, type ReplayOptions } from '../replay/replay.js';
 import type { ReplayReport } from '../replay/report.js';
 import { flowTuple, type FlowTuple } from '../replay/trace.js';
 import { FlowMatcher } from './flow.js';
+import { EX_CT, EX_CT_REC, EXC_FOUND, EXC_RELATED } from '../core/abi.js';
 import { explainPacket, type PacketExplanation } from './packet.js';
 
 export interface ExplainOptions extends Omit<ReplayOptions, 'inspect' | 'trace' | 'write' | 'workers' | 'timeline'> {
@@ -27,12 +28,20 @@ class Found {
   constructor(readonly tuple: FlowTuple | undefined) {}
 }
 
-/** The flow of frame `frame`: a first replay up to it (the same decisions as the second). */
+/**
+ * The flow of frame `frame`: a first replay up to it (the same decisions as the second). A packet
+ * of a tracked connection (a reply, an ICMP error) stands for the connection: the tuple of the
+ * packet that opened its conntrack record.
+ */
 async function flowOfFrame(opts: ExplainOptions, frame: number): Promise<FlowTuple> {
   const { onPacket: _, onFlow: _f, flow: __, frame: ___, ...replay } = opts;
+  const opened = new Map<number, FlowTuple | undefined>();
   try {
     await replayAsync({ ...replay, inspect: (p) => {
-      if (p.frame === frame) throw new Found(flowTuple(p.before, p.desc, p.i));
+      const rec = p.decided[EX_CT_REC]!;
+      const tracked = p.decided[EX_CT] === EXC_FOUND || p.decided[EX_CT] === EXC_RELATED;
+      if (p.frame === frame) throw new Found((tracked ? opened.get(rec) : undefined) ?? flowTuple(p.before, p.desc, p.i));
+      if (rec !== 0 && !tracked) opened.set(rec, flowTuple(p.before, p.desc, p.i));
     } });
   } catch (e) {
     if (!(e instanceof Found)) throw e;

@@ -2,7 +2,7 @@
 // tuple, and the packets of its connection in both directions, before and after translation.
 
 import { canonicalIP, parseIP } from '../k8s/ip.js';
-import { EX_CT, EX_CT_REC, EXC_FOUND, EXC_RELATED } from '../core/abi.js';
+import { EX_CT, EX_CT_REC, EXC_RELATED } from '../core/abi.js';
 import type { FlowTuple } from '../replay/trace.js';
 
 /** A --flow that cannot be read: the message says what is wrong. */
@@ -60,8 +60,8 @@ export function reverseTuple(t: FlowTuple): FlowTuple {
 /**
  * The packets of one connection: its tuple either way round; once a packet of it has been
  * translated, the translated tuple either way round (a backend's reply, or the capture's own
- * translated copy); and packets the core found on the same conntrack record (ICMP errors quoting
- * the connection).
+ * translated copy); and ICMP errors the core relates to its conntrack record (they carry neither
+ * tuple). Only ICMP errors go by the record: a record is reused once its connection is gone.
  */
 export class FlowMatcher {
   private readonly keys = new Set<string>();
@@ -73,8 +73,7 @@ export class FlowMatcher {
 
   /** Whether the packet, read as `in` and decided as `decided` (EX_* words), is the flow's; if so, learns its translation. */
   take(tin: FlowTuple | undefined, tout: FlowTuple | undefined, decided: Uint32Array): boolean {
-    const ct = decided[EX_CT];
-    const onRecord = (ct === EXC_FOUND || ct === EXC_RELATED) && this.records.has(decided[EX_CT_REC]!);
+    const onRecord = decided[EX_CT] === EXC_RELATED && this.records.has(decided[EX_CT_REC]!);
     if (!onRecord && (tin === undefined || !this.keys.has(tupleKey(tin)))) return false;
     if (tout !== undefined) this.add(tout);
     if (decided[EX_CT_REC]) this.records.add(decided[EX_CT_REC]!);
