@@ -226,6 +226,31 @@ describe('svcplane explain on a crafted cluster', () => {
     expect(none.stderr).toBe('svcplane: explain needs one of --flow and --frame\n');
   });
 
+  it('bad input as replay has it: a damaged capture, a broken manifest, --frame 0, --frame from standard input: exit 2, one line', () => {
+    const cut = path.join(dir, 'cut.pcap');
+    fs.writeFileSync(cut, fs.readFileSync(crafted[0]!).subarray(0, 100));
+    const bad = path.join(dir, 'bad.yaml');
+    fs.writeFileSync(bad, 'kind: Service\nmetadata: {name: x\n');
+    for (const [args, what] of [
+      [['explain', cut, '--frame', '1'], 'record header cut short'],
+      [['explain', crafted[0]!, '-c', bad, '--frame', '1'], 'bad.yaml:3:1: syntax error'],
+      [['explain', ...crafted, '--frame', '0'], '--frame must be a frame number'],
+      [['explain', '-', '--frame', '1'], '--frame replays the capture twice'],
+    ] as const) {
+      const r = runCli(args, { input: fs.readFileSync(crafted[0]!) });
+      expect(r.status, what).toBe(2);
+      expect(r.stderr.trimEnd().split('\n'), what).toHaveLength(1);
+      expect(r.stderr, what).toContain(what);
+    }
+  });
+
+  it('reads standard input with --flow', () => {
+    const r = runCli(['explain', '-', ...crafted.slice(1), '--flow', 'tcp 198.51.100.9:41000 > 10.96.0.10:80', '--json'],
+      { input: fs.readFileSync(crafted[0]!) });
+    expect(r.status, r.stderr).toBe(0);
+    expect(jsonLines(r.stdout).map((e) => e.frame)).toEqual([2, 3, 4, 7]);
+  });
+
   it('IPv6 flows are written [addr]:port', () => {
     const r = runCli(['explain', ...crafted, '--flow', 'tcp [fd00:0::1]:40000 > [FD00::A]:80', '--json']);
     expect(r.status, r.stderr).toBe(0);

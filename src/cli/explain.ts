@@ -39,7 +39,7 @@ function frameOption(v: string): number {
 export function explainCommand(replay: Command): Command {
   const cmd = new Command('explain')
     .description('replay a capture and print, for each packet of one flow, every decision the dataplane made')
-    .argument('<capture>', 'input pcap or pcapng file')
+    .argument('<capture>', "input pcap or pcapng file; '-' reads standard input (with --flow)")
     .option('--flow <flow>', "the flow, both directions: '<tcp|udp|sctp> <src>:<port> > <dst>:<port>', "
       + "'<icmp|icmpv6> <src> > <dst>'; IPv6 as [addr]:port", flowOption)
     .option('--frame <n>', "the flow of this packet, or of the connection it belongs to (tshark's frame number, from 1)", frameOption)
@@ -67,7 +67,7 @@ packet of the flow (or no such --frame).`);
 
 async function runExplain(capture: string, o: Record<string, unknown>): Promise<void> {
   if ((o.flow === undefined) === (o.frame === undefined)) throw new CommandFailure('explain needs one of --flow and --frame', 2);
-  if (capture === '-') throw new CommandFailure('explain reads a capture file (it replays it twice with --frame), not standard input', 2);
+  if (capture === '-' && o.frame !== undefined) throw new CommandFailure('--frame replays the capture twice: give a file, not standard input', 2);
   if (existsSync(capture) && statSync(capture).isDirectory()) throw new CommandFailure(`${capture}: is a directory, not a capture file`, 2);
   const capacities = commandLineCapacities(o);
   const strict = Boolean(o.strict);

@@ -23,7 +23,7 @@ export interface PacketExplanation {
   in?: string;
   out?: string;
   conntrack: {
-    /** none | followed | expired | reopened-or-expired | related */
+    /** What the conntrack stage found (EXC_*): nothing, a live connection, an expired or reopened one, or an ICMP error's. */
     found: 'none' | 'followed' | 'stale' | 'related';
     direction?: 'original' | 'reply';
     before: string;
