@@ -13,6 +13,10 @@ import { buildIcmpError, buildPacket, type PacketSpec } from './helpers/packets.
 import { concat, pcapHeader, pcapRecord } from './helpers/capture-builders.js';
 import { endpointSlice, list, node, service } from './fixtures/k8s/builders.js';
 import type { PacketExplanation } from '../src/explain/packet.js';
+import '../src/core/wasm-file.js';
+import { Dataplane } from '../src/dataplane.js';
+import { loadClusterObjects } from '../src/k8s/load-files.js';
+import { SET_CLUSTER } from '../src/core/abi.js';
 
 const DEMO = ['pcaps/demo.pcapng', '--cluster', 'pcaps/demo-cluster.yaml', '--node', 'node-a', '--node-ip', '192.168.49.2',
   '--cluster-cidr', '10.244.0.0/16', '--service-cidr', '10.96.0.0/16'];
@@ -280,6 +284,24 @@ describe('svcplane explain on the demo', () => {
     expect(r.stdout).toContain('frame 99 (packet 98) at 1741944413.726306474: TCP 172.16.7.41:52824 > 10.96.0.10:80');
     expect(r.stdout).toContain('frontend: ClusterIP 10.96.0.10:80 of default/web:http');
     expect(r.stdout).toContain('source: masqueraded to 192.168.49.2, port 52824 chosen: the source is outside the pod CIDR (rule 19)');
+  });
+
+  it('the Maglev slot printed is the one the service port\'s table maps to the backend printed', () => {
+    const r = runCli(['explain', ...DEMO, '--flow', 'tcp 172.16.7.41:52824 > 10.96.0.10:80', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const [first] = jsonLines(r.stdout);
+    const { maglevSlot, maglevSize, address } = first!.backend!;
+    expect(maglevSize).toBe(16381);
+    // The same dataplane, built by the library from the same files and node.
+    const dp = new Dataplane({ objects: loadClusterObjects(['pcaps/demo-cluster.yaml'].map((f) => path.join(REPO, f))).objects,
+      nodeName: 'node-a', nodeIPs: ['192.168.49.2'], podCIDRs: ['10.244.0.0/16'], serviceCIDRs: ['10.96.0.0/16'] });
+    const slot = dp.tables.slotFor('default/web:http')!;
+    const ptr = dp.core.exports.maglevTableOf(slot, SET_CLUSTER);
+    dp.core.refresh();
+    const table = new Uint32Array(dp.core.exports.memory.buffer, ptr, maglevSize!);
+    expect(dp.tables.backendNames[table[maglevSlot!]!]).toBe(address);
+    // And another slot would have given another backend somewhere: the number is not decoration.
+    expect(new Set(Array.from(table, (id) => dp.tables.backendNames[id])).size).toBe(3);
   });
 
   it('says what `svcplane replay --trace` says about the same packets: verdict, reason, backend, rewrite (differential)', async () => {
