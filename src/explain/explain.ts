@@ -37,7 +37,8 @@ async function flowOfFrame(opts: ExplainOptions, frame: number): Promise<FlowTup
   const { onPacket: _, onFlow: _f, flow: __, frame: ___, ...replay } = opts;
   const opened = new Map<number, FlowTuple | undefined>();
   try {
-    await replayAsync({ ...replay, inspect: (p) => {
+    // The second pass says what is wrong with --updates: this one keeps quiet.
+    await replayAsync({ ...replay, onProblem: undefined, inspect: (p) => {
       const rec = p.decided[EX_CT_REC]!;
       const tracked = p.decided[EX_CT] === EXC_FOUND || p.decided[EX_CT] === EXC_RELATED;
       if (p.frame === frame) throw new Found((tracked ? opened.get(rec) : undefined) ?? flowTuple(p.before, p.desc, p.i));
