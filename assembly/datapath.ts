@@ -59,6 +59,15 @@ import {
 } from './service';
 import { CONTINUE, PacketState, PACKET_STATE_BYTES } from './verdict';
 import { packetDone, noExtra, countBackend } from './outcome';
+import { note, noteReset, noteAfter } from './explain';
+import {
+  EX_CT, EX_CT_DIR, EX_CT_STATE_BEFORE, EX_CT_REC, EX_FRONTEND, EX_SOURCE, EX_SET, EX_SET_N, EX_CHOICE, EX_MAGLEV_SLOT,
+  EX_MAGLEV_SIZE, EX_NAT, EX_NAT_PORT, EXC_FOUND, EXC_STALE, EXC_RELATED, EXS_CLUSTER, EXS_LOCAL, EXB_MAGLEV, EXB_RANDOM,
+  EXB_AFFINITY, EXN_MASQUERADE, EXN_HAIRPIN, EXN_PORT_ONLY,
+} from './abi/explain';
+import { stateOf } from './conntrack/states';
+import { CT_STATE } from './conntrack/table';
+import { SVC_LOCAL_LIST } from './lb/lookup';
 
 // @ts-ignore: decorator
 @inline function word(d: usize, w: u32): u32 { return load<u32>(d + (<usize>w << 2)); }
@@ -120,7 +129,9 @@ export function processBatch(first: u32, n: u32): void {
 /** Packet i (descriptor d) through the general per-packet program, and its descriptor's OUT words. */
 function generalPath(d: usize, i: u32): void {
   let pk = packetState;
+  noteReset();
   let verdict = processPacket(d, i, pk);
+  noteAfter();
   let parsed = key.family != 0;
   packetDone(d, verdict, pk.reason, pk.service, pk.backend, parsed ? key.l3 : NO_OFFSET,
              parsed && key.l4 != NO_L4 ? key.l4 : NO_OFFSET, (key.family << 8) | key.proto);
@@ -152,6 +163,7 @@ function processPacket(d: usize, i: u32, pk: PacketState): u32 {
     if ((key.proto == PROTO_ICMP || key.proto == PROTO_ICMPV6) && isIcmpError(key)) {
       let rel = relate(key, p, found);
       if (rel != RELATED_NONE) {
+        noteFound(EXC_RELATED, found.rec, found.dir);
         let slot = load<u32>(found.rec + CT_SVC) - 1;
         let backend = load<u32>(found.rec + CT_BACKEND) - 1;
         return translated(pk, slot, backend, wirelen, rel == RELATED_TO_BACKEND ? VERDICT_TRANSLATED : VERDICT_REVERSED);
@@ -177,8 +189,11 @@ function processPacket(d: usize, i: u32, pk: PacketState): u32 {
 
   // Stage: conntrack. Established flows and replies follow their entry.
   if (ctFind(<u32>h, key.family, key.proto, key.src, key.dst, key.sport, key.dport, found)) {
+    noteFound(EXC_FOUND, found.rec, found.dir);
     let v = followConnection(pk, p, wirelen);
     if (v != CONTINUE) return v;
+    note(EX_CT, EXC_STALE);
+    note(EX_CT_REC, 0);
   }
 
   // Stage: service lookup (ClusterIP, externalIPs, LoadBalancer ingress, NodePort).
@@ -190,6 +205,7 @@ function processPacket(d: usize, i: u32, pk: PacketState): u32 {
     return VERDICT_PASS;
   }
   let kind = feKind(fe);
+  note(EX_FRONTEND, kind);
   if (kind == FE_CLUSTER_ADDR) return VERDICT_PASS;
   let slot = feSlot(fe);
   let rec = svcRecord(slot);
@@ -207,6 +223,9 @@ function processPacket(d: usize, i: u32, pk: PacketState): u32 {
   let cls = sourceClass(key.family, key.src, external);
   let set = endpointSet(rec, flags, external, cls);
   let n = load<u32>(set + SET_N);
+  note(EX_SOURCE, cls);
+  note(EX_SET, set == rec + SVC_LOCAL_LIST ? EXS_LOCAL : EXS_CLUSTER);
+  note(EX_SET_N, n);
   if (n == 0) return drop(pk, REASON_NO_LOCAL_ENDPOINTS);
   let list = <usize>load<u32>(set + SET_LIST);
   let table = <usize>load<u32>(set + SET_TABLE);
@@ -215,14 +234,18 @@ function processPacket(d: usize, i: u32, pk: PacketState): u32 {
   let backend: u32 = 0xffffffff;
   if (flags & SF_AFFINITY) {
     let a = affinityFind(slot, key.family, key.src, pk.now);
-    if (a >= 0 && inList(list, n, <u32>a)) backend = <u32>a;
+    if (a >= 0 && inList(list, n, <u32>a)) { backend = <u32>a; note(EX_CHOICE, EXB_AFFINITY); }
   }
   if (backend == 0xffffffff) {
     if (lbMode == LB_RANDOM) {
       backend = load<u32>(list + (<usize>(<u32>(finish(mix(h, pk.now)) % <u64>n)) << 2));
+      note(EX_CHOICE, EXB_RANDOM);
     } else {
       // Built at commit (lb/control.ts cpCommit): the stages only read tables.
       backend = maglevPick(table, list, n, maglevM, h);
+      note(EX_CHOICE, EXB_MAGLEV);
+      note(EX_MAGLEV_SLOT, <u32>(h % <u64>maglevM));
+      note(EX_MAGLEV_SIZE, maglevM);
     }
   }
   if (flags & SF_AFFINITY) {
@@ -232,13 +255,16 @@ function processPacket(d: usize, i: u32, pk: PacketState): u32 {
   let bPort = backendPort(backend);
 
   // Stage: masquerade decision (rules 18-20, hairpin) and source port.
-  let na = sourceNat(key.family, masqueraded(flags, external, cls), key.src, bAddr);
+  let rule = masqueraded(flags, external, cls);
+  let na = sourceNat(key.family, rule, key.src, bAddr);
   let natAddr = key.src;
   let natPort = key.sport;
   let natFlags: u32 = 0;
   if (na != 0) {
     natAddr = na;
     natPort = masqPort(na, bAddr, bPort, pk.now);
+    note(EX_NAT, rule ? EXN_MASQUERADE : EXN_HAIRPIN);
+    note(EX_NAT_PORT, natPort);
     if (natPort == NO_PORT) return drop(pk, REASON_NAT_PORT_EXHAUSTED);
     natFlags = CTN_MASQ;
   }
@@ -250,19 +276,31 @@ function processPacket(d: usize, i: u32, pk: PacketState): u32 {
     // already has this reply tuple: like Linux conntrack on a clash, give this
     // one another source port so the backend can tell them apart.
     natPort = masqPort(key.src, bAddr, bPort, pk.now);
+    note(EX_NAT, EXN_PORT_ONLY);
+    note(EX_NAT_PORT, natPort);
     if (natPort == NO_PORT) return drop(pk, REASON_NAT_PORT_EXHAUSTED);
     natFlags = CTN_SPORT;
     haveReply = false;
   }
 
   // Stage: new connection.
-  if (openConnection(key.family, key.proto, key.src, key.dst, key.sport, key.dport, slot, backend, bAddr, bPort, natFlags, natPort,
-                     initialState(key.proto, key.tcpFlags), pk.now, <u32>h, hReply, haveReply) == 0) return drop(pk, REASON_CT_FULL);
+  let ct = openConnection(key.family, key.proto, key.src, key.dst, key.sport, key.dport, slot, backend, bAddr, bPort, natFlags,
+                          natPort, initialState(key.proto, key.tcpFlags), pk.now, <u32>h, hReply, haveReply);
+  if (ct == 0) return drop(pk, REASON_CT_FULL);
+  note(EX_CT_REC, <u32>ct);
 
   // Stage: DNAT (and SNAT when masqueraded).
   rewrite(key, p, true, bAddr, bPort);
   if (natFlags != 0) rewrite(key, p, false, natAddr, natPort);
   return translated(pk, slot, backend, wirelen, VERDICT_TRANSLATED);
+}
+
+/** explain: a record the conntrack stage found (or an ICMP error quotes), its direction and state before the packet. */
+function noteFound(what: u32, rec: usize, dir: u32): void {
+  note(EX_CT, what);
+  note(EX_CT_DIR, dir);
+  note(EX_CT_STATE_BEFORE, stateOf(<u32>load<u16>(rec + CT_STATE)));
+  note(EX_CT_REC, <u32>rec);
 }
 
 /** Where values loaded only to warm the cache are stored (never read). */

@@ -26,6 +26,7 @@ import { fastPackets } from './shape';
 import { INIT_OK, INIT_NOT_PRIME, INIT_BAD_CAPACITY, INIT_NO_MEMORY } from './abi/tables';
 import { capacityBytes, frontendSlots, MAGLEV_SIZE_MAX } from './abi/capacity';
 import { walkBytes } from './capture/walk';
+import { explainWords } from './explain';
 import { SCRATCH_IDS, MB_IDS, MB_OFFSETS, MB_SKIPS, MB_WEIGHTS, MB_NEXT, MB_ARRAYS } from './abi/scratch';
 
 
@@ -180,6 +181,8 @@ export function cpBuildTables(): u32 { return buildAllTables(); }
 export function setFastPath(on: u32): void { fastPathSet(on != 0); }
 /** Packets the group passes finished. */
 export function fastPathPackets(): u64 { return fastPackets; }
+/** What the one-packet run decided for the last packet it ran (abi/explain.ts; with setFastPath(0)). */
+export function explainPtr(): usize { return explainWords; }
 
 // Replay: the core walks the records of a capture chunk itself (assembly/capture/walk.ts).
 export { walkInit, walkStatePtr, walkIfacesPtr, walkBufferPtr, walkRun, walkBlockDone, walkShard, walkUnitsPtr } from './capture/walk';

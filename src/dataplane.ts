@@ -16,7 +16,7 @@ import {
 } from './core/abi.js';
 import {
   ClusterView, emptyClusterObjects, cloneClusterObjects, ManifestError,
-  type ClusterObjects, type NodeContext, type ClusterState, type WatchEvent, type ClusterEvent, type Problem,
+  type ClusterObjects, type NodeContext, type ServiceContext, type ClusterState, type WatchEvent, type ClusterEvent, type Problem,
 } from './k8s/index.js';
 
 export interface DataplaneOptions extends CoreOptions, NodeConfig, NodeContext {
@@ -159,6 +159,11 @@ export class Dataplane {
       return null;
     }
     return this.tables.apply(this.view.state(), { node: nodeConfigOf(node) });
+  }
+
+  /** The node as kube-proxy's rules see it now (name, zone): what the endpoint sets were computed for. */
+  nodeContext(): ServiceContext {
+    return this.view?.context() ?? { nodeName: this.node.nodeName ?? '', zone: this.node.zone ?? '', nodeHints: this.node.preferSameNodeHints !== false };
   }
 
   /** The counters now: packets per verdict, drops per reason, per Service and backend, conntrack, fast paths. */

@@ -74,6 +74,22 @@ describe('docs/cli.md', () => {
   });
 });
 
+describe('docs/cli.md, `svcplane explain`', () => {
+  it('its section names every option of `svcplane explain --help`, and the exit status 3', () => {
+    const r = runCli(['explain', '--help']);
+    expect(r.status, r.stderr).toBe(0);
+    const options = [...r.stdout.matchAll(/^\s+(?:-\w, )?(--[\w-]+)/gm)].map((m) => m[1]!).filter((o) => o !== '--help');
+    expect(options).toEqual(expect.arrayContaining(['--flow', '--frame', '--json', '--cluster', '--node', '--updates']));
+    const doc = fs.readFileSync(path.join(REPO, 'docs', 'cli.md'), 'utf8');
+    const start = doc.indexOf('## `svcplane explain`');
+    expect(start).toBeGreaterThan(0);
+    const section = doc.slice(start, doc.indexOf('\n## ', start + 1));
+    for (const o of options) expect(section, o).toMatch(new RegExp(`^\\s+(-\\w, )?${o}\\b`, 'm'));
+    expect(r.stdout).toMatch(/Exit status: .*3 the capture holds no/s);
+    expect(section).toMatch(/3 the capture holds no packet of the flow/);
+  });
+});
+
 describe('running it from a clone', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { bin: Record<string, string>; scripts: Record<string, string> };
 

@@ -10,6 +10,7 @@ import type { ClusterState, ServicePortState } from '../src/k8s/model.js';
 import type { ClusterObjects } from '../src/k8s/objects.js';
 import {
   computeClusterState,
+  endpointSets,
   endpointsToSlices,
   healthCheckNodePorts,
   healthCheckResponse,
@@ -958,5 +959,48 @@ describe('legacy Endpoints (converted like the EndpointSlice mirroring controlle
       { strict: true },
     ).objects;
     expect(keys(only(computeClusterState(withSlice, {}), 'default/legacy:http').endpoints)).toEqual(['192.168.10.99:9376']);
+  });
+});
+
+describe('endpointSets: why each endpoint is not in each set (what `svcplane explain` prints)', () => {
+  const sets = (eps: EndpointSpec[], nodeName = 'node-a', zone = 'z1') =>
+    endpointSets(only(computeClusterState(objectsOf(service('web'), endpointSlice('web-1', 'web', { endpoints: eps })),
+      { nodeName, zone }), 'default/web:http').endpoints, nodeName, zone);
+  const why = (s: ReturnType<typeof sets>) => s.why.map((w) => [w.endpoint.ip, w.notCluster ?? 'in', w.notLocal ?? 'in']);
+
+  it('ready endpoints: the not-ready and the terminating ones are left out, each with its reason (rules 8, 9)', () => {
+    const s = sets([
+      { ip: '10.0.0.1', node: 'node-a' },
+      { ip: '10.0.0.2', node: 'node-b', ready: false },
+      { ip: '10.0.0.3', node: 'node-a', ready: false, serving: true, terminating: true },
+    ]);
+    expect([s.clusterFallback, s.localFallback, s.topology]).toEqual([false, false, '']);
+    expect(why(s)).toEqual([
+      ['10.0.0.1', 'in', 'in'],
+      ['10.0.0.2', 'not ready', 'not local'],
+      ['10.0.0.3', 'terminating (ready endpoints exist)', 'terminating (ready endpoints exist)'],
+    ]);
+  });
+
+  it('no ready endpoint: the serving terminating ones, and the not-serving ones left out (rules 8, 9)', () => {
+    const s = sets([
+      { ip: '10.0.0.1', node: 'node-a', ready: false, serving: true, terminating: true },
+      { ip: '10.0.0.2', node: 'node-a', ready: false, serving: false, terminating: true },
+    ]);
+    expect([s.clusterFallback, s.localFallback]).toEqual([true, true]);
+    expect(why(s)).toEqual([['10.0.0.1', 'in', 'in'], ['10.0.0.2', 'not serving', 'not serving']]);
+  });
+
+  it('topology hints: other zone, other node (rule 11); the reasons agree with the sets', () => {
+    const zones = sets([{ ip: '10.0.0.1', zoneHints: ['z1'] }, { ip: '10.0.0.2', zoneHints: ['z2'] }]);
+    expect(zones.topology).toBe('PreferSameZone');
+    expect(why(zones).map(([ip, c]) => [ip, c])).toEqual([['10.0.0.1', 'in'], ['10.0.0.2', 'hinted for another zone']]);
+    const nodes = sets([{ ip: '10.0.0.1', nodeHints: ['node-b'] }, { ip: '10.0.0.2', nodeHints: ['node-a'] }]);
+    expect(nodes.topology).toBe('PreferSameNode');
+    expect(why(nodes).map(([ip, c]) => [ip, c])).toEqual([['10.0.0.1', 'hinted for another node'], ['10.0.0.2', 'in']]);
+    for (const s of [zones, nodes]) {
+      expect(s.why.filter((w) => !w.notCluster).map((w) => w.endpoint)).toEqual(s.clusterSet);
+      expect(s.why.filter((w) => !w.notLocal).map((w) => w.endpoint)).toEqual(s.localSet);
+    }
   });
 });

@@ -28,6 +28,8 @@ import { byteSizeOption, durationOption } from '../k8s/live-options.js';
 import { UsageError } from './usage-error.js';
 import { checkOutputs, writeOutput, writeStdout } from './write-output.js';
 import { registerWhatif } from './whatif.js';
+import { explainCommand } from './explain.js';
+import { CommandFailure } from './command-failure.js';
 
 /** Ends the command with this exit status; the message (if any) is already printed. */
 class ExitStatus extends Error {
@@ -108,6 +110,7 @@ export function buildProgram(): Command {
     .option('-q, --quiet', 'no progress bar, no summary (warnings and errors are still printed)')
     .action(async (capture: string, o: Record<string, unknown>) => runReplay(capture, o));
   registerWhatif(program);
+  program.addCommand(explainCommand(program.commands.find((c) => c.name() === 'replay')!));
   return program;
 }
 
@@ -278,6 +281,10 @@ export async function main(argv: string[]): Promise<number> {
 /** Prints what went wrong (one line, unless it is a bug) and gives the exit status. */
 function failure(e: unknown): number {
   if (e instanceof ExitStatus) return e.status;
+  if (e instanceof CommandFailure) {
+    process.stderr.write(`svcplane: ${e.message}\n`);
+    return e.status;
+  }
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return e.exitCode === 0 ? 0 : 2;
     return 2; // commander already printed the message

@@ -4,6 +4,7 @@ export * from '../../assembly/abi/layout.js';
 export * from '../../assembly/abi/reasons.js';
 export * from '../../assembly/abi/tables.js';
 export * from '../../assembly/abi/scratch.js';
+export * from '../../assembly/abi/explain.js';
 import { REASON_NAMES } from '../../assembly/abi/reasons.js';
 
 /** Verdict names as --trace and --report print them, indexed by VERDICT_*. */

@@ -9,6 +9,7 @@ import {
   LB_RANDOM, VERDICT_SLOTS, REASON_SLOTS, REASON_COUNT, PER_ENTITY, C_PACKETS, C_BYTES, C_CONNS, C_LIVE,
 } from './abi.js';
 import { checkCapacities, type CapacityOptions } from './capacity.js';
+import { EXPLAIN_WORDS } from '../../assembly/abi/explain.js';
 import { CoreError, CapacityError } from './errors.js';
 
 export { CoreError, CapacityError };
@@ -73,6 +74,7 @@ interface CoreExports {
   maglevTableOf(slot: number, which: number): number;
   setFastPath(on: number): void;
   fastPathPackets(): bigint;
+  explainPtr(): number;
   walkInit(): void;
   walkStatePtr(): number; walkIfacesPtr(): number; walkBufferPtr(b: number): number;
   walkRun(): number;
@@ -87,6 +89,7 @@ interface CoreExports {
 const POINTER_EXPORTS = [
   'inputPtr', 'descPtr', 'extraPtr', 'scratchPtr', 'verdictCountersPtr', 'reasonCountersPtr', 'serviceCountersPtr',
   'backendCountersPtr', 'heapProbe', 'maglevTableOf', 'walkStatePtr', 'walkIfacesPtr', 'walkBufferPtr', 'walkUnitsPtr',
+  'explainPtr',
 ] as const;
 
 function unsignedPointers(raw: Record<string, unknown>): CoreExports {
@@ -253,6 +256,21 @@ export class Core {
     const a = this.u64s(this.exports.backendCountersPtr() + id * PER_ENTITY * 8, PER_ENTITY);
     return [Number(a[C_PACKETS]), Number(a[C_BYTES]), Number(a[C_CONNS])];
   }
+  /**
+   * Runs descriptor i alone through the one-packet run (the fast paths off for it) and returns
+   * what its stages decided (EX_* words of assembly/abi/explain.ts, a copy).
+   */
+  explainOne(i: number): Uint32Array {
+    const e = this.exports;
+    e.setFastPath(0);
+    try {
+      e.processRange(i, 1);
+    } finally {
+      e.setFastPath(this.options.fastPath ? 1 : 0);
+    }
+    return new Uint32Array(e.memory.buffer, e.explainPtr(), EXPLAIN_WORDS).slice();
+  }
+
   /** Packets the established-flow fast path handled (the rest took the general path). */
   fastPathPackets(): number {
     return Number(this.exports.fastPathPackets());

@@ -296,6 +296,49 @@ function availableForTopology(ep: Backend, mode: TopologyMode, nodeName: string,
 }
 
 /**
+ * Why an endpoint is not in the cluster set (rules 8, 11), or undefined when it is. `fallback`:
+ * no endpoint passes the first choice (ready, topology), so the set is the serving+terminating ones.
+ */
+function clusterExclusion(ep: Backend, topology: TopologyMode, fallback: boolean, nodeName: string, zone: string): string | undefined {
+  if (fallback) return ep.serving && ep.terminating ? undefined : ep.terminating ? 'not serving' : 'not ready';
+  if (!ep.ready) return ep.serving && ep.terminating ? 'terminating (ready endpoints exist)' : 'not ready';
+  if (!availableForTopology(ep, topology, nodeName, zone)) return topology === 'PreferSameNode' ? 'hinted for another node' : 'hinted for another zone';
+  return undefined;
+}
+
+/** Why an endpoint is not in the local set (rule 9), or undefined when it is. */
+function localExclusion(ep: Backend, fallback: boolean): string | undefined {
+  if (!ep.isLocal) return 'not local';
+  if (fallback) return ep.serving && ep.terminating ? undefined : ep.terminating ? 'not serving' : 'not ready';
+  if (!ep.ready) return ep.serving && ep.terminating ? 'terminating (ready endpoints exist)' : 'not ready';
+  return undefined;
+}
+
+/** The sets of rules 8, 9 and 11, and for each endpoint why it is not in each (undefined: it is). */
+export interface EndpointSets {
+  clusterSet: Backend[];
+  localSet: Backend[];
+  topology: TopologyMode;
+  /** No ready endpoint (after topology): the cluster set is the serving+terminating ones. */
+  clusterFallback: boolean;
+  /** No local ready endpoint: the local set is the local serving+terminating ones. */
+  localFallback: boolean;
+  /** Per endpoint, in the order given. */
+  why: { endpoint: Backend; notCluster?: string; notLocal?: string }[];
+}
+
+/** categorizeEndpoints with the reasons: what `svcplane explain` prints (the same predicates). */
+export function endpointSets(endpoints: readonly Backend[], nodeName: string, zone: string): EndpointSets {
+  const { clusterSet, localSet, topology, clusterFallback, localFallback } = categorizeEndpoints(endpoints, nodeName, zone);
+  const why = endpoints.map((endpoint) => ({
+    endpoint,
+    notCluster: clusterExclusion(endpoint, topology, clusterFallback, nodeName, zone),
+    notLocal: localExclusion(endpoint, localFallback),
+  }));
+  return { clusterSet, localSet, topology, clusterFallback, localFallback, why };
+}
+
+/**
  * Rules 8, 9, 11 (CategorizeEndpoints). Both sets are always computed; which
  * one a frontend uses is rule 10 (internalLocal / externalLocal).
  *  - cluster: ready endpoints passing the topology filter; if none, every
@@ -307,13 +350,21 @@ export function categorizeEndpoints(
   endpoints: readonly Backend[],
   nodeName: string,
   zone: string,
-): { clusterSet: Backend[]; localSet: Backend[]; topology: TopologyMode } {
+): { clusterSet: Backend[]; localSet: Backend[]; topology: TopologyMode; clusterFallback: boolean; localFallback: boolean } {
   const topology = topologyMode(endpoints, nodeName, zone);
-  let clusterSet = endpoints.filter((ep) => ep.ready && availableForTopology(ep, topology, nodeName, zone));
-  if (clusterSet.length === 0) clusterSet = endpoints.filter((ep) => ep.serving && ep.terminating);
-  let localSet = endpoints.filter((ep) => ep.isLocal && ep.ready);
-  if (localSet.length === 0) localSet = endpoints.filter((ep) => ep.isLocal && ep.serving && ep.terminating);
-  return { clusterSet, localSet, topology };
+  let clusterFallback = false;
+  let clusterSet = endpoints.filter((ep) => clusterExclusion(ep, topology, false, nodeName, zone) === undefined);
+  if (clusterSet.length === 0) {
+    clusterFallback = true;
+    clusterSet = endpoints.filter((ep) => clusterExclusion(ep, topology, true, nodeName, zone) === undefined);
+  }
+  let localFallback = false;
+  let localSet = endpoints.filter((ep) => localExclusion(ep, false) === undefined);
+  if (localSet.length === 0) {
+    localFallback = true;
+    localSet = endpoints.filter((ep) => localExclusion(ep, true) === undefined);
+  }
+  return { clusterSet, localSet, topology, clusterFallback, localFallback };
 }
 
 // ---------------------------------------------------------------------------

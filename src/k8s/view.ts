@@ -39,6 +39,11 @@ export class ClusterView {
     for (const [key, s] of objects.endpointSlices) this.index(key, s, true);
   }
 
+  /** The node as the rules see it now (name, zone from --zone or the Node's label). */
+  context(): ServiceContext {
+    return this.ctx;
+  }
+
   /** The whole state (as computeClusterState). */
   state(): ClusterState {
     this.ctx = serviceContext(this.objects, this.node);

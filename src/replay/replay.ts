@@ -83,6 +83,26 @@ export interface ReplayOptions extends CoreOptions, NodeConfig {
    * then read as data arrives rather than in whole chunks.
    */
   live?: (target: Pick<Dataplane, 'update'>) => void;
+  /**
+   * Runs every packet alone through the one-packet run and hands this what its stages decided,
+   * right after it ran (`svcplane explain`; takes the per-packet path). The output is the same.
+   */
+  inspect?: (p: InspectedPacket) => void;
+}
+
+/** One packet just run, for ReplayOptions.inspect. */
+export interface InspectedPacket {
+  /** Position in the capture from 0, and tshark's frame number. */
+  index: number;
+  frame: number;
+  /** Descriptor i of the batch: `before` holds the batch's bytes as read, `after` as the core left them. */
+  i: number;
+  before: Uint8Array;
+  after: Uint8Array;
+  desc: Uint32Array;
+  /** EX_* words (assembly/abi/explain.ts). */
+  decided: Uint32Array;
+  dataplane: Dataplane;
 }
 
 /** Everything a replay needs before its first packet: objects loaded, tables applied. */
@@ -322,7 +342,7 @@ async function drainAsync(steps: Generator<void, ReplayReport, void>): Promise<R
 
 /** --trace needs every packet's bytes before and after; a format change needs the record writer. */
 function needsPerPacket(opts: ReplayOptions): boolean {
-  if (opts.trace || opts.perPacket) return true;
+  if (opts.trace || opts.perPacket || opts.inspect) return true;
   const wanted = opts.write ? formatFromPath(opts.write) : undefined;
   if (wanted === undefined) return false;
   if (opts.capture === '-') return true;
@@ -415,7 +435,10 @@ function* replayPerPacket(opts: ReplayOptions, run: Prepared, signal?: AbortSign
       const n = reader.readBatch(batch);
       if (n === 0) break;
       const desc = core.desc;
-      if (traceFd >= 0) before = Uint8Array.from(core.input.subarray(0, batch.bytesUsed));
+      const inspect = opts.inspect;
+      if (traceFd >= 0 || inspect) before = Uint8Array.from(core.input.subarray(0, batch.bytesUsed));
+      // Frame numbers first: an inspected packet has one when it runs.
+      const frameOf = traceFd >= 0 || inspect ? Array.from({ length: n }, (_, i) => frames.next(batch, i)) : [];
       // Run the batch, split where an update falls due.
       let start = 0;
       while (start < n) {
@@ -431,7 +454,12 @@ function* replayPerPacket(opts: ReplayOptions, run: Prepared, signal?: AbortSign
             continue;
           }
         }
-        dp.runRange(start, end - start);
+        if (inspect) {
+          for (let i = start; i < end; i++) {
+            const decided = core.explainOne(i);
+            inspect({ index: index + i, frame: frameOf[i]!, i, before: before!, after: core.input, desc: core.desc, decided, dataplane: dp });
+          }
+        } else dp.runRange(start, end - start);
         start = end;
       }
       // Write and trace in input order.
@@ -454,7 +482,7 @@ function* replayPerPacket(opts: ReplayOptions, run: Prepared, signal?: AbortSign
           generated++;
           bytesOut += extraLen;
         }
-        if (traceFd >= 0) trace.push(traceLine(index + i, frames.next(batch, i), before!, core.input, core.extra, desc, i, tables));
+        if (traceFd >= 0) trace.push(traceLine(index + i, frameOf[i]!, before!, core.input, core.extra, desc, i, tables));
       }
       index += n;
       trace.flush();

@@ -13,28 +13,48 @@ import { formatIP } from '../k8s/ip.js';
 const PROTO_NAMES: Record<number, string> = { 1: 'ICMP', 6: 'TCP', 17: 'UDP', 58: 'ICMPv6', 132: 'SCTP' };
 const HAS_PORTS = new Set([6, 17, 132]);
 
-/** "TCP 10.0.0.5:40000 > 10.96.0.10:80" for the packet described by descriptor i, read from `bytes`. */
-export function describeFlow(bytes: Uint8Array, desc: Uint32Array, i: number): string | undefined {
+/** The addresses, protocol and ports of a packet (ports undefined for protocols without them). */
+export interface FlowTuple {
+  family: 4 | 6;
+  proto: number;
+  src: string;
+  dst: string;
+  sport?: number;
+  dport?: number;
+}
+
+/** The tuple of the packet described by descriptor i, read from `bytes`; undefined when it is not IP. */
+export function flowTuple(bytes: Uint8Array, desc: Uint32Array, i: number): FlowTuple | undefined {
   const d = i * DESC_WORDS;
   const l3 = desc[d + D_L3_OFF];
   if (l3 === NO_OFFSET) return undefined;
   const base = desc[d + D_OFFSET] + l3;
   const meta = desc[d + D_META];
-  const family = meta >>> 8;
+  const family = (meta >>> 8) as 4 | 6;
   const proto = meta & 0xff;
   const [srcOff, dstOff, len] = family === 4 ? [12, 16, 4] : [8, 24, 16];
   const src = formatIP(bytes.subarray(base + srcOff, base + srcOff + len));
   const dst = formatIP(bytes.subarray(base + dstOff, base + dstOff + len));
-  const name = PROTO_NAMES[proto] ?? `IP-PROTO-${proto}`;
   const l4 = desc[d + D_L4_OFF];
-  if (l4 === NO_OFFSET || !HAS_PORTS.has(proto)) return `${name} ${src} > ${dst}`;
+  if (l4 === NO_OFFSET || !HAS_PORTS.has(proto)) return { family, proto, src, dst };
   const p = desc[d + D_OFFSET] + l4;
-  const sport = (bytes[p] << 8) | bytes[p + 1];
-  const dport = (bytes[p + 2] << 8) | bytes[p + 3];
-  return `${name} ${hostPort(src, family, sport)} > ${hostPort(dst, family, dport)}`;
+  return { family, proto, src, dst, sport: (bytes[p] << 8) | bytes[p + 1], dport: (bytes[p + 2] << 8) | bytes[p + 3] };
 }
 
-function hostPort(ip: string, family: number, port: number): string {
+/** "TCP 10.0.0.5:40000 > 10.96.0.10:80" (IPv6 in brackets; no ports for protocols without them). */
+export function formatTuple(t: FlowTuple): string {
+  const name = PROTO_NAMES[t.proto] ?? `IP-PROTO-${t.proto}`;
+  if (t.sport === undefined) return `${name} ${t.src} > ${t.dst}`;
+  return `${name} ${hostPort(t.src, t.family, t.sport)} > ${hostPort(t.dst, t.family, t.dport!)}`;
+}
+
+/** "TCP 10.0.0.5:40000 > 10.96.0.10:80" for the packet described by descriptor i, read from `bytes`. */
+export function describeFlow(bytes: Uint8Array, desc: Uint32Array, i: number): string | undefined {
+  const t = flowTuple(bytes, desc, i);
+  return t && formatTuple(t);
+}
+
+export function hostPort(ip: string, family: number, port: number): string {
   return family === 6 ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
@@ -64,7 +84,7 @@ export function traceLine(index: number, frame: number, before: Uint8Array, afte
   return JSON.stringify(o);
 }
 
-function epochText(sec: number, nsec: number): string {
+export function epochText(sec: number, nsec: number): string {
   return `${sec}.${String(nsec).padStart(9, '0')}`;
 }
 
