@@ -10,6 +10,8 @@ import { Core, CoreError } from '../src/core/core.js';
 import { ciliumBackendIdentity, ciliumSeeds, CILIUM_DEFAULT_SEED, CILIUM_TABLE_SIZES } from '../src/core/maglev-compat.js';
 import { SCRATCH_ADDR, SCRATCH_IDENTITY, IDENTITY_MAX_BYTES, SCRATCH_IDS, SET_CLUSTER } from '../src/core/abi.js';
 import { Harness, backend, servicePort } from './helpers/harness.js';
+import { Dataplane } from '../src/dataplane.js';
+import { parseObjectsText } from '../src/k8s/load.js';
 import { buildPacket, ipBytes } from './helpers/packets.js';
 import { concat, pcapHeader, pcapRecord } from './helpers/capture-builders.js';
 import { ensureBuilt, runCli, tempDir } from './helpers/cli.js';
@@ -257,6 +259,35 @@ function flows(): Flow[] {
   }
   return out;
 }
+
+describe('cilium mode: an endpoint change counts the connections that would move by Cilium\'s hash', () => {
+  it('wouldMove is the number of flows whose predicted backend differs between the tables before and after', () => {
+    const web = SERVICES[0];
+    const dp = new Dataplane({ ...SMALL, ctMax: 1024, maglevCompat: 'cilium', maglevSize: 509, objects: parseObjectsText(manifest(), 'cluster.json').objects });
+    const clients = Array.from({ length: 80 }, (_, i) => ({ src: `198.18.${i >> 3}.${i * 3 + 1}`, sport: 33000 + i * 17 }));
+    const out = dp.process(clients.map((c) => ({ data: buildPacket({ src: c.src, dst: web.vip, sport: c.sport, dport: web.port, proto: 'TCP', flags: 0x02 }) })));
+    expect(out.filter((o) => o.verdict !== 'translated').map((o) => `${o.verdict} ${o.reason}`)).toEqual([]);
+    const [seedMurmur, seed4, seed6] = ciliumSeeds(CILIUM_DEFAULT_SEED);
+    const pick = (backends: string[], c: { src: string; sport: number }): string => {
+      const t = ref.table(backends.map((ip, id) => ({ identity: ciliumBackendIdentity(ip, web.target, 'TCP'), weight: 1, id })), 509, seedMurmur);
+      return backends[t[ref.flowHash(ipBytes(c.src), c.sport, web.port, 6, seed4, seed6) % 509]];
+    };
+    clients.forEach((c, i) => expect(out[i].backend).toBe(`${pick(web.backends, c)}:${web.target}`));
+    const kept = web.backends.filter((ip) => ip !== '10.244.2.7');
+    const slice = {
+      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', addressType: 'IPv4',
+      metadata: { name: 'web-1', namespace: 'compat', labels: { 'kubernetes.io/service-name': 'web' } },
+      endpoints: kept.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
+      ports: [{ name: 'p', port: web.target, protocol: 'TCP' }],
+    };
+    const stats = dp.event({ type: 'MODIFIED', object: slice } as never, { audit: true });
+    const change = stats.changes.find((c) => c.service === 'compat/web:p')!;
+    const moved = clients.filter((c) => pick(web.backends, c) !== pick(kept, c)).length;
+    expect(moved).toBeGreaterThan(0);
+    expect(change.wouldMove).toBe(moved);
+    expect(change.orphaned).toBe(clients.filter((c) => pick(web.backends, c) === '10.244.2.7').length);
+  });
+});
 
 describe('svcplane replay --maglev-compat cilium', () => {
   const dir = tempDir('svcplane-compat-');
