@@ -49,6 +49,7 @@ import {
 import { hashTuple, hashSeed, mix, finish } from './hash';
 import { rewrite } from './nat';
 import { maglevPick } from './lb/maglev';
+import { maglevHash } from './lb/compat';
 import { fastPrepare, fastPath, fastPath6, fastPathOn, udpIsNew, markOpener, SHAPE_OPENER, SHAPE_STEADY6 } from './fastpath';
 import { openersPrepare, openerUdp, openersSlots, openersReplies, openerPath } from './openers';
 import { GroupState, GROUP_STATE_BYTES, GROUP } from './shape';
@@ -183,7 +184,8 @@ function processPacket(d: usize, i: u32, pk: PacketState): u32 {
   let early = key.proto != PROTO_TCP || (key.tcpFlags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
   if (early) {
     fe = frontendFor(key.dst, key.family, key.proto, key.dport);
-    if (fe != 0) warmMaglev(fe, h, parked);
+    // A hint: the slot without ClientIP affinity, which only the choice below knows of.
+    if (fe != 0) warmMaglev(fe, maglevHash(h, key.family, key.proto, key.src, key.sport, key.dport, false), parked);
     ctWarmFree(parked + 4);
   }
 
@@ -242,9 +244,10 @@ function processPacket(d: usize, i: u32, pk: PacketState): u32 {
       note(EX_CHOICE, EXB_RANDOM);
     } else {
       // Built at commit (lb/control.ts cpCommit): the stages only read tables.
-      backend = maglevPick(table, list, n, maglevM, h);
+      let mh = maglevHash(h, key.family, key.proto, key.src, key.sport, key.dport, (flags & SF_AFFINITY) != 0);
+      backend = maglevPick(table, list, n, maglevM, mh);
       note(EX_CHOICE, EXB_MAGLEV);
-      note(EX_MAGLEV_SLOT, <u32>(h % <u64>maglevM));
+      note(EX_MAGLEV_SLOT, <u32>(mh % <u64>maglevM));
       note(EX_MAGLEV_SIZE, maglevM);
     }
   }

@@ -8,9 +8,11 @@ import { configure, regionRoom, reserveRoom, inputRegion, descRegion, extraRegio
 import { tablesInit, setMax, cpBegin as tBegin, cpCommit as tCommit, cpAbort as tAbort, cpBackend as tBackend,
   cpService as tService, cpServiceSet as tServiceSet, cpServiceRemove as tServiceRemove,
   cpFrontendAdd as tFrontendAdd, cpFrontendRemove as tFrontendRemove, activeTable,
-  cpServiceSourceRanges as tSourceRanges, buildAllTables } from './lb/control';
+  cpServiceSourceRanges as tSourceRanges, buildAllTables, cpBackendIdentity as tBackendIdentity, maglevFill } from './lb/control';
+import { setMaglevCompat as compatSet, ciliumFlowHash } from './lb/compat';
+import { murmur3x64_128, murmurH1, murmurH2 } from './lb/murmur3';
 import { activeList, activeCount } from './lb/lookup';
-import { isPrime, maglevBuild, maglevBytes, maglevSlot } from './lb/maglev';
+import { isPrime, maglevBytes, maglevSlot } from './lb/maglev';
 import { ctInit, ctEntries, ctPeak, ctEvicted, ctMasqOpened } from './conntrack/table';
 import { fragInit } from './frag';
 import { affinityInit } from './lb/affinity';
@@ -27,7 +29,7 @@ import { INIT_OK, INIT_NOT_PRIME, INIT_BAD_CAPACITY, INIT_NO_MEMORY } from './ab
 import { capacityBytes, frontendSlots, MAGLEV_SIZE_MAX } from './abi/capacity';
 import { walkBytes } from './capture/walk';
 import { explainWords } from './explain';
-import { SCRATCH_IDS, MB_IDS, MB_OFFSETS, MB_SKIPS, MB_WEIGHTS, MB_NEXT, MB_ARRAYS } from './abi/scratch';
+import { SCRATCH_ADDR, SCRATCH_IDENTITY, IDENTITY_MAX_BYTES, SCRATCH_IDS, MB_IDS, MB_OFFSETS, MB_SKIPS, MB_WEIGHTS, MB_NEXT, MB_ARRAYS } from './abi/scratch';
 
 
 let ready = false;
@@ -97,6 +99,15 @@ export function cpService(slot: u32, flags: u32, affinitySeconds: u32, port: u32
   return tService(slot, flags, affinitySeconds, port, nodePort);
 }
 export function cpServiceSet(slot: u32, which: u32, n: u32): u32 { return tServiceSet(slot, which, n); }
+/**
+ * Whose Maglev to reproduce (MAGLEV_COMPAT_*) and, for Cilium, its three seeds. Call after init,
+ * before the first cpBackend. 0 ok, 1 unknown mode.
+ */
+export function setMaglevCompat(mode: u32, seedMurmur: u32, seedJhash4: u32, seedJhash6: u32): u32 {
+  return compatSet(mode, seedMurmur, seedJhash4, seedJhash6) ? 0 : 1;
+}
+/** Cilium mode: backend `id`'s identity string, `len` bytes at SCRATCH_IDENTITY, gives its permutation. 0 ok, 1 refused. */
+export function cpBackendIdentity(id: u32, len: u32): u32 { return tBackendIdentity(id, len); }
 export function cpServiceRemove(slot: u32): void { tServiceRemove(slot); }
 export function cpFrontendAdd(family: u32, proto: u32, port: u32, kind: u32, slot: u32): u32 {
   return tFrontendAdd(family, proto, port, kind, slot);
@@ -117,17 +128,34 @@ export function heapProbe(): usize { return heap.alloc(0); }
  */
 export function maglevBuildScratch(m: u32, n: u32): u32 {
   // Bounds first, so the offsets below cannot wrap.
-  if (m > SCRATCH_BYTES || n == 0 || n > m || n > 65536) return 0xffffffff;
+  if (m > SCRATCH_BYTES || n == 0 || n > m || n > setMax) return 0xffffffff;
   let array = <usize>n << 2;
   let tableOff = array * <usize>MB_ARRAYS;
   let usedOff = tableOff + <usize>m * 4;
   let slotsOff = (usedOff + (<usize>((m + 31) >>> 5) << 2) + 7) & ~<usize>7;
   if (!isPrime(m) || slotsOff + maglevBytes(m, n) > <usize>SCRATCH_BYTES) return 0xffffffff;
   let s = scratchRegion;
-  maglevBuild(s + slotsOff, m, n, s + array * <usize>MB_OFFSETS, s + array * <usize>MB_SKIPS,
+  maglevFill(s + slotsOff, m, n, s + array * <usize>MB_OFFSETS, s + array * <usize>MB_SKIPS,
     s + array * <usize>MB_WEIGHTS, s + array * <usize>MB_NEXT, s + usedOff);
   expandTable(s + tableOff, s + slotsOff, s + array * <usize>MB_IDS, n, m);
   return <u32>tableOff;
+}
+
+/**
+ * MurmurHash3 x64_128 of `len` bytes at SCRATCH_IDENTITY with `seed`, for tests: the two halves
+ * are written as little-endian u64 at scratch bytes IDENTITY_MAX_BYTES and +8. 0 ok, 1 too long.
+ */
+export function murmur3Scratch(len: u32, seed: u32): u32 {
+  if (len > <u32>IDENTITY_MAX_BYTES) return 1;
+  murmur3x64_128(scratchRegion + SCRATCH_IDENTITY, len, seed);
+  store<u64>(scratchRegion + <usize>IDENTITY_MAX_BYTES, murmurH1);
+  store<u64>(scratchRegion + <usize>IDENTITY_MAX_BYTES, murmurH2, 8);
+  return 0;
+}
+
+/** Cilium's datapath hash of a flow from the client address at SCRATCH_ADDR (with setMaglevCompat's seeds), for tests. */
+export function ciliumFlowHashScratch(family: u32, proto: u32, sport: u32, dport: u32): u32 {
+  return ciliumFlowHash(family, proto, scratchRegion + SCRATCH_ADDR, sport, dport);
 }
 
 /**

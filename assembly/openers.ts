@@ -29,6 +29,7 @@ import { ld16 } from './wire/bytes';
 import { maglevM, lbMode } from './config';
 import { feKind, feSlot, svcRecord, backendAddr, backendPort, SVC_FLAGS, SVC_CLUSTER_N } from './lb/lookup';
 import { maglevSlot } from './lb/maglev';
+import { maglevHash } from './lb/compat';
 import { nodeAddr } from './lb/node';
 import { CtResult, CT_RESULT_BYTES, ctWarmSlot, flowHash, flowHash4, ctProbe, ctHasFree, CT_V4_FWD_IP, CTN_MASQ } from './conntrack/table';
 import { ST_SYN_SENT, ST_UNREPLIED } from './conntrack/states';
@@ -130,7 +131,8 @@ export function openersPrepare(g: GroupState): void {
   let ip = <usize>load<u32>(o + O_IP);
   let proto = <u32>load<u8>(o + O_PROTO);
   let v6 = family == 6;
-  let dport = ld16(ip + (v6 ? IPV6_HLEN : IPV4_MIN_HLEN) + L4_DPORT);
+  let l4 = ip + (v6 ? IPV6_HLEN : IPV4_MIN_HLEN);
+  let dport = ld16(l4 + L4_DPORT);
   // Addresses as 16-byte key slots: an IPv6 frame's own fields, IPv4 ones copied out.
   let dstP = dstSlot, srcP = srcSlot;
   if (v6) {
@@ -157,7 +159,9 @@ export function openersPrepare(g: GroupState): void {
   if (n == 0 || table == 0) return;
   let na = nodeAddr(family);
   let masq = na != 0 && masqueraded(flags, external, cls);
-  store<u32>(o + O_SLOT, <u32>(load<u64>(o + O_HASH) % <u64>maglevM));
+  // Affinity SYNs were left to the one-packet run above.
+  let mh = maglevHash(load<u64>(o + O_HASH), family, proto, srcP, ld16(l4 + L4_SPORT), dport, false);
+  store<u32>(o + O_SLOT, <u32>(mh % <u64>maglevM));
   store<u32>(o + O_LIST, load<u32>(set + SET_LIST));
   store<u32>(o + O_N, n);
   store<u32>(o + O_TABLE, table);

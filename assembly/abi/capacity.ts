@@ -94,7 +94,7 @@ export const SCRATCH_BYTES = 1 << 20;
 /**
  * Bytes of every region whose size depends on a capacity, allocated once by init(): conntrack,
  * its live lists, affinity, fragments, frontends, service ports, backends, their counters, the
- * audit's backend marks, and the Maglev builder's scratch. (Fixed regions — batch, scratch, record walk — are src/core/capacity.ts's.)
+ * audit's backend marks, and the Maglev builder's scratch (Cilium's turn counters are f64). (Fixed regions — batch, scratch, record walk — are src/core/capacity.ts's.)
  */
 export function capacityBytes(connections: number, servicePorts: number, backends: number, frontends: number,
                               maglevSize: number, affinity: number, fragments: number): number {
@@ -102,7 +102,7 @@ export function capacityBytes(connections: number, servicePorts: number, backend
   return regionBytes(servicePorts * ENTITY_COUNTER_BYTES) + regionBytes(backends * ENTITY_COUNTER_BYTES) +
     2 * (regionBytes(frontendSlots(frontends) * FRONTEND_ENTRY_BYTES) + regionBytes(servicePorts * SERVICE_RECORD_BYTES)) +
     regionBytes(backends * BACKEND_RECORD_BYTES) +
-    4 * regionBytes(setMax * 4) + regionBytes(Math.ceil(maglevSize / 32) * 4) +
+    4 * regionBytes(setMax * 4) + regionBytes(setMax * 8) + regionBytes(Math.ceil(maglevSize / 32) * 4) +
     regionBytes(servicePorts * SERVICE_BLOCKS * 4) + 4 * regionBytes(DIRTY_MAX * 4) +
     regionBytes(connections * CT_RECORD_BYTES) + regionBytes(ctIndexSlots(connections) * CT_INDEX_SLOT_BYTES) +
     regionBytes(connections * CT_LINK_BYTES) + regionBytes(servicePorts * CT_HEAD_BYTES) + regionBytes(backends) +

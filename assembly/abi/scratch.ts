@@ -8,6 +8,12 @@
 export const SCRATCH_ADDR = 0;
 export const ADDR_SLOT_BYTES = 16;
 
+// ---- a backend's identity string: cpBackendIdentity ----------------------------------------------
+/** Its bytes (UTF-8) from here. */
+export const SCRATCH_IDENTITY = 0;
+/** The longest identity accepted ("[[" + the longest IPv6 text + "]:65535/SCTP,State:active]" fits). */
+export const IDENTITY_MAX_BYTES = 128;
+
 // ---- backend ids: cpServiceSet, ctFlush, ctAuditSlot -----------------------------------------
 /** Word of the first of n backend ids (u32). */
 export const SCRATCH_IDS = 0;

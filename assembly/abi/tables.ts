@@ -69,3 +69,7 @@ export const LIST_COUNT = 4;
 export const NODE_LIST_MAX = 32;
 /** Most loadBalancerSourceRanges per service port. */
 export const SOURCE_RANGES_MAX = 64;
+
+// Whose Maglev the core reproduces (setMaglevCompat; docs/maglev-compat.md).
+export const MAGLEV_COMPAT_SVCPLANE = 0;
+export const MAGLEV_COMPAT_CILIUM = 1;

@@ -6,7 +6,11 @@
 // port's connections and endpoints, whatever the table's capacity.
 
 import { backendMax, region, maglevM } from '../config';
-import { ctRecord, ctDelete, ctOrigFlowHash, ctLiveFirst, ctLiveNext, CT_BACKEND } from './table';
+import { ctRecord, ctDelete, ctOrigFlowHash, ctLiveFirst, ctLiveNext, CT_BACKEND, CT_FAMILY, CT_PROTO, CT_ORIG_SRC, CT_ORIG_SPORT,
+  CT_ORIG_DPORT } from './table';
+import { maglevHash } from '../lb/compat';
+import { svcRecord, SVC_FLAGS } from '../lb/lookup';
+import { SF_AFFINITY } from '../abi/tables';
 import { maglevPick } from '../lb/maglev';
 
 /** Live records visited by flushes and audits since init: work, for tests (conntrackScanned). */
@@ -63,13 +67,15 @@ export let auditWouldMove: u32 = 0;
 export function ctAudit(slot: u32, ids: usize, n: u32, table: usize, list: usize, tn: u32): void {
   auditKept = 0; auditOrphaned = 0; auditWouldMove = 0;
   markSet(ids, n, 1);
+  let affinity = (load<u32>(svcRecord(slot) + SVC_FLAGS) & SF_AFFINITY) != 0;
   for (let i = ctLiveFirst(slot); i != 0; i = ctLiveNext(i - 1)) {
     let r = ctRecord(i - 1);
     ctScanned++;
     let b = load<u32>(r + CT_BACKEND) - 1;
     if (marked(b)) auditKept++; else auditOrphaned++;
     if (table != 0) {
-      let h = ctOrigFlowHash(r);
+      let h = maglevHash(ctOrigFlowHash(r), <u32>load<u8>(r + CT_FAMILY), <u32>load<u8>(r + CT_PROTO), r + CT_ORIG_SRC,
+        <u32>load<u16>(r + CT_ORIG_SPORT), <u32>load<u16>(r + CT_ORIG_DPORT), affinity);
       if (maglevPick(table, list, tn, maglevM, h) != b) auditWouldMove++;
     } else {
       auditWouldMove++;

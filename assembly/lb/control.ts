@@ -9,18 +9,20 @@ import { hashAddrWord, hashSeed } from '../hash';
 import { addrEq } from '../flow';
 import { region, svcMax, backendMax, maglevM, lbMode, scratchRegion } from '../config';
 import { poolAlloc, poolFree, setBlockFlag } from './pool';
-import { maglevBuild, maglevBytes } from './maglev';
+import { maglevBuild, maglevBuildCilium, maglevBytes } from './maglev';
+import { maglevCompat, identityPermutation, permOffset, permSkip } from './compat';
 import {
   SF_ACTIVE, SF_INTERNAL_LOCAL, SF_EXTERNAL_LOCAL, LB_RANDOM, SET_LOCAL, SOURCE_RANGES_MAX, CP_OK, CP_REFUSED, CP_NO_MEMORY,
+  MAGLEV_COMPAT_CILIUM,
 } from '../abi/tables';
 import { SERVICE_BLOCKS, DIRTY_MAX as DIRTY_POSITIONS, MAGLEV_SET_MAX } from '../abi/capacity';
 import {
   FE_TAG, FE_PORT, FE_SLOT, FE_ADDR, FE_SIZE, SVC_FLAGS, SVC_AFFINITY, SVC_CLUSTER_LIST, SVC_LOCAL_LIST, SVC_PORT,
-  SVC_NODE_PORT, SVC_SOURCE_RANGES, SVC_CLUSTER_TABLE, SVC_LOCAL_TABLE, SVC_SIZE, BE_FAMILY, BE_PORT, BE_SLOT, BE_ADDR,
+  SVC_NODE_PORT, SVC_SOURCE_RANGES, SVC_CLUSTER_TABLE, SVC_LOCAL_TABLE, SVC_SIZE, BE_FAMILY, BE_PORT, BE_SLOT, BE_ADDR, BE_OFFSET, BE_SKIP,
   BE_SIZE, TABLE_BUILT, feCap, gen, feBase, svcBase, svcRecord, feHash, feTag, tableBuilt, lookupInit, flipGeneration,
 } from './lookup';
 import {
-  SCRATCH_ADDR, ADDR_SLOT_BYTES, SCRATCH_IDS, SET_WORDS_PER_BACKEND, SCRATCH_CIDRS, CIDR_ENTRY_BYTES,
+  SCRATCH_ADDR, ADDR_SLOT_BYTES, SCRATCH_IDS, SET_WORDS_PER_BACKEND, SCRATCH_CIDRS, CIDR_ENTRY_BYTES, SCRATCH_IDENTITY, IDENTITY_MAX_BYTES,
 } from '../abi/scratch';
 
 /** Pool blocks a record owns (replaced as a whole, shared between generations until then). */
@@ -29,11 +31,12 @@ let feMask: u32 = 0;
 /** Backend records (lookup.ts reads them; cpBackend writes them). */
 let backends: usize = 0;
 
-// Maglev permutation scratch: offsets, skips, weights, next (per backend of one set).
+// Maglev permutation scratch: offsets, skips, weights, next, Cilium's turn counters (per backend of one set).
 let mgOffsets: usize = 0;
 let mgSkips: usize = 0;
 let mgWeights: usize = 0;
 let mgNext: usize = 0;
+let mgCounters: usize = 0;
 let mgUsed: usize = 0;
 /** Most backends in one set (a Maglev table needs at least as many slots). */
 export let setMax: u32 = 0;
@@ -81,6 +84,7 @@ export function tablesInit(feCapacity: u32): void {
   mgSkips = region(<usize>setMax * 4);
   mgWeights = region(<usize>setMax * 4);
   mgNext = region(<usize>setMax * 4);
+  mgCounters = region(<usize>setMax * 8);
   mgUsed = region(<usize>((maglevM + 31) >>> 5) << 2);
   deferred = region(<usize>svcMax * SERVICE_BLOCKS * 4);
   dirtyFe = region(<usize>DIRTY_MAX * 4);
@@ -196,6 +200,24 @@ export function cpBackend(id: u32, family: u32, port: u32, slot: u32): u32 {
   memory.copy(b + BE_ADDR, scratchRegion + SCRATCH_ADDR, ADDR_SLOT_BYTES);
   // An IPv4 address slot is the address and then zeros (conntrack compares IPv4 as one u32).
   if (family == 4) { store<u32>(b + BE_ADDR, 0, 4); store<u64>(b + BE_ADDR, 0, 8); }
+  // svcplane's permutation: two seeded hashes of the address, family and port.
+  let word = (<u64>load<u8>(b + BE_FAMILY) << 16) | <u64>load<u16>(b + BE_PORT);
+  store<u32>(b + BE_OFFSET, <u32>(hashAddrWord(b + BE_ADDR, word, hashSeed) % <u64>maglevM));
+  store<u32>(b + BE_SKIP, <u32>(hashAddrWord(b + BE_ADDR, word, hashSeed ^ 0xa5a5a5a5a5a5a5a5) % <u64>(maglevM - 1)) + 1);
+  return 0;
+}
+
+/**
+ * Gives backend `id` Cilium's permutation, from its identity string (`len`
+ * bytes at SCRATCH_IDENTITY, formed by the host: docs/maglev-compat.md).
+ * Cilium mode only; call right after cpBackend. 0 ok, 1 refused.
+ */
+export function cpBackendIdentity(id: u32, len: u32): u32 {
+  if (id >= backendMax || len > <u32>IDENTITY_MAX_BYTES || maglevCompat != MAGLEV_COMPAT_CILIUM) return 1;
+  identityPermutation(scratchRegion + SCRATCH_IDENTITY, len, maglevM);
+  let b = backends + <usize>id * BE_SIZE;
+  store<u32>(b + BE_OFFSET, permOffset);
+  store<u32>(b + BE_SKIP, permSkip);
   return 0;
 }
 
@@ -261,19 +283,24 @@ export function ensureTable(list: usize, n: u32, table: usize): usize {
   if (tableBuilt(table)) return table;
   let weights = list + (<usize>n << 2);
   for (let i: u32 = 0; i < n; i++) {
-    let id = load<u32>(list + (<usize>i << 2));
-    let b = backends + <usize>id * BE_SIZE;
-    let word = (<u64>load<u8>(b + BE_FAMILY) << 16) | <u64>load<u16>(b + BE_PORT);
-    let h1 = hashAddrWord(b + BE_ADDR, word, hashSeed);
-    let h2 = hashAddrWord(b + BE_ADDR, word, hashSeed ^ 0xa5a5a5a5a5a5a5a5);
-    store<u32>(mgOffsets + (<usize>i << 2), <u32>(h1 % <u64>maglevM));
-    store<u32>(mgSkips + (<usize>i << 2), <u32>(h2 % <u64>(maglevM - 1)) + 1);
+    let b = backends + <usize>load<u32>(list + (<usize>i << 2)) * BE_SIZE;
+    store<u32>(mgOffsets + (<usize>i << 2), load<u32>(b + BE_OFFSET));
+    store<u32>(mgSkips + (<usize>i << 2), load<u32>(b + BE_SKIP));
     let w = load<u32>(weights + (<usize>i << 2));
     store<u32>(mgWeights + (<usize>i << 2), w == 0 ? 1 : w);
   }
-  maglevBuild(table, maglevM, n, mgOffsets, mgSkips, mgWeights, mgNext, mgUsed);
+  maglevFill(table, maglevM, n, mgOffsets, mgSkips, mgWeights, mgNext, mgUsed);
   setBlockFlag(table, TABLE_BUILT);
   return table;
+}
+
+/**
+ * Fills a table by the turn rule of the Maglev being reproduced (compat.ts):
+ * maglevBuild's, or Cilium's. Arguments as maglevBuild's; n at most setMax.
+ */
+export function maglevFill(table: usize, m: u32, n: u32, offsets: usize, skips: usize, weights: usize, next: usize, used: usize): void {
+  if (maglevCompat == MAGLEV_COMPAT_CILIUM) maglevBuildCilium(table, m, n, offsets, skips, weights, next, used, mgCounters);
+  else maglevBuild(table, m, n, offsets, skips, weights, next, used);
 }
 
 /**

@@ -48,10 +48,14 @@ export const SVC_SOURCE_RANGES: usize = 40;
 export const SVC_SIZE: usize = SERVICE_RECORD_BYTES;
 
 // ---- backends (32 bytes per id, never reused) --------------------------------
-// family u8, pad u8, port u16 (host order), slot u32, pad [8], address [16].
+// family u8, pad u8, port u16 (host order), slot u32, Maglev offset u32 and
+// skip u32 (its permutation over the M-slot tables, fixed when registered),
+// address [16].
 export const BE_FAMILY: usize = 0;
 export const BE_PORT: usize = 2;
 export const BE_SLOT: usize = 4;
+export const BE_OFFSET: usize = 8;
+export const BE_SKIP: usize = 12;
 export const BE_ADDR: usize = 16;
 export const BE_SIZE: usize = BACKEND_RECORD_BYTES;
 let backends: usize = 0;

@@ -33,6 +33,28 @@
 }
 
 /**
+ * Backend i claims its next unclaimed slot, from `c` along its permutation;
+ * returns where it looks next time.
+ */
+// @ts-ignore: decorator
+@inline function claim(table: usize, wide: bool, used: usize, i: u32, c: u32, skip: u32, m: u32): u32 {
+  // The permutation visits every slot once (m prime, 0 < skip < m), so an
+  // unclaimed slot is always found while the table is not full.
+  while (load<u32>(used + (<usize>(c >>> 5) << 2)) & (<u32>1 << (c & 31))) {
+    // Branch-free wrap: with skips spread over [1, m) the wrap happens about
+    // every other step, which a branch predictor cannot guess.
+    c += skip;
+    c = select<u32>(c - m, c, c >= m);
+  }
+  let wp = used + (<usize>(c >>> 5) << 2);
+  store<u32>(wp, load<u32>(wp) | (<u32>1 << (c & 31)));
+  if (wide) store<u16>(table + (<usize>c << 1), <u16>i);
+  else store<u8>(table + <usize>c, <u8>i);
+  c += skip;
+  return select<u32>(c - m, c, c >= m);
+}
+
+/**
  * Fills `table` (m slots of maglevWidth(n) bytes) with backend positions 0..n-1.
  * `offsets`, `skips`, `weights` are n u32 each; `next` is n u32 of scratch;
  * `used` is a bitmap of at least ceil(m / 32) u32 words of scratch.
@@ -57,24 +79,44 @@ export function maglevBuild(table: usize, m: u32, n: u32, offsets: usize, skips:
       let skip = load<u32>(skips + ip);
       let c = load<u32>(next + ip);
       for (let k: u32 = 0; k < w; k++) {
-        // The permutation visits every slot once (m prime, 0 < skip < m), so an
-        // unclaimed slot is always found while the table is not full.
-        while (load<u32>(used + (<usize>(c >>> 5) << 2)) & (<u32>1 << (c & 31))) {
-          // Branch-free wrap: with skips spread over [1, m) the wrap happens about
-          // every other step, which a branch predictor cannot guess.
-          c += skip;
-          c = select<u32>(c - m, c, c >= m);
-        }
-        let wp = used + (<usize>(c >>> 5) << 2);
-        store<u32>(wp, load<u32>(wp) | (<u32>1 << (c & 31)));
-        if (wide) store<u16>(table + (<usize>c << 1), <u16>i);
-        else store<u8>(table + <usize>c, <u8>i);
-        c += skip;
-        c = select<u32>(c - m, c, c >= m);
+        c = claim(table, wide, used, i, c, skip, m);
         if (++filled == m) return;
       }
       store<u32>(next + ip, c);
     }
+  }
+}
+
+/**
+ * maglevBuild with Cilium's turn rule (pkg/maglev, after Envoy's weighted
+ * Maglev): turn k starts at backend k mod n; when the average weight is above
+ * 1, a backend whose (k+1)·weight is below its counter passes the turn on,
+ * and one that takes it adds the weight sum to its counter (which starts at
+ * weight / n). The counters are f64, as Cilium's, truncated for the compare.
+ * `counters` is n f64 of scratch; the other arguments as maglevBuild's.
+ */
+export function maglevBuildCilium(table: usize, m: u32, n: u32, offsets: usize, skips: usize,
+                                  weights: usize, next: usize, used: usize, counters: usize): void {
+  let wide = maglevWidth(n) == 2;
+  memory.fill(used, 0, <usize>((m + 31) >>> 5) << 2);
+  let sum: u64 = 0;
+  for (let i: u32 = 0; i < n; i++) sum += <u64>load<u32>(weights + (<usize>i << 2));
+  for (let i: u32 = 0; i < n; i++) {
+    store<u32>(next + (<usize>i << 2), load<u32>(offsets + (<usize>i << 2)));
+    store<f64>(counters + (<usize>i << 3), <f64>load<u32>(weights + (<usize>i << 2)) / <f64>n);
+  }
+  let weighted = sum / <u64>n > 1;
+  for (let k: u32 = 0; k < m; k++) {
+    let i = k % n;
+    if (weighted) {
+      while (<u64>(k + 1) * <u64>load<u32>(weights + (<usize>i << 2)) < <u64>load<f64>(counters + (<usize>i << 3))) {
+        i = i + 1 == n ? 0 : i + 1;
+      }
+      let cp = counters + (<usize>i << 3);
+      store<f64>(cp, load<f64>(cp) + <f64>sum);
+    }
+    let ip = <usize>i << 2;
+    store<u32>(next + ip, claim(table, wide, used, i, load<u32>(next + ip), load<u32>(skips + ip), m));
   }
 }
 

@@ -19,6 +19,7 @@ import { formatFromPath } from '../capture/writer.js';
 import { BT_SHB } from '../capture/format.js';
 import { ManifestError } from '../k8s/load.js';
 import { CoreError } from '../core/core.js';
+import { MAGLEV_COMPATS, CILIUM_DEFAULT_SEED, type MaglevCompat } from '../core/maglev-compat.js';
 import { commandLineCapacities } from '../core/capacity.js';
 import { TableError } from '../core/tables.js';
 import { startProgress, progressWanted, type Progress } from './progress.js';
@@ -93,7 +94,11 @@ export function buildProgram(): Command {
       byteSizeOption('--max-response-size'))
     .addOption(new Option('--lb <algorithm>', 'backend choice for new connections').choices(['maglev', 'random']).default('maglev'))
     .option('--maglev-size <prime>', 'Maglev table size per service port', positiveInt('--maglev-size'), 16381)
-    .option('--hash-seed <text>', 'seed of every hash', 'svcplane')
+    .addOption(new Option('--maglev-compat <mode>', "whose Maglev to reproduce: svcplane (its own), cilium (Cilium's tables from "
+      + "bpf-lb-maglev-hash-seed, its table sizes, its datapath's flow hash: the backend a Cilium node picks); docs/maglev-compat.md")
+      .choices([...MAGLEV_COMPATS]).default('svcplane'))
+    .option('--hash-seed <text>', 'seed of every hash (default "svcplane"; with --maglev-compat cilium, Cilium\'s base64 '
+      + `bpf-lb-maglev-hash-seed, default ${CILIUM_DEFAULT_SEED})`)
     .option('--ct-max <n>', 'conntrack capacity (connections)', positiveInt('--ct-max'), 262144)
     .option('--max-service-ports <n>', 'service-port capacity (default: what the cluster has, at least 16384)', positiveInt('--max-service-ports'))
     .option('--max-backends <n>', 'backends at once; a removed one\'s id is reused once no connection uses it (default: what the cluster has, at least 262144)', positiveInt('--max-backends'))
@@ -142,7 +147,8 @@ async function runReplay(capture: string, o: Record<string, unknown>): Promise<v
     trace: o.trace as string | undefined,
     strict,
     lb: o.lb as 'maglev' | 'random',
-    hashSeed: o.hashSeed as string,
+    maglevCompat: o.maglevCompat as MaglevCompat,
+    hashSeed: o.hashSeed as string | undefined,
     ...capacities,
     objects,
     nodeIPs: o.nodeIp as string[] | undefined,

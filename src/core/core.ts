@@ -11,6 +11,7 @@ import {
 import { checkCapacities, type CapacityOptions } from './capacity.js';
 import { EXPLAIN_WORDS } from '../../assembly/abi/explain.js';
 import { CoreError, CapacityError } from './errors.js';
+import { compatCode, checkCiliumTableSize, ciliumSeeds, CILIUM_DEFAULT_SEED, type MaglevCompat } from './maglev-compat.js';
 
 export { CoreError, CapacityError };
 
@@ -22,7 +23,12 @@ export { CoreError, CapacityError };
 export interface CoreOptions extends CapacityOptions {
   /** Backend choice for new connections. Default 'maglev'. */
   lb?: 'maglev' | 'random';
-  /** Seed text of every hash. Default "svcplane". */
+  /**
+   * Whose Maglev to reproduce (docs/maglev-compat.md): svcplane's own, or Cilium's (its table
+   * sizes only; `hashSeed` is then Cilium's base64 bpf-lb-maglev-hash-seed). Default 'svcplane'.
+   */
+  maglevCompat?: MaglevCompat;
+  /** Seed text of every hash. Default "svcplane" (cilium mode: Cilium's default seed). */
   hashSeed?: string;
   /** Use the debug build (bounds checks on). */
   debug?: boolean;
@@ -53,6 +59,10 @@ interface CoreExports {
   conntrackEntries(): number; conntrackPeak(): number; conntrackEvicted(): bigint; conntrackCapacity(): number;
   conntrackScanned(): bigint;
   maxSetSize(): number;
+  setMaglevCompat(mode: number, seedMurmur: number, seedJhash4: number, seedJhash6: number): number;
+  cpBackendIdentity(id: number, len: number): number;
+  murmur3Scratch(len: number, seed: number): number;
+  ciliumFlowHashScratch(family: number, proto: number, sport: number, dport: number): number;
   cpBegin(): void; cpCommit(): void; cpAbort(): void;
   cpBackend(id: number, family: number, port: number, slot: number): number;
   cpService(slot: number, flags: number, affinity: number, port: number, nodePort: number): number;
@@ -180,10 +190,15 @@ export class Core {
   constructor(opts: CoreOptions = {}, instance?: WebAssembly.Instance) {
     // Refused here, before anything is allocated: values, primality, what fits in memory.
     const caps = checkCapacities(opts);
+    const compat = opts.maglevCompat ?? 'svcplane';
+    if (compat === 'cilium') checkCiliumTableSize(caps.maglevSize);
+    const hashSeed = opts.hashSeed ?? (compat === 'cilium' ? CILIUM_DEFAULT_SEED : 'svcplane');
+    const seeds = compat === 'cilium' ? ciliumSeeds(hashSeed) : [0, 0, 0];
     this.options = {
       ...caps,
       lb: opts.lb ?? 'maglev',
-      hashSeed: opts.hashSeed ?? 'svcplane',
+      maglevCompat: compat,
+      hashSeed,
       debug: opts.debug ?? false,
       fastPath: opts.fastPath ?? true,
     };
@@ -197,6 +212,9 @@ export class Core {
     if (rc === INIT_NOT_PRIME) throw new CapacityError(`--maglev-size ${o.maglevSize} is not prime`);
     if (rc === INIT_NO_MEMORY) throw new CapacityError('the tables do not fit in WebAssembly memory');
     if (rc !== INIT_OK) throw new CoreError(`the core refused its capacities (code ${rc})`);
+    if (this.exports.setMaglevCompat(compatCode(compat), seeds[0], seeds[1], seeds[2]) !== 0) {
+      throw new CoreError(`unknown Maglev compatibility mode ${String(compat)}`);
+    }
     this.exports.setFastPath(o.fastPath ? 1 : 0);
     this.refresh();
   }

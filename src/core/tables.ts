@@ -6,12 +6,14 @@
 
 import type { Core } from './core.js';
 import type { ClusterState, ServicePortState, Backend } from '../k8s/model.js';
-import { parseIP, parseIPInto, parseCIDR, cidrContains, joinHostPort, type CIDR } from '../k8s/ip.js';
+import { parseIP, parseIPInto, parseCIDR, cidrContains, joinHostPort, canonicalIP, type CIDR } from '../k8s/ip.js';
+import { ciliumBackendIdentity } from './maglev-compat.js';
 import {
   FE_CLUSTER_IP, FE_EXTERNAL_IP, FE_LOAD_BALANCER, FE_NODE_PORT, FE_CLUSTER_ADDR, SF_INTERNAL_LOCAL, SF_EXTERNAL_LOCAL,
   SF_AFFINITY, SF_SOURCE_RANGES, SF_UDP, SET_CLUSTER, SET_LOCAL, LIST_NODE_IPS, LIST_POD_CIDRS, LIST_SERVICE_CIDRS,
   LIST_NODEPORT_CIDRS, NODE_LIST_MAX, SOURCE_RANGES_MAX, CP_NO_MEMORY, SCRATCH_ADDR, ADDR_SLOT_BYTES, SCRATCH_IDS,
-  SET_WORDS_PER_BACKEND, SCRATCH_CIDRS, CIDR_ENTRY_BYTES, CIDR_FAMILY, CIDR_PREFIX, CIDR_ADDR,
+  SET_WORDS_PER_BACKEND, SCRATCH_CIDRS, CIDR_ENTRY_BYTES, CIDR_FAMILY, CIDR_PREFIX, CIDR_ADDR, SCRATCH_IDENTITY,
+  IDENTITY_MAX_BYTES,
 } from './abi.js';
 import { checkNeeds, CAPACITY_OPTIONS, type CapacityName, type TableNeeds } from './capacity.js';
 import { frontendSlots } from '../../assembly/abi/capacity.js';
@@ -110,7 +112,12 @@ export class ServiceTables {
   private readonly backendIP: string[] = [];
   private readonly slotBackends: number[][] = [];
 
-  constructor(private readonly core: Core) {}
+  /** Cilium's Maglev (--maglev-compat cilium): backends carry its identity strings, sets are in their order. */
+  private readonly cilium: boolean;
+
+  constructor(private readonly core: Core) {
+    this.cilium = core.options.maglevCompat === 'cilium';
+  }
 
   /** Slot of a service port key (family-qualified), if programmed. */
   slotFor(key: string, family: 4 | 6 = 4): number | undefined {
@@ -246,7 +253,9 @@ export class ServiceTables {
    * The backend ids of an endpoint set, registering new backends. Id lists are typed arrays:
    * one shape whatever their length, so the comparisons of many updates stay monomorphic.
    */
-  private stageIds(st: Staging, sp: ServicePortState, slot: number, set: Backend[], now: bigint): Uint32Array {
+  private stageIds(st: Staging, sp: ServicePortState, slot: number, given: Backend[], now: bigint): Uint32Array {
+    // Cilium sorts a set by its backends' identity strings, the same on every node.
+    const set = this.cilium ? byIdentity(given, sp.protocol) : given;
     const ids = new Uint32Array(set.length);
     for (let i = 0; i < set.length; i++) {
       const b = set[i];
@@ -256,6 +265,7 @@ export class ServiceTables {
         id = this.newBackendId(st, now);
         this.writeAddr(b.ip);
         check(this.core.exports.cpBackend(id, sp.family, b.port, slot), 'backend');
+        if (this.cilium) this.writeIdentity(id, identityOf(b, sp.protocol));
         st.newBackends.set(bkey, id);
         st.created.push({ id, slot, ip: b.ip, port: b.port });
       }
@@ -494,6 +504,15 @@ export class ServiceTables {
     if (parseIPInto(text, sc, SCRATCH_ADDR) === 0) throw new TableError(`bad address ${text}`);
   }
 
+  /** Gives backend `id` the permutation of its Cilium identity string. */
+  private writeIdentity(id: number, identity: string): void {
+    this.core.refresh();
+    const bytes = new TextEncoder().encode(identity);
+    if (bytes.length > IDENTITY_MAX_BYTES) throw new TableError(`backend identity too long: ${identity}`);
+    this.core.scratch.set(bytes, SCRATCH_IDENTITY);
+    check(this.core.exports.cpBackendIdentity(id, bytes.length), 'backend identity');
+  }
+
   /** Writes backend ids at SCRATCH_IDS. */
   private writeIds(ids: ArrayLike<number>): void {
     this.core.refresh();
@@ -690,6 +709,18 @@ function addFrontend(map: Map<string, Frontend>, f: Frontend): void {
   const k = frontendKey(f);
   // One address:port:protocol belongs to one service port; the first one wins.
   if (!map.has(k)) map.set(k, f);
+}
+
+/** A backend's Cilium identity string (its address in canonical text). */
+function identityOf(b: Backend, protocol: string): string {
+  return ciliumBackendIdentity(canonicalIP(b.ip) ?? b.ip, b.port, protocol);
+}
+
+/** A set in the order of its identity strings (Go's byte-wise string order; the strings are ASCII). */
+function byIdentity(set: Backend[], protocol: string): Backend[] {
+  const keyed = set.map((b) => ({ b, k: identityOf(b, protocol) }));
+  keyed.sort((x, y) => (x.k < y.k ? -1 : x.k > y.k ? 1 : 0));
+  return keyed.map((e) => e.b);
 }
 
 const EMPTY_IDS = new Uint32Array(0);
