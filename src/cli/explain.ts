@@ -4,6 +4,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { commandLineCapacities } from '../core/capacity.js';
+import type { MaglevCompat } from '../core/maglev-compat.js';
 import { explainFlow, NotInCaptureError } from '../explain/explain.js';
 import { parseFlowSpec, FlowSpecError } from '../explain/flow.js';
 import { formatExplanation } from '../explain/text.js';
@@ -94,7 +95,7 @@ async function runExplain(capture: string, o: Record<string, unknown>): Promise<
     const { flow, report } = await explainFlow({
       capture, objects, ...capacities, strict,
       node: o.node as string | undefined, zone: o.zone as string | undefined, updates: o.updates as string | undefined,
-      lb: o.lb as 'maglev' | 'random', hashSeed: o.hashSeed as string,
+      lb: o.lb as 'maglev' | 'random', hashSeed: o.hashSeed as string, maglevCompat: o.maglevCompat as MaglevCompat,
       nodeIPs: o.nodeIp as string[] | undefined, podCIDRs: o.clusterCidr as string[] | undefined,
       serviceCIDRs: o.serviceCidr as string[] | undefined, nodePortCIDRs: o.nodeportAddresses as string[] | undefined,
       masqueradeAll: Boolean(o.masqueradeAll),

@@ -5,6 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { Option, InvalidArgumentError, type Command } from 'commander';
 import { commandLineCapacities } from '../core/capacity.js';
+import type { MaglevCompat } from '../core/maglev-compat.js';
 import { whatif, type Lb } from '../whatif/whatif.js';
 import { parseReplicaChange, withReplicas, ReplicasError, type ReplicaChange } from '../whatif/replicas.js';
 import { formatWhatifSummary } from '../whatif/summary.js';
@@ -116,6 +117,7 @@ async function runWhatif(capture: string, o: Record<string, unknown>): Promise<v
     nodePortCIDRs: o.nodeportAddresses as string[] | undefined,
     masqueradeAll: Boolean(o.masqueradeAll),
     hashSeed: o.hashSeed as string,
+    maglevCompat: o.maglevCompat as MaglevCompat,
     ...capacities,
   }).finally(() => progress?.stop());
   if (o.html) writeOutput(o.html as string, renderWhatifHtml(report, chartBundle()));
