@@ -12,9 +12,9 @@
 
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,9 +40,24 @@ const importThroughLauncher = {
   },
 };
 
+// The HTML pages embed the text of their drawing functions (src/report/*client.ts). esbuild
+// reformats that text; the bundle keeps tsc's, so the command writes the page the web page
+// (which runs the compiled modules) writes, byte for byte.
+const keepPageScripts = {
+  name: 'keep-page-scripts',
+  setup(b) {
+    b.onLoad({ filter: /dist[\\/]src[\\/]report[\\/][^\\/]*client\.js$/ }, async (args) => {
+      const mod = await import(pathToFileURL(args.path).href);
+      const keep = Object.entries(mod).filter(([, f]) => typeof f === 'function')
+        .map(([name, f]) => `${name}.toString = () => ${JSON.stringify(f.toString())};`);
+      return { contents: `${readFileSync(args.path, 'utf8')}\n${keep.join('\n')}\n`, loader: 'js' };
+    });
+  },
+};
+
 await build({
   ...common,
-  plugins: [importThroughLauncher],
+  plugins: [importThroughLauncher, keepPageScripts],
   entryPoints: ['dist/src/cli/main.js'],
   outfile: join(cli, 'svcplane.cjs'),
   format: 'cjs',

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { REPO, runCli, tempDir } from './helpers/cli.js';
-import { haveChromium, launchChromium, openPage, type OpenBrowser, type PageLog } from './helpers/browser.js';
+import { haveChromium, launchChromium, openPage, type OpenBrowser, type PageLog, canvasesDrawn } from './helpers/browser.js';
 import { demoUpdates } from './helpers/replay-cases.js';
 import type { ReplayReport } from '../src/replay/report.js';
 
@@ -42,15 +42,7 @@ describe.skipIf(!haveChromium)('the --html report in Chromium', () => {
   });
 
   it('draws a chart on every canvas, with no console error and no request but the page', async () => {
-    const canvases = await page.$$eval('canvas', (cs) => cs.map((c) => {
-      const chart = (window as any).Chart.getChart(c);
-      const ctx = (c as HTMLCanvasElement).getContext('2d')!;
-      const { width, height } = c as HTMLCanvasElement;
-      const pixels = ctx.getImageData(0, 0, width, height).data;
-      let drawn = 0;
-      for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) drawn++;
-      return { id: c.id, chart: chart !== undefined, width, height, drawn: drawn / (width * height) };
-    }));
+    const canvases = await canvasesDrawn(page);
     const ids = canvases.map((c) => c.id);
     expect(ids).toEqual(expect.arrayContaining(['chart-verdicts', 'chart-drops', 'chart-conntrack', 'chart-services', 'chart-backends-0', 'chart-update-0']));
     // One chart per busy service port (up to 6) and per update's changed service port.

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { REPO, ensureBuilt, runCli, tempDir } from './helpers/cli.js';
-import { haveChromium, launchChromium, openPage, type OpenBrowser, type PageLog } from './helpers/browser.js';
+import { haveChromium, launchChromium, openPage, type OpenBrowser, type PageLog, canvasesDrawn } from './helpers/browser.js';
 import type { WhatifReport } from '../src/whatif/whatif.js';
 
 const ARTIFACTS = path.join(REPO, 'test-artifacts');
@@ -39,14 +39,7 @@ describe.skipIf(!haveChromium)('the whatif --html page in Chromium', () => {
   });
 
   it('draws a chart on every canvas, with no console error and no request but the page', async () => {
-    const canvases = await page.$$eval('canvas', (cs) => cs.map((c) => {
-      const chart = (window as any).Chart.getChart(c);
-      const { width, height } = c as HTMLCanvasElement;
-      const pixels = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, width, height).data;
-      let drawn = 0;
-      for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) drawn++;
-      return { id: c.id, chart: chart !== undefined, drawn: drawn / (width * height) };
-    }));
+    const canvases = await canvasesDrawn(page);
     // The outcomes chart, and a load chart per service port with backends (all of the demo's: fewer than 12).
     const withBackends = report.services.filter((s) => s.backends.length > 0);
     expect(withBackends.length).toBeLessThan(report.services.length);

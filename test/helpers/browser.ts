@@ -44,3 +44,15 @@ export async function openPage(b: OpenBrowser): Promise<{ page: Page; log: PageL
   page.on('requestfailed', (r) => log.failed.push(`${r.url()}: ${r.failure()?.errorText}`));
   return { page, log };
 }
+
+/** Every canvas of the page: its id, whether Chart.js drew a chart on it, its size and the share of its pixels drawn. */
+export async function canvasesDrawn(page: Page): Promise<{ id: string; chart: boolean; width: number; height: number; drawn: number }[]> {
+  return page.$$eval('canvas', (cs) => cs.map((c) => {
+    const chart = (window as any).Chart.getChart(c);
+    const { width, height } = c as HTMLCanvasElement;
+    const pixels = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, width, height).data;
+    let drawn = 0;
+    for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) drawn++;
+    return { id: c.id, chart: chart !== undefined, width, height, drawn: drawn / (width * height) };
+  }));
+}
