@@ -1,5 +1,5 @@
-// --workers N: N worker threads (thread.ts) each walk every chunk of the capture and run only
-// their own packets (assembly/capture/shard.ts); this side, the one writer, merges their output
+// --workers N: N worker threads (thread.ts), started before the cluster loads (startWorkers), each
+// walk every chunk of the capture and run only their own packets (assembly/capture/shard.ts); this side, the one writer, merges their output
 // streams unit by unit in the core (assembly/capture/merge.ts), writes each chunk while the
 // workers run the next, and sums their counters. What the dispatch cannot keep identical to one
 // worker is checked as the run goes and at its end (checkChunk, checkEnd): the replay then
@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { Core } from '../../core/core.js';
 import { coreModuleFromFile } from '../../core/wasm-file.js';
-import type { DataplaneOptions } from '../../dataplane.js';
+import type { NodeConfig } from '../../core/tables.js';
+import type { ClusterState } from '../../k8s/model.js';
 import type { ChunkWalkResult } from '../chunks.js';
 import { CaptureFormatError } from '../../capture/errors.js';
 import { writeFdFully } from '../../capture/io.js';
@@ -17,7 +18,7 @@ import { WALK_BUFFER_BYTES, SHARD_FRAGMENT, SHARD_AFFINITY, SHARD_NODE_FRONTEND,
 import { VERDICT_SLOTS, REASON_SLOTS, PER_ENTITY, C_CONNS, REASON_CT_FULL } from '../../core/abi.js';
 import {
   CTRL_MERGED, CTRL_STOP, CTRL_WORDS, type WorkerStart, type WorkerMessage, type ChunkMessage, type EndMessage,
-  type StartMessage, type WorkerCounters, type FailureData,
+  type StartMessage, type GoMessage, type WorkerCounters, type FailureData,
 } from './protocol.js';
 
 /** The most workers --workers takes. */
@@ -36,12 +37,31 @@ export interface WorkersFallback {
   fallback: string;
 }
 
+/** Worker threads started ahead of their run, so that their start overlaps the writer's cluster load. */
+export class WorkerPool {
+  readonly control = new SharedArrayBuffer(CTRL_WORDS * 4);
+  readonly threads: Threads;
+  private stopped: Promise<void> | null = null;
+
+  constructor(readonly workers: number, readonly capture: string, readBytes: number | undefined, debug: boolean) {
+    const module = coreModuleFromFile(debug);
+    this.threads = new Threads(workers, (self) => ({ capture, readBytes, self, workers, control: this.control, module }));
+  }
+
+  /** Ends the threads (once; later calls wait for the same end). */
+  stop(): Promise<void> {
+    this.stopped ??= this.threads.stop();
+    return this.stopped;
+  }
+}
+
 export interface WorkersRun {
+  /** The writer's core: the workers build theirs with its options; the merge runs in it. */
   core: Core;
-  dataplane: DataplaneOptions;
-  capture: string;
-  readBytes?: number;
-  workers: number;
+  /** What the writer's tables hold, and its node configuration: the workers program the same. */
+  state: ClusterState;
+  node: NodeConfig;
+  pool: WorkerPool;
   outFd: number;
   outIsFile: boolean;
   progress?: (bytesRead: number, fileSize: number | undefined, packets: number) => void;
@@ -57,13 +77,11 @@ const FLAG_REASONS: [number, string][] = [
 
 /** Runs the capture over `run.workers` workers. Throws what one worker would (damage, I/O errors). */
 export async function replayWorkers(run: WorkersRun): Promise<WorkersResult | WorkersFallback> {
-  const n = run.workers;
-  const control = new SharedArrayBuffer(CTRL_WORDS * 4);
-  const ctrl = new Int32Array(control);
-  const threads = new Threads(n, (self) => ({
-    dataplane: run.dataplane, capture: run.capture, readBytes: run.readBytes, self, workers: n, control,
-    module: coreModuleFromFile(run.core.options.debug),
-  }));
+  const { pool, core } = run;
+  const n = pool.workers;
+  const ctrl = new Int32Array(pool.control);
+  const threads = pool.threads;
+  threads.post({ t: 'go', core: core.options, state: run.state, node: run.node });
   const merger = new Merger(run.core, n);
   const writer = new ChunkWriter(run.outFd, run.outIsFile, run.core);
   try {
@@ -111,7 +129,7 @@ export async function replayWorkers(run: WorkersRun): Promise<WorkersResult | Wo
     Atomics.store(ctrl, CTRL_STOP, 1);
     Atomics.notify(ctrl, CTRL_MERGED);
     await writer.flush().catch(() => undefined);
-    await threads.stop();
+    await pool.stop();
   }
 }
 
@@ -239,6 +257,11 @@ class Threads {
       this.waiting[w] = resolve;
       this.failed[w] = reject;
     });
+  }
+
+  /** Sends every worker the same message. */
+  post(m: GoMessage): void {
+    for (const w of this.workers) w.postMessage(m);
   }
 
   /** The next message of every worker. */

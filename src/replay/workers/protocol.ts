@@ -1,11 +1,15 @@
 // --workers: what the writer (main thread) and the workers (thread.ts) say to each other.
 
 import type { ChunkWalkResult } from '../chunks.js';
-import type { DataplaneOptions } from '../../dataplane.js';
+import type { CoreOptions } from '../../core/core.js';
+import type { NodeConfig } from '../../core/tables.js';
+import type { ClusterState } from '../../k8s/model.js';
 
-/** What a worker is started with: the dataplane's options (objects already loaded), its place, the capture. */
+/**
+ * What a worker is started with, before the cluster is loaded: its place and the capture. It
+ * builds its core when GoMessage arrives.
+ */
 export interface WorkerStart {
-  dataplane: DataplaneOptions;
   capture: string;
   readBytes?: number;
   self: number;
@@ -14,6 +18,15 @@ export interface WorkerStart {
   module: WebAssembly.Module;
   /** Int32Array over a SharedArrayBuffer: CTRL_* words. */
   control: SharedArrayBuffer;
+}
+
+/** The writer's core, once built: each worker programs the same tables into a core of the same capacities. */
+export interface GoMessage {
+  t: 'go';
+  /** The writer's core options, capacities resolved. */
+  core: Omit<CoreOptions, 'wasm'>;
+  state: ClusterState;
+  node: NodeConfig;
 }
 
 /** Chunks the writer has merged (a worker walks at most CHUNKS_AHEAD chunks past it). */

@@ -1,15 +1,19 @@
-// --workers: one worker thread. It builds the same dataplane as every other worker, walks every
-// chunk of the capture with its own reads, runs only its own packets (assembly/capture/shard.ts)
-// and hands each chunk's output stream and unit table to the writer (pool.ts).
+// --workers: one worker thread. Started while the writer loads the cluster, it then builds a core
+// like the writer's (the same capacities and tables), walks every chunk of the capture with its
+// own reads, runs only its own packets (assembly/capture/shard.ts) and hands each chunk's output
+// stream and unit table to the writer (pool.ts). It imports only the core, the tables and the
+// walk (not the manifest loader), so that its start is short.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { Dataplane } from '../../dataplane.js';
+import { Core } from '../../core/core.js';
+import { ServiceTables } from '../../core/tables.js';
 import { ChunkWalk, IO_DONE, IO_FLUSH } from '../chunks.js';
 import { FdInput } from '../fd-io.js';
 import { CaptureFormatError } from '../../capture/errors.js';
 import { VERDICT_SLOTS, REASON_SLOTS, PER_ENTITY } from '../../core/abi.js';
 import {
-  CTRL_MERGED, CTRL_STOP, CHUNKS_AHEAD, type WorkerStart, type WorkerMessage, type WorkerCounters, type FailureData,
+  CTRL_MERGED, CTRL_STOP, CHUNKS_AHEAD, type WorkerStart, type GoMessage, type WorkerMessage, type WorkerCounters,
+  type FailureData,
 } from './protocol.js';
 
 const start = workerData as WorkerStart;
@@ -26,8 +30,7 @@ function failureData(e: unknown): FailureData {
   return { message: err?.message ?? String(e), code: err?.code, syscall: err?.syscall, errno: err?.errno, path: err?.path };
 }
 
-function counters(dp: Dataplane): WorkerCounters {
-  const core = dp.core;
+function counters(core: Core): WorkerCounters {
   core.refresh();
   const e = core.exports;
   const mem = e.memory.buffer;
@@ -64,13 +67,14 @@ function waitForWriter(seq: number): void {
   }
 }
 
-function run(): void {
-  let dp: Dataplane;
+function run(go: GoMessage): void {
+  let core: Core;
   let walk: ChunkWalk;
   try {
     // The main thread's compiled module: every worker shares its code.
-    dp = new Dataplane({ ...start.dataplane, wasm: start.module });
-    walk = new ChunkWalk(dp.core, { capture: start.capture, input: FdInput.open(start.capture), readBytes: start.readBytes });
+    core = new Core({ ...go.core, wasm: start.module });
+    new ServiceTables(core).apply(go.state, { node: go.node });
+    walk = new ChunkWalk(core, { capture: start.capture, input: FdInput.open(start.capture), readBytes: start.readBytes });
   } catch (e) {
     post({ t: 'fail', failure: failureData(e) });
     return;
@@ -86,7 +90,7 @@ function run(): void {
     pieces = [];
     const units = walk.takeUnits();
     post({
-      t: 'chunk', seq: seq++, stream, units, flags: walk.shardFlags, masqueraded: Number(dp.core.exports.conntrackMasqueraded()),
+      t: 'chunk', seq: seq++, stream, units, flags: walk.shardFlags, masqueraded: Number(core.exports.conntrackMasqueraded()),
       bytesRead: walk.bytesRead, fileSize: walk.fileSize,
     }, [stream.buffer as ArrayBuffer, units.buffer as ArrayBuffer]);
   };
@@ -115,7 +119,7 @@ function run(): void {
   } finally {
     walk.close();
   }
-  post({ t: 'end', result: walk.result(), trailer: walk.trailer(), counters: counters(dp), failure });
+  post({ t: 'end', result: walk.result(), trailer: walk.trailer(), counters: counters(core), failure });
 }
 
-run();
+port.once('message', (m: GoMessage) => run(m));
