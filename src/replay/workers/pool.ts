@@ -152,7 +152,8 @@ function checkEnd(ends: EndMessage[], core: Core): string | null {
   let opened = 0n, full = 0n, entries = 0;
   for (const e of ends) {
     const b = e.counters.backends;
-    for (let i = C_CONNS; i < b.length; i += PER_ENTITY) opened += b[i]!;
+    const words = wordsOf(b);
+    for (let i = C_CONNS; i < b.length; i += PER_ENTITY) if (words[i * 2]! !== 0 || words[i * 2 + 1]! !== 0) opened += b[i]!;
     full += e.counters.reasons[REASON_CT_FULL]!;
     entries += e.counters.entries;
     if (e.counters.evicted > 0) return 'conntrack evictions';
@@ -171,7 +172,8 @@ function sumInto(core: Core, all: WorkerCounters[]): Omit<WorkersResult, 'result
     const to = new BigUint64Array(mem, ptr, count);
     for (const c of all) {
       const from = pick(c);
-      for (let i = 0; i < count; i++) to[i]! += from[i]!;
+      const words = wordsOf(from);
+      for (let i = 0; i < count; i++) if (words[i * 2]! !== 0 || words[i * 2 + 1]! !== 0) to[i]! += from[i]!;
     }
   };
   add(e.verdictCountersPtr(), VERDICT_SLOTS, (c) => c.verdicts);
@@ -180,6 +182,14 @@ function sumInto(core: Core, all: WorkerCounters[]): Omit<WorkersResult, 'result
   const entries = all.reduce((s, c) => s + c.entries, 0);
   // No connection was deleted (checkEnd): every worker's count only grew, so the peak is now.
   return { conntrack: { entries, peak: entries, evicted: 0 }, fastPath: all.reduce((s, c) => s + c.fastPath, 0) };
+}
+
+/**
+ * The counters as u32 words: most are zero (the backends of unused slots, --max-backends of them),
+ * and testing a word costs no BigInt.
+ */
+function wordsOf(a: BigUint64Array): Uint32Array {
+  return new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
 }
 
 function sumResults(rs: ChunkWalkResult[]): ChunkWalkResult {

@@ -119,7 +119,9 @@ function run(go: GoMessage): void {
   } finally {
     walk.close();
   }
-  post({ t: 'end', result: walk.result(), trailer: walk.trailer(), counters: counters(core), failure });
+  const c = counters(core);
+  post({ t: 'end', result: walk.result(), trailer: walk.trailer(), counters: c, failure },
+    [c.verdicts.buffer as ArrayBuffer, c.reasons.buffer as ArrayBuffer, c.backends.buffer as ArrayBuffer]);
 }
 
 port.once('message', (m: GoMessage) => run(m));
