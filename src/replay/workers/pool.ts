@@ -7,17 +7,19 @@
 
 import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import type { Core } from '../../core/core.js';
+import { Core } from '../../core/core.js';
 import { coreModuleFromFile } from '../../core/wasm-file.js';
-import type { NodeConfig } from '../../core/tables.js';
+import { ServiceTables, type NodeConfig } from '../../core/tables.js';
 import type { ClusterState } from '../../k8s/model.js';
-import type { ChunkWalkResult } from '../chunks.js';
+import { ChunkWalk, IO_DONE, IO_FLUSH, type ChunkWalkResult } from '../chunks.js';
+import { FdInput } from '../fd-io.js';
 import { CaptureFormatError } from '../../capture/errors.js';
 import { writeFdFully } from '../../capture/io.js';
 import { WALK_BUFFER_BYTES, SHARD_FRAGMENT, SHARD_AFFINITY, SHARD_NODE_FRONTEND, SHARD_UNITS_FULL } from '../../../assembly/abi/walk.js';
 import { VERDICT_SLOTS, REASON_SLOTS, PER_ENTITY, C_CONNS, REASON_CT_FULL } from '../../core/abi.js';
 import {
-  CTRL_MERGED, CTRL_STOP, CTRL_WORDS, type WorkerStart, type WorkerMessage, type ChunkMessage, type EndMessage,
+  CTRL_MERGED, CTRL_STOP, CTRL_WORDS, CTRL_PUBLISHED, CTRL_DISPATCHED, OWNER_SLOTS, OWNER_SLOT_WORDS, ownerSlot,
+  type WorkerStart, type WorkerMessage, type ChunkMessage, type EndMessage,
   type StartMessage, type GoMessage, type WorkerCounters, type FailureData,
 } from './protocol.js';
 
@@ -40,12 +42,15 @@ export interface WorkersFallback {
 /** Worker threads started ahead of their run, so that their start overlaps the writer's cluster load. */
 export class WorkerPool {
   readonly control = new SharedArrayBuffer(CTRL_WORDS * 4);
+  readonly owners = new SharedArrayBuffer(OWNER_SLOTS * OWNER_SLOT_WORDS * 4);
   readonly threads: Threads;
   private stopped: Promise<void> | null = null;
 
-  constructor(readonly workers: number, readonly capture: string, readBytes: number | undefined, debug: boolean) {
+  constructor(readonly workers: number, readonly capture: string, readonly readBytes: number | undefined, debug: boolean) {
     const module = coreModuleFromFile(debug);
-    this.threads = new Threads(workers, (self) => ({ capture, readBytes, self, workers, control: this.control, module }));
+    this.threads = new Threads(workers, (self) => ({
+      capture, readBytes, self, workers, control: this.control, owners: this.owners, module,
+    }));
   }
 
   /** Ends the threads (once; later calls wait for the same end). */
@@ -84,7 +89,11 @@ export async function replayWorkers(run: WorkersRun): Promise<WorkersResult | Wo
   threads.post({ t: 'go', core: core.options, state: run.state, node: run.node });
   const merger = new Merger(run.core, n);
   const writer = new ChunkWriter(run.outFd, run.outIsFile, run.core);
+  let dispatcher: Dispatcher | undefined;
   try {
+    // While the workers build their cores, the dispatcher walks the first chunks.
+    dispatcher = new Dispatcher(run);
+    dispatcher.publishTo(OWNER_SLOTS);
     const starts = await threads.all();
     for (const m of starts) if (m.t === 'fail') throw rebuild(m.failure);
     const first = starts[0] as StartMessage;
@@ -93,13 +102,18 @@ export async function replayWorkers(run: WorkersRun): Promise<WorkersResult | Wo
     let ends: EndMessage[] | undefined;
     let units = 0;
     for (let seq = 0; ends === undefined; seq++) {
+      dispatcher.publishTo(seq + OWNER_SLOTS);
+      const dispatched = flagReason(dispatcher.flags);
+      if (dispatched) return { fallback: dispatched };
       const msgs = await threads.all();
       if (msgs.every((m) => m.t === 'end')) {
         ends = msgs as EndMessage[];
         break;
       }
       const chunks = msgs as ChunkMessage[];
-      if (chunks.some((m) => m.t !== 'chunk' || m.seq !== seq)) throw new Error('--workers: the workers fell out of step');
+      if (chunks.some((m) => m.t !== 'chunk' || m.seq !== seq) || chunks[0]!.units.length !== dispatcher.units[seq]) {
+        throw new Error('--workers: the workers fell out of step');
+      }
       const why = checkChunk(chunks);
       if (why) return { fallback: why };
       const out = merger.merge(chunks);
@@ -125,19 +139,28 @@ export async function replayWorkers(run: WorkersRun): Promise<WorkersResult | Wo
     if (failure) throw rebuild(failure);
     return { result: sumResults(ends.map((e) => e.result)), ...summed, workers: n };
   } finally {
-    // Wake workers waiting for the writer, so that they can be stopped.
+    // Wake workers waiting for the writer or the dispatcher, so that they can be stopped.
     Atomics.store(ctrl, CTRL_STOP, 1);
     Atomics.notify(ctrl, CTRL_MERGED);
+    Atomics.notify(ctrl, CTRL_PUBLISHED);
+    dispatcher?.close();
     await writer.flush().catch(() => undefined);
     await pool.stop();
   }
+}
+
+/** What SHARD_* bits say cannot be kept identical to one worker, or null. */
+function flagReason(flags: number): string | null {
+  for (const [bit, what] of FLAG_REASONS) if (flags & bit) return what;
+  return null;
 }
 
 /** Why a chunk cannot be kept identical to one worker's, or null. */
 function checkChunk(chunks: ChunkMessage[]): string | null {
   let flags = 0;
   for (const c of chunks) flags |= c.flags;
-  for (const [bit, what] of FLAG_REASONS) if (flags & bit) return what;
+  const why = flagReason(flags);
+  if (why) return why;
   // Masqueraded connections must all be worker 0's (a hairpin connection is decided by its backend).
   if (chunks.some((c, w) => w > 0 && c.masqueraded > 0)) return 'a masqueraded connection outside worker 0 (hairpin)';
   return null;
@@ -212,6 +235,64 @@ function rebuild(f: FailureData): Error {
   if (f.errno !== undefined) err.errno = f.errno;
   if (f.path !== undefined) err.path = f.path;
   return err;
+}
+
+/**
+ * Decides each packet's worker once: a walk of its own (a core with the writer's capacities and
+ * tables, the walk of worker n of n) frames every record and records its owner, which it publishes
+ * to the workers in the owners ring, chunk by chunk, at most OWNER_SLOTS chunks past the merge.
+ */
+class Dispatcher {
+  private readonly walk: ChunkWalk;
+  private readonly ctrl: Int32Array;
+  private published = 0;
+  private done = false;
+  /** Units of each chunk published: the workers' must be as many. */
+  readonly units: number[] = [];
+  /** SHARD_* bits so far. */
+  flags = 0;
+
+  constructor(private readonly run: WorkersRun) {
+    const { pool } = run;
+    this.ctrl = new Int32Array(pool.control);
+    const core = new Core({ ...run.core.options, wasm: coreModuleFromFile(run.core.options.debug) });
+    new ServiceTables(core).apply(run.state, { node: run.node });
+    this.walk = new ChunkWalk(core, { capture: pool.capture, input: FdInput.open(pool.capture), readBytes: pool.readBytes });
+    if (!this.walk.shard(pool.workers, pool.workers)) this.flags |= SHARD_UNITS_FULL;
+  }
+
+  /** Publishes the owners of every chunk before `upTo` (or to the end of the capture). */
+  publishTo(upTo: number): void {
+    while (!this.done && this.published < upTo && this.flags === 0) {
+      let io: number;
+      try {
+        do io = this.walk.walk(); while (io === IO_FLUSH);
+      } catch (e) {
+        // Damage: the workers meet it in the same chunk and report it; they need the owners before it.
+        if (!(e instanceof CaptureFormatError)) throw e;
+        io = IO_DONE;
+      }
+      const owners = this.walk.takeUnits();
+      this.flags |= this.walk.shardFlags;
+      const slot = ownerSlot(this.run.pool.owners, this.published);
+      slot[0] = owners.length;
+      slot.set(owners, 1);
+      this.units.push(owners.length);
+      this.published++;
+      Atomics.store(this.ctrl, CTRL_PUBLISHED, this.published);
+      if (io === IO_DONE) {
+        this.done = true;
+        Atomics.store(this.ctrl, CTRL_DISPATCHED, 1);
+      } else {
+        this.walk.attach(this.walk.readNextSync());
+      }
+      Atomics.notify(this.ctrl, CTRL_PUBLISHED);
+    }
+  }
+
+  close(): void {
+    this.walk.close();
+  }
 }
 
 /** The worker script: the compiled one, also when this module runs from its TypeScript source (tests). */

@@ -1,7 +1,7 @@
 // --workers: one worker thread. Started while the writer loads the cluster, it then builds a core
 // like the writer's (the same capacities and tables), walks every chunk of the capture with its
-// own reads, runs only its own packets (assembly/capture/shard.ts) and hands each chunk's output
-// stream and unit table to the writer (pool.ts). It imports only the core, the tables and the
+// own reads, runs only its own packets (the owners the writer's dispatcher decided, pool.ts) and
+// hands each chunk's output stream and unit table to the writer. It imports only the core, the tables and the
 // walk (not the manifest loader), so that its start is short.
 
 import { parentPort, workerData } from 'node:worker_threads';
@@ -12,7 +12,7 @@ import { FdInput } from '../fd-io.js';
 import { CaptureFormatError } from '../../capture/errors.js';
 import { VERDICT_SLOTS, REASON_SLOTS, PER_ENTITY } from '../../core/abi.js';
 import {
-  CTRL_MERGED, CTRL_STOP, CHUNKS_AHEAD, type WorkerStart, type GoMessage, type WorkerMessage, type WorkerCounters,
+  CTRL_MERGED, CTRL_STOP, CTRL_PUBLISHED, CTRL_DISPATCHED, CHUNKS_AHEAD, ownerSlot, type WorkerStart, type GoMessage, type WorkerMessage, type WorkerCounters,
   type FailureData,
 } from './protocol.js';
 
@@ -67,6 +67,23 @@ function waitForWriter(seq: number): void {
   }
 }
 
+/** Gives the walk the dispatcher's owners of chunk seq once published; false when the writer stops first. */
+function takeOwners(walk: ChunkWalk, seq: number): boolean {
+  for (;;) {
+    const published = Atomics.load(control, CTRL_PUBLISHED);
+    if (published > seq) {
+      const slot = ownerSlot(start.owners, seq);
+      walk.giveOwners(slot.subarray(1, 1 + slot[0]!));
+      return true;
+    }
+    if (Atomics.load(control, CTRL_STOP) !== 0) return false;
+    if (Atomics.load(control, CTRL_DISPATCHED) !== 0 && Atomics.load(control, CTRL_PUBLISHED) <= seq) {
+      throw new Error('--workers: a chunk the dispatcher did not walk');
+    }
+    Atomics.wait(control, CTRL_PUBLISHED, published);
+  }
+}
+
 function run(go: GoMessage): void {
   let core: Core;
   let walk: ChunkWalk;
@@ -99,10 +116,12 @@ function run(go: GoMessage): void {
     pieces.push(walk.memory.slice(addr, addr + len));
   };
   try {
-    for (;;) {
+    for (let fresh = true; ;) {
+      if (fresh && !takeOwners(walk, seq)) break;
       const io = walk.walk();
       take();
-      if (io === IO_FLUSH) continue;
+      fresh = io !== IO_FLUSH;
+      if (!fresh) continue;
       sendChunk();
       if (io === IO_DONE || Atomics.load(control, CTRL_STOP) !== 0) break;
       waitForWriter(seq);
