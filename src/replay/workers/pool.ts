@@ -1,9 +1,11 @@
-// --workers N: N worker threads (thread.ts), started before the cluster loads (startWorkers), each
-// walk every chunk of the capture and run only their own packets (assembly/capture/shard.ts); this side, the one writer, merges their output
-// streams unit by unit in the core (assembly/capture/merge.ts), writes each chunk while the
-// workers run the next, and sums their counters. What the dispatch cannot keep identical to one
-// worker is checked as the run goes and at its end (checkChunk, checkEnd): the replay then
-// reports why and the caller replays with one worker (README, "How it is built").
+// --workers N: N worker threads (thread.ts), started before the cluster loads (WorkerPool), each
+// walk every chunk of the capture and run only their own packets. This side decides the owners
+// once (Dispatcher: assembly/capture/shard.ts in a walk of its own) and publishes them per chunk;
+// as the one writer, it merges the workers' output streams unit by unit in the core
+// (assembly/capture/merge.ts), writes each chunk while the workers run the next, and sums their
+// counters. What the dispatch cannot keep identical to one worker is checked as the run goes and
+// at its end (flagReason, checkChunk, checkEnd): the replay then reports why and the caller
+// replays with one worker (README, "How it is built").
 
 import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
