@@ -41,17 +41,28 @@ export interface WorkersFallback {
   fallback: string;
 }
 
+/**
+ * Workers from which the owners are decided once, by the Dispatcher. Its pass reads and frames the
+ * whole capture once more in the writer's thread; with two workers that costs more than the
+ * dispatch it saves them (bench/RESULTS.md, "`--workers`"), so each then dispatches for itself.
+ */
+const DISPATCHER_MIN_WORKERS = 3;
+
 /** Worker threads started ahead of their run, so that their start overlaps the writer's cluster load. */
 export class WorkerPool {
   readonly control = new SharedArrayBuffer(CTRL_WORDS * 4);
-  readonly owners = new SharedArrayBuffer(OWNER_SLOTS * OWNER_SLOT_WORDS * 4);
+  readonly owners: SharedArrayBuffer;
   readonly threads: Threads;
+  /** Whether the owners are decided by the Dispatcher (else each worker decides them for itself). */
+  readonly dispatched: boolean;
   private stopped: Promise<void> | null = null;
 
   constructor(readonly workers: number, readonly capture: string, readonly readBytes: number | undefined, debug: boolean) {
     const module = coreModuleFromFile(debug);
+    this.dispatched = workers >= DISPATCHER_MIN_WORKERS;
+    this.owners = new SharedArrayBuffer(this.dispatched ? OWNER_SLOTS * OWNER_SLOT_WORDS * 4 : 4);
     this.threads = new Threads(workers, (self) => ({
-      capture, readBytes, self, workers, control: this.control, owners: this.owners, module,
+      capture, readBytes, self, workers, control: this.control, owners: this.owners, dispatched: this.dispatched, module,
     }));
   }
 
@@ -94,8 +105,10 @@ export async function replayWorkers(run: WorkersRun): Promise<WorkersResult | Wo
   let dispatcher: Dispatcher | undefined;
   try {
     // While the workers build their cores, the dispatcher walks the first chunks.
-    dispatcher = new Dispatcher(run);
-    dispatcher.publishTo(OWNER_SLOTS);
+    if (pool.dispatched) {
+      dispatcher = new Dispatcher(run);
+      dispatcher.publishTo(OWNER_SLOTS);
+    }
     const starts = await threads.all();
     for (const m of starts) if (m.t === 'fail') throw rebuild(m.failure);
     const first = starts[0] as StartMessage;
@@ -104,8 +117,8 @@ export async function replayWorkers(run: WorkersRun): Promise<WorkersResult | Wo
     let ends: EndMessage[] | undefined;
     let units = 0;
     for (let seq = 0; ends === undefined; seq++) {
-      dispatcher.publishTo(seq + OWNER_SLOTS);
-      const dispatched = flagReason(dispatcher.flags);
+      dispatcher?.publishTo(seq + OWNER_SLOTS);
+      const dispatched = flagReason(dispatcher?.flags ?? 0);
       if (dispatched) return { fallback: dispatched };
       const msgs = await threads.all();
       if (msgs.every((m) => m.t === 'end')) {
@@ -113,7 +126,7 @@ export async function replayWorkers(run: WorkersRun): Promise<WorkersResult | Wo
         break;
       }
       const chunks = msgs as ChunkMessage[];
-      if (chunks.some((m) => m.t !== 'chunk' || m.seq !== seq) || chunks[0]!.units.length !== dispatcher.units[seq]) {
+      if (chunks.some((m) => m.t !== 'chunk' || m.seq !== seq) || (dispatcher && chunks[0]!.units.length !== dispatcher.units[seq])) {
         throw new Error('--workers: the workers fell out of step');
       }
       const why = checkChunk(chunks);

@@ -21,6 +21,8 @@ export interface WorkerStart {
   control: SharedArrayBuffer;
   /** The dispatcher's owner tables, OWNER_SLOTS chunks in turn (ownerSlot()). */
   owners: SharedArrayBuffer;
+  /** Whether the walk takes the dispatcher's owners (else it decides them itself). */
+  dispatched: boolean;
 }
 
 /** The writer's core, once built: each worker programs the same tables into a core of the same capacities. */

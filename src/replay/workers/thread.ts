@@ -117,7 +117,7 @@ function run(go: GoMessage): void {
   };
   try {
     for (let fresh = true; ;) {
-      if (fresh && !takeOwners(walk, seq)) break;
+      if (fresh && start.dispatched && !takeOwners(walk, seq)) break;
       const io = walk.walk();
       take();
       fresh = io !== IO_FLUSH;
