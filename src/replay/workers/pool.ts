@@ -8,7 +8,7 @@
 // replays with one worker (README, "How it is built").
 
 import * as fs from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Core } from '../../core/core.js';
 import { coreModuleFromFile } from '../../core/wasm-file.js';
 import { ServiceTables, type NodeConfig } from '../../core/tables.js';
@@ -61,8 +61,8 @@ export class WorkerPool {
     const module = coreModuleFromFile(debug);
     this.dispatched = workers >= DISPATCHER_MIN_WORKERS;
     this.owners = new SharedArrayBuffer(this.dispatched ? OWNER_SLOTS * OWNER_SLOT_WORDS * 4 : 4);
-    this.threads = new Threads(workers, (self) => ({
-      capture, readBytes, self, workers, control: this.control, owners: this.owners, dispatched: this.dispatched, module,
+    this.threads = new Threads(workers, (self, returns) => ({
+      capture, readBytes, self, workers, control: this.control, owners: this.owners, dispatched: this.dispatched, module, returns,
     }));
   }
 
@@ -133,6 +133,9 @@ export async function replayWorkers(run: WorkersRun): Promise<WorkersResult | Wo
       if (why) return { fallback: why };
       const out = merger.merge(chunks);
       if (out === null) return { fallback: 'a chunk too large to merge' };
+      chunks.forEach((c, w) => {
+        if (c.stream.buffer.byteLength > 0) threads.giveBack(w, c.stream.buffer as ArrayBuffer);
+      });
       await writer.write(out[0], out[1]);
       units += chunks[0]!.units.length;
       Atomics.store(ctrl, CTRL_MERGED, seq + 1);
@@ -319,14 +322,18 @@ function threadUrl(): URL {
 /** The workers and their messages, in order per worker. */
 class Threads {
   private readonly workers: Worker[] = [];
+  /** Per worker, where its output buffers go back once merged. */
+  private readonly returns: MessagePort[] = [];
   private readonly queues: WorkerMessage[][] = [];
   private readonly waiting: (((m: WorkerMessage) => void) | null)[] = [];
   private readonly failed: (((e: Error) => void) | null)[] = [];
   private crash: Error | null = null;
 
-  constructor(n: number, data: (self: number) => WorkerStart) {
+  constructor(n: number, data: (self: number, returns: MessagePort) => WorkerStart) {
     for (let w = 0; w < n; w++) {
-      const worker = new Worker(threadUrl(), { workerData: data(w) });
+      const { port1, port2 } = new MessageChannel();
+      this.returns.push(port1);
+      const worker = new Worker(threadUrl(), { workerData: data(w, port2), transferList: [port2] });
       this.queues.push([]);
       this.waiting.push(null);
       this.failed.push(null);
@@ -365,6 +372,11 @@ class Threads {
     });
   }
 
+  /** Gives worker w a merged chunk's output buffer back, to reuse (thread.ts OutputBuffer). */
+  giveBack(w: number, buf: ArrayBuffer): void {
+    this.returns[w]!.postMessage(buf, [buf]);
+  }
+
   /** Sends every worker the same message. */
   post(m: GoMessage): void {
     for (const w of this.workers) w.postMessage(m);
@@ -376,6 +388,7 @@ class Threads {
   }
 
   async stop(): Promise<void> {
+    for (const p of this.returns) p.close();
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

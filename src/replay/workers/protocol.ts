@@ -1,5 +1,6 @@
 // --workers: what the writer (main thread) and the workers (thread.ts) say to each other.
 
+import type { MessagePort } from 'node:worker_threads';
 import type { ChunkWalkResult } from '../chunks.js';
 import { WALK_UNITS_MAX } from '../../../assembly/abi/walk.js';
 import type { CoreOptions } from '../../core/core.js';
@@ -23,6 +24,8 @@ export interface WorkerStart {
   owners: SharedArrayBuffer;
   /** Whether the walk takes the dispatcher's owners (else it decides them itself). */
   dispatched: boolean;
+  /** Where the writer gives each chunk's output buffer back once merged (reused: no new buffer per chunk). */
+  returns: MessagePort;
 }
 
 /** The writer's core, once built: each worker programs the same tables into a core of the same capacities. */

@@ -4,13 +4,14 @@
 // hands each chunk's output stream and unit table to the writer. It imports only the core, the tables and the
 // walk (not the manifest loader), so that its start is short.
 
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { Core } from '../../core/core.js';
 import { ServiceTables } from '../../core/tables.js';
 import { ChunkWalk, IO_DONE, IO_FLUSH } from '../chunks.js';
 import { FdInput } from '../fd-io.js';
 import { CaptureFormatError } from '../../capture/errors.js';
 import { VERDICT_SLOTS, REASON_SLOTS, PER_ENTITY } from '../../core/abi.js';
+import { WALK_READ_BYTES, WALK_TAILROOM } from '../../../assembly/abi/walk.js';
 import {
   CTRL_MERGED, CTRL_STOP, CTRL_PUBLISHED, CTRL_DISPATCHED, CHUNKS_AHEAD, ownerSlot, type WorkerStart, type GoMessage, type WorkerMessage, type WorkerCounters,
   type FailureData,
@@ -47,15 +48,47 @@ function counters(core: Core): WorkerCounters {
   };
 }
 
-/** The pieces in one buffer of its own (transferable: never a pooled Buffer). */
-function concat(pieces: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of pieces) {
-    out.set(p, at);
-    at += p.length;
+/**
+ * A chunk's output on its way to the writer: copied out of linear memory into a buffer of its own
+ * (transferred, never a pooled Buffer), taken from those the writer gave back when one is large
+ * enough, so that chunks after the first few neither allocate nor touch fresh pages.
+ */
+class OutputBuffer {
+  private readonly free: ArrayBuffer[] = [];
+  private buf: ArrayBuffer | null = null;
+  private len = 0;
+
+  constructor(private readonly returns: MessagePort) {}
+
+  add(bytes: Uint8Array): void {
+    const need = this.len + bytes.length;
+    if (this.buf === null || this.buf.byteLength < need) {
+      const next = this.spare(need);
+      if (this.buf !== null) {
+        new Uint8Array(next).set(new Uint8Array(this.buf, 0, this.len));
+        this.free.push(this.buf);
+      }
+      this.buf = next;
+    }
+    new Uint8Array(this.buf, this.len, bytes.length).set(bytes);
+    this.len = need;
   }
-  return out;
+
+  /** The chunk's bytes; the buffer is the writer's until it gives it back. */
+  take(): Uint8Array {
+    const out = new Uint8Array(this.buf ?? new ArrayBuffer(0), 0, this.len);
+    this.buf = null;
+    this.len = 0;
+    return out;
+  }
+
+  private spare(need: number): ArrayBuffer {
+    for (let m = receiveMessageOnPort(this.returns); m; m = receiveMessageOnPort(this.returns)) this.free.push(m.message as ArrayBuffer);
+    const i = this.free.findIndex((b) => b.byteLength >= need);
+    if (i >= 0) return this.free.splice(i, 1)[0]!;
+    // Room for a whole read's records: a chunk's output usually fits in one.
+    return new ArrayBuffer(Math.max(need, WALK_READ_BYTES + WALK_TAILROOM));
+  }
 }
 
 /** Waits until the writer has merged chunk seq - CHUNKS_AHEAD, so a worker never runs far ahead. */
@@ -100,11 +133,10 @@ function run(go: GoMessage): void {
   post({ t: 'start', format: walk.format, header: walk.header, sharded });
   if (!sharded) return;
   let seq = 0;
-  let pieces: Uint8Array[] = [];
+  const output = new OutputBuffer(start.returns);
   let failure: FailureData | undefined;
   const sendChunk = (): void => {
-    const stream = pieces.length === 1 ? pieces[0]! : concat(pieces);
-    pieces = [];
+    const stream = output.take();
     const units = walk.takeUnits();
     post({
       t: 'chunk', seq: seq++, stream, units, flags: walk.shardFlags, masqueraded: Number(core.exports.conntrackMasqueraded()),
@@ -113,7 +145,7 @@ function run(go: GoMessage): void {
   };
   const take = (): void => {
     const [addr, len] = walk.takeOutput();
-    pieces.push(walk.memory.slice(addr, addr + len));
+    output.add(walk.memory.subarray(addr, addr + len));
   };
   try {
     for (let fresh = true; ;) {
