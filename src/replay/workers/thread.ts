@@ -1,7 +1,8 @@
 // --workers: one worker thread. Started while the writer loads the cluster, it then builds a core
 // like the writer's (the same capacities and tables), walks every chunk of the capture with its
-// own reads, runs only its own packets (the owners the writer's dispatcher decided, pool.ts) and
-// hands each chunk's output stream and unit table to the writer. It imports only the core, the tables and the
+// own reads, runs only its own packets (owners decided by the writer's dispatcher from three
+// workers on, else by its own walk: assembly/capture/shard.ts) and hands each chunk's output
+// stream and unit table to the writer (pool.ts). It imports only the core, the tables and the
 // walk (not the manifest loader), so that its start is short.
 
 import { parentPort, workerData, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
@@ -13,8 +14,8 @@ import { CaptureFormatError } from '../../capture/errors.js';
 import { VERDICT_SLOTS, REASON_SLOTS, PER_ENTITY } from '../../core/abi.js';
 import { WALK_READ_BYTES, WALK_TAILROOM } from '../../../assembly/abi/walk.js';
 import {
-  CTRL_MERGED, CTRL_STOP, CTRL_PUBLISHED, CTRL_DISPATCHED, CHUNKS_AHEAD, ownerSlot, type WorkerStart, type GoMessage, type WorkerMessage, type WorkerCounters,
-  type FailureData,
+  CTRL_MERGED, CTRL_STOP, CTRL_PUBLISHED, CTRL_DISPATCHED, CHUNKS_AHEAD, ownerSlot,
+  type WorkerStart, type GoMessage, type WorkerMessage, type WorkerCounters, type FailureData,
 } from './protocol.js';
 
 const start = workerData as WorkerStart;
@@ -83,7 +84,9 @@ class OutputBuffer {
   }
 
   private spare(need: number): ArrayBuffer {
-    for (let m = receiveMessageOnPort(this.returns); m; m = receiveMessageOnPort(this.returns)) this.free.push(m.message as ArrayBuffer);
+    for (let m = receiveMessageOnPort(this.returns); m; m = receiveMessageOnPort(this.returns)) {
+      this.free.push(m.message as ArrayBuffer);
+    }
     const i = this.free.findIndex((b) => b.byteLength >= need);
     if (i >= 0) return this.free.splice(i, 1)[0]!;
     // Room for a whole read's records: a chunk's output usually fits in one.
