@@ -78,6 +78,8 @@ export class Dataplane {
   private readonly node: NodeContext;
   /** The objects event() edits; null while the tables hold a state given as such. */
   private view: ClusterView | null;
+  /** The state last programmed as given (constructor, apply()); null once objects (load(), events) decide. */
+  private given: ClusterState | null;
 
   /**
    * Creates the core with capacities for the cluster and programs it, node configuration
@@ -89,6 +91,7 @@ export class Dataplane {
     this.node = { nodeName: opts.nodeName, zone: opts.zone, preferSameNodeHints: opts.preferSameNodeHints };
     // The view applies events to maps of its own: the caller's objects stay as given.
     this.view = opts.state ? null : new ClusterView(cloneClusterObjects(opts.objects ?? emptyClusterObjects()), this.node);
+    this.given = opts.state ?? null;
     const first = opts.state ?? this.view!.state();
     this.core = new Core({ ...opts, ...sizeCapacities(opts, tableNeeds(first), opts.roomForUpdates ?? true) }, instance);
     this.tables = new ServiceTables(this.core);
@@ -107,6 +110,7 @@ export class Dataplane {
   /** Programs the Services of `objects` (kube-proxy's rules for this node), atomically, in the capacities the core has. */
   load(objects: ClusterObjects): ApplyStats {
     this.view = new ClusterView(cloneClusterObjects(objects), this.node);
+    this.given = null;
     return this.tables.apply(this.view.state());
   }
 
@@ -136,6 +140,7 @@ export class Dataplane {
       const stats = change.full
         ? this.tables.apply(view.state(), opts)
         : this.tables.applyServices(change.ports, change.services, opts);
+      this.given = null;
       return { problems: change.problems, stats };
     } catch (err) {
       // The tables did not take it: the view goes back to what they hold.
@@ -146,7 +151,14 @@ export class Dataplane {
 
   /** Programs an already computed state, atomically: on error nothing changes. */
   apply(state: ClusterState, opts: UpdateOptions = {}): ApplyStats {
-    return this.tables.apply(state, opts);
+    const stats = this.tables.apply(state, opts);
+    this.given = state;
+    return stats;
+  }
+
+  /** The desired state the tables hold: a core programmed with it (and the same options) holds the same. */
+  state(): ClusterState {
+    return this.given ?? this.view!.state();
   }
 
   /**

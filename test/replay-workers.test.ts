@@ -3,7 +3,9 @@
 // which depends on where batches end) identical for 2 and 3 workers. Inputs: every capture of the
 // public corpus, the capture fixtures, the demo with and without --updates, and a 100k-flow capture
 // with pod clients, masqueraded NodePort clients whose source ports clash, and ClientIP affinity
-// (scripts/gen-workers-capture.mjs). A run that needs one worker falls back (onOneWorker says why):
+// (scripts/gen-workers-capture.mjs), and the conformance clusters (test/fixtures/conformance: kube-proxy's
+// cases are connections, not captures; here each cluster gets a capture of connections from a pod,
+// an outside client, a blocked outside client and the node to every frontend it programs). A run that needs one worker falls back (onOneWorker says why):
 // the test also checks that the inputs meant to run on several workers did, so that the comparison
 // is not one worker against itself.
 
@@ -14,6 +16,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayAsync, type ReplayOptions } from '../src/replay/replay.js';
 import { CaptureFormatError } from '../src/capture/errors.js';
 import { REPO, tempDir, ensureBuilt, runCli } from './helpers/cli.js';
+import { Dataplane } from '../src/dataplane.js';
+import { loadClusterObjects } from '../src/k8s/load-files.js';
+import { pcapHeader, pcapRecord } from './helpers/capture-builders.js';
+import { opening } from './fixtures/conformance/flow.js';
 import { CORPUS, haveCorpus, requireCorpus } from './helpers/corpus.js';
 import { DEMO, DEMO_CLUSTER, FIXTURES, NODE, normalise, ext, demoWebSlices } from './helpers/replay-cases.js';
 
@@ -125,6 +131,55 @@ describe('--workers N = one worker', () => {
     expect(r.services.map((s: any) => s.connections)).toEqual([expect.any(Number), expect.any(Number)]);
     expect(r.conntrack.entries).toBeGreaterThan(99_000);
     expect(parallel).toBe(true);
+  });
+
+  // kube-proxy's test node (test/conformance-kube-proxy.test.ts).
+  const CONFORMANCE_NODE: Partial<ReplayOptions> = {
+    node: 'test-node', nodeIPs: ['192.168.0.2', '192.168.1.2', '192.168.99.11', '2001:db8::1', '2001:db8:1::2'],
+    podCIDRs: ['10.0.0.0/8', 'fd00:10::/64'], serviceCIDRs: ['172.30.0.0/16', 'fd00:10:96::/112'],
+    nodePortCIDRs: ['192.168.0.2/32', '2001:db8::1/128'],
+  };
+  const CLIENTS = { 4: ['10.0.0.2', '203.0.113.2', '203.0.113.130', '192.168.0.2'], 6: ['fd00:10::2', '2001:db8:ffff::2', '2001:db8::1'] };
+  const conformanceDir = path.join(REPO, 'test', 'fixtures', 'conformance');
+  const conformanceParallel: string[] = [];
+  const conformance = fs.readdirSync(conformanceDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.yaml')).sort();
+
+  /** Three connections of every client to every frontend of the cluster, each packet sent twice. */
+  function conformanceCapture(yaml: string): string {
+    const objects = loadClusterObjects([yaml]).objects;
+    const state = new Dataplane({ ...CONFORMANCE_NODE, objects, nodeName: 'test-node' }).state();
+    const records: Uint8Array[] = [pcapHeader()];
+    let t = 0;
+    for (const sp of state.servicePorts) {
+      const nodeIP = sp.family === 4 ? '192.168.0.2' : '2001:db8::1';
+      const frontends: [string, number][] = [
+        ...(sp.clusterIP ? [[sp.clusterIP, sp.port] as [string, number]] : []),
+        ...[...sp.externalIPs, ...sp.loadBalancerIPs].map((ip): [string, number] => [ip, sp.port]),
+        ...(sp.nodePort ? [[nodeIP, sp.nodePort] as [string, number]] : []),
+      ];
+      for (const [dst, dport] of frontends) {
+        for (const src of CLIENTS[sp.family]) {
+          for (let k = 0; k < 3; k++) {
+            const data = opening(sp.protocol, src, dst, 40000 + k, dport);
+            for (let again = 0; again < 2; again++) records.push(pcapRecord({ sec: 1, frac: t++, data }));
+          }
+        }
+      }
+    }
+    const file = path.join(dir, `conformance-${seq++}.pcap`);
+    fs.writeFileSync(file, Buffer.concat(records));
+    return file;
+  }
+
+  it.each(conformance)('conformance cluster %s', async (f) => {
+    const yaml = path.join(conformanceDir, f);
+    const capture = conformanceCapture(yaml);
+    const { want, parallel } = await expectSame(capture, { ...CONFORMANCE_NODE, cluster: [yaml], readBytes: 2048 });
+    expect((want.report as any).packets.in).toBeGreaterThan(0);
+    if (parallel) conformanceParallel.push(f);
+  });
+  it('most conformance clusters ran on several workers', () => {
+    expect(conformanceParallel.length).toBeGreaterThan(conformance.length / 2);
   });
 
   it('the command: --workers 3 writes what --workers 1 does; --trace runs on one worker and says so', () => {

@@ -92,12 +92,17 @@ export const WS_SHARDS = 41;
 export const WS_UNITS = 42;
 /** --workers: SHARD_* bits, what this walk saw that one worker must replay instead. */
 export const WS_SHARD_FLAGS = 43;
+/** --workers: 1 when the host filled the unit table with each unit's owner (the dispatcher's) before the chunk. */
+export const WS_OWNERS = 44;
 export const WS_WORDS = 48;
 
 // --workers (assembly/capture/shard.ts, merge.ts). Every worker walks every record of the same
-// chunks; a unit is a packet record or a pcapng block, in file order. For each unit a worker
-// records the bytes it wrote for it (its output stream holds them in unit order), or
-// UNIT_FOREIGN when another worker owns it. The writer merges the streams unit by unit.
+// chunks; a unit is a packet record or a pcapng block, in file order. The dispatcher (the walk
+// of worker number n of n, in the writer's thread) runs no packet: it records each unit's owner
+// in the unit table, which the host copies into every worker's before the chunk (WS_OWNERS), so
+// that a packet's owner is decided once. For each unit a worker then records the bytes it wrote
+// for it (its output stream holds them in unit order), or UNIT_FOREIGN when another worker owns
+// it. The writer merges the streams unit by unit.
 /** The unit is another worker's. */
 export const UNIT_FOREIGN = 0xffffffff;
 /** Units one chunk may hold (a buffer's bytes over the smallest record, a 12-byte block). */

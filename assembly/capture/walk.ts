@@ -18,7 +18,7 @@ import {
   WS_OUT, WS_OUT_START, WS_IFACES, WS_IN_SECTION, WS_MODE, WS_STOP_LO, WS_HAVE_FIRST, WS_FIRST_SEC, WS_FIRST_NSEC,
   WS_CUR_SEC, WS_CUR_NSEC, WS_LAST_SEC, WS_LAST_NSEC, WS_SPB_SEC, WS_SPB_NSEC, WS_PACKETS, WS_BYTES_IN,
   WS_BYTES_OUT, WS_GENERATED, WS_WRITTEN, WS_EMIT_I, WS_EMIT_N, WS_PENDING, WS_SHARD, WS_SHARDS, WS_UNITS,
-  WS_SHARD_FLAGS, UNIT_FOREIGN, WALK_UNITS_MAX, SHARD_UNITS_FULL, WALK_RECORD_BYTES,
+  WS_SHARD_FLAGS, WS_OWNERS, UNIT_FOREIGN, WALK_UNITS_MAX, SHARD_UNITS_FULL, WALK_RECORD_BYTES,
   WALK_PCAPNG, WALK_MODE_READ, WALK_NEED_MORE, WALK_BLOCK, WALK_STOP_TIME, WALK_BAD, WALK_FLUSH,
   P_EOF_PCAP_HEADER, P_EOF_PCAP_RECORD, P_EOF_BLOCK_HEADER, P_EOF_SHB, P_EOF_BLOCK, P_PCAP_CAPLEN, P_BOM,
   P_NO_SHB, P_LEN_ALIGN, P_LEN_MIN, P_BLOCK_CAPLEN, P_BLOCK_MAX, P_TRAILER, P_SPB_NO_IDB, P_SPB_FIT, P_IFACE,
@@ -99,8 +99,9 @@ export function walkUnitsPtr(): usize { return units; }
 
 /**
  * Makes this walk worker `self` of `n` (after walkInit and the host's reset of the state):
- * it runs only the packets shard.ts gives it and records every unit. Returns 0 when the
- * unit table does not fit in memory.
+ * it runs only the packets shard.ts gives it and records every unit; `self` = `n` makes it the
+ * dispatcher, which records every unit's owner and runs nothing. Returns 0 when the unit table
+ * does not fit in memory.
  */
 export function walkShard(self: u32, n: u32): u32 {
   if (n > 1 && units == 0) {
@@ -110,6 +111,7 @@ export function walkShard(self: u32, n: u32): u32 {
   setWs(WS_SHARD, self);
   setWs(WS_SHARDS, n);
   setWs(WS_UNITS, 0);
+  setWs(WS_OWNERS, 0);
   return 1;
 }
 
@@ -296,6 +298,7 @@ export function walkRun(): u32 {
   let stop = ws64(WS_STOP_LO);
   let shards = readOnly ? 0 : ws(WS_SHARDS);
   let self = ws(WS_SHARD);
+  let given = ws(WS_OWNERS) != 0;
   let f = frame;
   while (status == 0) {
     let n: u32 = 0;
@@ -326,7 +329,13 @@ export function walkRun(): u32 {
         setWs(WS_LAST_NSEC, f.nsec);
         let unit = nextUnit();
         setWs(WS_POS, <u32>(r + f.len));
-        if (shardOwner(f.data, f.caplen, f.wirelen, f.link, shards) != self) {
+        // Decided once: by the dispatcher, whose decision this walk was given, or here.
+        let owner = given && unit != 0 ? load<u32>(unit) : shardOwner(f.data, f.caplen, f.wirelen, f.link, shards);
+        if (self == shards) {
+          if (unit != 0) store<u32>(unit, owner);
+          continue;
+        }
+        if (owner != self) {
           if (unit != 0) store<u32>(unit, UNIT_FOREIGN);
           continue;
         }

@@ -16,7 +16,7 @@ import {
   WS_LE, WS_PCAP_NSEC, WS_PCAP_LINK, WS_POS, WS_END, WS_OUT, WS_OUT_START, WS_IFACES, WS_IN_SECTION, WS_MODE,
   WS_STOP_LO, WS_STOP_HI, WS_HAVE_FIRST, WS_FIRST_SEC, WS_FIRST_NSEC, WS_CUR_SEC, WS_CUR_NSEC, WS_LAST_SEC,
   WS_LAST_NSEC, WS_PACKETS, WS_BYTES_IN, WS_BYTES_OUT, WS_GENERATED, WS_WRITTEN, WALK_PCAP, WALK_PCAPNG,
-  WS_UNITS, WS_SHARD_FLAGS,
+  WS_UNITS, WS_SHARD_FLAGS, WS_OWNERS,
   WALK_MODE_PROCESS, WALK_MODE_READ, WALK_NEED_MORE, WALK_BLOCK, WALK_STOP_TIME, WALK_BAD, WALK_FLUSH,
 } from '../../assembly/abi/walk.js';
 import {
@@ -358,6 +358,13 @@ export class ChunkWalk {
     const units = new Uint32Array(this.u8.buffer, this.e.walkUnitsPtr(), n).slice();
     this.ws[WS_UNITS] = 0;
     return units;
+  }
+
+  /** --workers: the dispatcher's owner of every unit of the chunk about to be walked (abi/walk.ts WS_OWNERS). */
+  giveOwners(owners: Uint32Array): void {
+    this.refresh();
+    new Uint32Array(this.u8.buffer, this.e.walkUnitsPtr(), owners.length).set(owners);
+    this.ws[WS_OWNERS] = 1;
   }
 
   /** --workers: SHARD_* bits of what this worker saw that one worker must replay instead. */

@@ -8,7 +8,7 @@ import type { CoreOptions } from '../core/core.js';
 // Files are replayed in Node: its Cores are built from build/core.wasm.
 import '../core/wasm-file.js';
 import type { ServiceTables, NodeConfig } from '../core/tables.js';
-import { Dataplane } from '../dataplane.js';
+import { Dataplane, nodeConfigOf } from '../dataplane.js';
 import {
   BATCH_MAX_PACKETS, DESC_WORDS, D_OFFSET, D_CAPLEN, D_WIRELEN, D_VERDICT, D_EXTRA_OFF, D_EXTRA_LEN, D_TS_SEC,
   D_TS_NSEC, VERDICT_DROP, VERDICT_REJECT,
@@ -32,7 +32,7 @@ import { traceLine } from './trace.js';
 import { TsharkFrames } from '../capture/frames.js';
 import { buildReport, keepPartial, walkReport, type ReplayReport, type UpdateReport } from './report.js';
 import { TimelineSampler, TIMELINE_POINTS } from './timeline.js';
-import { replayWorkers, type WorkersResult } from './workers/pool.js';
+import { replayWorkers, WorkerPool, type WorkersResult } from './workers/pool.js';
 import type { DataplaneOptions } from '../dataplane.js';
 
 export interface ReplayOptions extends CoreOptions, NodeConfig {
@@ -118,7 +118,7 @@ interface Prepared {
   updates: UpdateReport[];
   /** Seconds from the first packet to the last one replayed so far (set by the path that runs). */
   now: () => number;
-  /** What the dataplane was built from (workers build theirs from the same). */
+  /** What the dataplane was built from (workers take its node configuration). */
   dataplane: DataplaneOptions;
 }
 
@@ -213,9 +213,21 @@ export function replay(opts: ReplayOptions): ReplayReport {
  * packets replayed so far (partialReport()); the outputs are discarded.
  */
 export async function replayAsync(opts: ReplayOptions, signal?: AbortSignal): Promise<ReplayReport> {
+  // Threads asked for start now, so that their start overlaps the cluster's load.
+  const pool = (opts.workers ?? 1) > 1 && oneWorkerReason(opts, 0) === null && !opts.updates
+    ? new WorkerPool(opts.workers!, opts.capture, opts.readBytes, opts.debug ?? false) : undefined;
+  try {
+    return await replayAsyncOn(opts, pool, signal);
+  } finally {
+    await pool?.stop();
+  }
+}
+
+async function replayAsyncOn(opts: ReplayOptions, pool: WorkerPool | undefined, signal?: AbortSignal): Promise<ReplayReport> {
   const run = prepare(opts);
   startLive(opts, run);
   if (needsPerPacket(opts)) {
+    void pool?.stop();
     if ((opts.workers ?? 1) > 1) opts.onOneWorker?.(opts.trace ? '--trace' : opts.perPacket ? 'the per-packet path' : 'a change of capture format');
     try {
       return await drainAsync(replayPerPacket(opts, run, signal));
@@ -226,8 +238,17 @@ export async function replayAsync(opts: ReplayOptions, signal?: AbortSignal): Pr
   }
   const workers = workersFor(opts, run);
   if (workers > 1) {
-    const report = await replayOnWorkers(opts, run, workers, signal);
+    // Threads not started ahead (an --updates file without timed events) start now.
+    const threads = pool ?? new WorkerPool(workers, opts.capture, opts.readBytes, opts.debug ?? false);
+    let report: ReplayReport | undefined;
+    try {
+      report = await replayOnWorkers(opts, run, threads, signal);
+    } finally {
+      await threads.stop();
+    }
     if (report) return report;
+  } else {
+    void pool?.stop();
   }
   const { walk, out, output, updates } = startChunks(opts, run);
   const started = performance.now();
@@ -249,13 +270,7 @@ export async function replayAsync(opts: ReplayOptions, signal?: AbortSignal): Pr
 function workersFor(opts: ReplayOptions, run: Prepared): number {
   const n = opts.workers ?? 1;
   if (n <= 1) return 1;
-  const why = opts.capture === '-' ? 'the capture is read from standard input'
-    : opts.write === '-' ? 'the output goes to standard output'
-    : run.events.length > 0 ? '--updates'
-    : opts.masqueradeAll ? '--masquerade-all'
-    : opts.live ? 'a live cluster (--watch)'
-    : opts.timeline ? '--html (the timeline samples one core)'
-    : null;
+  const why = oneWorkerReason(opts, run.events.length);
   if (why) {
     opts.onOneWorker?.(why);
     return 1;
@@ -263,11 +278,22 @@ function workersFor(opts: ReplayOptions, run: Prepared): number {
   return n;
 }
 
+/** Why the options need one worker (`events`: --updates events with a time), or null. */
+function oneWorkerReason(opts: ReplayOptions, events: number): string | null {
+  return opts.capture === '-' ? 'the capture is read from standard input'
+    : opts.write === '-' ? 'the output goes to standard output'
+    : events > 0 ? '--updates'
+    : opts.masqueradeAll ? '--masquerade-all'
+    : opts.live ? 'a live cluster (--watch)'
+    : opts.timeline ? '--html (the timeline samples one core)'
+    : null;
+}
+
 /**
  * The chunked replay over `n` workers (workers/pool.ts); undefined when the run needed one
  * worker after all (its output discarded; opts.onOneWorker says why), and the caller replays.
  */
-async function replayOnWorkers(opts: ReplayOptions, run: Prepared, n: number, signal?: AbortSignal): Promise<ReplayReport | undefined> {
+async function replayOnWorkers(opts: ReplayOptions, run: Prepared, pool: WorkerPool, signal?: AbortSignal): Promise<ReplayReport | undefined> {
   // The capture's header is checked here first, as one worker checks it before opening the output.
   new ChunkWalk(run.dp.core, { capture: opts.capture, input: FdInput.open(opts.capture), readBytes: opts.readBytes }).close();
   let out: OutputFile | undefined;
@@ -283,11 +309,10 @@ async function replayOnWorkers(opts: ReplayOptions, run: Prepared, n: number, si
     }
   }
   const started = performance.now();
-  const dataplane = Object.fromEntries(Object.entries(run.dataplane).filter(([, v]) => typeof v !== 'function')) as DataplaneOptions;
   let r: Awaited<ReturnType<typeof replayWorkers>>;
   try {
     r = await replayWorkers({
-      core: run.dp.core, dataplane, capture: opts.capture, readBytes: opts.readBytes, workers: n, outFd, outIsFile: true,
+      core: run.dp.core, state: run.dp.state(), node: nodeConfigOf(run.dataplane), pool, outFd, outIsFile: true,
       progress: opts.progress, signal,
     });
   } catch (e) {

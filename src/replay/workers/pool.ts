@@ -1,23 +1,28 @@
-// --workers N: N worker threads (thread.ts) each walk every chunk of the capture and run only
-// their own packets (assembly/capture/shard.ts); this side, the one writer, merges their output
-// streams unit by unit in the core (assembly/capture/merge.ts), writes each chunk while the
-// workers run the next, and sums their counters. What the dispatch cannot keep identical to one
-// worker is checked as the run goes and at its end (checkChunk, checkEnd): the replay then
-// reports why and the caller replays with one worker (README, "How it is built").
+// --workers N: N worker threads (thread.ts), started before the cluster loads (WorkerPool), each
+// walk every chunk of the capture and run only their own packets. This side decides the owners
+// once (Dispatcher: assembly/capture/shard.ts in a walk of its own) and publishes them per chunk;
+// as the one writer, it merges the workers' output streams unit by unit in the core
+// (assembly/capture/merge.ts), writes each chunk while the workers run the next, and sums their
+// counters. What the dispatch cannot keep identical to one worker is checked as the run goes and
+// at its end (flagReason, checkChunk, checkEnd): the replay then reports why and the caller
+// replays with one worker (README, "How it is built").
 
 import * as fs from 'node:fs';
-import { Worker } from 'node:worker_threads';
-import type { Core } from '../../core/core.js';
+import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
+import { Core } from '../../core/core.js';
 import { coreModuleFromFile } from '../../core/wasm-file.js';
-import type { DataplaneOptions } from '../../dataplane.js';
-import type { ChunkWalkResult } from '../chunks.js';
+import { ServiceTables, type NodeConfig } from '../../core/tables.js';
+import type { ClusterState } from '../../k8s/model.js';
+import { ChunkWalk, IO_DONE, IO_FLUSH, type ChunkWalkResult } from '../chunks.js';
+import { FdInput } from '../fd-io.js';
 import { CaptureFormatError } from '../../capture/errors.js';
 import { writeFdFully } from '../../capture/io.js';
 import { WALK_BUFFER_BYTES, SHARD_FRAGMENT, SHARD_AFFINITY, SHARD_NODE_FRONTEND, SHARD_UNITS_FULL } from '../../../assembly/abi/walk.js';
 import { VERDICT_SLOTS, REASON_SLOTS, PER_ENTITY, C_CONNS, REASON_CT_FULL } from '../../core/abi.js';
 import {
-  CTRL_MERGED, CTRL_STOP, CTRL_WORDS, type WorkerStart, type WorkerMessage, type ChunkMessage, type EndMessage,
-  type StartMessage, type WorkerCounters, type FailureData,
+  CTRL_MERGED, CTRL_STOP, CTRL_WORDS, CTRL_PUBLISHED, CTRL_DISPATCHED, OWNER_SLOTS, OWNER_SLOT_WORDS, ownerSlot,
+  type WorkerStart, type WorkerMessage, type ChunkMessage, type EndMessage,
+  type StartMessage, type GoMessage, type WorkerCounters, type FailureData,
 } from './protocol.js';
 
 /** The most workers --workers takes. */
@@ -36,12 +41,45 @@ export interface WorkersFallback {
   fallback: string;
 }
 
+/**
+ * Workers from which the owners are decided once, by the Dispatcher. Its pass reads and frames the
+ * whole capture once more in the writer's thread; with two workers that costs more than the
+ * dispatch it saves them (bench/RESULTS.md, "`--workers`"), so each then dispatches for itself.
+ */
+const DISPATCHER_MIN_WORKERS = 3;
+
+/** Worker threads started ahead of their run, so that their start overlaps the writer's cluster load. */
+export class WorkerPool {
+  readonly control = new SharedArrayBuffer(CTRL_WORDS * 4);
+  readonly owners: SharedArrayBuffer;
+  readonly threads: Threads;
+  /** Whether the owners are decided by the Dispatcher (else each worker decides them for itself). */
+  readonly dispatched: boolean;
+  private stopped: Promise<void> | null = null;
+
+  constructor(readonly workers: number, readonly capture: string, readonly readBytes: number | undefined, debug: boolean) {
+    const module = coreModuleFromFile(debug);
+    this.dispatched = workers >= DISPATCHER_MIN_WORKERS;
+    this.owners = new SharedArrayBuffer(this.dispatched ? OWNER_SLOTS * OWNER_SLOT_WORDS * 4 : 4);
+    this.threads = new Threads(workers, (self, returns) => ({
+      capture, readBytes, self, workers, control: this.control, owners: this.owners, dispatched: this.dispatched, module, returns,
+    }));
+  }
+
+  /** Ends the threads (once; later calls wait for the same end). */
+  stop(): Promise<void> {
+    this.stopped ??= this.threads.stop();
+    return this.stopped;
+  }
+}
+
 export interface WorkersRun {
+  /** The writer's core: the workers build theirs with its options; the merge runs in it. */
   core: Core;
-  dataplane: DataplaneOptions;
-  capture: string;
-  readBytes?: number;
-  workers: number;
+  /** What the writer's tables hold, and its node configuration: the workers program the same. */
+  state: ClusterState;
+  node: NodeConfig;
+  pool: WorkerPool;
   outFd: number;
   outIsFile: boolean;
   progress?: (bytesRead: number, fileSize: number | undefined, packets: number) => void;
@@ -57,16 +95,20 @@ const FLAG_REASONS: [number, string][] = [
 
 /** Runs the capture over `run.workers` workers. Throws what one worker would (damage, I/O errors). */
 export async function replayWorkers(run: WorkersRun): Promise<WorkersResult | WorkersFallback> {
-  const n = run.workers;
-  const control = new SharedArrayBuffer(CTRL_WORDS * 4);
-  const ctrl = new Int32Array(control);
-  const threads = new Threads(n, (self) => ({
-    dataplane: run.dataplane, capture: run.capture, readBytes: run.readBytes, self, workers: n, control,
-    module: coreModuleFromFile(run.core.options.debug),
-  }));
+  const { pool, core } = run;
+  const n = pool.workers;
+  const ctrl = new Int32Array(pool.control);
+  const threads = pool.threads;
+  threads.post({ t: 'go', core: core.options, state: run.state, node: run.node });
   const merger = new Merger(run.core, n);
   const writer = new ChunkWriter(run.outFd, run.outIsFile, run.core);
+  let dispatcher: Dispatcher | undefined;
   try {
+    // While the workers build their cores, the dispatcher walks the first chunks.
+    if (pool.dispatched) {
+      dispatcher = new Dispatcher(run);
+      dispatcher.publishTo(OWNER_SLOTS);
+    }
     const starts = await threads.all();
     for (const m of starts) if (m.t === 'fail') throw rebuild(m.failure);
     const first = starts[0] as StartMessage;
@@ -75,17 +117,25 @@ export async function replayWorkers(run: WorkersRun): Promise<WorkersResult | Wo
     let ends: EndMessage[] | undefined;
     let units = 0;
     for (let seq = 0; ends === undefined; seq++) {
+      dispatcher?.publishTo(seq + OWNER_SLOTS);
+      const dispatched = flagReason(dispatcher?.flags ?? 0);
+      if (dispatched) return { fallback: dispatched };
       const msgs = await threads.all();
       if (msgs.every((m) => m.t === 'end')) {
         ends = msgs as EndMessage[];
         break;
       }
       const chunks = msgs as ChunkMessage[];
-      if (chunks.some((m) => m.t !== 'chunk' || m.seq !== seq)) throw new Error('--workers: the workers fell out of step');
+      if (chunks.some((m) => m.t !== 'chunk' || m.seq !== seq) || (dispatcher && chunks[0]!.units.length !== dispatcher.units[seq])) {
+        throw new Error('--workers: the workers fell out of step');
+      }
       const why = checkChunk(chunks);
       if (why) return { fallback: why };
       const out = merger.merge(chunks);
       if (out === null) return { fallback: 'a chunk too large to merge' };
+      chunks.forEach((c, w) => {
+        if (c.stream.buffer.byteLength > 0) threads.giveBack(w, c.stream.buffer as ArrayBuffer);
+      });
       await writer.write(out[0], out[1]);
       units += chunks[0]!.units.length;
       Atomics.store(ctrl, CTRL_MERGED, seq + 1);
@@ -107,19 +157,28 @@ export async function replayWorkers(run: WorkersRun): Promise<WorkersResult | Wo
     if (failure) throw rebuild(failure);
     return { result: sumResults(ends.map((e) => e.result)), ...summed, workers: n };
   } finally {
-    // Wake workers waiting for the writer, so that they can be stopped.
+    // Wake workers waiting for the writer or the dispatcher, so that they can be stopped.
     Atomics.store(ctrl, CTRL_STOP, 1);
     Atomics.notify(ctrl, CTRL_MERGED);
+    Atomics.notify(ctrl, CTRL_PUBLISHED);
+    dispatcher?.close();
     await writer.flush().catch(() => undefined);
-    await threads.stop();
+    await pool.stop();
   }
+}
+
+/** What SHARD_* bits say cannot be kept identical to one worker, or null. */
+function flagReason(flags: number): string | null {
+  for (const [bit, what] of FLAG_REASONS) if (flags & bit) return what;
+  return null;
 }
 
 /** Why a chunk cannot be kept identical to one worker's, or null. */
 function checkChunk(chunks: ChunkMessage[]): string | null {
   let flags = 0;
   for (const c of chunks) flags |= c.flags;
-  for (const [bit, what] of FLAG_REASONS) if (flags & bit) return what;
+  const why = flagReason(flags);
+  if (why) return why;
   // Masqueraded connections must all be worker 0's (a hairpin connection is decided by its backend).
   if (chunks.some((c, w) => w > 0 && c.masqueraded > 0)) return 'a masqueraded connection outside worker 0 (hairpin)';
   return null;
@@ -134,7 +193,8 @@ function checkEnd(ends: EndMessage[], core: Core): string | null {
   let opened = 0n, full = 0n, entries = 0;
   for (const e of ends) {
     const b = e.counters.backends;
-    for (let i = C_CONNS; i < b.length; i += PER_ENTITY) opened += b[i]!;
+    const words = wordsOf(b);
+    for (let i = C_CONNS; i < b.length; i += PER_ENTITY) if (words[i * 2]! !== 0 || words[i * 2 + 1]! !== 0) opened += b[i]!;
     full += e.counters.reasons[REASON_CT_FULL]!;
     entries += e.counters.entries;
     if (e.counters.evicted > 0) return 'conntrack evictions';
@@ -153,7 +213,8 @@ function sumInto(core: Core, all: WorkerCounters[]): Omit<WorkersResult, 'result
     const to = new BigUint64Array(mem, ptr, count);
     for (const c of all) {
       const from = pick(c);
-      for (let i = 0; i < count; i++) to[i]! += from[i]!;
+      const words = wordsOf(from);
+      for (let i = 0; i < count; i++) if (words[i * 2]! !== 0 || words[i * 2 + 1]! !== 0) to[i]! += from[i]!;
     }
   };
   add(e.verdictCountersPtr(), VERDICT_SLOTS, (c) => c.verdicts);
@@ -162,6 +223,14 @@ function sumInto(core: Core, all: WorkerCounters[]): Omit<WorkersResult, 'result
   const entries = all.reduce((s, c) => s + c.entries, 0);
   // No connection was deleted (checkEnd): every worker's count only grew, so the peak is now.
   return { conntrack: { entries, peak: entries, evicted: 0 }, fastPath: all.reduce((s, c) => s + c.fastPath, 0) };
+}
+
+/**
+ * The counters as u32 words: most are zero (the backends of unused slots, --max-backends of them),
+ * and testing a word costs no BigInt.
+ */
+function wordsOf(a: BigUint64Array): Uint32Array {
+  return new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
 }
 
 function sumResults(rs: ChunkWalkResult[]): ChunkWalkResult {
@@ -186,6 +255,64 @@ function rebuild(f: FailureData): Error {
   return err;
 }
 
+/**
+ * Decides each packet's worker once: a walk of its own (a core with the writer's capacities and
+ * tables, the walk of worker n of n) frames every record and records its owner, which it publishes
+ * to the workers in the owners ring, chunk by chunk, at most OWNER_SLOTS chunks past the merge.
+ */
+class Dispatcher {
+  private readonly walk: ChunkWalk;
+  private readonly ctrl: Int32Array;
+  private published = 0;
+  private done = false;
+  /** Units of each chunk published: the workers' must be as many. */
+  readonly units: number[] = [];
+  /** SHARD_* bits so far. */
+  flags = 0;
+
+  constructor(private readonly run: WorkersRun) {
+    const { pool } = run;
+    this.ctrl = new Int32Array(pool.control);
+    const core = new Core({ ...run.core.options, wasm: coreModuleFromFile(run.core.options.debug) });
+    new ServiceTables(core).apply(run.state, { node: run.node });
+    this.walk = new ChunkWalk(core, { capture: pool.capture, input: FdInput.open(pool.capture), readBytes: pool.readBytes });
+    if (!this.walk.shard(pool.workers, pool.workers)) this.flags |= SHARD_UNITS_FULL;
+  }
+
+  /** Publishes the owners of every chunk before `upTo` (or to the end of the capture). */
+  publishTo(upTo: number): void {
+    while (!this.done && this.published < upTo && this.flags === 0) {
+      let io: number;
+      try {
+        do io = this.walk.walk(); while (io === IO_FLUSH);
+      } catch (e) {
+        // Damage: the workers meet it in the same chunk and report it; they need the owners before it.
+        if (!(e instanceof CaptureFormatError)) throw e;
+        io = IO_DONE;
+      }
+      const owners = this.walk.takeUnits();
+      this.flags |= this.walk.shardFlags;
+      const slot = ownerSlot(this.run.pool.owners, this.published);
+      slot[0] = owners.length;
+      slot.set(owners, 1);
+      this.units.push(owners.length);
+      this.published++;
+      Atomics.store(this.ctrl, CTRL_PUBLISHED, this.published);
+      if (io === IO_DONE) {
+        this.done = true;
+        Atomics.store(this.ctrl, CTRL_DISPATCHED, 1);
+      } else {
+        this.walk.attach(this.walk.readNextSync());
+      }
+      Atomics.notify(this.ctrl, CTRL_PUBLISHED);
+    }
+  }
+
+  close(): void {
+    this.walk.close();
+  }
+}
+
 /** The worker script: the compiled one, also when this module runs from its TypeScript source (tests). */
 function threadUrl(): URL {
   const here = import.meta.url;
@@ -195,14 +322,18 @@ function threadUrl(): URL {
 /** The workers and their messages, in order per worker. */
 class Threads {
   private readonly workers: Worker[] = [];
+  /** Per worker, where its output buffers go back once merged. */
+  private readonly returns: MessagePort[] = [];
   private readonly queues: WorkerMessage[][] = [];
   private readonly waiting: (((m: WorkerMessage) => void) | null)[] = [];
   private readonly failed: (((e: Error) => void) | null)[] = [];
   private crash: Error | null = null;
 
-  constructor(n: number, data: (self: number) => WorkerStart) {
+  constructor(n: number, data: (self: number, returns: MessagePort) => WorkerStart) {
     for (let w = 0; w < n; w++) {
-      const worker = new Worker(threadUrl(), { workerData: data(w) });
+      const { port1, port2 } = new MessageChannel();
+      this.returns.push(port1);
+      const worker = new Worker(threadUrl(), { workerData: data(w, port2), transferList: [port2] });
       this.queues.push([]);
       this.waiting.push(null);
       this.failed.push(null);
@@ -241,12 +372,23 @@ class Threads {
     });
   }
 
+  /** Gives worker w a merged chunk's output buffer back, to reuse (thread.ts OutputBuffer). */
+  giveBack(w: number, buf: ArrayBuffer): void {
+    this.returns[w]!.postMessage(buf, [buf]);
+  }
+
+  /** Sends every worker the same message. */
+  post(m: GoMessage): void {
+    for (const w of this.workers) w.postMessage(m);
+  }
+
   /** The next message of every worker. */
   all(): Promise<WorkerMessage[]> {
     return Promise.all(this.workers.map((_, w) => this.next(w)));
   }
 
   async stop(): Promise<void> {
+    for (const p of this.returns) p.close();
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

@@ -1,11 +1,17 @@
 // --workers: what the writer (main thread) and the workers (thread.ts) say to each other.
 
+import type { MessagePort } from 'node:worker_threads';
 import type { ChunkWalkResult } from '../chunks.js';
-import type { DataplaneOptions } from '../../dataplane.js';
+import { WALK_UNITS_MAX } from '../../../assembly/abi/walk.js';
+import type { CoreOptions } from '../../core/core.js';
+import type { NodeConfig } from '../../core/tables.js';
+import type { ClusterState } from '../../k8s/model.js';
 
-/** What a worker is started with: the dataplane's options (objects already loaded), its place, the capture. */
+/**
+ * What a worker is started with, before the cluster is loaded: its place and the capture. It
+ * builds its core when GoMessage arrives.
+ */
 export interface WorkerStart {
-  dataplane: DataplaneOptions;
   capture: string;
   readBytes?: number;
   self: number;
@@ -14,14 +20,45 @@ export interface WorkerStart {
   module: WebAssembly.Module;
   /** Int32Array over a SharedArrayBuffer: CTRL_* words. */
   control: SharedArrayBuffer;
+  /** The dispatcher's owner tables, OWNER_SLOTS chunks in turn (ownerSlot()). */
+  owners: SharedArrayBuffer;
+  /** Whether the walk takes the dispatcher's owners (else it decides them itself). */
+  dispatched: boolean;
+  /** Where the writer gives each chunk's output buffer back once merged (reused: no new buffer per chunk). */
+  returns: MessagePort;
+}
+
+/** The writer's core, once built: each worker programs the same tables into a core of the same capacities. */
+export interface GoMessage {
+  t: 'go';
+  /** The writer's core options, capacities resolved. */
+  core: Omit<CoreOptions, 'wasm'>;
+  state: ClusterState;
+  node: NodeConfig;
 }
 
 /** Chunks the writer has merged (a worker walks at most CHUNKS_AHEAD chunks past it). */
 export const CTRL_MERGED = 0;
 /** Set to 1 by the writer: stop after the current chunk and report. */
 export const CTRL_STOP = 1;
-export const CTRL_WORDS = 2;
+/** Chunks whose owner tables are published (chunk k in slot k % OWNER_SLOTS). */
+export const CTRL_PUBLISHED = 2;
+/** Set to 1 by the writer once the dispatcher has walked the whole capture (no chunk will follow). */
+export const CTRL_DISPATCHED = 3;
+export const CTRL_WORDS = 4;
 export const CHUNKS_AHEAD = 2;
+/**
+ * Owner tables in the ring: a worker walks at most CHUNKS_AHEAD chunks past the last merged one,
+ * so the writer publishes that far ahead and never overwrites a table a worker has yet to take.
+ */
+export const OWNER_SLOTS = CHUNKS_AHEAD + 1;
+/** u32 words of one slot: the unit count, then the owner of each unit. */
+export const OWNER_SLOT_WORDS = 1 + WALK_UNITS_MAX;
+
+/** The slot of chunk `seq` in the owners ring: [count word, owners]. */
+export function ownerSlot(owners: SharedArrayBuffer, seq: number): Uint32Array {
+  return new Uint32Array(owners, (seq % OWNER_SLOTS) * OWNER_SLOT_WORDS * 4, OWNER_SLOT_WORDS);
+}
 
 /** One chunk of one worker: its output stream and its unit table (abi/walk.ts). */
 export interface ChunkMessage {

@@ -1,15 +1,21 @@
-// --workers: one worker thread. It builds the same dataplane as every other worker, walks every
-// chunk of the capture with its own reads, runs only its own packets (assembly/capture/shard.ts)
-// and hands each chunk's output stream and unit table to the writer (pool.ts).
+// --workers: one worker thread. Started while the writer loads the cluster, it then builds a core
+// like the writer's (the same capacities and tables), walks every chunk of the capture with its
+// own reads, runs only its own packets (owners decided by the writer's dispatcher from three
+// workers on, else by its own walk: assembly/capture/shard.ts) and hands each chunk's output
+// stream and unit table to the writer (pool.ts). It imports only the core, the tables and the
+// walk (not the manifest loader), so that its start is short.
 
-import { parentPort, workerData } from 'node:worker_threads';
-import { Dataplane } from '../../dataplane.js';
+import { parentPort, workerData, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { Core } from '../../core/core.js';
+import { ServiceTables } from '../../core/tables.js';
 import { ChunkWalk, IO_DONE, IO_FLUSH } from '../chunks.js';
 import { FdInput } from '../fd-io.js';
 import { CaptureFormatError } from '../../capture/errors.js';
 import { VERDICT_SLOTS, REASON_SLOTS, PER_ENTITY } from '../../core/abi.js';
+import { WALK_READ_BYTES, WALK_TAILROOM } from '../../../assembly/abi/walk.js';
 import {
-  CTRL_MERGED, CTRL_STOP, CHUNKS_AHEAD, type WorkerStart, type WorkerMessage, type WorkerCounters, type FailureData,
+  CTRL_MERGED, CTRL_STOP, CTRL_PUBLISHED, CTRL_DISPATCHED, CHUNKS_AHEAD, ownerSlot,
+  type WorkerStart, type GoMessage, type WorkerMessage, type WorkerCounters, type FailureData,
 } from './protocol.js';
 
 const start = workerData as WorkerStart;
@@ -26,8 +32,7 @@ function failureData(e: unknown): FailureData {
   return { message: err?.message ?? String(e), code: err?.code, syscall: err?.syscall, errno: err?.errno, path: err?.path };
 }
 
-function counters(dp: Dataplane): WorkerCounters {
-  const core = dp.core;
+function counters(core: Core): WorkerCounters {
   core.refresh();
   const e = core.exports;
   const mem = e.memory.buffer;
@@ -44,15 +49,49 @@ function counters(dp: Dataplane): WorkerCounters {
   };
 }
 
-/** The pieces in one buffer of its own (transferable: never a pooled Buffer). */
-function concat(pieces: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of pieces) {
-    out.set(p, at);
-    at += p.length;
+/**
+ * A chunk's output on its way to the writer: copied out of linear memory into a buffer of its own
+ * (transferred, never a pooled Buffer), taken from those the writer gave back when one is large
+ * enough, so that chunks after the first few neither allocate nor touch fresh pages.
+ */
+class OutputBuffer {
+  private readonly free: ArrayBuffer[] = [];
+  private buf: ArrayBuffer | null = null;
+  private len = 0;
+
+  constructor(private readonly returns: MessagePort) {}
+
+  add(bytes: Uint8Array): void {
+    const need = this.len + bytes.length;
+    if (this.buf === null || this.buf.byteLength < need) {
+      const next = this.spare(need);
+      if (this.buf !== null) {
+        new Uint8Array(next).set(new Uint8Array(this.buf, 0, this.len));
+        this.free.push(this.buf);
+      }
+      this.buf = next;
+    }
+    new Uint8Array(this.buf, this.len, bytes.length).set(bytes);
+    this.len = need;
   }
-  return out;
+
+  /** The chunk's bytes; the buffer is the writer's until it gives it back. */
+  take(): Uint8Array {
+    const out = new Uint8Array(this.buf ?? new ArrayBuffer(0), 0, this.len);
+    this.buf = null;
+    this.len = 0;
+    return out;
+  }
+
+  private spare(need: number): ArrayBuffer {
+    for (let m = receiveMessageOnPort(this.returns); m; m = receiveMessageOnPort(this.returns)) {
+      this.free.push(m.message as ArrayBuffer);
+    }
+    const i = this.free.findIndex((b) => b.byteLength >= need);
+    if (i >= 0) return this.free.splice(i, 1)[0]!;
+    // Room for a whole read's records: a chunk's output usually fits in one.
+    return new ArrayBuffer(Math.max(need, WALK_READ_BYTES + WALK_TAILROOM));
+  }
 }
 
 /** Waits until the writer has merged chunk seq - CHUNKS_AHEAD, so a worker never runs far ahead. */
@@ -64,13 +103,31 @@ function waitForWriter(seq: number): void {
   }
 }
 
-function run(): void {
-  let dp: Dataplane;
+/** Gives the walk the dispatcher's owners of chunk seq once published; false when the writer stops first. */
+function takeOwners(walk: ChunkWalk, seq: number): boolean {
+  for (;;) {
+    const published = Atomics.load(control, CTRL_PUBLISHED);
+    if (published > seq) {
+      const slot = ownerSlot(start.owners, seq);
+      walk.giveOwners(slot.subarray(1, 1 + slot[0]!));
+      return true;
+    }
+    if (Atomics.load(control, CTRL_STOP) !== 0) return false;
+    if (Atomics.load(control, CTRL_DISPATCHED) !== 0 && Atomics.load(control, CTRL_PUBLISHED) <= seq) {
+      throw new Error('--workers: a chunk the dispatcher did not walk');
+    }
+    Atomics.wait(control, CTRL_PUBLISHED, published);
+  }
+}
+
+function run(go: GoMessage): void {
+  let core: Core;
   let walk: ChunkWalk;
   try {
     // The main thread's compiled module: every worker shares its code.
-    dp = new Dataplane({ ...start.dataplane, wasm: start.module });
-    walk = new ChunkWalk(dp.core, { capture: start.capture, input: FdInput.open(start.capture), readBytes: start.readBytes });
+    core = new Core({ ...go.core, wasm: start.module });
+    new ServiceTables(core).apply(go.state, { node: go.node });
+    walk = new ChunkWalk(core, { capture: start.capture, input: FdInput.open(start.capture), readBytes: start.readBytes });
   } catch (e) {
     post({ t: 'fail', failure: failureData(e) });
     return;
@@ -79,26 +136,27 @@ function run(): void {
   post({ t: 'start', format: walk.format, header: walk.header, sharded });
   if (!sharded) return;
   let seq = 0;
-  let pieces: Uint8Array[] = [];
+  const output = new OutputBuffer(start.returns);
   let failure: FailureData | undefined;
   const sendChunk = (): void => {
-    const stream = pieces.length === 1 ? pieces[0]! : concat(pieces);
-    pieces = [];
+    const stream = output.take();
     const units = walk.takeUnits();
     post({
-      t: 'chunk', seq: seq++, stream, units, flags: walk.shardFlags, masqueraded: Number(dp.core.exports.conntrackMasqueraded()),
+      t: 'chunk', seq: seq++, stream, units, flags: walk.shardFlags, masqueraded: Number(core.exports.conntrackMasqueraded()),
       bytesRead: walk.bytesRead, fileSize: walk.fileSize,
     }, [stream.buffer as ArrayBuffer, units.buffer as ArrayBuffer]);
   };
   const take = (): void => {
     const [addr, len] = walk.takeOutput();
-    pieces.push(walk.memory.slice(addr, addr + len));
+    output.add(walk.memory.subarray(addr, addr + len));
   };
   try {
-    for (;;) {
+    for (let fresh = true; ;) {
+      if (fresh && start.dispatched && !takeOwners(walk, seq)) break;
       const io = walk.walk();
       take();
-      if (io === IO_FLUSH) continue;
+      fresh = io !== IO_FLUSH;
+      if (!fresh) continue;
       sendChunk();
       if (io === IO_DONE || Atomics.load(control, CTRL_STOP) !== 0) break;
       waitForWriter(seq);
@@ -115,7 +173,9 @@ function run(): void {
   } finally {
     walk.close();
   }
-  post({ t: 'end', result: walk.result(), trailer: walk.trailer(), counters: counters(dp), failure });
+  const c = counters(core);
+  post({ t: 'end', result: walk.result(), trailer: walk.trailer(), counters: c, failure },
+    [c.verdicts.buffer as ArrayBuffer, c.reasons.buffer as ArrayBuffer, c.backends.buffer as ArrayBuffer]);
 }
 
-run();
+port.once('message', (m: GoMessage) => run(m));
