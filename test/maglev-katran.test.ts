@@ -265,6 +265,37 @@ describe('svcplane replay --maglev-compat katran', () => {
     });
   }
 
+  it('explain and whatif take the mode: the backend explain names is the reference\'s; whatif compares in Katran\'s rings', () => {
+    const m = RING;
+    const [seed, seed6] = katranSeeds(m);
+    const f = all[0];
+    const ring = ref.table(f.svc.backends.map((ip, id) => ({ hash: katranRealHash(ipBytes(ip)), weight: 1, id })), m, false);
+    const want = f.svc.backends[ring[ref.flowHash(ipBytes(f.src), f.sport, f.svc.port, seed, seed6) % m]];
+    const explained = runCli(['explain', capture, '--frame', '1', '-c', cluster, '--maglev-compat', 'katran', '--maglev-size', String(m)]);
+    expect(explained.stderr).toBe('');
+    expect(explained.status).toBe(0);
+    expect(explained.stdout).toContain(`${want}:${f.svc.target}`);
+    // One fewer web replica: the flows that move or lose their real are those the reference's rings say.
+    const whatif = runCli(['whatif', capture, '-c', cluster, '--next-replicas', 'compat/web=6', '--maglev-compat', 'katran',
+      '--maglev-size', String(m), '--json', '-q']);
+    expect(whatif.stderr).toBe('');
+    expect(whatif.status).toBe(0);
+    const report = JSON.parse(whatif.stdout) as { next: { replicas: { removed: string[] }[] }; services: { service: string; moved: number; remaining: { moved: number } }[] };
+    const removed = report.next.replicas[0].removed;
+    const pick = (backends: string[], c: (typeof all)[number]): string => {
+      const r = ref.table(backends.map((ip, id) => ({ hash: katranRealHash(ipBytes(ip)), weight: 1, id })), m, false);
+      return backends[r[ref.flowHash(ipBytes(c.src), c.sport, c.svc.port, seed, seed6) % m]];
+    };
+    const web = all.filter((c) => c.svc.name === 'web');
+    const kept = f.svc.backends.filter((ip) => !removed.includes(ip));
+    const moved = web.filter((c) => pick(f.svc.backends, c) !== pick(kept, c));
+    const row = report.services.find((x) => x.service === 'compat/web:p')!;
+    expect(moved.length).toBeGreaterThan(0);
+    expect(row.moved).toBe(moved.length);
+    // Of the connections whose real stays, as many move as the rings say (with Maglev, few or none).
+    expect(row.remaining.moved).toBe(moved.filter((c) => !removed.includes(pick(f.svc.backends, c))).length);
+  });
+
   it('a ring size that is not prime: one line, exit 2', () => {
     const r = runCli(['replay', capture, '-c', cluster, '-q', '--maglev-compat', 'katran', '--maglev-size', '65536']);
     expect(r.status).toBe(2);
