@@ -8,8 +8,8 @@ import { configure, regionRoom, reserveRoom, inputRegion, descRegion, extraRegio
 import { tablesInit, setMax, cpBegin as tBegin, cpCommit as tCommit, cpAbort as tAbort, cpBackend as tBackend,
   cpService as tService, cpServiceSet as tServiceSet, cpServiceRemove as tServiceRemove,
   cpFrontendAdd as tFrontendAdd, cpFrontendRemove as tFrontendRemove, activeTable,
-  cpServiceSourceRanges as tSourceRanges, buildAllTables, cpBackendIdentity as tBackendIdentity, maglevFill } from './lb/control';
-import { setMaglevCompat as compatSet, ciliumFlowHash } from './lb/compat';
+  cpServiceSourceRanges as tSourceRanges, buildAllTables, cpBackendIdentity as tBackendIdentity, cpBackendHash as tBackendHash, maglevFill } from './lb/control';
+import { setMaglevCompat as compatSet, ciliumFlowHash, katranFlowHashSeeded } from './lb/compat';
 import { murmur3x64_128, murmurH1, murmurH2 } from './lb/murmur3';
 import { activeList, activeCount } from './lb/lookup';
 import { isPrime, maglevBytes, maglevSlot } from './lb/maglev';
@@ -100,7 +100,8 @@ export function cpService(slot: u32, flags: u32, affinitySeconds: u32, port: u32
 }
 export function cpServiceSet(slot: u32, which: u32, n: u32): u32 { return tServiceSet(slot, which, n); }
 /**
- * Whose Maglev to reproduce (MAGLEV_COMPAT_*) and, for Cilium, its three seeds. Call after init,
+ * Whose Maglev to reproduce (MAGLEV_COMPAT_*) and its seeds (Cilium: its three; Katran: 0, then
+ * INIT_JHASH_SEED and INIT_JHASH_SEED_V6). Call after init,
  * before the first cpBackend. 0 ok, 1 unknown mode.
  */
 export function setMaglevCompat(mode: u32, seedMurmur: u32, seedJhash4: u32, seedJhash6: u32): u32 {
@@ -108,6 +109,8 @@ export function setMaglevCompat(mode: u32, seedMurmur: u32, seedJhash4: u32, see
 }
 /** Cilium mode: backend `id`'s identity string, `len` bytes at SCRATCH_IDENTITY, gives its permutation. 0 ok, 1 refused. */
 export function cpBackendIdentity(id: u32, len: u32): u32 { return tBackendIdentity(id, len); }
+/** Katran modes: backend `id`'s 64-bit Endpoint.hash (low, high words) gives its permutation. 0 ok, 1 refused. */
+export function cpBackendHash(id: u32, lo: u32, hi: u32): u32 { return tBackendHash(id, lo, hi); }
 export function cpServiceRemove(slot: u32): void { tServiceRemove(slot); }
 export function cpFrontendAdd(family: u32, proto: u32, port: u32, kind: u32, slot: u32): u32 {
   return tFrontendAdd(family, proto, port, kind, slot);
@@ -156,6 +159,11 @@ export function murmur3Scratch(len: u32, seed: u32): u32 {
 /** Cilium's datapath hash of a flow from the client address at SCRATCH_ADDR (with setMaglevCompat's seeds), for tests. */
 export function ciliumFlowHashScratch(family: u32, proto: u32, sport: u32, dport: u32): u32 {
   return ciliumFlowHash(family, proto, scratchRegion + SCRATCH_ADDR, sport, dport);
+}
+
+/** Katran's datapath hash of a flow from the client address at SCRATCH_ADDR (with setMaglevCompat's seeds), for tests. */
+export function katranFlowHashScratch(family: u32, sport: u32, dport: u32): u32 {
+  return katranFlowHashSeeded(family, scratchRegion + SCRATCH_ADDR, sport, dport);
 }
 
 /**

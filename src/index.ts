@@ -10,7 +10,8 @@ export type { Counters } from './core/counters.js';
 export { Core, instantiateCore, coreImports, setDefaultCoreModule, type CoreOptions, type WasmInput } from './core/core.js';
 export { ServiceTables, type NodeConfig, type ApplyStats, type SlotChange, type UpdateOptions } from './core/tables.js';
 export type { CapacityOptions } from './core/capacity.js';
-export { MAGLEV_COMPATS, CILIUM_TABLE_SIZES, CILIUM_DEFAULT_SEED, ciliumBackendIdentity, type MaglevCompat } from './core/maglev-compat.js';
+export { MAGLEV_COMPATS, CILIUM_TABLE_SIZES, CILIUM_DEFAULT_SEED, ciliumBackendIdentity, katranSeeds, type MaglevCompat } from './core/maglev-compat.js';
+export { katranRealHash } from './core/katran-real-hash.js';
 export { VERDICT_NAMES, REASON_NAMES, reasonName, type VerdictName } from './core/abi.js';
 export * as abi from './core/abi.js';
 

@@ -341,8 +341,8 @@ describe('svcplane replay --maglev-compat cilium', () => {
     const seed = runCli(['replay', capture, '-c', cluster, '-q', '--maglev-compat', 'cilium', '--hash-seed', 'not-base64!']);
     expect(seed.status).toBe(2);
     expect(seed.stderr).toMatch(/^svcplane: --hash-seed "not-base64!": cilium mode takes Cilium's bpf-lb-maglev-hash-seed, base64 of 12 bytes\n$/);
-    const katran = runCli(['replay', capture, '-c', cluster, '-q', '--maglev-compat', 'katran']);
-    expect(katran.status).toBe(2);
-    expect(katran.stderr).toMatch(/Allowed choices are svcplane, cilium/);
+    const unknown = runCli(['replay', capture, '-c', cluster, '-q', '--maglev-compat', 'envoy']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/Allowed choices are svcplane, cilium, katran, katran-v2/);
   });
 });

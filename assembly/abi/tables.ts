@@ -73,3 +73,6 @@ export const SOURCE_RANGES_MAX = 64;
 // Whose Maglev the core reproduces (setMaglevCompat; docs/maglev-compat.md).
 export const MAGLEV_COMPAT_SVCPLANE = 0;
 export const MAGLEV_COMPAT_CILIUM = 1;
+/** Katran's MaglevHash (V1, its default) and MaglevHashV2: tables from each real's 64-bit hash. */
+export const MAGLEV_COMPAT_KATRAN = 2;
+export const MAGLEV_COMPAT_KATRAN_V2 = 3;

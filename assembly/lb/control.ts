@@ -9,11 +9,12 @@ import { hashAddrWord, hashSeed } from '../hash';
 import { addrEq } from '../flow';
 import { region, svcMax, backendMax, maglevM, lbMode, scratchRegion } from '../config';
 import { poolAlloc, poolFree, setBlockFlag } from './pool';
-import { maglevBuild, maglevBuildCilium, maglevBytes } from './maglev';
-import { maglevCompat, identityPermutation, permOffset, permSkip } from './compat';
+import { maglevBuild, maglevBuildCilium, maglevBuildKatran, maglevBytes } from './maglev';
+import { maglevCompat, katranMode, identityPermutation, permOffset, permSkip } from './compat';
+import { katranPermutation, katranOffset, katranSkip } from './katran';
 import {
   SF_ACTIVE, SF_INTERNAL_LOCAL, SF_EXTERNAL_LOCAL, LB_RANDOM, SET_LOCAL, SOURCE_RANGES_MAX, CP_OK, CP_REFUSED, CP_NO_MEMORY,
-  MAGLEV_COMPAT_CILIUM,
+  MAGLEV_COMPAT_CILIUM, MAGLEV_COMPAT_KATRAN_V2,
 } from '../abi/tables';
 import { SERVICE_BLOCKS, DIRTY_MAX as DIRTY_POSITIONS, MAGLEV_SET_MAX } from '../abi/capacity';
 import {
@@ -31,7 +32,8 @@ let feMask: u32 = 0;
 /** Backend records (lookup.ts reads them; cpBackend writes them). */
 let backends: usize = 0;
 
-// Maglev permutation scratch: offsets, skips, weights, next, Cilium's turn counters (per backend of one set).
+// Maglev permutation scratch: offsets, skips, weights, next, Cilium's turn counters or Katran V2's
+// credits (per backend of one set).
 let mgOffsets: usize = 0;
 let mgSkips: usize = 0;
 let mgWeights: usize = 0;
@@ -221,6 +223,20 @@ export function cpBackendIdentity(id: u32, len: u32): u32 {
   return 0;
 }
 
+/**
+ * Gives backend `id` Katran's permutation, from its 64-bit Endpoint.hash
+ * (`lo`, `hi`; formed by the host from its address: docs/maglev-compat.md).
+ * Katran modes only; call right after cpBackend. 0 ok, 1 refused.
+ */
+export function cpBackendHash(id: u32, lo: u32, hi: u32): u32 {
+  if (id >= backendMax || !katranMode()) return 1;
+  katranPermutation((<u64>hi << 32) | <u64>lo, maglevM);
+  let b = backends + <usize>id * BE_SIZE;
+  store<u32>(b + BE_OFFSET, katranOffset);
+  store<u32>(b + BE_SKIP, katranSkip);
+  return 0;
+}
+
 /** Sets the fixed fields of a service-port record in staging. */
 export function cpService(slot: u32, flags: u32, affinitySeconds: u32, port: u32, nodePort: u32): u32 {
   if (slot >= svcMax) return 1;
@@ -296,10 +312,11 @@ export function ensureTable(list: usize, n: u32, table: usize): usize {
 
 /**
  * Fills a table by the turn rule of the Maglev being reproduced (compat.ts):
- * maglevBuild's, or Cilium's. Arguments as maglevBuild's; n at most setMax.
+ * maglevBuild's, Cilium's or Katran's. Arguments as maglevBuild's; n at most setMax.
  */
 export function maglevFill(table: usize, m: u32, n: u32, offsets: usize, skips: usize, weights: usize, next: usize, used: usize): void {
   if (maglevCompat == MAGLEV_COMPAT_CILIUM) maglevBuildCilium(table, m, n, offsets, skips, weights, next, used, mgCounters);
+  else if (katranMode()) maglevBuildKatran(table, m, n, offsets, skips, weights, next, used, mgCounters, maglevCompat == MAGLEV_COMPAT_KATRAN_V2);
   else maglevBuild(table, m, n, offsets, skips, weights, next, used);
 }
 

@@ -37,3 +37,16 @@ export function jhash3words(a: u32, b: u32, c: u32, initval: u32): u32 {
   let iv = initval + JHASH_INITVAL + (3 << 2);
   return jhashFinal(a + iv, b + iv, c + iv);
 }
+
+/** jhash_2words(a, b, initval). */
+export function jhash2words(a: u32, b: u32, initval: u32): u32 {
+  let iv = initval + JHASH_INITVAL + (2 << 2);
+  return jhashFinal(a + iv, b + iv, iv);
+}
+
+/** jhash(key, 16, initval) of the 16 bytes at `p`, words read little-endian. */
+export function jhash16(p: usize, initval: u32): u32 {
+  let iv = JHASH_INITVAL + 16 + initval;
+  jhashMix(iv + load<u32>(p), iv + load<u32>(p, 4), iv + load<u32>(p, 8));
+  return jhashFinal(ja + load<u32>(p, 12), jb, jc);
+}

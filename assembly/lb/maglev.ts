@@ -120,6 +120,67 @@ export function maglevBuildCilium(table: usize, m: u32, n: u32, offsets: usize, 
   }
 }
 
+/**
+ * Katran's probe: backend i at step j of its permutation looks at slot
+ * (offset + j·skip) mod m, computed in u32 arithmetic that wraps, as
+ * Katran's builder computes it (for large m a long search wraps, and the
+ * wrapped slot is the one Katran takes). Claims the first unclaimed slot
+ * from step j; returns the next step.
+ */
+// @ts-ignore: decorator
+@inline function claimKatran(table: usize, wide: bool, used: usize, i: u32, j: u32, offset: u32, skip: u32, m: u32): u32 {
+  let c = (offset + j * skip) % m;
+  while (load<u32>(used + (<usize>(c >>> 5) << 2)) & (<u32>1 << (c & 31))) {
+    j++;
+    c = (offset + j * skip) % m;
+  }
+  let wp = used + (<usize>(c >>> 5) << 2);
+  store<u32>(wp, load<u32>(wp) | (<u32>1 << (c & 31)));
+  if (wide) store<u16>(table + (<usize>c << 1), <u16>i);
+  else store<u8>(table + <usize>c, <u8>i);
+  return j + 1;
+}
+
+/**
+ * maglevBuild with Katran's turn rules (lib/MaglevHash.cpp, MaglevHashV2.cpp).
+ * V1 (`v2` false): in the first round backend i claims weight_i slots, in every
+ * later round one. V2: each turn backend i adds weight_i to its credit and,
+ * when the credit reaches the largest weight, pays that and claims one slot.
+ * `next` holds each backend's step; `credit` is n u32 of scratch; the other
+ * arguments as maglevBuild's.
+ */
+export function maglevBuildKatran(table: usize, m: u32, n: u32, offsets: usize, skips: usize,
+                                  weights: usize, next: usize, used: usize, credit: usize, v2: bool): void {
+  let wide = maglevWidth(n) == 2;
+  memory.fill(used, 0, <usize>((m + 31) >>> 5) << 2);
+  memory.fill(next, 0, <usize>n << 2);
+  memory.fill(credit, 0, <usize>n << 2);
+  let most: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) most = max(most, load<u32>(weights + (<usize>i << 2)));
+  let filled: u32 = 0;
+  for (let round: u32 = 0; ; round++) {
+    for (let i: u32 = 0; i < n; i++) {
+      let ip = <usize>i << 2;
+      let w = load<u32>(weights + ip);
+      let turns: u32 = 1;
+      if (v2) {
+        let c = load<u32>(credit + ip) + w;
+        turns = c >= most ? 1 : 0;
+        store<u32>(credit + ip, c - turns * most);
+      } else if (round == 0) {
+        turns = w;
+      }
+      let offset = load<u32>(offsets + ip), skip = load<u32>(skips + ip);
+      let j = load<u32>(next + ip);
+      for (let k: u32 = 0; k < turns; k++) {
+        j = claimKatran(table, wide, used, i, j, offset, skip, m);
+        if (++filled == m) return;
+      }
+      store<u32>(next + ip, j);
+    }
+  }
+}
+
 /** Whether m is prime (trial division; m is at most a few million). */
 export function isPrime(m: u32): bool {
   if (m < 2) return false;

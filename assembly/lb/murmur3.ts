@@ -55,3 +55,17 @@ export function murmur3x64_128(p: usize, len: u32, seed: u32): void {
   murmurH1 = h1;
   murmurH2 = h2;
 }
+
+/** 16 bytes for murmur3x64_64's two words. */
+const PAIR = memory.data(16);
+
+/**
+ * Katran's MurmurHash3_x64_64(a, b, seed): one 16-byte block (a then b,
+ * little-endian) through x64_128, of which it keeps the first half.
+ */
+export function murmur3x64_64(a: u64, b: u64, seed: u32): u64 {
+  store<u64>(PAIR, a);
+  store<u64>(PAIR, b, 8);
+  murmur3x64_128(PAIR, 16, seed);
+  return murmurH1;
+}

@@ -16,7 +16,7 @@ import { CommandFailure } from './command-failure.js';
 
 /** What explain takes from replay: the cluster, the node, the choices and the capacities. */
 const SHARED = ['--cluster', '--node', '--node-ip', '--zone', '--cluster-cidr', '--service-cidr', '--nodeport-addresses',
-  '--masquerade-all', '--updates', '--lb', '--maglev-size', '--hash-seed', '--ct-max', '--max-service-ports', '--max-backends',
+  '--masquerade-all', '--updates', '--lb', '--maglev-size', '--maglev-compat', '--hash-seed', '--ct-max', '--max-service-ports', '--max-backends',
   '--max-frontends', '--max-affinity', '--max-fragments', '--strict'];
 
 /** Exit status when the capture holds no packet of the flow (or no such frame). */

@@ -95,7 +95,9 @@ export function buildProgram(): Command {
     .addOption(new Option('--lb <algorithm>', 'backend choice for new connections').choices(['maglev', 'random']).default('maglev'))
     .option('--maglev-size <prime>', 'Maglev table size per service port', positiveInt('--maglev-size'), 16381)
     .addOption(new Option('--maglev-compat <mode>', "whose Maglev to reproduce: svcplane (its own), cilium (Cilium's tables from "
-      + "bpf-lb-maglev-hash-seed, its table sizes, its datapath's flow hash: the backend a Cilium node picks); docs/maglev-compat.md")
+      + "bpf-lb-maglev-hash-seed, its table sizes, its datapath's flow hash: the backend a Cilium node picks), katran or katran-v2 "
+      + "(Katran's MaglevHash or MaglevHashV2 over each real's address hash, its datapath's flow hash; --maglev-size is Katran's "
+      + "RING_SIZE, 65537 by default in Katran); docs/maglev-compat.md")
       .choices([...MAGLEV_COMPATS]).default('svcplane'))
     .option('--hash-seed <text>', 'seed of every hash (default "svcplane"; with --maglev-compat cilium, Cilium\'s base64 '
       + `bpf-lb-maglev-hash-seed, default ${CILIUM_DEFAULT_SEED})`)

@@ -21,7 +21,7 @@ import { checkOutputs, writeOutput, writeStdout } from './write-output.js';
 const SHARED_CLUSTER = ['--context', '--request-timeout', '--connect-timeout', '--max-response-size'];
 const SHARED_NODE = [
   '--node', '--node-ip', '--zone', '--cluster-cidr', '--service-cidr', '--nodeport-addresses', '--masquerade-all',
-  '--maglev-size', '--hash-seed', '--ct-max', '--max-service-ports', '--max-backends', '--max-frontends', '--max-affinity',
+  '--maglev-size', '--maglev-compat', '--hash-seed', '--ct-max', '--max-service-ports', '--max-backends', '--max-frontends', '--max-affinity',
   '--max-fragments',
 ];
 const SHARED_END = ['--json', '--strict'];

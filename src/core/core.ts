@@ -11,7 +11,7 @@ import {
 import { checkCapacities, type CapacityOptions } from './capacity.js';
 import { EXPLAIN_WORDS } from '../../assembly/abi/explain.js';
 import { CoreError, CapacityError } from './errors.js';
-import { compatCode, checkCiliumTableSize, ciliumSeeds, CILIUM_DEFAULT_SEED, type MaglevCompat } from './maglev-compat.js';
+import { compatCode, checkCiliumTableSize, ciliumSeeds, CILIUM_DEFAULT_SEED, isKatran, katranSeeds, type MaglevCompat } from './maglev-compat.js';
 
 export { CoreError, CapacityError };
 
@@ -24,8 +24,9 @@ export interface CoreOptions extends CapacityOptions {
   /** Backend choice for new connections. Default 'maglev'. */
   lb?: 'maglev' | 'random';
   /**
-   * Whose Maglev to reproduce (docs/maglev-compat.md): svcplane's own, or Cilium's (its table
-   * sizes only; `hashSeed` is then Cilium's base64 bpf-lb-maglev-hash-seed). Default 'svcplane'.
+   * Whose Maglev to reproduce (docs/maglev-compat.md): svcplane's own, Cilium's (its table
+   * sizes only; `hashSeed` is then Cilium's base64 bpf-lb-maglev-hash-seed), or Katran's
+   * MaglevHash ('katran') or MaglevHashV2 ('katran-v2'). Default 'svcplane'.
    */
   maglevCompat?: MaglevCompat;
   /** Seed text of every hash. Default "svcplane" (cilium mode: Cilium's default seed). */
@@ -61,6 +62,8 @@ interface CoreExports {
   maxSetSize(): number;
   setMaglevCompat(mode: number, seedMurmur: number, seedJhash4: number, seedJhash6: number): number;
   cpBackendIdentity(id: number, len: number): number;
+  cpBackendHash(id: number, lo: number, hi: number): number;
+  katranFlowHashScratch(family: number, sport: number, dport: number): number;
   murmur3Scratch(len: number, seed: number): number;
   ciliumFlowHashScratch(family: number, proto: number, sport: number, dport: number): number;
   cpBegin(): void; cpCommit(): void; cpAbort(): void;
@@ -193,7 +196,7 @@ export class Core {
     const compat = opts.maglevCompat ?? 'svcplane';
     if (compat === 'cilium') checkCiliumTableSize(caps.maglevSize);
     const hashSeed = opts.hashSeed ?? (compat === 'cilium' ? CILIUM_DEFAULT_SEED : 'svcplane');
-    const seeds = compat === 'cilium' ? ciliumSeeds(hashSeed) : [0, 0, 0];
+    const seeds = compat === 'cilium' ? ciliumSeeds(hashSeed) : isKatran(compat) ? [0, ...katranSeeds(caps.maglevSize)] : [0, 0, 0];
     this.options = {
       ...caps,
       lb: opts.lb ?? 'maglev',

@@ -1,11 +1,12 @@
 // --maglev-compat: whose Maglev the core reproduces (docs/maglev-compat.md). The core holds the
-// algorithms (murmur3, jhash, the turn rules); the host forms what Cilium derives from its own
-// objects: the seeds from bpf-lb-maglev-hash-seed and each backend's identity string.
+// algorithms (murmur3, jhash, the turn rules); the host forms what Cilium and Katran derive from
+// their own objects: Cilium's seeds from bpf-lb-maglev-hash-seed and each backend's identity string,
+// Katran's seeds from its ring size and each real's hash (katran-real-hash.ts).
 
-import { MAGLEV_COMPAT_SVCPLANE, MAGLEV_COMPAT_CILIUM } from './abi.js';
+import { MAGLEV_COMPAT_SVCPLANE, MAGLEV_COMPAT_CILIUM, MAGLEV_COMPAT_KATRAN, MAGLEV_COMPAT_KATRAN_V2 } from './abi.js';
 import { CapacityError, CoreError } from './errors.js';
 
-export const MAGLEV_COMPATS = ['svcplane', 'cilium'] as const;
+export const MAGLEV_COMPATS = ['svcplane', 'cilium', 'katran', 'katran-v2'] as const;
 export type MaglevCompat = (typeof MAGLEV_COMPATS)[number];
 
 /** The table sizes Cilium accepts for bpf-lb-maglev-table-size (pkg/maglev). */
@@ -15,7 +16,23 @@ export const CILIUM_DEFAULT_SEED = 'JLfvgnHc2kaSUFaI';
 
 /** The core's MAGLEV_COMPAT_* of a mode. */
 export function compatCode(mode: MaglevCompat): number {
-  return mode === 'cilium' ? MAGLEV_COMPAT_CILIUM : MAGLEV_COMPAT_SVCPLANE;
+  return { svcplane: MAGLEV_COMPAT_SVCPLANE, cilium: MAGLEV_COMPAT_CILIUM, katran: MAGLEV_COMPAT_KATRAN, 'katran-v2': MAGLEV_COMPAT_KATRAN_V2 }[mode];
+}
+
+/** Whether a mode is one of Katran's (MaglevHash, MaglevHashV2). */
+export function isKatran(mode: MaglevCompat): boolean {
+  return mode === 'katran' || mode === 'katran-v2';
+}
+
+/** Katran's MAX_VIPS (balancer_consts.h), a factor of its IPv4 jhash seed and its IPv6 seed. */
+export const KATRAN_MAX_VIPS = 512;
+
+/**
+ * Katran's datapath seeds for a ring of m slots (compile-time constants of its default build):
+ * INIT_JHASH_SEED = MAX_VIPS × RING_SIZE (the size of ch_rings), INIT_JHASH_SEED_V6 = MAX_VIPS.
+ */
+export function katranSeeds(m: number): [number, number] {
+  return [Math.imul(KATRAN_MAX_VIPS, m) >>> 0, KATRAN_MAX_VIPS];
 }
 
 /** Refuses a table size Cilium would not run with (cilium mode). */

@@ -7,7 +7,8 @@
 import type { Core } from './core.js';
 import type { ClusterState, ServicePortState, Backend } from '../k8s/model.js';
 import { parseIP, parseIPInto, parseCIDR, cidrContains, joinHostPort, canonicalIP, type CIDR } from '../k8s/ip.js';
-import { ciliumBackendIdentity } from './maglev-compat.js';
+import { ciliumBackendIdentity, isKatran } from './maglev-compat.js';
+import { katranRealHash } from './katran-real-hash.js';
 import {
   FE_CLUSTER_IP, FE_EXTERNAL_IP, FE_LOAD_BALANCER, FE_NODE_PORT, FE_CLUSTER_ADDR, SF_INTERNAL_LOCAL, SF_EXTERNAL_LOCAL,
   SF_AFFINITY, SF_SOURCE_RANGES, SF_UDP, SET_CLUSTER, SET_LOCAL, LIST_NODE_IPS, LIST_POD_CIDRS, LIST_SERVICE_CIDRS,
@@ -114,9 +115,12 @@ export class ServiceTables {
 
   /** Cilium's Maglev (--maglev-compat cilium): backends carry its identity strings, sets are in their order. */
   private readonly cilium: boolean;
+  /** Katran's Maglev (--maglev-compat katran, katran-v2): backends carry their real's hash, sets are in its order. */
+  private readonly katran: boolean;
 
   constructor(private readonly core: Core) {
     this.cilium = core.options.maglevCompat === 'cilium';
+    this.katran = isKatran(core.options.maglevCompat);
   }
 
   /** Slot of a service port key (family-qualified), if programmed. */
@@ -254,8 +258,8 @@ export class ServiceTables {
    * one shape whatever their length, so the comparisons of many updates stay monomorphic.
    */
   private stageIds(st: Staging, sp: ServicePortState, slot: number, given: Backend[], now: bigint): Uint32Array {
-    // Cilium sorts a set by its backends' identity strings, the same on every node.
-    const set = this.cilium ? byIdentity(given, sp.protocol) : given;
+    // Cilium sorts a set by its backends' identity strings, Katran by its reals' hashes: the same on every node.
+    const set = this.cilium ? byIdentity(given, sp.protocol) : this.katran ? byRealHash(given) : given;
     const ids = new Uint32Array(set.length);
     for (let i = 0; i < set.length; i++) {
       const b = set[i];
@@ -266,6 +270,7 @@ export class ServiceTables {
         this.writeAddr(b.ip);
         check(this.core.exports.cpBackend(id, sp.family, b.port, slot), 'backend');
         if (this.cilium) this.writeIdentity(id, identityOf(b, sp.protocol));
+        if (this.katran) this.writeRealHash(id, realHashOf(b));
         st.newBackends.set(bkey, id);
         st.created.push({ id, slot, ip: b.ip, port: b.port });
       }
@@ -504,6 +509,11 @@ export class ServiceTables {
     if (parseIPInto(text, sc, SCRATCH_ADDR) === 0) throw new TableError(`bad address ${text}`);
   }
 
+  /** Gives backend `id` the permutation of its Katran real's hash. */
+  private writeRealHash(id: number, hash: bigint): void {
+    check(this.core.exports.cpBackendHash(id, Number(hash & 0xffffffffn), Number(hash >> 32n)), 'backend hash');
+  }
+
   /** Gives backend `id` the permutation of its Cilium identity string. */
   private writeIdentity(id: number, identity: string): void {
     this.core.refresh();
@@ -719,6 +729,20 @@ function identityOf(b: Backend, protocol: string): string {
 /** A set in the order of its identity strings (Go's byte-wise string order; the strings are ASCII). */
 function byIdentity(set: Backend[], protocol: string): Backend[] {
   const keyed = set.map((b) => ({ b, k: identityOf(b, protocol) }));
+  keyed.sort((x, y) => (x.k < y.k ? -1 : x.k > y.k ? 1 : 0));
+  return keyed.map((e) => e.b);
+}
+
+/** The hash Katran gives the real of a backend (its address only: Katran's reals have no port). */
+function realHashOf(b: Backend): bigint {
+  const ip = parseIP(b.ip);
+  if (!ip) throw new TableError(`backend address is not an IP: ${b.ip}`);
+  return katranRealHash(ip.bytes);
+}
+
+/** A set in the order of its reals' hashes (Katran's Vip sorts endpoints by hash, ascending). */
+function byRealHash(set: Backend[]): Backend[] {
+  const keyed = set.map((b) => ({ b, k: realHashOf(b) }));
   keyed.sort((x, y) => (x.k < y.k ? -1 : x.k > y.k ? 1 : 0));
   return keyed.map((e) => e.b);
 }

@@ -1,0 +1,106 @@
+// A small reference of Katran's Maglev for tests, written from the algorithm's description in
+// docs/maglev-compat.md ("Katran") and independent of the core: BigInt MurmurHash3_x64_64 of two
+// words, MaglevBase's offset and skip, MaglevHash's and MaglevHashV2's turns (u32 slot arithmetic),
+// Vip's sort by hash, and the datapath's jhash_2words. Slow and plain on purpose.
+
+const M64 = (1n << 64n) - 1n;
+const rotl64 = (x: bigint, r: bigint): bigint => ((x << r) | (x >> (64n - r))) & M64;
+const mul64 = (a: bigint, b: bigint): bigint => (a * b) & M64;
+const fmix = (k: bigint): bigint => {
+  k ^= k >> 33n; k = mul64(k, 0xff51afd7ed558ccdn); k ^= k >> 33n; k = mul64(k, 0xc4ceb9fe1a85ec53n);
+  return k ^ (k >> 33n);
+};
+
+/** Katran's MurmurHash3_x64_64(a, b, seed): one block of two words, length 16, h1 + h2 returned. */
+export function murmur64(a: bigint, b: bigint, seed: number): bigint {
+  let h1 = BigInt(seed >>> 0), h2 = h1;
+  h1 ^= mul64(rotl64(mul64(a, 0x87c37b91114253d5n), 31n), 0x4cf5ad432745937fn);
+  h1 = (rotl64(h1, 27n) + h2) & M64; h1 = (h1 * 5n + 0x52dce729n) & M64;
+  h2 ^= mul64(rotl64(mul64(b, 0x4cf5ad432745937fn), 33n), 0x87c37b91114253d5n);
+  h2 = (rotl64(h2, 31n) + h1) & M64; h2 = (h2 * 5n + 0x38495ab5n) & M64;
+  h1 ^= 16n; h2 ^= 16n;
+  h1 = (h1 + h2) & M64; h2 = (h2 + h1) & M64;
+  h1 = fmix(h1); h2 = fmix(h2);
+  return (h1 + h2) & M64;
+}
+
+/** MaglevBase's [offset, skip] of a real over an m-slot ring. */
+export function permutation(hash: bigint, m: number): [number, number] {
+  return [Number(murmur64(hash, 42n, 0) % BigInt(m)), Number(murmur64(hash, 2718281828n, 2307) % BigInt(m - 1)) + 1];
+}
+
+export interface Real { hash: bigint; weight: number; id: number }
+
+/** The ring of ids Katran builds for these reals (weight 0 left out), V1 (MaglevHash) or V2. */
+export function table(given: Real[], m: number, v2: boolean): number[] {
+  const reals = given.filter((r) => r.weight > 0).sort((x, y) => (x.hash < y.hash ? -1 : x.hash > y.hash ? 1 : 0));
+  const ring: number[] = new Array(m).fill(-1);
+  if (reals.length === 1) return ring.fill(reals[0].id);
+  const perm = reals.map((r) => permutation(r.hash, m));
+  const next = reals.map(() => 0);
+  const credit = reals.map(() => 0);
+  const weight = reals.map((r) => r.weight);
+  const most = Math.max(...weight);
+  let runs = 0;
+  const take = (i: number): boolean => {
+    const [offset, skip] = perm[i];
+    const at = (): number => ((offset + Math.imul(next[i], skip)) >>> 0) % m;
+    while (ring[at()] >= 0) next[i]++;
+    ring[at()] = reals[i].id;
+    next[i]++;
+    return ++runs === m;
+  };
+  for (;;) {
+    for (let i = 0; i < reals.length; i++) {
+      if (v2) {
+        credit[i] += weight[i];
+        if (credit[i] < most) continue;
+        credit[i] -= most;
+        if (take(i)) return ring;
+      } else {
+        for (let j = 0; j < weight[i]; j++) if (take(i)) return ring;
+        weight[i] = 1;
+      }
+    }
+  }
+}
+
+const rol32 = (w: number, s: number): number => ((w << s) | (w >>> (32 - s))) >>> 0;
+
+function final(a: number, b: number, c: number): number {
+  c = ((c ^ b) - rol32(b, 14)) >>> 0;
+  a = ((a ^ c) - rol32(c, 11)) >>> 0;
+  b = ((b ^ a) - rol32(a, 25)) >>> 0;
+  c = ((c ^ b) - rol32(b, 16)) >>> 0;
+  a = ((a ^ c) - rol32(c, 4)) >>> 0;
+  b = ((b ^ a) - rol32(a, 14)) >>> 0;
+  return ((c ^ b) - rol32(b, 24)) >>> 0;
+}
+
+function mix(a: number, b: number, c: number): [number, number, number] {
+  a = ((a - c) >>> 0 ^ rol32(c, 4)) >>> 0; c = (c + b) >>> 0;
+  b = ((b - a) >>> 0 ^ rol32(a, 6)) >>> 0; a = (a + c) >>> 0;
+  c = ((c - b) >>> 0 ^ rol32(b, 8)) >>> 0; b = (b + a) >>> 0;
+  a = ((a - c) >>> 0 ^ rol32(c, 16)) >>> 0; c = (c + b) >>> 0;
+  b = ((b - a) >>> 0 ^ rol32(a, 19)) >>> 0; a = (a + c) >>> 0;
+  c = ((c - b) >>> 0 ^ rol32(b, 4)) >>> 0; b = (b + a) >>> 0;
+  return [a, b, c];
+}
+
+const le32 = (b: Uint8Array, at: number): number => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+const IV = 0xdeadbeef;
+
+/** Katran's get_packet_hash: jhash_2words(address word or jhash of 16 bytes, ports word, seed). */
+export function flowHash(src: Uint8Array, sport: number, dport: number, seed: number, seed6: number): number {
+  let addr: number;
+  if (src.length === 4) addr = le32(src, 0);
+  else {
+    const iv = (IV + 16 + seed6) >>> 0;
+    const [a, b, c] = mix((iv + le32(src, 0)) >>> 0, (iv + le32(src, 4)) >>> 0, (iv + le32(src, 8)) >>> 0);
+    addr = final((a + le32(src, 12)) >>> 0, b, c);
+  }
+  // flow.ports read little-endian: the client port's two wire bytes, then the VIP port's.
+  const ports = le32(Uint8Array.of(sport >> 8, sport & 255, dport >> 8, dport & 255), 0);
+  const iv = (seed + IV + 8) >>> 0;
+  return final((addr + iv) >>> 0, (ports + iv) >>> 0, iv);
+}
