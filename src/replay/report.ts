@@ -8,10 +8,26 @@ import { VERDICT_NAMES, REASON_NAMES } from '../core/abi.js';
 import { readCounters, type Counters, type ServiceReport } from '../core/counters.js';
 import { linkTypeName } from '../capture/linktypes.js';
 import type { ChunkWalkResult } from './chunks.js';
-import type { Timeline, UpdateLoad, MaglevShare } from './timeline.js';
+
+// The timeline's parts of the report (timeline.ts samples them).
+/** Cumulative packets per verdict and conntrack entries at capture times. */
+export interface Timeline {
+  /** Seconds between grid points (the last point is the last packet's time). */
+  interval: number;
+  /** Capture seconds from the first packet. */
+  t: number[];
+  passed: number[]; translated: number[]; reversed: number[]; dropped: number[]; rejected: number[];
+  conntrack: number[];
+}
+
+/** Traffic of one backend over a window of capture time. */
+export interface Load { packets: number; connections: number }
+/** One changed service port around an update: each backend's load since the previous change and until the next. */
+export interface UpdateLoad { service: string; backends: { backend: string; before: Load; after: Load }[] }
+/** Slots each backend holds in a service port's Maglev table (its expected share of new connections). */
+export interface MaglevShare { service: string; slots: number; backends: { backend: string; slots: number }[] }
 
 export type { BackendReport, ServiceReport, Counters } from '../core/counters.js';
-export type { Timeline, UpdateLoad, MaglevShare, Load } from './timeline.js';
 export interface UpdateReport {
   at: number; type: string; object: string;
   /** Live connections of the changed service ports whose backend is still in their set. */

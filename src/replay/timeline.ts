@@ -11,24 +11,7 @@ import { SET_CLUSTER } from '../../assembly/abi/tables.js';
 import { VERDICT_PASS, VERDICT_TRANSLATED, VERDICT_REVERSED, VERDICT_DROP, VERDICT_REJECT } from '../core/abi.js';
 import type { DueSchedule } from './chunks.js';
 import { mergeSchedules } from './schedule.js';
-import type { ReplayReport, UpdateReport } from './report.js';
-
-/** Cumulative packets per verdict and conntrack entries at capture times. */
-export interface Timeline {
-  /** Seconds between grid points (the last point is the last packet's time). */
-  interval: number;
-  /** Capture seconds from the first packet. */
-  t: number[];
-  passed: number[]; translated: number[]; reversed: number[]; dropped: number[]; rejected: number[];
-  conntrack: number[];
-}
-
-/** Traffic of one backend over a window of capture time. */
-export interface Load { packets: number; connections: number }
-/** One changed service port around an update: each backend's load since the previous change and until the next. */
-export interface UpdateLoad { service: string; backends: { backend: string; before: Load; after: Load }[] }
-/** Slots each backend holds in a service port's Maglev table (its expected share of new connections). */
-export interface MaglevShare { service: string; slots: number; backends: { backend: string; slots: number }[] }
+import type { ReplayReport, UpdateReport, Timeline, Load, UpdateLoad, MaglevShare } from './report.js';
 
 /** Default number of points kept (at most twice this, plus the last). */
 export const TIMELINE_POINTS = 200;
