@@ -12,9 +12,9 @@ import { fnv32Signed, spooky16, katranRealHash } from '../src/core/katran-real-h
 import { SCRATCH_ADDR, SCRATCH_IDENTITY, IDENTITY_MAX_BYTES, SCRATCH_IDS, SET_CLUSTER } from '../src/core/abi.js';
 import { Harness, backend, servicePort } from './helpers/harness.js';
 import { buildPacket, ipBytes } from './helpers/packets.js';
-import { concat, pcapHeader, pcapRecord } from './helpers/capture-builders.js';
 import { ensureBuilt, runCli, tempDir } from './helpers/cli.js';
 import * as ref from './helpers/katran-maglev-ref.js';
+import { SERVICES, flows, writeCompatInputs, traceOf, backendText } from './helpers/compat-flows.js';
 import * as ciliumRef from './helpers/cilium-maglev-ref.js';
 
 const SMALL = { ctMax: 64, maxServicePorts: 8, maxBackends: 1024, maxFrontends: 64 };
@@ -180,69 +180,17 @@ describe('katran mode through the host', () => {
 
 // ---- the command ------------------------------------------------------------------------------
 
-const SERVICES = [
-  { name: 'web', vip: '10.96.0.10', port: 80, target: 8080, proto: 'TCP' as const, family: 4, affinity: false,
-    backends: ['10.244.1.5', '10.244.2.6', '10.244.2.7', '10.244.3.1', '10.244.9.40', '10.244.10.2', '10.244.4.4'] },
-  { name: 'dns', vip: '10.96.0.53', port: 53, target: 5353, proto: 'UDP' as const, family: 4, affinity: false,
-    backends: ['10.244.5.1', '10.244.5.2', '10.244.6.3'] },
-  { name: 'sticky', vip: '10.96.0.20', port: 443, target: 8443, proto: 'TCP' as const, family: 4, affinity: true,
-    backends: ['10.244.7.1', '10.244.7.2', '10.244.7.3', '10.244.8.1'] },
-  { name: 'web6', vip: 'fd00:96::10', port: 80, target: 8080, proto: 'TCP' as const, family: 6, affinity: false,
-    backends: ['fd00:244::5', 'fd00:244::1:6', 'fd00:244::a:7', 'fd00:244::2'] },
-];
-
-function manifest(): string {
-  const items = SERVICES.flatMap((s) => [
-    {
-      apiVersion: 'v1', kind: 'Service', metadata: { name: s.name, namespace: 'compat' },
-      spec: {
-        type: 'ClusterIP', clusterIP: s.vip, clusterIPs: [s.vip], ipFamilies: [s.family === 6 ? 'IPv6' : 'IPv4'],
-        ports: [{ name: 'p', port: s.port, protocol: s.proto, targetPort: s.target }],
-        ...(s.affinity ? { sessionAffinity: 'ClientIP' } : {}),
-      },
-    },
-    {
-      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', addressType: s.family === 6 ? 'IPv6' : 'IPv4',
-      metadata: { name: `${s.name}-1`, namespace: 'compat', labels: { 'kubernetes.io/service-name': s.name } },
-      endpoints: s.backends.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
-      ports: [{ name: 'p', port: s.target, protocol: s.proto }],
-    },
-  ]);
-  return JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
-}
-
-/** New flows: many clients to each Service, one first packet each (a SYN, or a UDP datagram). */
-function flows(): { src: string; sport: number; svc: (typeof SERVICES)[number] }[] {
-  return Array.from({ length: 60 }, (_, i) => [
-    { src: `198.18.${i >> 4}.${(i * 7) & 255}`, sport: 30000 + i * 131, svc: SERVICES[0] },
-    { src: `198.19.0.${i + 1}`, sport: 40000 + i, svc: SERVICES[1] },
-    // Affinity: one client per address, so every first SYN is a Maglev choice (with port 0).
-    { src: `198.20.${i}.1`, sport: 50000 + i * 7, svc: SERVICES[2] },
-    { src: `2001:db8::${(i * 13).toString(16)}:1`, sport: 20000 + i * 3, svc: SERVICES[3] },
-  ]).flat();
-}
-
 describe('svcplane replay --maglev-compat katran', () => {
   const dir = tempDir('svcplane-katran-');
-  const capture = path.join(dir, 'flows.pcap');
-  const cluster = path.join(dir, 'cluster.json');
   const all = flows();
+  let capture = '', cluster = '';
 
   beforeAll(() => {
     ensureBuilt();
-    fs.writeFileSync(cluster, manifest());
-    const records = all.map((f, i) => pcapRecord({ sec: 1_700_000_000, frac: i, data: buildPacket({
-      src: f.src, dst: f.svc.vip, sport: f.sport, dport: f.svc.port, proto: f.svc.proto, flags: 0x02, payload: f.svc.proto === 'UDP' ? 12 : 0,
-    }) }));
-    fs.writeFileSync(capture, concat(pcapHeader(), ...records));
+    ({ capture, cluster } = writeCompatInputs(dir, all));
   });
 
-  const trace = (args: string[]): { backend?: string; verdict: string }[] => {
-    const r = runCli(['replay', capture, '-c', cluster, '--trace', '-', '-q', ...args]);
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { backend?: string; verdict: string });
-  };
+  const trace = (args: string[]) => traceOf(capture, cluster, args);
 
   for (const [mode, v2] of [['katran', false], ['katran-v2', true]] as const) {
     it(`${mode}: every flow goes to the real Katran would pick (ring and datapath hash from the reference)`, () => {
@@ -255,7 +203,7 @@ describe('svcplane replay --maglev-compat katran', () => {
       all.forEach((f, i) => {
         const h = ref.flowHash(ipBytes(f.src), f.svc.affinity ? 0 : f.sport, f.svc.port, seed, seed6);
         const ip = f.svc.backends[rings.get(f.svc.name)![h % m]];
-        const want = f.svc.family === 6 ? `[${ip}]:${f.svc.target}` : `${ip}:${f.svc.target}`;
+        const want = backendText(f.svc, ip);
         expect(got[i].verdict, `flow ${i}`).toBe('translated');
         expect(got[i].backend, `flow ${i}: ${f.src}:${f.sport} → ${f.svc.name}`).toBe(want);
       });
