@@ -239,6 +239,7 @@ describe('svcplane explain on a crafted cluster', () => {
       [['explain', cut, '--frame', '1'], 'record header cut short'],
       [['explain', crafted[0]!, '-c', bad, '--frame', '1'], 'bad.yaml:3:1: syntax error'],
       [['explain', ...crafted, '--frame', '0'], '--frame must be a frame number'],
+      [['explain', ...crafted, '--frame', '99999999999999999999'], '--frame must be a frame number'],
       [['explain', '-', '--frame', '1'], '--frame replays the capture twice'],
     ] as const) {
       const r = runCli(args, { input: fs.readFileSync(crafted[0]!) });

@@ -32,7 +32,10 @@ function flowOption(v: string): FlowTuple {
 }
 
 function frameOption(v: string): number {
-  if (!/^[0-9]+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('--frame must be a frame number (from 1)');
+  // Past 2^53 - 1 the number would round, and the "no frame N" message name another frame.
+  if (!/^[0-9]+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v))) {
+    throw new InvalidArgumentError(`--frame must be a frame number (from 1 to ${Number.MAX_SAFE_INTEGER})`);
+  }
   return Number(v);
 }
 
