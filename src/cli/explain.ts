@@ -11,6 +11,7 @@ import { formatExplanation } from '../explain/text.js';
 import type { PacketExplanation } from '../explain/packet.js';
 import { formatTuple, type FlowTuple } from '../replay/trace.js';
 import { writeFdFully } from '../capture/io.js';
+import { displayName } from '../capture/errors.js';
 import { checkClusterFilesAreText, loadCluster, shortenProblem } from './cluster-input.js';
 import { CommandFailure } from './command-failure.js';
 
@@ -114,7 +115,7 @@ async function runExplain(capture: string, o: Record<string, unknown>): Promise<
       },
     });
     if (count === 0) {
-      throw new CommandFailure(`${capture}: no packet of ${formatTuple(flow)} (either direction) among its ${report.packets.in} packets`,
+      throw new CommandFailure(`${displayName(capture)}: no packet of ${formatTuple(flow)} (either direction) among its ${report.packets.in} packets`,
         EXIT_NOT_IN_CAPTURE);
     }
     if (!json) {
