@@ -239,6 +239,7 @@ describe('svcplane explain on a crafted cluster', () => {
       [['explain', cut, '--frame', '1'], 'record header cut short'],
       [['explain', crafted[0]!, '-c', bad, '--frame', '1'], 'bad.yaml:3:1: syntax error'],
       [['explain', ...crafted, '--frame', '0'], '--frame must be a frame number'],
+      [['explain', ...crafted, '--frame', '99999999999999999999'], '--frame must be a frame number'],
       [['explain', '-', '--frame', '1'], '--frame replays the capture twice'],
     ] as const) {
       const r = runCli(args, { input: fs.readFileSync(crafted[0]!) });
@@ -253,6 +254,11 @@ describe('svcplane explain on a crafted cluster', () => {
       { input: fs.readFileSync(crafted[0]!) });
     expect(r.status, r.stderr).toBe(0);
     expect(jsonLines(r.stdout).map((e) => e.frame)).toEqual([2, 3, 4, 7]);
+    // Standard input is named as replay names it, not '-'.
+    const absent = runCli(['explain', '-', ...crafted.slice(1), '--flow', 'udp 10.244.3.3:5353 > 10.96.0.10:53'],
+      { input: fs.readFileSync(crafted[0]!) });
+    expect(absent.status).toBe(3);
+    expect(absent.stderr).toMatch(/^svcplane: <stdin>: no packet of UDP 10\.244\.3\.3:5353 > 10\.96\.0\.10:53 .*\n$/);
   });
 
   it('IPv6 flows are written [addr]:port', () => {

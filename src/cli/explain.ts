@@ -11,6 +11,7 @@ import { formatExplanation } from '../explain/text.js';
 import type { PacketExplanation } from '../explain/packet.js';
 import { formatTuple, type FlowTuple } from '../replay/trace.js';
 import { writeFdFully } from '../capture/io.js';
+import { displayName } from '../capture/errors.js';
 import { checkClusterFilesAreText, loadCluster, shortenProblem } from './cluster-input.js';
 import { CommandFailure } from './command-failure.js';
 
@@ -32,7 +33,10 @@ function flowOption(v: string): FlowTuple {
 }
 
 function frameOption(v: string): number {
-  if (!/^[0-9]+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('--frame must be a frame number (from 1)');
+  // Past 2^53 - 1 the number would round, and the "no frame N" message name another frame.
+  if (!/^[0-9]+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v))) {
+    throw new InvalidArgumentError(`--frame must be a frame number (from 1 to ${Number.MAX_SAFE_INTEGER})`);
+  }
   return Number(v);
 }
 
@@ -111,7 +115,7 @@ async function runExplain(capture: string, o: Record<string, unknown>): Promise<
       },
     });
     if (count === 0) {
-      throw new CommandFailure(`${capture}: no packet of ${formatTuple(flow)} (either direction) among its ${report.packets.in} packets`,
+      throw new CommandFailure(`${displayName(capture)}: no packet of ${formatTuple(flow)} (either direction) among its ${report.packets.in} packets`,
         EXIT_NOT_IN_CAPTURE);
     }
     if (!json) {
