@@ -2,6 +2,8 @@
 // docs/maglev-compat.md and independent of the core: BigInt murmur3 x64_128, the kernel's
 // jhash_3words and lookup3 mix, Cilium's turn rule. Slow and plain on purpose.
 
+import { jhashFinal, jhashMix, le32, JHASH_IV } from './jhash-ref.js';
+
 const M64 = (1n << 64n) - 1n;
 const rotl64 = (x: bigint, r: bigint): bigint => ((x << r) | (x >> (64n - r))) & M64;
 const mul64 = (a: bigint, b: bigint): bigint => (a * b) & M64;
@@ -38,24 +40,9 @@ export function murmur3(data: Uint8Array, seed: number): [bigint, bigint] {
   return [h1, h2];
 }
 
-const rol32 = (x: number, r: number): number => ((x << r) | (x >>> (32 - r))) >>> 0;
-function final(a: number, b: number, c: number): number {
-  c = ((c ^ b) - rol32(b, 14)) >>> 0; a = ((a ^ c) - rol32(c, 11)) >>> 0; b = ((b ^ a) - rol32(a, 25)) >>> 0;
-  c = ((c ^ b) - rol32(b, 16)) >>> 0; a = ((a ^ c) - rol32(c, 4)) >>> 0; b = ((b ^ a) - rol32(a, 14)) >>> 0;
-  return ((c ^ b) - rol32(b, 24)) >>> 0;
-}
-function mix(a: number, b: number, c: number): [number, number, number] {
-  a = ((a - c) >>> 0 ^ rol32(c, 4)) >>> 0; c = (c + b) >>> 0;
-  b = ((b - a) >>> 0 ^ rol32(a, 6)) >>> 0; a = (a + c) >>> 0;
-  c = ((c - b) >>> 0 ^ rol32(b, 8)) >>> 0; b = (b + a) >>> 0;
-  a = ((a - c) >>> 0 ^ rol32(c, 16)) >>> 0; c = (c + b) >>> 0;
-  b = ((b - a) >>> 0 ^ rol32(a, 19)) >>> 0; a = (a + c) >>> 0;
-  c = ((c - b) >>> 0 ^ rol32(b, 4)) >>> 0; b = (b + a) >>> 0;
-  return [a, b, c];
-}
 export function jhash3words(a: number, b: number, c: number, initval: number): number {
-  const iv = (initval + 0xdeadbeef + 12) >>> 0;
-  return final((a + iv) >>> 0, (b + iv) >>> 0, (c + iv) >>> 0);
+  const iv = (initval + JHASH_IV + 12) >>> 0;
+  return jhashFinal((a + iv) >>> 0, (b + iv) >>> 0, (c + iv) >>> 0);
 }
 
 /** Cilium's seeds from bpf-lb-maglev-hash-seed: murmur3's, IPv4 jhash's, IPv6 jhash's. */
@@ -64,16 +51,15 @@ export function seeds(b64: string): [number, number, number] {
   return [d.readUInt32BE(0), d.readUInt32BE(4), d.readUInt32BE(8)];
 }
 
-const le32 = (b: Uint8Array, at: number): number => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
 const swap16 = (p: number): number => ((p & 0xff) << 8) | (p >> 8);
 
 /** Cilium's datapath hash of a new flow: client address bytes, client and service ports, protocol. */
 export function flowHash(src: Uint8Array, sport: number, dport: number, proto: number, seed4: number, seed6: number): number {
   const ports = ((swap16(dport) << 16) | swap16(sport)) >>> 0;
   if (src.length === 4) return jhash3words(le32(src, 0), ports, proto, seed4);
-  let [a, b, c] = mix(le32(src, 0), le32(src, 4), le32(src, 8));
-  [a, b, c] = mix((a + le32(src, 12)) >>> 0, (b + ports) >>> 0, (c + proto) >>> 0);
-  return final((a + seed6) >>> 0, b, c);
+  let [a, b, c] = jhashMix(le32(src, 0), le32(src, 4), le32(src, 8));
+  [a, b, c] = jhashMix((a + le32(src, 12)) >>> 0, (b + ports) >>> 0, (c + proto) >>> 0);
+  return jhashFinal((a + seed6) >>> 0, b, c);
 }
 
 export interface RefBackend { identity: string; weight: number; id: number }

@@ -3,6 +3,8 @@
 // words, MaglevBase's offset and skip, MaglevHash's and MaglevHashV2's turns (u32 slot arithmetic),
 // Vip's sort by hash, and the datapath's jhash_2words. Slow and plain on purpose.
 
+import { jhashFinal, jhashMix, le32, JHASH_IV } from './jhash-ref.js';
+
 const M64 = (1n << 64n) - 1n;
 const rotl64 = (x: bigint, r: bigint): bigint => ((x << r) | (x >> (64n - r))) & M64;
 const mul64 = (a: bigint, b: bigint): bigint => (a * b) & M64;
@@ -65,42 +67,17 @@ export function table(given: Real[], m: number, v2: boolean): number[] {
   }
 }
 
-const rol32 = (w: number, s: number): number => ((w << s) | (w >>> (32 - s))) >>> 0;
-
-function final(a: number, b: number, c: number): number {
-  c = ((c ^ b) - rol32(b, 14)) >>> 0;
-  a = ((a ^ c) - rol32(c, 11)) >>> 0;
-  b = ((b ^ a) - rol32(a, 25)) >>> 0;
-  c = ((c ^ b) - rol32(b, 16)) >>> 0;
-  a = ((a ^ c) - rol32(c, 4)) >>> 0;
-  b = ((b ^ a) - rol32(a, 14)) >>> 0;
-  return ((c ^ b) - rol32(b, 24)) >>> 0;
-}
-
-function mix(a: number, b: number, c: number): [number, number, number] {
-  a = ((a - c) >>> 0 ^ rol32(c, 4)) >>> 0; c = (c + b) >>> 0;
-  b = ((b - a) >>> 0 ^ rol32(a, 6)) >>> 0; a = (a + c) >>> 0;
-  c = ((c - b) >>> 0 ^ rol32(b, 8)) >>> 0; b = (b + a) >>> 0;
-  a = ((a - c) >>> 0 ^ rol32(c, 16)) >>> 0; c = (c + b) >>> 0;
-  b = ((b - a) >>> 0 ^ rol32(a, 19)) >>> 0; a = (a + c) >>> 0;
-  c = ((c - b) >>> 0 ^ rol32(b, 4)) >>> 0; b = (b + a) >>> 0;
-  return [a, b, c];
-}
-
-const le32 = (b: Uint8Array, at: number): number => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
-const IV = 0xdeadbeef;
-
 /** Katran's get_packet_hash: jhash_2words(address word or jhash of 16 bytes, ports word, seed). */
 export function flowHash(src: Uint8Array, sport: number, dport: number, seed: number, seed6: number): number {
   let addr: number;
   if (src.length === 4) addr = le32(src, 0);
   else {
-    const iv = (IV + 16 + seed6) >>> 0;
-    const [a, b, c] = mix((iv + le32(src, 0)) >>> 0, (iv + le32(src, 4)) >>> 0, (iv + le32(src, 8)) >>> 0);
-    addr = final((a + le32(src, 12)) >>> 0, b, c);
+    const iv = (JHASH_IV + 16 + seed6) >>> 0;
+    const [a, b, c] = jhashMix((iv + le32(src, 0)) >>> 0, (iv + le32(src, 4)) >>> 0, (iv + le32(src, 8)) >>> 0);
+    addr = jhashFinal((a + le32(src, 12)) >>> 0, b, c);
   }
   // flow.ports read little-endian: the client port's two wire bytes, then the VIP port's.
   const ports = le32(Uint8Array.of(sport >> 8, sport & 255, dport >> 8, dport & 255), 0);
-  const iv = (seed + IV + 8) >>> 0;
-  return final((addr + iv) >>> 0, (ports + iv) >>> 0, iv);
+  const iv = (seed + JHASH_IV + 8) >>> 0;
+  return jhashFinal((addr + iv) >>> 0, (ports + iv) >>> 0, iv);
 }
