@@ -4,26 +4,17 @@
 // Vip's sort by hash, and the datapath's jhash_2words. Slow and plain on purpose.
 
 import { jhashFinal, jhashMix, le32, JHASH_IV } from './jhash-ref.js';
+import { murmur3 } from './murmur3-ref.js';
 
 const M64 = (1n << 64n) - 1n;
-const rotl64 = (x: bigint, r: bigint): bigint => ((x << r) | (x >> (64n - r))) & M64;
-const mul64 = (a: bigint, b: bigint): bigint => (a * b) & M64;
-const fmix = (k: bigint): bigint => {
-  k ^= k >> 33n; k = mul64(k, 0xff51afd7ed558ccdn); k ^= k >> 33n; k = mul64(k, 0xc4ceb9fe1a85ec53n);
-  return k ^ (k >> 33n);
-};
 
-/** Katran's MurmurHash3_x64_64(a, b, seed): one block of two words, length 16, h1 + h2 returned. */
+/** Katran's MurmurHash3_x64_64(a, b, seed): the first half of x64_128 of the 16 bytes of a then b (little-endian). */
 export function murmur64(a: bigint, b: bigint, seed: number): bigint {
-  let h1 = BigInt(seed >>> 0), h2 = h1;
-  h1 ^= mul64(rotl64(mul64(a, 0x87c37b91114253d5n), 31n), 0x4cf5ad432745937fn);
-  h1 = (rotl64(h1, 27n) + h2) & M64; h1 = (h1 * 5n + 0x52dce729n) & M64;
-  h2 ^= mul64(rotl64(mul64(b, 0x4cf5ad432745937fn), 33n), 0x87c37b91114253d5n);
-  h2 = (rotl64(h2, 31n) + h1) & M64; h2 = (h2 * 5n + 0x38495ab5n) & M64;
-  h1 ^= 16n; h2 ^= 16n;
-  h1 = (h1 + h2) & M64; h2 = (h2 + h1) & M64;
-  h1 = fmix(h1); h2 = fmix(h2);
-  return (h1 + h2) & M64;
+  const bytes = new Uint8Array(16);
+  const view = new DataView(bytes.buffer);
+  view.setBigUint64(0, a & M64, true);
+  view.setBigUint64(8, b & M64, true);
+  return murmur3(bytes, seed)[0];
 }
 
 /** MaglevBase's [offset, skip] of a real over an m-slot ring. */
