@@ -60,7 +60,7 @@ import {
 } from './service';
 import { CONTINUE, PacketState, PACKET_STATE_BYTES } from './verdict';
 import { packetDone, noExtra, countBackend } from './outcome';
-import { note, noteReset, noteAfter } from './explain';
+import { note } from './explain';
 import {
   EX_CT, EX_CT_DIR, EX_CT_STATE_BEFORE, EX_CT_REC, EX_FRONTEND, EX_SOURCE, EX_SET, EX_SET_N, EX_CHOICE, EX_MAGLEV_SLOT,
   EX_MAGLEV_SIZE, EX_NAT, EX_NAT_PORT, EXC_FOUND, EXC_STALE, EXC_RELATED, EXS_CLUSTER, EXS_LOCAL, EXB_MAGLEV, EXB_RANDOM,
@@ -130,9 +130,7 @@ export function processBatch(first: u32, n: u32): void {
 /** Packet i (descriptor d) through the general per-packet program, and its descriptor's OUT words. */
 function generalPath(d: usize, i: u32): void {
   let pk = packetState;
-  noteReset();
   let verdict = processPacket(d, i, pk);
-  noteAfter();
   let parsed = key.family != 0;
   packetDone(d, verdict, pk.reason, pk.service, pk.backend, parsed ? key.l3 : NO_OFFSET,
              parsed && key.l4 != NO_L4 ? key.l4 : NO_OFFSET, (key.family << 8) | key.proto);

@@ -28,7 +28,7 @@ import { fastPackets } from './shape';
 import { INIT_OK, INIT_NOT_PRIME, INIT_BAD_CAPACITY, INIT_NO_MEMORY } from './abi/tables';
 import { capacityBytes, frontendSlots, MAGLEV_SIZE_MAX } from './abi/capacity';
 import { walkBytes } from './capture/walk';
-import { explainWords } from './explain';
+import { explainWords, noteReset, noteAfter } from './explain';
 import { SCRATCH_ADDR, SCRATCH_IDENTITY, IDENTITY_MAX_BYTES, SCRATCH_IDS, MB_IDS, MB_OFFSETS, MB_SKIPS, MB_WEIGHTS, MB_NEXT, MB_ARRAYS } from './abi/scratch';
 
 
@@ -217,8 +217,14 @@ export function cpBuildTables(): u32 { return buildAllTables(); }
 export function setFastPath(on: u32): void { fastPathSet(on != 0); }
 /** Packets the group passes finished. */
 export function fastPathPackets(): u64 { return fastPackets; }
-/** What the one-packet run decided for the last packet it ran (abi/explain.ts; with setFastPath(0)). */
+/** What the one-packet run decided for the last packet explainPacket ran (abi/explain.ts). */
 export function explainPtr(): usize { return explainWords; }
+/**
+ * Descriptor i through the one-packet run with its decisions noted from blank (with
+ * setFastPath(0): the group passes note nothing); the words are cleared and completed here, not
+ * on the packet path.
+ */
+export function explainPacket(i: u32): void { noteReset(); run(i, 1); noteAfter(); }
 
 // Replay: the core walks the records of a capture chunk itself (assembly/capture/walk.ts).
 export { walkInit, walkStatePtr, walkIfacesPtr, walkBufferPtr, walkRun, walkBlockDone, walkShard, walkUnitsPtr } from './capture/walk';

@@ -88,6 +88,7 @@ interface CoreExports {
   setFastPath(on: number): void;
   fastPathPackets(): bigint;
   explainPtr(): number;
+  explainPacket(i: number): void;
   walkInit(): void;
   walkStatePtr(): number; walkIfacesPtr(): number; walkBufferPtr(b: number): number;
   walkRun(): number;
@@ -285,7 +286,7 @@ export class Core {
     const e = this.exports;
     e.setFastPath(0);
     try {
-      e.processRange(i, 1);
+      e.explainPacket(i);
     } finally {
       e.setFastPath(this.options.fastPath ? 1 : 0);
     }
