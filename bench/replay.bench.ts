@@ -11,7 +11,9 @@
 //            static maps (--dstipmap VIP→first backend, --portmap port→targetPort, --fixcsum)
 //   64b-50k  the same over 50k flows
 //   mixed    scripts/gen-large-capture.mjs (100–1500-byte frames): svcplane replay vs cp
-//   workers  64b-50k through svcplane replay --workers 1 and --workers N (outputs compared byte for byte)
+//   workers  64b-50k through svcplane replay --workers 1 and --workers N (outputs compared byte for byte),
+//            and beside them the machine's ceiling for N: N whole commands at once, each on the
+//            packets of 1/N of the clients (the input split by source address beforehand)
 //   read     svcplane's reader (bench/read-all.ts) vs pcap-parser, in-process, on the 64b-1k
 //            and mixed files
 // Inputs are generated into DIR (default /dev/shm/svcplane-bench, tmpfs) and reused when made by
@@ -20,7 +22,7 @@
 // iterations, so both see the same machine state. Each tool runs once untimed first (a warm-up
 // that also checks the output). Medians and min–max are over all iterations.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
@@ -31,7 +33,7 @@ import { runInNewContext } from 'node:vm';
 import type { EventEmitter } from 'node:events';
 import { readAllSvcplane } from './read-all.js';
 import { summarize } from './stats.js';
-import { countPcapRecords, ensureInput, repoRoot, tcprewriteMaps, type InputName } from './replay-inputs.js';
+import { countPcapRecords, ensureInput, repoRoot, splitByClient, tcprewriteMaps, type InputName } from './replay-inputs.js';
 
 const require = createRequire(import.meta.url);
 const pcapParser = require('pcap-parser') as { parse(input: string): EventEmitter };
@@ -138,27 +140,29 @@ interface ToolResult {
 interface TaskResult {
   task: string;
   packets: number;
-  tools: [ToolResult, ToolResult];
-  /** Per iteration, one tool's time over the other's, as `name` says. */
-  ratio: { name: string; values: number[] };
+  tools: ToolResult[];
+  /** Per iteration, one tool's time over another's, as `name` says. */
+  ratios: { name: string; values: number[] }[];
   /** What the untimed first runs showed. */
   check: Record<string, unknown>;
 }
 
-/** Times two tools over `iterations`, back to back within each iteration, the first one alternating. */
-async function alternate(iterations: number, a: () => number | Promise<number>, b: () => number | Promise<number>): Promise<[number[], number[]]> {
-  const ta: number[] = [];
-  const tb: number[] = [];
+/** Times tools over `iterations`, back to back within each iteration, the first one rotating. */
+async function rotate(iterations: number, tools: (() => number | Promise<number>)[]): Promise<number[][]> {
+  const times = tools.map((): number[] => []);
   for (let i = 0; i < iterations; i++) {
-    if (i % 2 === 0) {
-      ta.push(await a());
-      tb.push(await b());
-    } else {
-      tb.push(await b());
-      ta.push(await a());
+    for (let k = 0; k < tools.length; k++) {
+      const t = (i + k) % tools.length;
+      times[t]!.push(await tools[t]!());
     }
   }
-  return [ta, tb];
+  return times;
+}
+
+/** The same for two tools. */
+async function alternate(iterations: number, a: () => number | Promise<number>, b: () => number | Promise<number>): Promise<[number[], number[]]> {
+  const [ta, tb] = await rotate(iterations, [a, b]);
+  return [ta!, tb!];
 }
 
 function svcplaneCommand(capture: string, cluster: string, output: string, extra: string[] = ['-q', '--workers', '1']): Command {
@@ -200,16 +204,22 @@ async function task64b(name: '64b-1k' | '64b-50k', o: Options): Promise<TaskResu
     task: `${name}: 64-byte frames, ${name === '64b-1k' ? '1k' : '50k'} flows`,
     packets: o.packets,
     tools: [{ tool: svc.tool, seconds: ts }, { tool: tr.tool, seconds: tt }],
-    ratio: { name: 'tcprewrite / svcplane', values: tt.map((t, i) => t / ts[i]!) },
+    ratios: [{ name: 'tcprewrite / svcplane', values: tt.map((t, i) => t / ts[i]!) }],
     check,
   };
 }
 
-/** The same input through one worker and through o.workers, side by side; their outputs must be identical. */
+/**
+ * The same input through one worker and through o.workers, side by side; their outputs must be
+ * identical. Beside them, the machine's ceiling for o.workers: as many whole commands at once,
+ * each on the packets of its share of the clients (splitByClient), with nothing to dispatch,
+ * merge or share: what any way of spreading the work over the CPUs could at best reach here.
+ */
 async function taskWorkers(o: Options): Promise<TaskResult> {
   const input = ensureInput(o.dir, '64b-50k', o.packets);
   const one = svcplaneCommand(input.capture, input.cluster, path.join(o.dir, 'out-workers-1.pcap'), ['-q', '--workers', '1']);
   const many = svcplaneCommand(input.capture, input.cluster, path.join(o.dir, `out-workers-${o.workers}.pcap`), ['-q', '--workers', String(o.workers)]);
+  const shares = splitByClient(input.capture, o.workers).map((f, k) => svcplaneCommand(f, input.cluster, path.join(o.dir, `out-share-${k}.pcap`)));
   const check = checkSvcplane(one, o.packets, 0.99);
   run(one);
   const err = spawnSync(many.file, many.args, { encoding: 'utf8' }).stderr;
@@ -218,14 +228,42 @@ async function taskWorkers(o: Options): Promise<TaskResult> {
   fs.rmSync(one.output, { force: true });
   fs.rmSync(many.output, { force: true });
   if (!same) throw new Error(`--workers ${o.workers} wrote other bytes than --workers 1`);
-  const [t1, tn] = await alternate(o.iterations, () => timeRun(one), () => timeRun(many));
+  const shared = shares.reduce((n, c) => n + countPcapRecords(c.args[c.args.indexOf('replay') + 1]!), 0);
+  if (shared !== o.packets) throw new Error(`the ${o.workers} shares hold ${shared} packets, expected ${o.packets}`);
+  await timeAtOnce(shares);
+  const [t1, tn, tc] = await rotate(o.iterations, [() => timeRun(one), () => timeRun(many), () => timeAtOnce(shares)]);
   return {
     task: `workers: 64-byte frames, 50k flows, --workers 1 vs ${o.workers}`,
     packets: o.packets,
-    tools: [{ tool: 'svcplane --workers 1', seconds: t1 }, { tool: `svcplane --workers ${o.workers}`, seconds: tn }],
-    ratio: { name: `--workers 1 / --workers ${o.workers}`, values: t1.map((t, i) => t / tn[i]!) },
+    tools: [
+      { tool: 'svcplane --workers 1', seconds: t1! },
+      { tool: `svcplane --workers ${o.workers}`, seconds: tn! },
+      { tool: `ceiling: ${o.workers} commands at once, 1/${o.workers} of the clients each`, seconds: tc! },
+    ],
+    ratios: [
+      { name: `--workers 1 / --workers ${o.workers}`, values: t1!.map((t, i) => t / tn![i]!) },
+      { name: `--workers 1 / ceiling (${o.workers} commands at once)`, values: t1!.map((t, i) => t / tc![i]!) },
+    ],
     check: { ...check, identicalOutput: same },
   };
+}
+
+/** Wall time from starting every command at once to the last one's exit, in seconds; outputs deleted after. */
+async function timeAtOnce(cs: Command[]): Promise<number> {
+  const t0 = performance.now();
+  await Promise.all(cs.map((c) => new Promise<void>((resolve, reject) => {
+    const child = spawn(c.file, c.args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`${c.tool}: ${c.file} ${c.args.join(' ')} exited with ${code ?? signal}:\n${stderr}`));
+    });
+  })));
+  const s = (performance.now() - t0) / 1000;
+  for (const c of cs) fs.rmSync(c.output, { force: true });
+  return s;
 }
 
 async function taskMixed(o: Options): Promise<TaskResult> {
@@ -243,7 +281,7 @@ async function taskMixed(o: Options): Promise<TaskResult> {
     task: 'mixed: 100–1500-byte frames (gen-large-capture)',
     packets: o.packets,
     tools: [{ tool: svc.tool, seconds: ts }, { tool: cp.tool, seconds: tc }],
-    ratio: { name: 'svcplane / cp', values: ts.map((t, i) => t / tc[i]!) },
+    ratios: [{ name: 'svcplane / cp', values: ts.map((t, i) => t / tc[i]!) }],
     check: { ...check, bytes: fs.statSync(input.capture).size },
   };
 }
@@ -280,7 +318,7 @@ async function taskRead(name: InputName, o: Options): Promise<TaskResult> {
     task: `read ${name} (in-process, ${name === 'mixed' ? 'mixed sizes' : '64-byte frames'})`,
     packets: o.packets,
     tools: [{ tool: 'svcplane reader', seconds: ts }, { tool: 'pcap-parser', seconds: tp }],
-    ratio: { name: 'pcap-parser / svcplane', values: tp.map((t, i) => t / ts[i]!) },
+    ratios: [{ name: 'pcap-parser / svcplane', values: tp.map((t, i) => t / ts[i]!) }],
     check: { bytes: fs.statSync(input.capture).size },
   };
 }
@@ -319,9 +357,11 @@ function printTable(m: Record<string, unknown>, o: Options, results: TaskResult[
       const x = summarize(t.seconds);
       rows.push([r.task, t.tool, x.median.toFixed(3), x.p10.toFixed(3), `${x.min.toFixed(3)}–${x.max.toFixed(3)}`, (r.packets / x.median / 1e6).toFixed(2)]);
     }
-    const v = r.ratio.values;
-    const x = summarize(v);
-    ratios.push(`${r.task}: ${r.ratio.name} = ${x.median.toFixed(2)} (${x.min.toFixed(2)}–${x.max.toFixed(2)}; per iteration ${v.map((y) => y.toFixed(2)).join(' ')})`);
+    for (const ratio of r.ratios) {
+      const v = ratio.values;
+      const x = summarize(v);
+      ratios.push(`${r.task}: ${ratio.name} = ${x.median.toFixed(2)} (${x.min.toFixed(2)}–${x.max.toFixed(2)}; per iteration ${v.map((y) => y.toFixed(2)).join(' ')})`);
+    }
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   const line = (row: string[]): string => `| ${row.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join(' | ')} |`;
