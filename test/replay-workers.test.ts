@@ -1,7 +1,8 @@
 // replay --workers N (src/replay/workers/, assembly/capture/shard.ts and merge.ts) against one
 // worker on the same inputs: output bytes, errors and reports (without timings and fastPath,
 // which depends on where batches end) identical for 2 and 3 workers. Inputs: every capture of the
-// public corpus, the capture fixtures, the demo with and without --updates, and a 100k-flow capture
+// public corpus, the capture fixtures, the demo with and without --updates, updates that remove an
+// endpoint connections on every worker use (and those that still take one worker), a 100k-flow capture
 // with pod clients, masqueraded NodePort clients whose source ports clash, and ClientIP affinity
 // (scripts/gen-workers-capture.mjs), and the conformance clusters (test/fixtures/conformance: kube-proxy's
 // cases are connections, not captures; here each cluster gets a capture of connections from a pod,
@@ -48,11 +49,16 @@ async function outcome(capture: string, opts: Partial<ReplayOptions>, workers: n
   return { bytes, report, error, oneWorker };
 }
 
-/** One worker, then 2 and 3: the same outcome. Returns the one-worker outcome and whether 3 workers ran as such. */
-async function expectSame(capture: string, opts: Partial<ReplayOptions> = {}): Promise<{ want: Outcome; parallel: boolean }> {
+/**
+ * One worker, then 2 and 3: the same outcome. Returns the one-worker outcome, whether 2 and 3
+ * workers ran as such, and why each ran on one (onOneWorker) if it did.
+ */
+async function expectSame(capture: string, opts: Partial<ReplayOptions> = {}):
+    Promise<{ want: Outcome; parallel: boolean; oneWorker: Record<number, string[]> }> {
   const want = await outcome(capture, opts, 1);
   expect(want.oneWorker).toEqual([]);
   let parallel = true;
+  const oneWorker: Record<number, string[]> = {};
   for (const n of [2, 3]) {
     const got = await outcome(capture, opts, n);
     const label = `${path.basename(capture)} with ${n} workers`;
@@ -60,8 +66,73 @@ async function expectSame(capture: string, opts: Partial<ReplayOptions> = {}): P
     expect(got.report, label).toEqual(want.report);
     expect(got.bytes?.equals(want.bytes!) ?? want.bytes === null, `${label}: output bytes`).toBe(true);
     if (got.oneWorker.length > 0) parallel = false;
+    oneWorker[n] = got.oneWorker;
   }
-  return { want, parallel };
+  return { want, parallel, oneWorker };
+}
+
+/**
+ * A cluster of one Service, default/echo (ClusterIP 10.96.0.50: dns UDP 53 → 5353, http TCP 80 →
+ * 8080, as asked), with three endpoints in one slice; the file, and the slice to edit for updates.
+ */
+function echoCluster(ports: ('dns' | 'http')[]): { file: string; slice: any; service: any } {
+  const spec = { dns: { protocol: 'UDP', port: 53, targetPort: 5353 }, http: { protocol: 'TCP', port: 80, targetPort: 8080 } };
+  const service = {
+    apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo', namespace: 'default' },
+    spec: {
+      type: 'ClusterIP', clusterIP: '10.96.0.50', clusterIPs: ['10.96.0.50'], selector: { app: 'echo' },
+      ports: ports.map((p) => ({ name: p, ...spec[p] })),
+    },
+  };
+  const slice = {
+    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', addressType: 'IPv4',
+    metadata: { name: 'echo-abcde', namespace: 'default', labels: { 'kubernetes.io/service-name': 'echo' } },
+    ports: ports.map((p) => ({ name: p, protocol: spec[p].protocol, port: spec[p].targetPort })),
+    endpoints: ['10.244.1.10', '10.244.1.11', '10.244.1.12'].map((ip) => ({
+      addresses: [ip], conditions: { ready: true, serving: true, terminating: false }, nodeName: 'node-b',
+    })),
+  };
+  const file = path.join(dir, `echo-${seq++}.yaml`);
+  // JSON is YAML.
+  fs.writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [service, slice] }));
+  return { file, slice, service };
+}
+
+/**
+ * Pod clients 10.244.3.1-48 open a UDP connection (when `udp`) and a TCP one to default/echo
+ * in the first second; from the third second each TCP client sends again and 8 new clients
+ * (10.244.4.x) connect. Returns the capture.
+ */
+function echoCapture(udp: boolean): string {
+  const records: Uint8Array[] = [pcapHeader()];
+  let usec = 0;
+  const at = (sec: number, data: Uint8Array) => records.push(pcapRecord({ sec: 1000 + sec, frac: usec++, data }));
+  for (let i = 1; i <= 48; i++) {
+    if (udp) at(0, opening('UDP', `10.244.3.${i}`, '10.96.0.50', 40000 + i, 53));
+    at(0, opening('TCP', `10.244.3.${i}`, '10.96.0.50', 41000 + i, 80));
+  }
+  for (let i = 1; i <= 48; i++) at(3, opening('TCP', `10.244.3.${i}`, '10.96.0.50', 41000 + i, 80));
+  for (let i = 1; i <= 8; i++) at(3, opening('TCP', `10.244.4.${i}`, '10.96.0.50', 42000 + i, 80));
+  const file = path.join(dir, `echo-${seq++}.pcap`);
+  fs.writeFileSync(file, Buffer.concat(records));
+  return file;
+}
+
+/** An --updates file of `events` ([seconds, type, object]). */
+function updatesFile(events: [number, string, unknown][]): string {
+  const file = path.join(dir, `updates-${seq++}.jsonl`);
+  fs.writeFileSync(file, events.map(([at, type, object]) => JSON.stringify({ at, type, object })).join('\n') + '\n');
+  return file;
+}
+
+/** The slice without the endpoint `ip`, or with `ip` added. */
+function without(slice: any, ip: string): any {
+  return { ...structuredClone(slice), endpoints: slice.endpoints.filter((e: any) => e.addresses[0] !== ip) };
+}
+function withEndpoint(slice: any, ip: string): any {
+  const s = structuredClone(slice);
+  s.endpoints.push({ ...structuredClone(s.endpoints[0]), addresses: [ip] });
+  return s;
 }
 
 describe('--workers N = one worker', () => {
@@ -93,7 +164,7 @@ describe('--workers N = one worker', () => {
     expect((want.report as any).packets.rejected).toBe(7);
   });
 
-  it('the demo with --updates (one worker: updates are applied between packets of every flow)', async () => {
+  it('the demo with --updates: every worker programs each update at the same packet', async () => {
     const { slice, fewer } = demoWebSlices();
     expect(slice).toBeDefined();
     const updates = path.join(dir, 'updates.jsonl');
@@ -101,9 +172,50 @@ describe('--workers N = one worker', () => {
       JSON.stringify({ at: 0, type: 'MODIFIED', object: fewer }),
       JSON.stringify({ at: 0.7, type: 'MODIFIED', object: slice }),
     ].join('\n') + '\n');
-    const { want, parallel } = await expectSame(DEMO, { ...NODE, updates });
+    const { want, oneWorker } = await expectSame(DEMO, { ...NODE, updates });
     expect((want.report as any).updates.length).toBe(2);
-    expect(parallel).toBe(false);
+    expect((want.report as any).updates[1].kept).toBeGreaterThan(0);
+    // With two workers the demo's own hairpin connection lands outside worker 0, with or without --updates.
+    expect(oneWorker).toEqual({ 2: ['a masqueraded connection outside worker 0 (hairpin)'], 3: [] });
+  });
+
+  it('--updates removing an endpoint that connections on every worker use: audits and flushes summed, the peak before the flush', async () => {
+    const { file, slice } = echoCluster(['dns', 'http']);
+    // And a slice of no Service whose port has no name: a problem when it is applied, nothing programmed.
+    const stray = {
+      ...structuredClone(slice), metadata: { name: 'stray', namespace: 'default', labels: { 'kubernetes.io/service-name': 'missing' } },
+      ports: [{ protocol: 'TCP', port: 8080 }],
+    };
+    const updates = updatesFile([[2, 'MODIFIED', without(slice, '10.244.1.10')], [2.5, 'ADDED', stray]]);
+    const { want, parallel } = await expectSame(echoCapture(true), { ...NODE, cluster: [file], updates });
+    const r = want.report as any;
+    expect(r.updates).toHaveLength(2);
+    expect(r.problems.filter((p: string) => p.includes('port has no name field'))).toHaveLength(2);
+    const [dns, http] = ['default/echo:dns', 'default/echo:http'].map((k) => r.updates[0].services.find((s: any) => s.service === k));
+    // 48 clients over 2 or 3 workers: each worker holds connections of the removed endpoint.
+    expect(dns.flushed).toBeGreaterThan(8);
+    expect(http.orphaned).toBeGreaterThan(8);
+    expect(http.kept + http.orphaned).toBe(48);
+    expect(r.conntrack.peak).toBe(96);
+    expect(r.conntrack.entries).toBe(96 - dns.flushed + 8);
+    expect(parallel).toBe(true);
+  });
+
+  it('--updates that still take one worker: a Service changed other than by its endpoints; backend ids reclaimed', async () => {
+    const { file, slice, service } = echoCluster(['dns', 'http']);
+    const changed = structuredClone(service);
+    changed.spec.externalIPs = ['198.51.100.7'];
+    const capture = echoCapture(true);
+    const a = await expectSame(capture, { ...NODE, cluster: [file], updates: updatesFile([[2, 'MODIFIED', changed]]) });
+    expect(a.oneWorker).toEqual({ 2: ['--updates that change a Service other than by its endpoints'], 3: ['--updates that change a Service other than by its endpoints'] });
+    // Three backend ids: the one of the removed endpoint, whose UDP entries were flushed, is taken back for the new one.
+    const dns = echoCluster(['dns']);
+    const b = await expectSame(echoCapture(true), {
+      ...NODE, cluster: [dns.file], maxBackends: 3,
+      updates: updatesFile([[1, 'MODIFIED', without(dns.slice, '10.244.1.10')], [2, 'MODIFIED', withEndpoint(without(dns.slice, '10.244.1.10'), '10.244.1.20')]]),
+    });
+    expect((b.want.report as any).updates).toHaveLength(2);
+    expect(b.oneWorker).toEqual({ 2: ['an update that reclaims backend ids (--max-backends)'], 3: ['an update that reclaims backend ids (--max-backends)'] });
   });
 
   it('damage: the packets before it, then the same error', async () => {
