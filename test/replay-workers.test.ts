@@ -201,6 +201,23 @@ describe('--workers N = one worker', () => {
     expect(parallel).toBe(true);
   });
 
+  it('--updates: service ports audited on different workers come out in the order one worker lists them', async () => {
+    // 10.244.3.1's owner comes after 10.244.3.10's with 2 and with 3 workers: its UDP connection (dns,
+    // audited first) is counted by a later worker than the TCP one (http).
+    const { file, slice } = echoCluster(['dns', 'http']);
+    const capture = path.join(dir, `echo-${seq++}.pcap`);
+    fs.writeFileSync(capture, Buffer.concat([
+      pcapHeader(),
+      pcapRecord({ sec: 1000, frac: 0, data: opening('UDP', '10.244.3.1', '10.96.0.50', 40001, 53) }),
+      pcapRecord({ sec: 1000, frac: 1, data: opening('TCP', '10.244.3.10', '10.96.0.50', 41010, 80) }),
+      pcapRecord({ sec: 1003, frac: 0, data: opening('TCP', '10.244.3.10', '10.96.0.50', 41010, 80) }),
+    ]));
+    const updates = updatesFile([[2, 'MODIFIED', without(slice, '10.244.1.10')]]);
+    const { want, parallel } = await expectSame(capture, { ...NODE, cluster: [file], updates });
+    expect((want.report as any).updates[0].services.map((s: any) => s.service)).toEqual(['default/echo:dns', 'default/echo:http']);
+    expect(parallel).toBe(true);
+  });
+
   it('--updates that still take one worker: a Service changed other than by its endpoints; backend ids reclaimed', async () => {
     const { file, slice, service } = echoCluster(['dns', 'http']);
     const changed = structuredClone(service);
