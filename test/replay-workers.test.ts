@@ -72,8 +72,8 @@ async function expectSame(capture: string, opts: Partial<ReplayOptions> = {}):
 }
 
 /**
- * A cluster of one Service, default/echo (ClusterIP 10.96.0.50: dns UDP 53 → 5353, http TCP 80 →
- * 8080, as asked), with three endpoints in one slice; the file, and the slice to edit for updates.
+ * A cluster of one Service, default/echo (ClusterIP 10.96.0.50; of dns UDP 53 → 5353 and http TCP
+ * 80 → 8080, the ports given) with three endpoints in one slice: the file, and the objects to edit.
  */
 function echoCluster(ports: ('dns' | 'http')[]): { file: string; slice: any; service: any } {
   const spec = { dns: { protocol: 'UDP', port: 53, targetPort: 5353 }, http: { protocol: 'TCP', port: 80, targetPort: 8080 } };
@@ -99,16 +99,15 @@ function echoCluster(ports: ('dns' | 'http')[]): { file: string; slice: any; ser
 }
 
 /**
- * Pod clients 10.244.3.1-48 open a UDP connection (when `udp`) and a TCP one to default/echo
- * in the first second; from the third second each TCP client sends again and 8 new clients
- * (10.244.4.x) connect. Returns the capture.
+ * Pod clients 10.244.3.1-48 open a UDP connection and a TCP one to default/echo at once; three
+ * seconds later each TCP client sends again and 8 new clients (10.244.4.x) connect.
  */
-function echoCapture(udp: boolean): string {
+function echoCapture(): string {
   const records: Uint8Array[] = [pcapHeader()];
   let usec = 0;
   const at = (sec: number, data: Uint8Array) => records.push(pcapRecord({ sec: 1000 + sec, frac: usec++, data }));
   for (let i = 1; i <= 48; i++) {
-    if (udp) at(0, opening('UDP', `10.244.3.${i}`, '10.96.0.50', 40000 + i, 53));
+    at(0, opening('UDP', `10.244.3.${i}`, '10.96.0.50', 40000 + i, 53));
     at(0, opening('TCP', `10.244.3.${i}`, '10.96.0.50', 41000 + i, 80));
   }
   for (let i = 1; i <= 48; i++) at(3, opening('TCP', `10.244.3.${i}`, '10.96.0.50', 41000 + i, 80));
@@ -125,10 +124,12 @@ function updatesFile(events: [number, string, unknown][]): string {
   return file;
 }
 
-/** The slice without the endpoint `ip`, or with `ip` added. */
+/** The slice without the endpoint `ip`. */
 function without(slice: any, ip: string): any {
   return { ...structuredClone(slice), endpoints: slice.endpoints.filter((e: any) => e.addresses[0] !== ip) };
 }
+
+/** The slice with an endpoint `ip` added. */
 function withEndpoint(slice: any, ip: string): any {
   const s = structuredClone(slice);
   s.endpoints.push({ ...structuredClone(s.endpoints[0]), addresses: [ip] });
@@ -187,7 +188,7 @@ describe('--workers N = one worker', () => {
       ports: [{ protocol: 'TCP', port: 8080 }],
     };
     const updates = updatesFile([[2, 'MODIFIED', without(slice, '10.244.1.10')], [2.5, 'ADDED', stray]]);
-    const { want, parallel } = await expectSame(echoCapture(true), { ...NODE, cluster: [file], updates });
+    const { want, parallel } = await expectSame(echoCapture(), { ...NODE, cluster: [file], updates });
     const r = want.report as any;
     expect(r.updates).toHaveLength(2);
     expect(r.problems.filter((p: string) => p.includes('port has no name field'))).toHaveLength(2);
@@ -219,20 +220,38 @@ describe('--workers N = one worker', () => {
   });
 
   it('--updates that still take one worker: a Service changed other than by its endpoints; backend ids reclaimed', async () => {
-    const { file, slice, service } = echoCluster(['dns', 'http']);
+    const { file, service } = echoCluster(['dns', 'http']);
     const changed = structuredClone(service);
     changed.spec.externalIPs = ['198.51.100.7'];
-    const capture = echoCapture(true);
+    const capture = echoCapture();
     const a = await expectSame(capture, { ...NODE, cluster: [file], updates: updatesFile([[2, 'MODIFIED', changed]]) });
     expect(a.oneWorker).toEqual({ 2: ['--updates that change a Service other than by its endpoints'], 3: ['--updates that change a Service other than by its endpoints'] });
-    // Three backend ids: the one of the removed endpoint, whose UDP entries were flushed, is taken back for the new one.
+    // Three backend ids: the one of the removed endpoint, whose UDP entries were flushed, is taken back for the new one
+    // (the TCP packets are rejected: this echo has no http port).
     const dns = echoCluster(['dns']);
-    const b = await expectSame(echoCapture(true), {
+    const b = await expectSame(echoCapture(), {
       ...NODE, cluster: [dns.file], maxBackends: 3,
       updates: updatesFile([[1, 'MODIFIED', without(dns.slice, '10.244.1.10')], [2, 'MODIFIED', withEndpoint(without(dns.slice, '10.244.1.10'), '10.244.1.20')]]),
     });
     expect((b.want.report as any).updates).toHaveLength(2);
     expect(b.oneWorker).toEqual({ 2: ['an update that reclaims backend ids (--max-backends)'], 3: ['an update that reclaims backend ids (--max-backends)'] });
+  });
+
+  it('an update the tables refuse (--max-backends): the replay runs again on one worker and fails as one worker does', async () => {
+    const dns = echoCluster(['dns']);
+    const capture = echoCapture();
+    const opts = { ...NODE, cluster: [dns.file], maxBackends: 3, updates: updatesFile([[1, 'MODIFIED', withEndpoint(dns.slice, '10.244.1.20')]]) };
+    const fail = async (workers: number, why: string[]) =>
+      replayAsync({ ...opts, capture, write: path.join(dir, `refused-${seq++}.pcap`), workers, onOneWorker: (w) => why.push(w) }).then(() => null, (e) => e);
+    const want = await fail(1, []);
+    expect(want?.message).toMatch(/--max-backends/);
+    for (const n of [2, 3]) {
+      const why: string[] = [];
+      const got = await fail(n, why);
+      expect(got?.constructor).toBe(want.constructor);
+      expect(got?.message).toBe(want.message);
+      expect(why).toEqual(['an update the tables refused']);
+    }
   });
 
   it('damage: the packets before it, then the same error', async () => {

@@ -131,7 +131,7 @@ export async function replayWorkers(run: WorkersRun): Promise<WorkersResult | Wo
       const dispatched = flagReason(dispatcher?.flags ?? 0);
       if (dispatched) return { fallback: dispatched };
       const msgs = await threads.all();
-      // The same update fails on every worker (one worker's error is then the replay's): the caller replays to throw it.
+      // An update failed (on every worker, as on one): the caller replays on one worker, which throws its error.
       if (msgs.some((m) => m.t === 'end' && m.failure?.update)) return { fallback: 'an update the tables refused' };
       if (msgs.every((m) => m.t === 'end')) {
         ends = msgs as EndMessage[];

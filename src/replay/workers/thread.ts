@@ -189,11 +189,14 @@ function run(go: GoMessage): void {
     }
   } catch (e) {
     failure = { ...failureData(e), update: updateFailed };
-    try {
-      take();
-      sendChunk();
-    } catch {
-      // the output before the failure is what could be kept; nothing more to send
+    // After damage, the output before it is kept; after an update that failed, the replay runs again on one worker.
+    if (!updateFailed) {
+      try {
+        take();
+        sendChunk();
+      } catch {
+        // the output before the failure is what could be kept; nothing more to send
+      }
     }
   } finally {
     walk.close();
