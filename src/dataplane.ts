@@ -121,7 +121,7 @@ export class Dataplane {
    */
   event(ev: WatchEvent | ClusterEvent, opts: UpdateOptions = {}): ApplyStats {
     const r = this.applyEvent(ev, opts, true);
-    return r.stats ?? { servicePorts: 0, changedSets: 0, frontendsAdded: 0, frontendsRemoved: 0, changes: [] };
+    return r.stats ?? { servicePorts: 0, changedSets: 0, frontendsAdded: 0, frontendsRemoved: 0, changes: [], slots: [], reclaimed: 0 };
   }
 
   /** The same, with the event's problems returned rather than thrown (replay's --updates go on past them). */
@@ -147,6 +147,14 @@ export class Dataplane {
       if (change.changed) restore();
       throw err;
     }
+  }
+
+  /**
+   * A copy of the view of the cluster that events edit: what they would program, computed
+   * without programming (replay --workers plans its updates with one).
+   */
+  forkView(): ClusterView {
+    return new ClusterView(cloneClusterObjects(this.view?.objects ?? emptyClusterObjects()), this.node);
   }
 
   /** Programs an already computed state, atomically: on error nothing changes. */

@@ -1,7 +1,8 @@
 // replay --workers N (src/replay/workers/, assembly/capture/shard.ts and merge.ts) against one
 // worker on the same inputs: output bytes, errors and reports (without timings and fastPath,
 // which depends on where batches end) identical for 2 and 3 workers. Inputs: every capture of the
-// public corpus, the capture fixtures, the demo with and without --updates, and a 100k-flow capture
+// public corpus, the capture fixtures, the demo with and without --updates, updates that remove an
+// endpoint connections on every worker use (and those that still take one worker), a 100k-flow capture
 // with pod clients, masqueraded NodePort clients whose source ports clash, and ClientIP affinity
 // (scripts/gen-workers-capture.mjs), and the conformance clusters (test/fixtures/conformance: kube-proxy's
 // cases are connections, not captures; here each cluster gets a capture of connections from a pod,
@@ -48,11 +49,16 @@ async function outcome(capture: string, opts: Partial<ReplayOptions>, workers: n
   return { bytes, report, error, oneWorker };
 }
 
-/** One worker, then 2 and 3: the same outcome. Returns the one-worker outcome and whether 3 workers ran as such. */
-async function expectSame(capture: string, opts: Partial<ReplayOptions> = {}): Promise<{ want: Outcome; parallel: boolean }> {
+/**
+ * One worker, then 2 and 3: the same outcome. Returns the one-worker outcome, whether 2 and 3
+ * workers ran as such, and why each ran on one (onOneWorker) if it did.
+ */
+async function expectSame(capture: string, opts: Partial<ReplayOptions> = {}):
+    Promise<{ want: Outcome; parallel: boolean; oneWorker: Record<number, string[]> }> {
   const want = await outcome(capture, opts, 1);
   expect(want.oneWorker).toEqual([]);
   let parallel = true;
+  const oneWorker: Record<number, string[]> = {};
   for (const n of [2, 3]) {
     const got = await outcome(capture, opts, n);
     const label = `${path.basename(capture)} with ${n} workers`;
@@ -60,8 +66,74 @@ async function expectSame(capture: string, opts: Partial<ReplayOptions> = {}): P
     expect(got.report, label).toEqual(want.report);
     expect(got.bytes?.equals(want.bytes!) ?? want.bytes === null, `${label}: output bytes`).toBe(true);
     if (got.oneWorker.length > 0) parallel = false;
+    oneWorker[n] = got.oneWorker;
   }
-  return { want, parallel };
+  return { want, parallel, oneWorker };
+}
+
+/**
+ * A cluster of one Service, default/echo (ClusterIP 10.96.0.50; of dns UDP 53 → 5353 and http TCP
+ * 80 → 8080, the ports given) with three endpoints in one slice: the file, and the objects to edit.
+ */
+function echoCluster(ports: ('dns' | 'http')[]): { file: string; slice: any; service: any } {
+  const spec = { dns: { protocol: 'UDP', port: 53, targetPort: 5353 }, http: { protocol: 'TCP', port: 80, targetPort: 8080 } };
+  const service = {
+    apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo', namespace: 'default' },
+    spec: {
+      type: 'ClusterIP', clusterIP: '10.96.0.50', clusterIPs: ['10.96.0.50'], selector: { app: 'echo' },
+      ports: ports.map((p) => ({ name: p, ...spec[p] })),
+    },
+  };
+  const slice = {
+    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', addressType: 'IPv4',
+    metadata: { name: 'echo-abcde', namespace: 'default', labels: { 'kubernetes.io/service-name': 'echo' } },
+    ports: ports.map((p) => ({ name: p, protocol: spec[p].protocol, port: spec[p].targetPort })),
+    endpoints: ['10.244.1.10', '10.244.1.11', '10.244.1.12'].map((ip) => ({
+      addresses: [ip], conditions: { ready: true, serving: true, terminating: false }, nodeName: 'node-b',
+    })),
+  };
+  const file = path.join(dir, `echo-${seq++}.yaml`);
+  // JSON is YAML.
+  fs.writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [service, slice] }));
+  return { file, slice, service };
+}
+
+/**
+ * Pod clients 10.244.3.1-48 open a UDP connection and a TCP one to default/echo at once; three
+ * seconds later each TCP client sends again and 8 new clients (10.244.4.x) connect.
+ */
+function echoCapture(): string {
+  const records: Uint8Array[] = [pcapHeader()];
+  let usec = 0;
+  const at = (sec: number, data: Uint8Array) => records.push(pcapRecord({ sec: 1000 + sec, frac: usec++, data }));
+  for (let i = 1; i <= 48; i++) {
+    at(0, opening('UDP', `10.244.3.${i}`, '10.96.0.50', 40000 + i, 53));
+    at(0, opening('TCP', `10.244.3.${i}`, '10.96.0.50', 41000 + i, 80));
+  }
+  for (let i = 1; i <= 48; i++) at(3, opening('TCP', `10.244.3.${i}`, '10.96.0.50', 41000 + i, 80));
+  for (let i = 1; i <= 8; i++) at(3, opening('TCP', `10.244.4.${i}`, '10.96.0.50', 42000 + i, 80));
+  const file = path.join(dir, `echo-${seq++}.pcap`);
+  fs.writeFileSync(file, Buffer.concat(records));
+  return file;
+}
+
+/** An --updates file of `events` ([seconds, type, object]). */
+function updatesFile(events: [number, string, unknown][]): string {
+  const file = path.join(dir, `updates-${seq++}.jsonl`);
+  fs.writeFileSync(file, events.map(([at, type, object]) => JSON.stringify({ at, type, object })).join('\n') + '\n');
+  return file;
+}
+
+/** The slice without the endpoint `ip`. */
+function without(slice: any, ip: string): any {
+  return { ...structuredClone(slice), endpoints: slice.endpoints.filter((e: any) => e.addresses[0] !== ip) };
+}
+
+/** The slice with an endpoint `ip` added. */
+function withEndpoint(slice: any, ip: string): any {
+  const s = structuredClone(slice);
+  s.endpoints.push({ ...structuredClone(s.endpoints[0]), addresses: [ip] });
+  return s;
 }
 
 describe('--workers N = one worker', () => {
@@ -93,7 +165,7 @@ describe('--workers N = one worker', () => {
     expect((want.report as any).packets.rejected).toBe(7);
   });
 
-  it('the demo with --updates (one worker: updates are applied between packets of every flow)', async () => {
+  it('the demo with --updates: every worker programs each update at the same packet', async () => {
     const { slice, fewer } = demoWebSlices();
     expect(slice).toBeDefined();
     const updates = path.join(dir, 'updates.jsonl');
@@ -101,9 +173,85 @@ describe('--workers N = one worker', () => {
       JSON.stringify({ at: 0, type: 'MODIFIED', object: fewer }),
       JSON.stringify({ at: 0.7, type: 'MODIFIED', object: slice }),
     ].join('\n') + '\n');
-    const { want, parallel } = await expectSame(DEMO, { ...NODE, updates });
+    const { want, oneWorker } = await expectSame(DEMO, { ...NODE, updates });
     expect((want.report as any).updates.length).toBe(2);
-    expect(parallel).toBe(false);
+    expect((want.report as any).updates[1].kept).toBeGreaterThan(0);
+    // With two workers the demo's own hairpin connection lands outside worker 0, with or without --updates.
+    expect(oneWorker).toEqual({ 2: ['a masqueraded connection outside worker 0 (hairpin)'], 3: [] });
+  });
+
+  it('--updates removing an endpoint that connections on every worker use: audits and flushes summed, the peak before the flush', async () => {
+    const { file, slice } = echoCluster(['dns', 'http']);
+    // And a slice of no Service whose port has no name: a problem when it is applied, nothing programmed.
+    const stray = {
+      ...structuredClone(slice), metadata: { name: 'stray', namespace: 'default', labels: { 'kubernetes.io/service-name': 'missing' } },
+      ports: [{ protocol: 'TCP', port: 8080 }],
+    };
+    const updates = updatesFile([[2, 'MODIFIED', without(slice, '10.244.1.10')], [2.5, 'ADDED', stray]]);
+    const { want, parallel } = await expectSame(echoCapture(), { ...NODE, cluster: [file], updates });
+    const r = want.report as any;
+    expect(r.updates).toHaveLength(2);
+    expect(r.problems.filter((p: string) => p.includes('port has no name field'))).toHaveLength(2);
+    const [dns, http] = ['default/echo:dns', 'default/echo:http'].map((k) => r.updates[0].services.find((s: any) => s.service === k));
+    // 48 clients over 2 or 3 workers: each worker holds connections of the removed endpoint.
+    expect(dns.flushed).toBeGreaterThan(8);
+    expect(http.orphaned).toBeGreaterThan(8);
+    expect(http.kept + http.orphaned).toBe(48);
+    expect(r.conntrack.peak).toBe(96);
+    expect(r.conntrack.entries).toBe(96 - dns.flushed + 8);
+    expect(parallel).toBe(true);
+  });
+
+  it('--updates: service ports audited on different workers come out in the order one worker lists them', async () => {
+    // 10.244.3.1's owner comes after 10.244.3.10's with 2 and with 3 workers: its UDP connection (dns,
+    // audited first) is counted by a later worker than the TCP one (http).
+    const { file, slice } = echoCluster(['dns', 'http']);
+    const capture = path.join(dir, `echo-${seq++}.pcap`);
+    fs.writeFileSync(capture, Buffer.concat([
+      pcapHeader(),
+      pcapRecord({ sec: 1000, frac: 0, data: opening('UDP', '10.244.3.1', '10.96.0.50', 40001, 53) }),
+      pcapRecord({ sec: 1000, frac: 1, data: opening('TCP', '10.244.3.10', '10.96.0.50', 41010, 80) }),
+      pcapRecord({ sec: 1003, frac: 0, data: opening('TCP', '10.244.3.10', '10.96.0.50', 41010, 80) }),
+    ]));
+    const updates = updatesFile([[2, 'MODIFIED', without(slice, '10.244.1.10')]]);
+    const { want, parallel } = await expectSame(capture, { ...NODE, cluster: [file], updates });
+    expect((want.report as any).updates[0].services.map((s: any) => s.service)).toEqual(['default/echo:dns', 'default/echo:http']);
+    expect(parallel).toBe(true);
+  });
+
+  it('--updates that still take one worker: a Service changed other than by its endpoints; backend ids reclaimed', async () => {
+    const { file, service } = echoCluster(['dns', 'http']);
+    const changed = structuredClone(service);
+    changed.spec.externalIPs = ['198.51.100.7'];
+    const capture = echoCapture();
+    const a = await expectSame(capture, { ...NODE, cluster: [file], updates: updatesFile([[2, 'MODIFIED', changed]]) });
+    expect(a.oneWorker).toEqual({ 2: ['--updates that change a Service other than by its endpoints'], 3: ['--updates that change a Service other than by its endpoints'] });
+    // Three backend ids: the one of the removed endpoint, whose UDP entries were flushed, is taken back for the new one
+    // (the TCP packets are rejected: this echo has no http port).
+    const dns = echoCluster(['dns']);
+    const b = await expectSame(echoCapture(), {
+      ...NODE, cluster: [dns.file], maxBackends: 3,
+      updates: updatesFile([[1, 'MODIFIED', without(dns.slice, '10.244.1.10')], [2, 'MODIFIED', withEndpoint(without(dns.slice, '10.244.1.10'), '10.244.1.20')]]),
+    });
+    expect((b.want.report as any).updates).toHaveLength(2);
+    expect(b.oneWorker).toEqual({ 2: ['an update that reclaims backend ids (--max-backends)'], 3: ['an update that reclaims backend ids (--max-backends)'] });
+  });
+
+  it('an update the tables refuse (--max-backends): the replay runs again on one worker and fails as one worker does', async () => {
+    const dns = echoCluster(['dns']);
+    const capture = echoCapture();
+    const opts = { ...NODE, cluster: [dns.file], maxBackends: 3, updates: updatesFile([[1, 'MODIFIED', withEndpoint(dns.slice, '10.244.1.20')]]) };
+    const fail = async (workers: number, why: string[]) =>
+      replayAsync({ ...opts, capture, write: path.join(dir, `refused-${seq++}.pcap`), workers, onOneWorker: (w) => why.push(w) }).then(() => null, (e) => e);
+    const want = await fail(1, []);
+    expect(want?.message).toMatch(/--max-backends/);
+    for (const n of [2, 3]) {
+      const why: string[] = [];
+      const got = await fail(n, why);
+      expect(got?.constructor).toBe(want.constructor);
+      expect(got?.message).toBe(want.message);
+      expect(why).toEqual(['an update the tables refused']);
+    }
   });
 
   it('damage: the packets before it, then the same error', async () => {

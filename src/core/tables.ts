@@ -86,7 +86,13 @@ type NodeLists = (readonly [number, CIDR[]])[];
 interface StagedNode { node: NodeConfig; serviceCIDRs: string[]; lists: NodeLists; key: string }
 
 /** Result of one apply: what changed, for reports and benchmarks. */
-export interface ApplyStats { servicePorts: number; changedSets: number; frontendsAdded: number; frontendsRemoved: number; changes: SlotChange[] }
+export interface ApplyStats {
+  servicePorts: number; changedSets: number; frontendsAdded: number; frontendsRemoved: number; changes: SlotChange[];
+  /** The slot of each of `changes`. */
+  slots: number[];
+  /** Backend ids taken back from removed backends (reclaim: --max-backends ran out). */
+  reclaimed: number;
+}
 
 const frontendKey = (f: Frontend) => `${f.family}|${f.proto}|${f.port}|${f.addr}`;
 const ownerOf = (sp: ServicePortState) => `${sp.namespace}/${sp.name}`;
@@ -171,7 +177,7 @@ export class ServiceTables {
       desired: new Map(),
       feAdded: [],
       feRemoved: [],
-      stats: { servicePorts: ports.length, changedSets: 0, frontendsAdded: 0, frontendsRemoved: 0, changes: [] },
+      stats: { servicePorts: ports.length, changedSets: 0, frontendsAdded: 0, frontendsRemoved: 0, changes: [], slots: [], reclaimed: 0 },
     };
     let nodeWritten = false;
     e.cpBegin();
@@ -203,7 +209,10 @@ export class ServiceTables {
     this.adopt(st);
     for (const { slot, sp } of st.changedSlots) {
       const change = this.liveChange(slot, sp, opts);
-      if (change) st.stats.changes.push(change);
+      if (change) {
+        st.stats.changes.push(change);
+        st.stats.slots.push(slot);
+      }
     }
     st.stats.frontendsAdded = st.feAdded.length;
     st.stats.frontendsRemoved = st.feRemoved.length;
@@ -319,6 +328,7 @@ export class ServiceTables {
       }
     }
     taken.sort((a, b) => a - b);
+    st.stats.reclaimed += taken.length;
     this.freeIds = mergeSorted(this.freeIds, taken);
     st.freeIds = mergeSorted(st.freeIds, taken);
   }

@@ -33,6 +33,7 @@ import { TsharkFrames } from '../capture/frames.js';
 import { buildReport, keepPartial, walkReport, type ReplayReport, type UpdateReport } from './report.js';
 import { TimelineSampler, TIMELINE_POINTS } from './timeline.js';
 import { replayWorkers, WorkerPool, type WorkersResult } from './workers/pool.js';
+import { planUpdates, applyAudited } from './workers/update-plan.js';
 import type { DataplaneOptions } from '../dataplane.js';
 
 export interface ReplayOptions extends CoreOptions, NodeConfig {
@@ -214,7 +215,7 @@ export function replay(opts: ReplayOptions): ReplayReport {
  */
 export async function replayAsync(opts: ReplayOptions, signal?: AbortSignal): Promise<ReplayReport> {
   // Threads asked for start now, so that their start overlaps the cluster's load.
-  const pool = (opts.workers ?? 1) > 1 && oneWorkerReason(opts, 0) === null && !opts.updates
+  const pool = (opts.workers ?? 1) > 1 && oneWorkerReason(opts) === null
     ? new WorkerPool(opts.workers!, opts.capture, opts.readBytes, opts.debug ?? false) : undefined;
   try {
     return await replayAsyncOn(opts, pool, signal);
@@ -236,15 +237,13 @@ async function replayAsyncOn(opts: ReplayOptions, pool: WorkerPool | undefined, 
       throw e;
     }
   }
-  const workers = workersFor(opts, run);
-  if (workers > 1) {
-    // Threads not started ahead (an --updates file without timed events) start now.
-    const threads = pool ?? new WorkerPool(workers, opts.capture, opts.readBytes, opts.debug ?? false);
+  // The pool is started exactly when several workers are asked for and the options allow them.
+  if (workersFor(opts) > 1 && pool) {
     let report: ReplayReport | undefined;
     try {
-      report = await replayOnWorkers(opts, run, threads, signal);
+      report = await replayOnWorkers(opts, run, pool, signal);
     } finally {
-      await threads.stop();
+      await pool.stop();
     }
     if (report) return report;
   } else {
@@ -267,10 +266,10 @@ async function replayAsyncOn(opts: ReplayOptions, pool: WorkerPool | undefined, 
 }
 
 /** How many workers a replay runs on: 1 when what it asks needs one (tells opts.onOneWorker why). */
-function workersFor(opts: ReplayOptions, run: Prepared): number {
+function workersFor(opts: ReplayOptions): number {
   const n = opts.workers ?? 1;
   if (n <= 1) return 1;
-  const why = oneWorkerReason(opts, run.events.length);
+  const why = oneWorkerReason(opts);
   if (why) {
     opts.onOneWorker?.(why);
     return 1;
@@ -278,11 +277,10 @@ function workersFor(opts: ReplayOptions, run: Prepared): number {
   return n;
 }
 
-/** Why the options need one worker (`events`: --updates events with a time), or null. */
-function oneWorkerReason(opts: ReplayOptions, events: number): string | null {
+/** Why the options need one worker, or null. */
+function oneWorkerReason(opts: ReplayOptions): string | null {
   return opts.capture === '-' ? 'the capture is read from standard input'
     : opts.write === '-' ? 'the output goes to standard output'
-    : events > 0 ? '--updates'
     : opts.masqueradeAll ? '--masquerade-all'
     : opts.live ? 'a live cluster (--watch)'
     : opts.timeline ? '--html (the timeline samples one core)'
@@ -296,6 +294,12 @@ function oneWorkerReason(opts: ReplayOptions, events: number): string | null {
 async function replayOnWorkers(opts: ReplayOptions, run: Prepared, pool: WorkerPool, signal?: AbortSignal): Promise<ReplayReport | undefined> {
   // The capture's header is checked here first, as one worker checks it before opening the output.
   new ChunkWalk(run.dp.core, { capture: opts.capture, input: FdInput.open(opts.capture), readBytes: opts.readBytes }).close();
+  const state = run.dp.state();
+  const plan = planUpdates(run.events, run.dp, state);
+  if ('oneWorker' in plan) {
+    opts.onOneWorker?.(plan.oneWorker);
+    return undefined;
+  }
   let out: OutputFile | undefined;
   let outFd = -1;
   if (opts.write) {
@@ -312,8 +316,9 @@ async function replayOnWorkers(opts: ReplayOptions, run: Prepared, pool: WorkerP
   let r: Awaited<ReturnType<typeof replayWorkers>>;
   try {
     r = await replayWorkers({
-      core: run.dp.core, state: run.dp.state(), node: nodeConfigOf(run.dataplane), pool, outFd, outIsFile: true,
-      progress: opts.progress, signal,
+      core: run.dp.core, state, node: nodeConfigOf(run.dataplane), pool, outFd, outIsFile: true,
+      progress: opts.progress, signal, updates: plan.updates,
+      settle: (audits, result) => run.updates.push(...applyAudited(run.events, plan.updates, audits, run.dp, run.note, result)),
     });
   } catch (e) {
     nameIoError(e, opts);
@@ -331,7 +336,7 @@ async function replayOnWorkers(opts: ReplayOptions, run: Prepared, pool: WorkerP
 }
 
 function workersReport(opts: ReplayOptions, run: Prepared, w: WorkersResult, started: number): ReplayReport {
-  const report = walkReport(run.dp, w.result, { file: opts.capture, updates: [], problems: run.problems, started });
+  const report = walkReport(run.dp, w.result, { file: opts.capture, updates: run.updates, problems: run.problems, started });
   report.conntrack = w.conntrack;
   report.fastPath = w.fastPath;
   return report;

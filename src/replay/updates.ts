@@ -3,9 +3,10 @@
 
 import type { Dataplane } from '../dataplane.js';
 import { formatProblem, type ClusterEvent, type KubeObject, type WatchEvent } from '../k8s/index.js';
-import type { ApplyStats } from '../core/tables.js';
+import type { ApplyStats, SlotChange } from '../core/tables.js';
 import type { DueSchedule } from './chunks.js';
 import type { UpdateReport } from './report.js';
+import { dueSchedule } from './schedule.js';
 
 /**
  * Applies one update (Dataplane.update): only the Services it touches are recomputed and
@@ -22,12 +23,17 @@ export function applyUpdate(ev: ClusterEvent | WatchEvent, dp: Dataplane, note: 
     at: ev.at ?? at, type: ev.type, object: `${obj?.kind} ${meta?.namespace ? meta.namespace + '/' : ''}${meta?.name}`,
     kept: 0, orphaned: 0, wouldMove: 0, flushed: 0, services: [],
   };
-  if (!stats) return { report, stats };
-  for (const c of stats.changes) {
+  if (stats) setChanges(report, stats.changes);
+  return { report, stats };
+}
+
+/** Gives an update's report its live-connection figures: each changed service port's, and their sums. */
+export function setChanges(report: UpdateReport, changes: SlotChange[]): void {
+  report.kept = 0; report.orphaned = 0; report.wouldMove = 0; report.flushed = 0;
+  for (const c of changes) {
     report.kept += c.kept; report.orphaned += c.orphaned; report.wouldMove += c.wouldMove; report.flushed += c.flushed;
   }
-  report.services = stats.changes;
-  return { report, stats };
+  report.services = changes;
 }
 
 /**
@@ -37,16 +43,5 @@ export function applyUpdate(ev: ClusterEvent | WatchEvent, dp: Dataplane, note: 
  */
 export function updateSchedule(events: ClusterEvent[], dp: Dataplane, note: (problem: string) => void,
                                reports: UpdateReport[]): DueSchedule | undefined {
-  if (events.length === 0) return undefined;
-  let next = 0;
-  const dueOf = (first: bigint, i: number) => first + BigInt(Math.round(events[i]!.at! * 1e9));
-  return {
-    nextDue: (first) => (next < events.length ? dueOf(first, next) : null),
-    applyDue: (first, now) => {
-      while (next < events.length && dueOf(first, next) <= now) {
-        const due = dueOf(first, next);
-        reports.push(applyUpdate(events[next++]!, dp, note, 0, due).report);
-      }
-    },
-  };
+  return dueSchedule(events.map((e) => e.at!), (i, due) => reports.push(applyUpdate(events[i]!, dp, note, 0, due).report));
 }

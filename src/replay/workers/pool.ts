@@ -3,9 +3,11 @@
 // once (Dispatcher: assembly/capture/shard.ts in a walk of its own) and publishes them per chunk;
 // as the one writer, it merges the workers' output streams unit by unit in the core
 // (assembly/capture/merge.ts), writes each chunk while the workers run the next, and sums their
-// counters. What the dispatch cannot keep identical to one worker is checked as the run goes and
-// at its end (flagReason, checkChunk, checkEnd): the replay then reports why and the caller
-// replays with one worker (README, "How it is built").
+// counters. Timed updates are planned by the caller and programmed by every worker at the same
+// record; each worker audits its own connections, and the caller sums the audits (update-plan.ts).
+// What the dispatch cannot keep identical to one worker is checked as the run goes and at its end
+// (flagReason, checkChunk, checkEnd): the replay then reports why and the caller replays with one
+// worker (README, "How it is built").
 
 import * as fs from 'node:fs';
 import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
@@ -22,7 +24,7 @@ import { VERDICT_SLOTS, REASON_SLOTS, PER_ENTITY, C_CONNS, REASON_CT_FULL } from
 import {
   CTRL_MERGED, CTRL_STOP, CTRL_WORDS, CTRL_PUBLISHED, CTRL_DISPATCHED, OWNER_SLOTS, OWNER_SLOT_WORDS, ownerSlot,
   type WorkerStart, type WorkerMessage, type ChunkMessage, type EndMessage,
-  type StartMessage, type GoMessage, type WorkerCounters, type FailureData,
+  type StartMessage, type GoMessage, type WorkerCounters, type FailureData, type PlannedUpdate, type UpdateAudit,
 } from './protocol.js';
 
 /** The most workers --workers takes. */
@@ -79,6 +81,13 @@ export interface WorkersRun {
   /** What the writer's tables hold, and its node configuration: the workers program the same. */
   state: ClusterState;
   node: NodeConfig;
+  /** The timed updates, planned (update-plan.ts). */
+  updates: PlannedUpdate[];
+  /**
+   * Called once the run stands, before the counters are summed into `core`, with each worker's
+   * audit of every update applied, in order: the writer applies them to its own tables.
+   */
+  settle: (audits: UpdateAudit[][], result: ChunkWalkResult) => void;
   pool: WorkerPool;
   outFd: number;
   outIsFile: boolean;
@@ -99,7 +108,7 @@ export async function replayWorkers(run: WorkersRun): Promise<WorkersResult | Wo
   const n = pool.workers;
   const ctrl = new Int32Array(pool.control);
   const threads = pool.threads;
-  threads.post({ t: 'go', core: core.options, state: run.state, node: run.node });
+  threads.post({ t: 'go', core: core.options, state: run.state, node: run.node, updates: run.updates });
   const merger = new Merger(run.core, n);
   const writer = new ChunkWriter(run.outFd, run.outIsFile, run.core);
   let dispatcher: Dispatcher | undefined;
@@ -115,22 +124,27 @@ export async function replayWorkers(run: WorkersRun): Promise<WorkersResult | Wo
     if (starts.some((m) => !(m as StartMessage).sharded)) return { fallback: 'the unit table does not fit in memory' };
     if (first.header && run.outFd >= 0) writeFdFully(run.outFd, first.header, 0, first.header.length);
     let ends: EndMessage[] | undefined;
+    const audits: UpdateAudit[][] = [];
     let units = 0;
     for (let seq = 0; ends === undefined; seq++) {
       dispatcher?.publishTo(seq + OWNER_SLOTS);
       const dispatched = flagReason(dispatcher?.flags ?? 0);
       if (dispatched) return { fallback: dispatched };
       const msgs = await threads.all();
+      // An update failed (on every worker, as on one): the caller replays on one worker, which throws its error.
+      if (msgs.some((m) => m.t === 'end' && m.failure?.update)) return { fallback: 'an update the tables refused' };
       if (msgs.every((m) => m.t === 'end')) {
         ends = msgs as EndMessage[];
         break;
       }
       const chunks = msgs as ChunkMessage[];
-      if (chunks.some((m) => m.t !== 'chunk' || m.seq !== seq) || (dispatcher && chunks[0]!.units.length !== dispatcher.units[seq])) {
+      if (chunks.some((m) => m.t !== 'chunk' || m.seq !== seq || m.updates.length !== chunks[0]!.updates.length) ||
+          (dispatcher && chunks[0]!.units.length !== dispatcher.units[seq])) {
         throw new Error('--workers: the workers fell out of step');
       }
       const why = checkChunk(chunks);
       if (why) return { fallback: why };
+      chunks[0]!.updates.forEach((_, k) => audits.push(chunks.map((c) => c.updates[k]!)));
       const out = merger.merge(chunks);
       if (out === null) return { fallback: 'a chunk too large to merge' };
       chunks.forEach((c, w) => {
@@ -148,14 +162,17 @@ export async function replayWorkers(run: WorkersRun): Promise<WorkersResult | Wo
       }
     }
     await writer.flush();
-    const why = checkEnd(ends, run.core);
+    const conntrack = conntrackOf(ends, audits);
+    const why = checkEnd(ends, run.core, conntrack);
     if (why) return { fallback: why };
-    const summed = sumInto(run.core, ends.map((e) => e.counters));
+    const result = sumResults(ends.map((e) => e.result));
     const failure = ends[0]!.failure;
     const trailer = ends[0]!.trailer;
     if (trailer && run.outFd >= 0) writeFdFully(run.outFd, trailer, 0, trailer.length);
     if (failure) throw rebuild(failure);
-    return { result: sumResults(ends.map((e) => e.result)), ...summed, workers: n };
+    run.settle(audits, result);
+    const summed = sumInto(run.core, ends.map((e) => e.counters));
+    return { result, conntrack: { entries: conntrack.entries, peak: conntrack.peak, evicted: 0 }, ...summed, workers: n };
   } finally {
     // Wake workers waiting for the writer or the dispatcher, so that they can be stopped.
     Atomics.store(ctrl, CTRL_STOP, 1);
@@ -181,31 +198,51 @@ function checkChunk(chunks: ChunkMessage[]): string | null {
   if (why) return why;
   // Masqueraded connections must all be worker 0's (a hairpin connection is decided by its backend).
   if (chunks.some((c, w) => w > 0 && c.masqueraded > 0)) return 'a masqueraded connection outside worker 0 (hairpin)';
+  // Which removed backend's id is free to take back depends on every worker's connections.
+  if (chunks.some((c) => c.updates.some((u) => u.reclaimed > 0))) return 'an update that reclaims backend ids (--max-backends)';
   return null;
 }
 
 /**
- * Why the whole run cannot be, or null: a full conntrack table is a decision over every worker's
- * connections, and the peak is the sum of the workers' only when none was ever deleted.
+ * The summed conntrack: entries now, entries flushed by updates, and the peak. Entries are deleted
+ * only by updates (else checkEnd falls back), so the sum peaks just before one or at the end.
  */
-function checkEnd(ends: EndMessage[], core: Core): string | null {
+function conntrackOf(ends: EndMessage[], audits: UpdateAudit[][]): { entries: number; flushed: number; peak: number } {
+  const entries = ends.reduce((s, e) => s + e.counters.entries, 0);
+  let flushed = 0;
+  let peak = entries;
+  for (const perWorker of audits) {
+    let before = 0;
+    for (const a of perWorker) {
+      before += a.entries;
+      for (const c of a.changes) flushed += c.flushed;
+    }
+    peak = Math.max(peak, before);
+  }
+  return { entries, flushed, peak };
+}
+
+/**
+ * Why the whole run cannot be, or null: a full conntrack table is a decision over every worker's
+ * connections, and the peak is known only when no connection was deleted but by an update.
+ */
+function checkEnd(ends: EndMessage[], core: Core, ct: { entries: number; flushed: number; peak: number }): string | null {
   if (ends.some((e, w) => w > 0 && e.counters.masqueraded > 0)) return 'a masqueraded connection outside worker 0 (hairpin)';
-  let opened = 0n, full = 0n, entries = 0;
+  let opened = 0n, full = 0n;
   for (const e of ends) {
     const b = e.counters.backends;
     const words = wordsOf(b);
     for (let i = C_CONNS; i < b.length; i += PER_ENTITY) if (words[i * 2]! !== 0 || words[i * 2 + 1]! !== 0) opened += b[i]!;
     full += e.counters.reasons[REASON_CT_FULL]!;
-    entries += e.counters.entries;
     if (e.counters.evicted > 0) return 'conntrack evictions';
   }
-  if (opened + full > BigInt(core.options.ctMax)) return 'more new connections than --ct-max';
-  if (opened !== BigInt(entries)) return 'connections deleted during the run (expired or reopened)';
+  if (BigInt(ct.peak) + full > BigInt(core.options.ctMax)) return 'more new connections than --ct-max';
+  if (opened !== BigInt(ct.entries + ct.flushed)) return 'connections deleted during the run (expired or reopened)';
   return null;
 }
 
 /** Writes the summed packet, reason and backend counters into `core` (which ran no packet) for the report. */
-function sumInto(core: Core, all: WorkerCounters[]): Omit<WorkersResult, 'result' | 'workers'> {
+function sumInto(core: Core, all: WorkerCounters[]): Pick<WorkersResult, 'fastPath'> {
   core.refresh();
   const e = core.exports;
   const mem = e.memory.buffer;
@@ -220,9 +257,7 @@ function sumInto(core: Core, all: WorkerCounters[]): Omit<WorkersResult, 'result
   add(e.verdictCountersPtr(), VERDICT_SLOTS, (c) => c.verdicts);
   add(e.reasonCountersPtr(), REASON_SLOTS, (c) => c.reasons);
   add(e.backendCountersPtr(), core.options.maxBackends * PER_ENTITY, (c) => c.backends);
-  const entries = all.reduce((s, c) => s + c.entries, 0);
-  // No connection was deleted (checkEnd): every worker's count only grew, so the peak is now.
-  return { conntrack: { entries, peak: entries, evicted: 0 }, fastPath: all.reduce((s, c) => s + c.fastPath, 0) };
+  return { fastPath: all.reduce((s, c) => s + c.fastPath, 0) };
 }
 
 /**

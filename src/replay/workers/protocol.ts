@@ -4,8 +4,8 @@ import type { MessagePort } from 'node:worker_threads';
 import type { ChunkWalkResult } from '../chunks.js';
 import { WALK_UNITS_MAX } from '../../../assembly/abi/walk.js';
 import type { CoreOptions } from '../../core/core.js';
-import type { NodeConfig } from '../../core/tables.js';
-import type { ClusterState } from '../../k8s/model.js';
+import type { NodeConfig, SlotChange } from '../../core/tables.js';
+import type { ClusterState, ServicePortState } from '../../k8s/model.js';
 
 /**
  * What a worker is started with, before the cluster is loaded: its place and the capture. It
@@ -35,6 +35,31 @@ export interface GoMessage {
   core: Omit<CoreOptions, 'wasm'>;
   state: ClusterState;
   node: NodeConfig;
+  /** The --updates events with a time, in order, as the writer's view computed them. */
+  updates: PlannedUpdate[];
+}
+
+/**
+ * What one timed update programs, as Dataplane.update would: a whole state (a Node or
+ * ServiceCIDR change), some Services' ports (ServiceTables.applyServices), or nothing.
+ */
+export type UpdateProgram = { state: ClusterState } | { ports: ServicePortState[]; services: string[] } | null;
+
+export interface PlannedUpdate {
+  /** Seconds after the first packet. */
+  at: number;
+  program: UpdateProgram;
+}
+
+/** What one update did on one worker: its own connections, audited. */
+export interface UpdateAudit {
+  /** Conntrack entries just before it. */
+  entries: number;
+  /** Per changed service port with live connections here (ApplyStats.changes), and its slot. */
+  changes: SlotChange[];
+  slots: number[];
+  /** Backend ids reclaimed (ApplyStats.reclaimed). */
+  reclaimed: number;
 }
 
 /** Chunks the writer has merged (a worker walks at most CHUNKS_AHEAD chunks past it). */
@@ -70,6 +95,8 @@ export interface ChunkMessage {
   flags: number;
   /** Connections opened with a masqueraded source so far. */
   masqueraded: number;
+  /** The updates applied in this chunk, in order. */
+  updates: UpdateAudit[];
   bytesRead: number;
   fileSize: number | undefined;
 }
@@ -94,6 +121,8 @@ export interface FailureData {
   syscall?: string;
   errno?: number;
   path?: string;
+  /** It was the programming of an update that failed. */
+  update?: boolean;
 }
 
 export interface StartMessage {

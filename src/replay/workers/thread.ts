@@ -1,21 +1,23 @@
 // --workers: one worker thread. Started while the writer loads the cluster, it then builds a core
 // like the writer's (the same capacities and tables), walks every chunk of the capture with its
 // own reads, runs only its own packets (owners decided by the writer's dispatcher from three
-// workers on, else by its own walk: assembly/capture/shard.ts) and hands each chunk's output
-// stream and unit table to the writer (pool.ts). It imports only the core, the tables and the
-// walk (not the manifest loader), so that its start is short.
+// workers on, else by its own walk: assembly/capture/shard.ts), programs the writer's planned
+// updates at their capture time, and hands each chunk's output stream and unit table to the
+// writer (pool.ts), with what those updates did to its own connections. It imports only the core,
+// the tables and the walk (not the manifest loader), so that its start is short.
 
 import { parentPort, workerData, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { Core } from '../../core/core.js';
-import { ServiceTables } from '../../core/tables.js';
+import { ServiceTables, type ApplyStats, type UpdateOptions } from '../../core/tables.js';
 import { ChunkWalk, IO_DONE, IO_FLUSH } from '../chunks.js';
 import { FdInput } from '../fd-io.js';
+import { dueSchedule } from '../schedule.js';
 import { CaptureFormatError } from '../../capture/errors.js';
 import { VERDICT_SLOTS, REASON_SLOTS, PER_ENTITY } from '../../core/abi.js';
 import { WALK_READ_BYTES, WALK_TAILROOM } from '../../../assembly/abi/walk.js';
 import {
   CTRL_MERGED, CTRL_STOP, CTRL_PUBLISHED, CTRL_DISPATCHED, CHUNKS_AHEAD, ownerSlot,
-  type WorkerStart, type GoMessage, type WorkerMessage, type WorkerCounters, type FailureData,
+  type WorkerStart, type GoMessage, type WorkerMessage, type WorkerCounters, type FailureData, type UpdateAudit, type UpdateProgram,
 } from './protocol.js';
 
 const start = workerData as WorkerStart;
@@ -24,6 +26,12 @@ const control = new Int32Array(start.control);
 
 function post(m: WorkerMessage, transfer: ArrayBuffer[] = []): void {
   port.postMessage(m, transfer);
+}
+
+/** Programs a planned update as Dataplane.update programs it; null when it programs nothing. */
+function programUpdate(tables: ServiceTables, program: UpdateProgram, opts: UpdateOptions): ApplyStats | null {
+  if (program === null) return null;
+  return 'state' in program ? tables.apply(program.state, opts) : tables.applyServices(program.ports, program.services, opts);
 }
 
 function failureData(e: unknown): FailureData {
@@ -123,11 +131,26 @@ function takeOwners(walk: ChunkWalk, seq: number): boolean {
 function run(go: GoMessage): void {
   let core: Core;
   let walk: ChunkWalk;
+  // The updates applied in the chunk being walked; whether programming one failed.
+  let audits: UpdateAudit[] = [];
+  let updateFailed = false;
   try {
     // The main thread's compiled module: every worker shares its code.
     core = new Core({ ...go.core, wasm: start.module });
-    new ServiceTables(core).apply(go.state, { node: go.node });
-    walk = new ChunkWalk(core, { capture: start.capture, input: FdInput.open(start.capture), readBytes: start.readBytes });
+    const tables = new ServiceTables(core);
+    tables.apply(go.state, { node: go.node });
+    const updates = dueSchedule(go.updates.map((u) => u.at), (i, now) => {
+      const entries = core.conntrack().entries;
+      let stats: ApplyStats | null;
+      try {
+        stats = programUpdate(tables, go.updates[i]!.program, { audit: true, now });
+      } catch (e) {
+        updateFailed = true;
+        throw e;
+      }
+      audits.push({ entries, changes: stats?.changes ?? [], slots: stats?.slots ?? [], reclaimed: stats?.reclaimed ?? 0 });
+    });
+    walk = new ChunkWalk(core, { capture: start.capture, input: FdInput.open(start.capture), readBytes: start.readBytes, updates });
   } catch (e) {
     post({ t: 'fail', failure: failureData(e) });
     return;
@@ -135,6 +158,7 @@ function run(go: GoMessage): void {
   const sharded = walk.shard(start.self, start.workers);
   post({ t: 'start', format: walk.format, header: walk.header, sharded });
   if (!sharded) return;
+  walk.scheduleUpdates();
   let seq = 0;
   const output = new OutputBuffer(start.returns);
   let failure: FailureData | undefined;
@@ -143,8 +167,9 @@ function run(go: GoMessage): void {
     const units = walk.takeUnits();
     post({
       t: 'chunk', seq: seq++, stream, units, flags: walk.shardFlags, masqueraded: Number(core.exports.conntrackMasqueraded()),
-      bytesRead: walk.bytesRead, fileSize: walk.fileSize,
+      updates: audits, bytesRead: walk.bytesRead, fileSize: walk.fileSize,
     }, [stream.buffer as ArrayBuffer, units.buffer as ArrayBuffer]);
+    audits = [];
   };
   const take = (): void => {
     const [addr, len] = walk.takeOutput();
@@ -163,12 +188,15 @@ function run(go: GoMessage): void {
       walk.attach(walk.readNextSync());
     }
   } catch (e) {
-    failure = failureData(e);
-    try {
-      take();
-      sendChunk();
-    } catch {
-      // the output before the failure is what could be kept; nothing more to send
+    failure = { ...failureData(e), update: updateFailed };
+    // After damage, the output before it is kept; after an update that failed, the replay runs again on one worker.
+    if (!updateFailed) {
+      try {
+        take();
+        sendChunk();
+      } catch {
+        // the output before the failure is what could be kept; nothing more to send
+      }
     }
   } finally {
     walk.close();
