@@ -4,7 +4,7 @@
 //     how far it got, the summary of the packets replayed so far, no output file and no
 //     temporary file left; with the progress bar forced on (SVCPLANE_PROGRESS=1), the escape
 //     sequence that shows the cursor again is written after the one that hid it. The record walk
-//     (-w) and the per-packet path (--trace) alike;
+//     (-w), --workers 2 and the per-packet path (--trace) alike;
 //   - the progress line: percentage, MB/s, packets/s and ETA for a file; bytes, packets and rates
 //     for a pipe (no percentage: the size is unknown).
 
@@ -111,6 +111,13 @@ describe('interrupted replays', () => {
     const dir = freshDir();
     const r = await runAndInterrupt(['replay', BIG, '-c', BIG_CLUSTER, '-w', path.join(dir, 'out.pcapng')], 'SIGTERM');
     expectInterrupted(r, 'SIGTERM', dir);
+  });
+
+  it('SIGINT with --workers 2: the workers stop after their chunk, the summary counts what they ran', async () => {
+    const dir = freshDir();
+    const r = await runAndInterrupt(['replay', BIG, '-c', BIG_CLUSTER, '-w', path.join(dir, 'out.pcap'), '--workers', '2'], 'SIGINT');
+    expect(r.stderr).not.toContain('one worker');
+    expectInterrupted(r, 'SIGINT', dir);
   });
 
   it('SIGINT on the per-packet path (--trace): it stops too, between batches', async () => {

@@ -331,6 +331,11 @@ async function replayOnWorkers(opts: ReplayOptions, run: Prepared, pool: WorkerP
     opts.onOneWorker?.(r.fallback);
     return undefined;
   }
+  if ('interrupted' in r) {
+    out?.abort();
+    keepPartial(signal!.reason, workersReport(opts, run, r.interrupted, started));
+    throw signal!.reason;
+  }
   out?.commit();
   return workersReport(opts, run, r, started);
 }

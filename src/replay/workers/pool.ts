@@ -38,6 +38,11 @@ export interface WorkersResult {
   workers: number;
 }
 
+/** The run was stopped by its signal: what the workers ran until then (their outputs are not all merged). */
+export interface WorkersInterrupted {
+  interrupted: WorkersResult;
+}
+
 /** The run could not be kept identical to one worker's: why (the caller replays with one). */
 export interface WorkersFallback {
   fallback: string;
@@ -103,7 +108,7 @@ const FLAG_REASONS: [number, string][] = [
 ];
 
 /** Runs the capture over `run.workers` workers. Throws what one worker would (damage, I/O errors). */
-export async function replayWorkers(run: WorkersRun): Promise<WorkersResult | WorkersFallback> {
+export async function replayWorkers(run: WorkersRun): Promise<WorkersResult | WorkersFallback | WorkersInterrupted> {
   const { pool, core } = run;
   const n = pool.workers;
   const ctrl = new Int32Array(pool.control);
@@ -156,9 +161,13 @@ export async function replayWorkers(run: WorkersRun): Promise<WorkersResult | Wo
       Atomics.notify(ctrl, CTRL_MERGED);
       run.progress?.(chunks[0]!.bytesRead, chunks[0]!.fileSize, units);
       if (run.signal?.aborted) {
+        // The workers stop after the chunk they are on and report what they ran: the run so far.
         Atomics.store(ctrl, CTRL_STOP, 1);
         Atomics.notify(ctrl, CTRL_MERGED);
-        throw run.signal.reason;
+        Atomics.notify(ctrl, CTRL_PUBLISHED);
+        const stopped = await threads.ends();
+        if (stopped.some((m) => m === null)) throw run.signal.reason;
+        return { interrupted: sumRun(run, stopped as EndMessage[], audits, n) };
       }
     }
     await writer.flush();
@@ -170,9 +179,7 @@ export async function replayWorkers(run: WorkersRun): Promise<WorkersResult | Wo
     const trailer = ends[0]!.trailer;
     if (trailer && run.outFd >= 0) writeFdFully(run.outFd, trailer, 0, trailer.length);
     if (failure) throw rebuild(failure);
-    run.settle(audits, result);
-    const summed = sumInto(run.core, ends.map((e) => e.counters));
-    return { result, conntrack: { entries: conntrack.entries, peak: conntrack.peak, evicted: 0 }, ...summed, workers: n };
+    return sumRun(run, ends, audits, n, result, conntrack);
   } finally {
     // Wake workers waiting for the writer or the dispatcher, so that they can be stopped.
     Atomics.store(ctrl, CTRL_STOP, 1);
@@ -182,6 +189,15 @@ export async function replayWorkers(run: WorkersRun): Promise<WorkersResult | Wo
     await writer.flush().catch(() => undefined);
     await pool.stop();
   }
+}
+
+/** The run's figures from the workers' end messages: the updates applied, the counters summed into the writer's core. */
+function sumRun(run: WorkersRun, ends: EndMessage[], audits: UpdateAudit[][], n: number,
+                result = sumResults(ends.map((e) => e.result)), conntrack = conntrackOf(ends, audits)): WorkersResult {
+  run.settle(audits, result);
+  const summed = sumInto(run.core, ends.map((e) => e.counters));
+  const evicted = ends.reduce((s, e) => s + e.counters.evicted, 0);
+  return { result, conntrack: { entries: conntrack.entries, peak: conntrack.peak, evicted }, ...summed, workers: n };
 }
 
 /** What SHARD_* bits say cannot be kept identical to one worker, or null. */
@@ -415,6 +431,17 @@ class Threads {
   /** Sends every worker the same message. */
   post(m: GoMessage): void {
     for (const w of this.workers) w.postMessage(m);
+  }
+
+  /** Every worker's end message, its chunks before it dropped; null for a worker that failed. */
+  ends(): Promise<(EndMessage | null)[]> {
+    return Promise.all(this.workers.map(async (_, w) => {
+      for (;;) {
+        const m = await this.next(w);
+        if (m.t === 'end') return m;
+        if (m.t === 'fail') return null;
+      }
+    }));
   }
 
   /** The next message of every worker. */
