@@ -34,7 +34,7 @@ import { listContains, masqLo, masqHi } from './lb/node';
 import { affinityFind, affinityPut } from './lb/affinity';
 import { parsePacket, PARSE_NOT_IP } from './parse';
 import { FlowKey, FLOW_KEY_BYTES, FRAG_FIRST, FRAG_LATER, NO_L4 } from './flow';
-import { fragRemember, fragFind } from './frag';
+import { fragFirst, fragFind } from './frag';
 import {
   ctFind, flowHash, ctWarmFree, CtResult, CT_RESULT_BYTES, ctAdvance, CT_SVC, CT_BACKEND, CT_NAT, CT_ORIG_SPORT,
   CT_ORIG_DPORT, CT_REPLY_SPORT, CT_ORIG_SRC, CT_ORIG_DST, CTN_MASQ, CTN_SPORT, replyDstAddr, replyDstPort,
@@ -155,7 +155,7 @@ function processPacket(d: usize, i: u32, pk: PacketState): u32 {
   if (key.frag == FRAG_LATER) {
     if (!fragFind(key, pk.now)) return isServiceAddress() ? drop(pk, REASON_FRAGMENT_UNTRACKED) : VERDICT_PASS;
   } else if (key.frag == FRAG_FIRST && key.hasPorts) {
-    fragRemember(key.family, key.proto, key.src, key.dst, key.fragId, key.sport, key.dport, pk.now);
+    fragFirst(key, pk.now);
   }
   if (!key.hasPorts) {
     // Stage: ICMP errors about a tracked connection.

@@ -4,7 +4,8 @@
 // public corpus, the capture fixtures, the demo with and without --updates, updates that remove an
 // endpoint connections on every worker use (and those that still take one worker), a 100k-flow capture
 // with pod clients, masqueraded NodePort clients whose source ports clash, and ClientIP affinity
-// (scripts/gen-workers-capture.mjs), and the conformance clusters (test/fixtures/conformance: kube-proxy's
+// (scripts/gen-workers-capture.mjs), captures of fragmented datagrams and of ClientIP-affinity clients
+// (test/helpers/dispatch-captures.ts), and the conformance clusters (test/fixtures/conformance: kube-proxy's
 // cases are connections, not captures; here each cluster gets a capture of connections from a pod,
 // an outside client, a blocked outside client and the node to every frontend it programs). A run that needs one worker falls back (onOneWorker says why):
 // the test also checks that the inputs meant to run on several workers did, so that the comparison
@@ -23,6 +24,10 @@ import { pcapHeader, pcapRecord } from './helpers/capture-builders.js';
 import { opening } from './fixtures/conformance/flow.js';
 import { CORPUS, haveCorpus, requireCorpus } from './helpers/corpus.js';
 import { DEMO, DEMO_CLUSTER, FIXTURES, NODE, normalise, ext, demoWebSlices } from './helpers/replay-cases.js';
+import {
+  DISPATCH_NODE, dispatchCluster, fragmentCapture, affinityCapture, timedCapture, fragment, type FragmentOrder,
+} from './helpers/dispatch-captures.js';
+import { buildPacket } from './helpers/packets.js';
 
 
 const dir = tempDir('svcplane-workers-');
@@ -351,3 +356,77 @@ describe('--workers N = one worker', () => {
     expect(runCli(['replay', DEMO, '--workers', '17']).stderr).toMatch(/--workers must be at most 16/);
   });
 });
+
+describe('--workers: IP fragments and ClientIP affinity on several workers', () => {
+  const cluster = path.join(dir, 'dispatch.yaml');
+  const shortAffinity = path.join(dir, 'dispatch-3s.yaml');
+  beforeAll(() => {
+    fs.writeFileSync(cluster, dispatchCluster());
+    fs.writeFileSync(shortAffinity, dispatchCluster(3));
+  });
+  const opts = (more: Partial<ReplayOptions> = {}): Partial<ReplayOptions> => ({ ...DISPATCH_NODE, cluster: [cluster], readBytes: 8192, ...more });
+  const write = (name: string, bytes: Uint8Array) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, bytes);
+    return file;
+  };
+  /** Why 2 workers fell back (none: they did not). */
+  const fallback = async (capture: string, o: Partial<ReplayOptions>) => (await outcome(capture, o, 2)).oneWorker;
+
+  it('fragmented UDP and TCP datagrams, IPv4 and IPv6, to Services and back: in order, out of order, interleaved between clients', async () => {
+    const orders: FragmentOrder[] = Array.from({ length: 60 }, (_, c) => (['in order', 'last first', 'middle last'] as const)[c % 3]);
+    const capture = write('fragments.pcap', fragmentCapture(60, orders));
+    const { want, parallel } = await expectSame(capture, opts());
+    const r = want.report as any;
+    expect(r.packets.translated).toBeGreaterThan(400);
+    expect(r.packets.reversed).toBeGreaterThan(100);
+    // A later fragment before its first finds no ports on any worker: 20 clients' 3 + 2 + 2 of them.
+    expect(r.drops).toEqual({ FRAGMENT_UNTRACKED: 140 });
+    expect(parallel).toBe(true);
+    // 200 ms apart: datagrams outlive their entries (30 s), whose places are taken again.
+    const slow = write('fragments-slow.pcap', fragmentCapture(30, orders, 3, 200_000));
+    const again = await expectSame(slow, opts({ maxFragments: 1024 }));
+    expect((again.want.report as any).drops.FRAGMENT_UNTRACKED).toBeGreaterThan(60);
+    expect(again.parallel).toBe(true);
+  });
+
+  it('ClientIP affinity: many clients with several connections each, kept and masqueraded', async () => {
+    const capture = write('affinity.pcap', affinityCapture(400, 80, 4));
+    const { want, parallel } = await expectSame(capture, opts());
+    const r = want.report as any;
+    expect(r.packets.translated).toBeGreaterThan(3000);
+    expect(parallel).toBe(true);
+    // Entries of 3 s, connections 100 ms apart: entries expire and their places are taken again.
+    const slow = write('affinity-slow.pcap', affinityCapture(60, 20, 4, 0, 3, 100_000));
+    expect((await expectSame(slow, opts({ cluster: [shortAffinity], maxAffinity: 1024 }))).parallel).toBe(true);
+  });
+
+  it('falls back: a fragment table that displaces an entry', async () => {
+    const capture = write('fragments-full.pcap', fragmentCapture(60));
+    const o = opts({ maxFragments: 16 });
+    const { parallel } = await expectSame(capture, o);
+    expect(parallel).toBe(false);
+    expect(await fallback(capture, o)).toEqual([expect.stringMatching(/^IP fragments .*displaced/)]);
+  });
+
+  it('falls back: fragments whose times go back', async () => {
+    const web = { dst: '10.96.0.80', dport: 80, proto: 'TCP' as const, flags: 0x18, payload: 2000 };
+    const a = fragment(buildPacket({ src: '10.244.1.10', sport: 40000, ...web }), 1200, 5);
+    const b = fragment(buildPacket({ src: '10.244.1.11', sport: 40001, ...web }), 1200, 6);
+    const capture = write('fragments-back.pcap', timedCapture([[100, a[0]!], [200, b[0]!], [150, a[1]!], [250, b[1]!]]));
+    const { parallel } = await expectSame(capture, opts());
+    expect(parallel).toBe(false);
+    expect(await fallback(capture, opts())).toEqual([expect.stringMatching(/^IP fragments .*times going back/)]);
+  });
+
+  it('falls back: affinity windows that may be full, and a client both masqueraded and not', async () => {
+    const small = write('affinity-small.pcap', affinityCapture(40, 0, 2));
+    const o = opts({ maxAffinity: 16 });
+    expect((await expectSame(small, o)).parallel).toBe(false);
+    expect(await fallback(small, o)).toEqual([expect.stringMatching(/^ClientIP affinity .*full probe window/)]);
+    const both = write('affinity-both.pcap', affinityCapture(20, 0, 2, 20));
+    expect((await expectSame(both, opts())).parallel).toBe(false);
+    expect(await fallback(both, opts())).toEqual([expect.stringMatching(/^ClientIP affinity .*masqueraded and not/)]);
+  });
+});
+

@@ -107,9 +107,9 @@ export const WS_WORDS = 48;
 export const UNIT_FOREIGN = 0xffffffff;
 /** Units one chunk may hold (a buffer's bytes over the smallest record, a 12-byte block). */
 export const WALK_UNITS_MAX = 1835008;
-/** A fragment (its datagram's later fragments carry no ports to dispatch by). */
+/** A fragment table that could find what the one-worker one does not: an entry displaced, time going back (capture/shard-frag.ts). */
 export const SHARD_FRAGMENT = 1;
-/** A connection with ClientIP affinity that is not masqueraded (affinity entries of all clients share probe windows). */
+/** An affinity table that could decide unlike the one-worker one: a window that may be full, a client on two workers (capture/shard-affinity.ts). */
 export const SHARD_AFFINITY = 2;
 /** A frontend on the node's masquerade address kept the client's source (its port may be a masqueraded reply's). */
 export const SHARD_NODE_FRONTEND = 4;

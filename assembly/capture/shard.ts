@@ -1,16 +1,18 @@
 // --workers: which worker owns a packet. Every worker walks every record and runs only its own
 // packets, so this decision must put every packet that can touch a connection's state where that
 // connection lives, in both directions, and keep the few decisions that read everyone's state on
-// one worker. It reads the packet and the Service tables only.
+// one worker. It reads the packet and the Service tables only, and keeps two tables of its own.
 //
 // The owner is the connection's client: a packet to a frontend belongs to its source, any other
 // packet (a reply) to its destination. Masqueraded connections, and every connection whose reply
 // is addressed to the node's masquerade address, live on worker 0: their replies carry no client
 // address, and their source ports are chosen against each other. An ICMP error belongs to the
-// packet it quotes, reversed (what related.ts looks up). What this rule cannot place sets a
-// SHARD_* flag; the host then replays the capture with one worker (README, "How it is built").
+// packet it quotes, reversed (what related.ts looks up). A later IP fragment belongs to its
+// datagram's first fragment (shard-frag.ts); ClientIP affinity entries are then each on one worker
+// (shard-affinity.ts). What this rule cannot place sets a SHARD_* flag; the host then replays the
+// capture with one worker (README, "How it is built").
 
-import { FlowKey, FLOW_KEY_BYTES, FRAG_NONE } from '../flow';
+import { FlowKey, FLOW_KEY_BYTES, FRAG_NONE, FRAG_LATER } from '../flow';
 import { parsePacket } from '../parse';
 import { REASON_NONE } from '../abi/reasons';
 import { FE_CLUSTER_ADDR, SF_AFFINITY } from '../abi/tables';
@@ -22,10 +24,12 @@ import { ETH_HLEN, ETHERTYPE_IPV4, ethTypeIs } from '../wire/link';
 import { LINK_EN10MB } from '../abi/layout';
 import { isIcmpError } from '../related';
 import { frontendFor, isExternal, sourceClass, masqueraded } from '../service';
-import { feKind, feSlot, svcRecord, SVC_FLAGS } from '../lb/lookup';
+import { feKind, feSlot, svcRecord, SVC_FLAGS, SVC_AFFINITY } from '../lb/lookup';
 import { nodeAddr } from '../lb/node';
 import { addrEq } from '../flow';
 import { hashAddrWord, hashSeed } from '../hash';
+import { shardFragInit, shardFragAt, shardFragFirst, shardFragOwner } from './shard-frag';
+import { shardAffinityInit, affinityPlaceable } from './shard-affinity';
 
 const dkey = changetype<FlowKey>(memory.data(FLOW_KEY_BYTES, 16));
 /** The quoted packet of an ICMP error, reversed: its source and destination slots. */
@@ -35,8 +39,14 @@ const qDst: usize = memory.data(16, 16);
 /** SHARD_* bits seen so far (the walk copies them to WS_SHARD_FLAGS). */
 export let shardFlags: u32 = 0;
 
-/** The worker (0..n-1) that owns the packet at p. */
-export function shardOwner(p: usize, caplen: u32, wirelen: u32, link: u32, n: u32): u32 {
+/** Allocates the fragment and affinity tables (once); without room, fragments and affinity fall back. */
+export function shardInit(): void {
+  shardFragInit();
+  shardAffinityInit();
+}
+
+/** The worker (0..n-1) that owns the packet at p, seen at `now` (ns). */
+export function shardOwner(p: usize, caplen: u32, wirelen: u32, link: u32, n: u32, now: u64): u32 {
   // The common frame first: Ethernet, IPv4 without options, not a fragment, TCP or UDP. A frame
   // that only looks like one and that the parse stage drops touches no state: any owner will do.
   if (link == LINK_EN10MB && caplen >= ETH_HLEN + IPV4_MIN_HLEN + 4 && ethTypeIs(p, ETHERTYPE_IPV4)) {
@@ -46,32 +56,55 @@ export function shardOwner(p: usize, caplen: u32, wirelen: u32, link: u32, n: u3
       store<u64>(qSrc, <u64>load<u32>(ip + IPV4_SRC)); store<u64>(qSrc, 0, 8);
       store<u64>(qDst, <u64>load<u32>(ip + IPV4_DST)); store<u64>(qDst, 0, 8);
       let l4 = ip + IPV4_MIN_HLEN;
-      return ownerOf(4, proto, qSrc, qDst, srcPort(l4), dstPort(l4), n);
+      return ownerOf(4, proto, qSrc, qDst, srcPort(l4), dstPort(l4), n, now, true);
     }
   }
   let k = dkey;
   // What the parse stage drops or passes as not IP touches no state: any worker will do.
   if (parsePacket(k, p, caplen, wirelen, link) != REASON_NONE) return 0;
-  if (k.frag != FRAG_NONE) { shardFlags |= SHARD_FRAGMENT; return 0; }
-  if (k.hasPorts) return ownerOf(k.family, k.proto, k.src, k.dst, k.sport, k.dport, n);
+  if (k.frag == FRAG_LATER || (k.frag != FRAG_NONE && k.hasPorts)) return fragmentOwner(k, n, now);
+  if (k.hasPorts) return ownerOf(k.family, k.proto, k.src, k.dst, k.sport, k.dport, n, now, true);
   if ((k.proto == PROTO_ICMP || k.proto == PROTO_ICMPV6) && isIcmpError(k)) return quotedOwner(k, p, n);
   return 0;
 }
 
-/** The owner of a connection's packet src:sport → dst:dport. */
-function ownerOf(family: u32, proto: u32, src: usize, dst: usize, sport: u32, dport: u32, n: u32): u32 {
+/**
+ * A fragment that meets the fragment table (datapath.ts, stage fragments): a first one with ports
+ * is its connection's; a later one its first fragment's, or any worker's when no table has it.
+ */
+function fragmentOwner(k: FlowKey, n: u32, now: u64): u32 {
+  if (!shardFragAt(now)) { shardFlags |= SHARD_FRAGMENT; return 0; }
+  if (k.frag == FRAG_LATER) {
+    let first = shardFragOwner(k, now);
+    if (first < 0) return 0;
+    // The ports now known, as any packet of the connection (a Service update may have moved it).
+    if (ownerOf(k.family, k.proto, k.src, k.dst, k.sport, k.dport, n, now, true) != <u32>first) shardFlags |= SHARD_FRAGMENT;
+    return <u32>first;
+  }
+  let owner = ownerOf(k.family, k.proto, k.src, k.dst, k.sport, k.dport, n, now, true);
+  if (!shardFragFirst(k, owner, now)) shardFlags |= SHARD_FRAGMENT;
+  return owner;
+}
+
+/** The owner of a connection's packet src:sport → dst:dport; `opens` when it may open the connection. */
+function ownerOf(family: u32, proto: u32, src: usize, dst: usize, sport: u32, dport: u32, n: u32, now: u64, opens: bool): u32 {
   let na = nodeAddr(family);
   let fe = frontendFor(dst, family, proto, dport);
   if (fe != 0 && feKind(fe) != FE_CLUSTER_ADDR) {
     // Toward a frontend: the client is the source.
-    if (na != 0 && addrEq(src, na)) return 0;
-    let flags = load<u32>(svcRecord(feSlot(fe)) + SVC_FLAGS);
+    let slot = feSlot(fe);
+    let rec = svcRecord(slot);
+    let flags = load<u32>(rec + SVC_FLAGS);
     let external = isExternal(fe);
+    let owner: u32 = 0;
     // Masqueraded only when the node has an address of the family (datapath.ts).
-    if (na != 0 && masqueraded(flags, external, sourceClass(family, src, external))) return 0;
-    if (flags & SF_AFFINITY) shardFlags |= SHARD_AFFINITY;
-    if (na != 0 && addrEq(dst, na)) shardFlags |= SHARD_NODE_FRONTEND;
-    return clientOwner(family, src, n);
+    if (na == 0 || !(addrEq(src, na) || masqueraded(flags, external, sourceClass(family, src, external)))) {
+      if (na != 0 && addrEq(dst, na)) shardFlags |= SHARD_NODE_FRONTEND;
+      owner = clientOwner(family, src, n);
+    }
+    if (opens && (flags & SF_AFFINITY) != 0 &&
+        !affinityPlaceable(slot, family, src, owner, now, load<u32>(rec + SVC_AFFINITY))) shardFlags |= SHARD_AFFINITY;
+    return owner;
   }
   // A reply: to the client, or to the node when the connection was masqueraded.
   if (na != 0 && addrEq(dst, na)) return 0;
@@ -106,5 +139,5 @@ function quotedOwner(k: FlowKey, p: usize, n: u32): u32 {
   memory.fill(qSrc, 0, 16); memory.fill(qDst, 0, 16);
   memory.copy(qSrc, inner + aDst, alen);
   memory.copy(qDst, inner + aSrc, alen);
-  return ownerOf(k.family, iproto, qSrc, qDst, dstPort(il4), srcPort(il4), n);
+  return ownerOf(k.family, iproto, qSrc, qDst, dstPort(il4), srcPort(il4), n, 0, false);
 }

@@ -18,7 +18,7 @@ import {
   WS_OUT, WS_OUT_START, WS_IFACES, WS_IN_SECTION, WS_MODE, WS_STOP_LO, WS_HAVE_FIRST, WS_FIRST_SEC, WS_FIRST_NSEC,
   WS_CUR_SEC, WS_CUR_NSEC, WS_LAST_SEC, WS_LAST_NSEC, WS_SPB_SEC, WS_SPB_NSEC, WS_PACKETS, WS_BYTES_IN,
   WS_BYTES_OUT, WS_GENERATED, WS_WRITTEN, WS_EMIT_I, WS_EMIT_N, WS_PENDING, WS_SHARD, WS_SHARDS, WS_UNITS,
-  WS_SHARD_FLAGS, WS_OWNERS, UNIT_FOREIGN, WALK_UNITS_MAX, SHARD_UNITS_FULL, WALK_RECORD_BYTES,
+  WS_SHARD_FLAGS, WS_OWNERS, UNIT_FOREIGN, WALK_UNITS_MAX, SHARD_UNITS_FULL, SHARD_FRAGMENT, WALK_RECORD_BYTES,
   WALK_PCAPNG, WALK_MODE_READ, WALK_NEED_MORE, WALK_BLOCK, WALK_STOP_TIME, WALK_BAD, WALK_FLUSH,
   P_EOF_PCAP_HEADER, P_EOF_PCAP_RECORD, P_EOF_BLOCK_HEADER, P_EOF_SHB, P_EOF_BLOCK, P_PCAP_CAPLEN, P_BOM,
   P_NO_SHB, P_LEN_ALIGN, P_LEN_MIN, P_BLOCK_CAPLEN, P_BLOCK_MAX, P_TRAILER, P_SPB_NO_IDB, P_SPB_FIT, P_IFACE,
@@ -29,7 +29,8 @@ import { regionBytes } from '../abi/capacity';
 import { processBatch } from '../datapath';
 import { ldOrder16, ldOrder32, stOrder32 } from '../wire/bytes';
 import { clockSec, clockNsec, clockUnits } from './clock';
-import { shardOwner, shardFlags } from './shard';
+import { shardOwner, shardFlags, shardInit } from './shard';
+import { fragDisplaced } from '../frag';
 
 const NS_PER_S: u64 = 1_000_000_000;
 /** framePcap / framePcapng: a packet record, described in the Frame. */
@@ -101,12 +102,13 @@ export function walkUnitsPtr(): usize { return units; }
  * Makes this walk worker `self` of `n` (after walkInit and the host's reset of the state):
  * it runs only the packets shard.ts gives it and records every unit; `self` = `n` makes it the
  * dispatcher, which records every unit's owner and runs nothing. Returns 0 when the unit table
- * does not fit in memory.
+ * does not fit in memory (shard.ts's tables, allocated after it, may not: their packets fall back).
  */
 export function walkShard(self: u32, n: u32): u32 {
   if (n > 1 && units == 0) {
     units = tryRegion(<usize>WALK_UNITS_MAX * 4);
     if (units == 0) return 0;
+    shardInit();
   }
   setWs(WS_SHARD, self);
   setWs(WS_SHARDS, n);
@@ -330,7 +332,8 @@ export function walkRun(): u32 {
         let unit = nextUnit();
         setWs(WS_POS, <u32>(r + f.len));
         // Decided once: by the dispatcher, whose decision this walk was given, or here.
-        let owner = given && unit != 0 ? load<u32>(unit) : shardOwner(f.data, f.caplen, f.wirelen, f.link, shards);
+        let owner = given && unit != 0 ? load<u32>(unit)
+          : shardOwner(f.data, f.caplen, f.wirelen, f.link, shards, <u64>f.sec * NS_PER_S + <u64>f.nsec);
         if (self == shards) {
           if (unit != 0) store<u32>(unit, owner);
           continue;
@@ -358,7 +361,10 @@ export function walkRun(): u32 {
       if (emitted != 0) status = emitted;
     }
   }
-  if (shards > 1) setWs(WS_SHARD_FLAGS, ws(WS_SHARD_FLAGS) | shardFlags);
+  if (shards > 1) {
+    // A worker's own fragment table must never have given a live entry's place (capture/shard-frag.ts).
+    setWs(WS_SHARD_FLAGS, ws(WS_SHARD_FLAGS) | shardFlags | (fragDisplaced != 0 ? SHARD_FRAGMENT : 0));
+  }
   setWs(WS_STATUS, status);
   return status;
 }

@@ -4,7 +4,8 @@
 // refreshes it; an entry whose backend left the endpoint set is discarded.
 // Open addressing with a bounded probe window: when the window is full of
 // live entries the oldest is replaced (the client then just gets a fresh
-// choice, as after a timeout).
+// choice, as after a timeout). --workers checks that no window may fill
+// (capture/shard-affinity.ts).
 //
 // Entry (40 bytes): slot + 1 u32 | backend id u32 | expires u64 | family u32 | pad u32 | address [16]
 
@@ -19,28 +20,32 @@ const A_EXPIRES: usize = 8;
 const A_FAMILY: usize = 16;
 const A_ADDR: usize = 24;
 const A_SIZE: usize = AFFINITY_ENTRY_BYTES;
-const WINDOW: u32 = 16;
+/** Entries a key's probe window spans, from its home. */
+export const AFFINITY_WINDOW: u32 = 16;
+const WINDOW: u32 = AFFINITY_WINDOW;
 
 let table: usize = 0;
-let mask: u32 = 0;
+/** Entries (a power of two) - 1. */
+export let affinityMask: u32 = 0;
 
 /** `capacity` entries, rounded up to a power of two (init() has checked the table fits in memory). */
 export function affinityInit(capacity: u32): void {
   let cap = <u32>pow2AtLeast(<f64>capacity, HASH_MIN_SLOTS);
-  mask = cap - 1;
+  affinityMask = cap - 1;
   table = region(<usize>cap * A_SIZE);
 }
 
+/** The first entry of (slot, client)'s probe window. */
 // @ts-ignore: decorator
-@inline function home(slot: u32, family: u32, addr: usize): u32 {
-  return <u32>hashAddrWord(addr, (<u64>slot << 8) | <u64>family, hashSeed) & mask;
+@inline export function affinityHome(slot: u32, family: u32, addr: usize): u32 {
+  return <u32>hashAddrWord(addr, (<u64>slot << 8) | <u64>family, hashSeed) & affinityMask;
 }
 
 /** Backend id remembered for (slot, client) and still valid at `now`, or -1. */
 export function affinityFind(slot: u32, family: u32, addr: usize, now: u64): i64 {
-  let h = home(slot, family, addr);
+  let h = affinityHome(slot, family, addr);
   for (let k: u32 = 0; k < WINDOW; k++) {
-    let e = table + <usize>((h + k) & mask) * A_SIZE;
+    let e = table + <usize>((h + k) & affinityMask) * A_SIZE;
     if (load<u32>(e + A_SLOT) == slot + 1 && load<u32>(e + A_FAMILY) == family && addrEq(e + A_ADDR, addr)) {
       if (load<u64>(e + A_EXPIRES) <= now) return -1;
       return <i64>load<u32>(e + A_BACKEND);
@@ -51,11 +56,11 @@ export function affinityFind(slot: u32, family: u32, addr: usize, now: u64): i64
 
 /** Remembers (or refreshes) the backend of (slot, client) until now + timeout. */
 export function affinityPut(slot: u32, family: u32, addr: usize, backend: u32, now: u64, timeoutNs: u64): void {
-  let h = home(slot, family, addr);
+  let h = affinityHome(slot, family, addr);
   let pick: usize = 0;
   let oldest: u64 = u64.MAX_VALUE;
   for (let k: u32 = 0; k < WINDOW; k++) {
-    let e = table + <usize>((h + k) & mask) * A_SIZE;
+    let e = table + <usize>((h + k) & affinityMask) * A_SIZE;
     let s = load<u32>(e + A_SLOT);
     if (s == slot + 1 && load<u32>(e + A_FAMILY) == family && addrEq(e + A_ADDR, addr)) { pick = e; break; }
     let exp = load<u64>(e + A_EXPIRES);
@@ -71,7 +76,7 @@ export function affinityPut(slot: u32, family: u32, addr: usize, backend: u32, n
 
 /** Forgets every entry whose backend id has a nonzero byte in `marks` (ids below `n`): control plane only. */
 export function affinityForgetMarked(marks: usize, n: u32): void {
-  for (let i: u32 = 0; i <= mask; i++) {
+  for (let i: u32 = 0; i <= affinityMask; i++) {
     let e = table + <usize>i * A_SIZE;
     if (load<u32>(e + A_SLOT) == 0) continue;
     let b = load<u32>(e + A_BACKEND);

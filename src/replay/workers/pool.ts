@@ -101,8 +101,8 @@ export interface WorkersRun {
 }
 
 const FLAG_REASONS: [number, string][] = [
-  [SHARD_FRAGMENT, 'IP fragments'],
-  [SHARD_AFFINITY, 'ClientIP affinity without masquerade'],
+  [SHARD_FRAGMENT, 'IP fragments the fragment table may not keep (one displaced, or their times going back)'],
+  [SHARD_AFFINITY, 'ClientIP affinity entries that may share a full probe window, or a client both masqueraded and not'],
   [SHARD_NODE_FRONTEND, "a frontend on the node's masquerade address that keeps the client's source"],
   [SHARD_UNITS_FULL, 'a chunk with too many records'],
 ];
