@@ -348,7 +348,10 @@ export class ChunkWalk {
    * every unit of the chunk is recorded. False when the unit table does not fit in memory.
    */
   shard(self: number, n: number): boolean {
-    return this.e.walkShard(self, n) === 1;
+    const ok = this.e.walkShard(self, n) === 1;
+    // Its tables may have grown linear memory: the views of the walk state are rebuilt.
+    this.refresh();
+    return ok;
   }
 
   /** --workers: the units recorded since the last takeUnits(), copied; starts the next chunk's. */
