@@ -5,7 +5,7 @@
 // id lists from the scratch region (layouts in abi/scratch.ts).
 
 import { configure, regionRoom, reserveRoom, inputRegion, descRegion, extraRegion, scratchRegion, SCRATCH_BYTES, ctMax, maglevM } from './config';
-import { tablesInit, setMax, cpBegin as tBegin, cpCommit as tCommit, cpAbort as tAbort, cpBackend as tBackend,
+import { tablesInit, setMax, cpBegin as tBegin, cpCommit as tCommit, cpBuildStaged as tBuildStaged, cpAbort as tAbort, cpBackend as tBackend,
   cpService as tService, cpServiceSet as tServiceSet, cpServiceRemove as tServiceRemove,
   cpFrontendAdd as tFrontendAdd, cpFrontendRemove as tFrontendRemove, activeTable,
   cpServiceSourceRanges as tSourceRanges, buildAllTables, cpBackendIdentity as tBackendIdentity, cpBackendHash as tBackendHash, maglevFill } from './lb/control';
@@ -93,6 +93,7 @@ export function maxSetSize(): u32 { return setMax; }
 // Control plane: edit the staging generation, then commit (or abort).
 export function cpBegin(): void { tBegin(); }
 export function cpCommit(): void { tCommit(); }
+export function cpBuildStaged(slots: u32): u32 { return tBuildStaged(slots); }
 export function cpAbort(): void { tAbort(); }
 export function cpBackend(id: u32, family: u32, port: u32, slot: u32): u32 { return tBackend(id, family, port, slot); }
 export function cpService(slot: u32, flags: u32, affinitySeconds: u32, port: u32, nodePort: u32): u32 {

@@ -67,6 +67,9 @@ export interface PacketOut {
   reject?: Uint8Array;
 }
 
+/** Set while create() runs the constructor: it programs the tables itself, in slices. */
+let programLater = false;
+
 export class Dataplane {
   /** Verdict names, indexed by VERDICT_* (PacketOut.verdict). */
   static readonly verdictNames = VERDICT_NAMES;
@@ -95,16 +98,32 @@ export class Dataplane {
     const first = opts.state ?? this.view!.state();
     this.core = new Core({ ...opts, ...sizeCapacities(opts, tableNeeds(first), opts.roomForUpdates ?? true) }, instance);
     this.tables = new ServiceTables(this.core);
-    this.tables.apply(first, { node: nodeConfigOf(opts) });
+    if (programLater) this.first = first;
+    else this.tables.apply(first, { node: nodeConfigOf(opts) });
   }
+
+  /** The state create() programs once the constructor returns. */
+  private first?: ClusterState;
 
   /**
    * The same where the core must be instantiated asynchronously (browsers): `wasm` is the core's
    * bytes, a WebAssembly.Module or a fetch Response (`Dataplane.create({ wasm: fetch(url), ... })`).
-   * The constructor is the synchronous form (`instance`: one made by instantiateCore()).
+   * The tables are built a slice at a time, the event loop running between slices; once `signal`
+   * is aborted, create() stops there with `signal.reason`. The constructor is the synchronous
+   * form (`instance`: one made by instantiateCore()).
    */
-  static async create(opts: Omit<DataplaneOptions, 'wasm'> & { wasm?: WasmInput } = {}): Promise<Dataplane> {
-    return new Dataplane(opts as DataplaneOptions, await instantiateCore(opts.wasm, opts.debug));
+  static async create(opts: Omit<DataplaneOptions, 'wasm'> & { wasm?: WasmInput; signal?: AbortSignal } = {}): Promise<Dataplane> {
+    const instance = await instantiateCore(opts.wasm, opts.debug);
+    programLater = true;
+    let dp: Dataplane;
+    try {
+      dp = new Dataplane(opts as DataplaneOptions, instance);
+    } finally {
+      programLater = false;
+    }
+    await dp.tables.applyAsync(dp.first!, { node: nodeConfigOf(opts) }, opts.signal);
+    dp.first = undefined;
+    return dp;
   }
 
   /** Programs the Services of `objects` (kube-proxy's rules for this node), atomically, in the capacities the core has. */

@@ -5,12 +5,14 @@
 // from the cluster. (The arithmetic, and a cluster larger than the defaults, are
 // test/core-capacity.test.ts.)
 
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PARALLEL, REPO, ensureBuilt, mapLimit, runCliAsync, tempDir, type CliResult } from './helpers/cli.js';
+import { CLI, PARALLEL, REPO, ensureBuilt, mapLimit, runCliAsync, tempDir, type CliResult } from './helpers/cli.js';
 
 const CAPTURE = path.join(REPO, 'pcaps', 'demo.pcapng');
+const DEMO_CLUSTER = path.join(REPO, 'pcaps', 'demo-cluster.yaml');
 /** Each run should end in well under a second; a few seconds allow for a loaded machine. */
 const TIMEOUT_MS = 8000;
 
@@ -31,8 +33,12 @@ const TOO_LARGE: [string, string, RegExp][] = [
   ['--ct-max', '1073741824', /--ct-max 1073741824 is too large: at most \d+ connections/],
   ['--ct-max', '100000000', /--ct-max 100000000 is too large: at most \d+ connections/],
   ['--ct-max', '1000000000000000000000', /--ct-max 1e\+21 is too large: at most \d+ connections/],
-  ['--maglev-size', '4294967291', /--maglev-size 4294967291 is too large: at most 134217689\b/],
-  ['--maglev-size', '4294967311', /--maglev-size 4294967311 is too large: at most 134217689\b/],
+  ['--maglev-size', '4294967291', /--maglev-size 4294967291 is too large: at most 5000011\b/],
+  ['--maglev-size', '4294967311', /--maglev-size 4294967311 is too large: at most 5000011\b/],
+  // Accepted before, and built for minutes with Ctrl-C ignored.
+  ['--maglev-size', '134217689', /^svcplane: --maglev-size 134217689 is too large: at most 5000011 \(a larger table takes too long to build\)\n$/],
+  ['--maglev-size', '100000007', /^svcplane: --maglev-size 100000007 is too large: at most 5000011 /],
+  ['--maglev-size', '5000077', /^svcplane: --maglev-size 5000077 is too large: at most 5000011 /],
   ['--max-service-ports', '4294967296', /--max-service-ports 4294967296 is too large: at most \d+ service ports/],
   ['--max-backends', '99999999999', /--max-backends 99999999999 is too large: at most \d+ backends/],
   ['--max-frontends', '3000000000', /--max-frontends 3000000000 is too large: at most \d+ frontends/],
@@ -62,10 +68,11 @@ function manifest(n: number, per: number): string {
 
 let runs: Map<string, CliResult>;
 const SIXTY = 60;
+let dir: string;
 
 beforeAll(async () => {
   ensureBuilt();
-  const dir = tempDir('svcplane-cli-capacity-');
+  dir = tempDir('svcplane-cli-capacity-');
   const cluster = path.join(dir, 'sixty.json');
   fs.writeFileSync(cluster, manifest(SIXTY, 3));
   const cases: [string, string[]][] = [
@@ -76,6 +83,8 @@ beforeAll(async () => {
     ['frontends', ['replay', CAPTURE, '-c', cluster, '--max-frontends', '64', '-q']],
     ['sized', ['replay', CAPTURE, '-c', cluster, '--json']],
     ['given', ['replay', CAPTURE, '-c', cluster, '--max-service-ports', '60', '--max-backends', '180', '--max-frontends', '120', '--max-affinity', '7', '--max-fragments', '3', '-q']],
+    ['whatif maglev-size', ['whatif', CAPTURE, '--next-lb', 'random', '--maglev-size', '100000007', '-q']],
+    ['explain maglev-size', ['explain', CAPTURE, '--frame', '1', '--maglev-size', '100000007']],
   ];
   const results = await mapLimit(cases, PARALLEL, async ([k, args]) => [k, await runCliAsync(args, { timeout: TIMEOUT_MS })] as const);
   runs = new Map(results);
@@ -114,4 +123,75 @@ describe('a cluster larger than a given capacity: refused before loading, naming
     const report = JSON.parse(runs.get('sized')!.stdout) as { services: unknown[] };
     expect(report.services).toHaveLength(SIXTY);
   });
+});
+
+describe('--maglev-size: at most 5000011, built in bounded time, a build a signal can end', () => {
+  it('whatif and explain refuse a size above the largest as replay does', () => {
+    for (const k of ['whatif maglev-size', 'explain maglev-size']) {
+      expectRefused(runs.get(k)!, /^svcplane: --maglev-size 100000007 is too large: at most 5000011 \(a larger table takes too long to build\)\n$/);
+    }
+  });
+
+  it('the largest size builds and replays the demo, in each Maglev (the slowest, katran-v2, took 1.9 s)', async () => {
+    for (const compat of ['svcplane', 'katran', 'katran-v2']) {
+      const r = await runCliAsync(['replay', CAPTURE, '-c', DEMO_CLUSTER, '--maglev-size', '5000011', '--maglev-compat', compat, '--json'], { timeout: 120_000 });
+      expect(r.status, `${r.command}\n${r.stderr}`).toBe(0);
+      expect((JSON.parse(r.stdout) as { packets: { translated: number } }).packets.translated).toBeGreaterThan(0);
+    }
+  }, 400_000);
+
+  // 200 endpoint sets of 5000011 slots: a build of about a minute (54 s measured), in slices.
+  const BUILDS = 200;
+  /**
+   * Runs the command on a cluster of BUILDS Services and a Service with a bad port (its warning
+   * says the cluster is loaded and the build starting), sends `signal` a second after the warning,
+   * and resolves with the exit and how long after the signal it came.
+   */
+  function interruptBuild(command: string[], signal: NodeJS.Signals): Promise<{ status: number | null; stderr: string; seconds: number }> {
+    const many = path.join(dir, 'many.json');
+    const bad = path.join(dir, 'bad-port.yaml');
+    if (!fs.existsSync(many)) fs.writeFileSync(many, manifest(BUILDS, 3));
+    fs.writeFileSync(bad, 'apiVersion: v1\nkind: Service\nmetadata: {name: bad, namespace: caps}\n'
+      + 'spec: {clusterIP: 10.96.99.1, ports: [{name: http, port: 70000, protocol: TCP}]}\n');
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, ...command, '-c', many, '-c', bad, '--maglev-size', '5000011'],
+        { cwd: REPO, env: { ...process.env, NO_COLOR: '1', LC_ALL: 'C' }, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      let sentAt = 0;
+      const killer = setTimeout(() => child.kill('SIGKILL'), 200_000);
+      child.stderr.on('data', (b: Buffer) => {
+        stderr += b.toString('utf8');
+        if (sentAt === 0 && stderr.includes('port 70000 is out of range')) {
+          sentAt = -1;
+          setTimeout(() => {
+            sentAt = performance.now();
+            child.kill(signal);
+          }, 1000);
+        }
+      });
+      child.on('error', reject);
+      child.on('close', (status) => {
+        clearTimeout(killer);
+        resolve({ status, stderr, seconds: sentAt > 0 ? (performance.now() - sentAt) / 1000 : -1 });
+      });
+    });
+  }
+
+  for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it(`${signal} during a long build: replay ends at once (exit ${status}), saying so in one line`, async () => {
+      const r = await interruptBuild(['replay', CAPTURE, '-q'], signal);
+      expect(r.status, r.stderr).toBe(status);
+      expect(r.seconds, r.stderr).toBeGreaterThan(0);
+      expect(r.seconds, r.stderr).toBeLessThan(20);
+      expect(r.stderr.trimEnd().split('\n').at(-1)).toBe(`svcplane: interrupted by ${signal} (0 bytes read)`);
+    }, 240_000);
+  }
+
+  it('SIGINT during a long build: whatif ends at once too (exit 130)', async () => {
+    const r = await interruptBuild(['whatif', CAPTURE, '--next-lb', 'random', '-q'], 'SIGINT');
+    expect(r.status, r.stderr).toBe(130);
+    expect(r.seconds, r.stderr).toBeGreaterThan(0);
+    expect(r.seconds, r.stderr).toBeLessThan(20);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  }, 240_000);
 });

@@ -230,7 +230,8 @@ describe('svcplane explain on a crafted cluster', () => {
     expect(none.stderr).toBe('svcplane: explain needs one of --flow and --frame\n');
   });
 
-  it('bad input as replay has it: a damaged capture, a broken manifest, --frame 0, --frame from standard input: exit 2, one line', () => {
+  it('bad input as replay has it: a damaged capture, a broken manifest, --frame 0, --frame from standard input, the capture and -c both '
+    + 'from it, a --maglev-size above the largest: exit 2, one line', () => {
     const cut = path.join(dir, 'cut.pcap');
     fs.writeFileSync(cut, fs.readFileSync(crafted[0]!).subarray(0, 100));
     const bad = path.join(dir, 'bad.yaml');
@@ -241,6 +242,9 @@ describe('svcplane explain on a crafted cluster', () => {
       [['explain', ...crafted, '--frame', '0'], '--frame must be a frame number'],
       [['explain', ...crafted, '--frame', '99999999999999999999'], '--frame must be a frame number'],
       [['explain', '-', '--frame', '1'], '--frame replays the capture twice'],
+      [['explain', '-', '-c', '-', '--flow', 'tcp 198.51.100.9:41000 > 10.96.0.10:80'], 'svcplane: the capture - and -c - both read standard input\n'],
+      [['explain', ...crafted, '--flow', 'tcp 198.51.100.9:41000 > 10.96.0.10:80', '--maglev-size', '100000007'],
+        'svcplane: --maglev-size 100000007 is too large: at most 5000011 '],
     ] as const) {
       const r = runCli(args, { input: fs.readFileSync(crafted[0]!) });
       expect(r.status, what).toBe(2);

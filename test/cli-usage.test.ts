@@ -234,6 +234,8 @@ async function runAll(): Promise<Runs> {
     directory: ['replay', dir, '-q'],
     jsonAndStdout: ['replay', PLAIN_PCAP, '--json', '-w', '-'],
     notPrime: ['replay', PLAIN_PCAP, '--maglev-size', '16380', '-q'],
+    bothStdin: ['replay', '-', '-c', '-', '-q'],
+    clusterStdinTwice: ['replay', PLAIN_PCAP, '-c', '-', '-c', '-', '-q'],
     badLb: ['replay', PLAIN_PCAP, '--lb', 'roundrobin', '-q'],
     badManifest: ['replay', PLAIN_PCAP, '-c', badYaml, '-q'],
     noCommand: [],
@@ -323,6 +325,11 @@ describe('usage errors and bad input: exit 2, one line', () => {
 
   it('--maglev-size 16380: not prime', () => {
     expectUsageError(runs.usage.notPrime!, /16380/, /not (a )?prime/);
+  });
+
+  it("the capture and -c both from standard input ('-'): refused, as whatif refuses -c - with --next -", () => {
+    expect(expectUsageError(runs.usage.bothStdin!)).toBe('svcplane: the capture - and -c - both read standard input');
+    expect(expectUsageError(runs.usage.clusterStdinTwice!)).toBe('svcplane: -c - and -c - both read standard input');
   });
 
   it('--lb with an unknown algorithm', () => {

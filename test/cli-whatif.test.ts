@@ -220,6 +220,30 @@ describe('svcplane whatif', () => {
     }
   });
 
+  it('more replicas than the Maglev table has slots: refused before any replay, naming the limit and --maglev-size', () => {
+    for (const [args, message] of [
+      [['--next-replicas', 'web=65536'], '--next-replicas default/web=65536: 65536 endpoints exceed --maglev-size 16381 (a Maglev table holds '
+        + 'at most one endpoint per slot): give --maglev-size a prime from 65537 to 5000011'],
+      [['--next-replicas', 'web=20000', '--maglev-compat', 'cilium'], '--next-replicas default/web=20000: 20000 endpoints exceed --maglev-size '
+        + '16381 (a Maglev table holds at most one endpoint per slot): give --maglev-size 32749 (a Cilium table size)'],
+    ] as [string[], string][]) {
+      const r = run(...args);
+      expect(r.status, `${r.command}: ${r.stderr}`).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(`svcplane: ${message}\n`);
+    }
+    // The size the message names holds them.
+    const r = run('--next-replicas', 'web=16382', '--maglev-size', '16411', '--json');
+    expect(json(r).services.find((s) => s.service === SERVICE)).toBeDefined();
+  });
+
+  it('-c - and --next - both read standard input: refused, as replay refuses a capture and -c from it', () => {
+    const r = runCli(['whatif', pcap, '-c', '-', '--next', '-'], { input: '' });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('svcplane: -c - and --next - both read standard input\n');
+  });
+
   it('a capture from standard input is refused (it is read twice)', () => {
     const r = runCli(['whatif', '-', '-c', ten, '--next', nine], { input: '' });
     expect(r.status).toBe(2);

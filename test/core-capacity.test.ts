@@ -52,7 +52,7 @@ describe('memory arithmetic', () => {
     expect(poolBlockBytes(1)).toBe(regionBytes(12));
     expect(poolBlockBytes(4096)).toBe(regionBytes(16384 + 8));
     expect(poolBlockBytes(4097)).toBe(regionBytes(32768 + 8));
-    expect(MAGLEV_PRIME_MAX).toBe(134217689);
+    expect(MAGLEV_PRIME_MAX).toBe(5000011);
     expect(isPrime(MAGLEV_PRIME_MAX)).toBe(true);
     expect(isPrime(4294967311)).toBe(true); // prime, but above what the core takes
   });
@@ -123,7 +123,7 @@ describe('the largest values that fit', () => {
       expect(max).toBeGreaterThan(name === 'maxFragments' || name === 'maxAffinity' ? 1 << 20 : 100);
       expect(fits(resolveCapacities({ [name]: max }))).toBe(true);
       if (name === 'maglevSize') {
-        // The size is bounded by the pool's largest block before memory.
+        // The size is bounded by MAGLEV_SIZE_MAX (build time) before memory.
         expect(max).toBe(MAGLEV_PRIME_MAX);
         return;
       }
@@ -144,8 +144,9 @@ describe('refused before a core is created: one message naming the option and th
     [{ ctMax: 2147483647 }, /^--ct-max 2147483647 is too large: at most \d+ connections/],
     [{ ctMax: 1073741824 }, /^--ct-max 1073741824 is too large: at most \d+ connections/],
     [{ ctMax: 1e21 }, /^--ct-max 1e\+21 is too large: at most \d+ connections/],
-    [{ maglevSize: 4294967291 }, /^--maglev-size 4294967291 is too large: at most 134217689 /],
-    [{ maglevSize: 4294967311 }, /^--maglev-size 4294967311 is too large: at most 134217689 /],
+    [{ maglevSize: 4294967291 }, /^--maglev-size 4294967291 is too large: at most 5000011 /],
+    [{ maglevSize: 4294967311 }, /^--maglev-size 4294967311 is too large: at most 5000011 /],
+    [{ maglevSize: 100000007 }, /^--maglev-size 100000007 is too large: at most 5000011 \(a larger table takes too long to build\)$/],
     [{ maxServicePorts: 2 ** 32 }, /^--max-service-ports 4294967296 is too large: at most \d+ service ports/],
     [{ maxBackends: 2 ** 31 }, /^--max-backends 2147483648 is too large: at most \d+ backends/],
     [{ maxFrontends: 2 ** 31 }, /^--max-frontends 2147483648 is too large: at most \d+ frontends/],

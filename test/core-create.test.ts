@@ -37,6 +37,17 @@ describe('creating the core', () => {
     expect(core.conntrack().capacity).toBe(1024);
   });
 
+  it('create() builds the tables a slice at a time: the same answers as the constructor; an aborted signal stops it with its reason', async () => {
+    // The demo's endpoint sets at 1000003 slots each: about one slice a table.
+    const big = { ...NODE, objects: CLUSTER, maglevSize: 1_000_003 };
+    const sliced = await Dataplane.create(big);
+    expect(sliced.process(SYNS)).toEqual(new Dataplane(big).process(SYNS));
+    const stop = new AbortController();
+    const made = Dataplane.create({ ...big, signal: stop.signal });
+    stop.abort(new Error('stopped'));
+    await expect(made).rejects.toThrow('stopped');
+  });
+
   it('a failed download or bytes that are not the core: an error, no core', async () => {
     await expect(Dataplane.create({ ...NODE, wasm: Promise.resolve(new Response('no', { status: 404 })) })).rejects.toThrow(CoreError);
     await expect(Dataplane.create({ ...NODE, wasm: Promise.resolve(new Response('no', { status: 404 })) })).rejects.toThrow(/HTTP 404/);

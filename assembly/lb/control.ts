@@ -129,6 +129,7 @@ export function cpBegin(): void {
   }
   deferredN = 0;
   stagedFeN = 0; stagedSvcN = 0; stagedAll = false;
+  buildCursor = 0;
 }
 
 /**
@@ -163,17 +164,40 @@ function buildStagedTables(): void {
   for (let k: u32 = 0; k < stagedSvcN; k++) buildSlotTables(load<u32>(stagedSvc + (<usize>k << 2)));
 }
 
-function buildSlotTables(slot: u32): void {
-  let r = stagingRecord(slot);
-  buildSetTable(r + SVC_CLUSTER_LIST);
-  if ((load<u32>(r + SVC_FLAGS) & (SF_INTERNAL_LOCAL | SF_EXTERNAL_LOCAL)) != 0) buildSetTable(r + SVC_LOCAL_LIST);
+/** Position in the staged service ports of the next one cpBuildStaged looks at (cpBegin resets it). */
+let buildCursor: u32 = 0;
+
+/**
+ * Builds ahead the tables cpCommit would build, until about `slots` table slots are built, so
+ * that a host can let its event loop run (a signal) between calls. Returns 1 while some remain.
+ */
+export function cpBuildStaged(slots: u32): u32 {
+  if (lbMode == LB_RANDOM) return 0;
+  let end = stagedAll ? svcMax : stagedSvcN;
+  let built: u64 = 0;
+  while (buildCursor < end && built < <u64>slots) {
+    let slot = stagedAll ? buildCursor : load<u32>(stagedSvc + (<usize>buildCursor << 2));
+    built += <u64>buildSlotTables(slot) * <u64>maglevM;
+    buildCursor++;
+  }
+  return buildCursor < end ? 1 : 0;
 }
 
-/** The table of the set at `set` (list, n, table words of a record), unless empty or built. */
-function buildSetTable(set: usize): void {
+/** Builds a staged service port's tables a packet may read; returns how many were built. */
+function buildSlotTables(slot: u32): u32 {
+  let r = stagingRecord(slot);
+  let built = buildSetTable(r + SVC_CLUSTER_LIST);
+  if ((load<u32>(r + SVC_FLAGS) & (SF_INTERNAL_LOCAL | SF_EXTERNAL_LOCAL)) != 0) built += buildSetTable(r + SVC_LOCAL_LIST);
+  return built;
+}
+
+/** The table of the set at `set` (list, n, table words of a record), unless empty or built; 1 when built here. */
+function buildSetTable(set: usize): u32 {
   let n = load<u32>(set + 4);
   let t = <usize>load<u32>(set + 8);
-  if (n != 0 && t != 0) ensureTable(<usize>load<u32>(set), n, t);
+  if (n == 0 || t == 0 || tableBuilt(t)) return 0;
+  ensureTable(<usize>load<u32>(set), n, t);
+  return 1;
 }
 
 /** Drops the staging generation; the active one is untouched. */

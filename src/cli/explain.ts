@@ -14,6 +14,7 @@ import { writeFdFully } from '../capture/io.js';
 import { displayName } from '../capture/errors.js';
 import { checkClusterFilesAreText, loadCluster, shortenProblem } from './cluster-input.js';
 import { CommandFailure } from './command-failure.js';
+import { checkOneStandardInput } from './standard-input.js';
 
 /** What explain takes from replay: the cluster, the node, the choices and the capacities. */
 const SHARED = ['--cluster', '--node', '--node-ip', '--zone', '--cluster-cidr', '--service-cidr', '--nodeport-addresses',
@@ -74,6 +75,7 @@ async function runExplain(capture: string, o: Record<string, unknown>): Promise<
   if ((o.flow === undefined) === (o.frame === undefined)) throw new CommandFailure('explain needs one of --flow and --frame', 2);
   if (capture === '-' && o.frame !== undefined) throw new CommandFailure('--frame replays the capture twice: give a file, not standard input', 2);
   if (existsSync(capture) && statSync(capture).isDirectory()) throw new CommandFailure(`${capture}: is a directory, not a capture file`, 2);
+  checkOneStandardInput([['the capture', capture], ['-c', o.cluster as string[] | undefined]]);
   const capacities = commandLineCapacities(o);
   const strict = Boolean(o.strict);
   const cluster = (o.cluster as string[] | undefined) ?? [];

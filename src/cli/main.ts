@@ -20,13 +20,14 @@ import { BT_SHB } from '../capture/format.js';
 import { ManifestError } from '../k8s/load.js';
 import { CoreError } from '../core/core.js';
 import { MAGLEV_COMPATS, CILIUM_DEFAULT_SEED, type MaglevCompat } from '../core/maglev-compat.js';
-import { commandLineCapacities } from '../core/capacity.js';
+import { commandLineCapacities, MAGLEV_PRIME_MAX } from '../core/capacity.js';
 import { TableError } from '../core/tables.js';
 import { startProgress, progressWanted, type Progress } from './progress.js';
 import { loadClusterInput, NotTextError, warn } from './cluster-input.js';
 import { pcapOutputProblem } from './pcap-output.js';
 import { byteSizeOption, durationOption } from '../k8s/live-options.js';
 import { UsageError } from './usage-error.js';
+import { checkOneStandardInput } from './standard-input.js';
 import { checkOutputs, writeOutput, writeStdout } from './write-output.js';
 import { registerWhatif } from './whatif.js';
 import { explainCommand } from './explain.js';
@@ -93,7 +94,7 @@ export function buildProgram(): Command {
     .option('--max-response-size <size>', 'with --kubeconfig: largest answer read from the API server (bytes, or 64Mi, 500M; default 256Mi, at most 511Mi)',
       byteSizeOption('--max-response-size'))
     .addOption(new Option('--lb <algorithm>', 'backend choice for new connections').choices(['maglev', 'random']).default('maglev'))
-    .option('--maglev-size <prime>', 'Maglev table size per service port', positiveInt('--maglev-size'), 16381)
+    .option('--maglev-size <prime>', `Maglev table size per service port (a prime, at most ${MAGLEV_PRIME_MAX})`, positiveInt('--maglev-size'), 16381)
     .addOption(new Option('--maglev-compat <mode>', "whose Maglev to reproduce: svcplane (its own), cilium (Cilium's tables from "
       + "bpf-lb-maglev-hash-seed, its table sizes, its datapath's flow hash: the backend a Cilium node picks), katran or katran-v2 "
       + "(Katran's MaglevHash or MaglevHashV2 over each real's address hash, its datapath's flow hash; --maglev-size is Katran's "
@@ -129,6 +130,7 @@ async function runReplay(capture: string, o: Record<string, unknown>): Promise<v
   if (o.trace === '-' && (o.write === '-' || o.json)) throw new UsageError('--trace - shares standard output with another output');
   if (o.context && !o.kubeconfig) throw new UsageError('--context needs --kubeconfig');
   if (o.watch && !o.kubeconfig) throw new UsageError('--watch needs --kubeconfig');
+  checkOneStandardInput([['the capture', capture], ['-c', o.cluster as string[] | undefined]]);
   checkReplayOutputs(capture, o);
   const capacities = commandLineCapacities(o);
   checkPcapOutput(capture, o.write as string | undefined);

@@ -4,7 +4,8 @@
 
 import { existsSync, statSync } from 'node:fs';
 import { Option, InvalidArgumentError, type Command } from 'commander';
-import { commandLineCapacities } from '../core/capacity.js';
+import { commandLineCapacities, CAPACITY_DEFAULTS } from '../core/capacity.js';
+import { setTooLarge } from '../core/tables.js';
 import type { MaglevCompat } from '../core/maglev-compat.js';
 import { whatif, type Lb } from '../whatif/whatif.js';
 import { parseReplicaChange, withReplicas, ReplicasError, type ReplicaChange } from '../whatif/replicas.js';
@@ -14,6 +15,7 @@ import { chartBundle } from '../report/chart-bundle.js';
 import { emptyClusterObjects } from '../k8s/objects.js';
 import { loadClusterFiles, loadClusterInput } from './cluster-input.js';
 import { UsageError } from './usage-error.js';
+import { checkOneStandardInput } from './standard-input.js';
 import { startProgress, progressWanted } from './progress.js';
 import { checkOutputs, writeOutput, writeStdout } from './write-output.js';
 
@@ -77,7 +79,7 @@ async function runWhatif(capture: string, o: Record<string, unknown>): Promise<v
   if (!next?.length && replicas.length === 0 && o.nextLb === undefined) {
     throw new UsageError('whatif needs a proposed state: --next, --next-replicas or --next-lb');
   }
-  if (next?.includes('-') && (o.cluster as string[] | undefined)?.includes('-')) throw new UsageError('-c - and --next - both read standard input');
+  checkOneStandardInput([['-c', o.cluster as string[] | undefined], ['--next', next]]);
   if (o.html === '-') throw new UsageError('--html -: write the page to a file (--json prints the report)');
   const inputs: [string, string][] = [['the input capture', capture]];
   for (const c of (o.cluster as string[] | undefined) ?? []) inputs.push(['the cluster file', c]);
@@ -102,6 +104,12 @@ async function runWhatif(capture: string, o: Record<string, unknown>): Promise<v
   } catch (e) {
     if (e instanceof ReplicasError) throw new UsageError(`--next-replicas ${e.message}`);
     throw e;
+  }
+  // A scaled set a Maglev table cannot hold: refused before the first replay, not after it.
+  const maglevSize = capacities.maglevSize ?? CAPACITY_DEFAULTS.maglevSize;
+  for (const e of effects) {
+    const tooLarge = setTooLarge(`--next-replicas ${e.service}=${e.to}`, e.to, maglevSize, o.maglevCompat as MaglevCompat);
+    if (tooLarge !== undefined) throw new UsageError(tooLarge);
   }
   const lb = o.lb as Lb;
   // The bar covers both replays: the capture read twice.

@@ -30,7 +30,7 @@ export interface CapacityOptions {
   maxAffinity?: number;
   /** IP datagrams whose first fragment's ports are remembered; rounded up to a power of two. Default 4096. */
   maxFragments?: number;
-  /** Maglev table size per endpoint set; must be prime. Default 16381. */
+  /** Maglev table size per endpoint set; must be prime, at most MAGLEV_PRIME_MAX (5000011). Default 16381. */
   maglevSize?: number;
 }
 
@@ -59,7 +59,7 @@ export const CAPACITY_OPTIONS: Readonly<Record<CapacityName, { flag: string; nou
 
 const NAMES = Object.keys(CAPACITY_OPTIONS) as CapacityName[];
 
-/** The largest prime Maglev table size the core accepts. */
+/** The largest Maglev table size the core accepts (MAGLEV_SIZE_MAX is prime). */
 export const MAGLEV_PRIME_MAX = largestPrimeAtMost(MAGLEV_SIZE_MAX);
 
 /** Every capacity: the given ones, defaults for the rest (maxAffinity follows ctMax). */
@@ -150,7 +150,7 @@ function checkValues(opts: CapacityOptions): void {
   }
   const m = opts.maglevSize ?? CAPACITY_DEFAULTS.maglevSize;
   if (m > MAGLEV_SIZE_MAX) {
-    throw new CapacityError(`--maglev-size ${m} is too large: at most ${MAGLEV_PRIME_MAX} (the largest prime whose Maglev table fits in one block of the core's memory)`);
+    throw new CapacityError(`--maglev-size ${m} is too large: at most ${MAGLEV_PRIME_MAX} (a larger table takes too long to build)`);
   }
   if (!isPrime(m)) throw new CapacityError(`--maglev-size ${m} is not prime`);
 }
@@ -259,6 +259,13 @@ export function isPrime(m: number): boolean {
   if (m % 2 === 0) return m === 2;
   for (let d = 3; d * d <= m; d += 2) if (m % d === 0) return false;
   return true;
+}
+
+/** The smallest prime at least n (n at most MAGLEV_SIZE_MAX: one below it is prime). */
+export function smallestPrimeAtLeast(n: number): number {
+  let m = Math.max(2, Math.ceil(n));
+  while (!isPrime(m)) m++;
+  return m;
 }
 
 function largestPrimeAtMost(n: number): number {

@@ -67,6 +67,8 @@ interface CoreExports {
   murmur3Scratch(len: number, seed: number): number;
   ciliumFlowHashScratch(family: number, proto: number, sport: number, dport: number): number;
   cpBegin(): void; cpCommit(): void; cpAbort(): void;
+  /** Builds some of the tables cpCommit would build (about `slots` slots); 1 while some remain. */
+  cpBuildStaged(slots: number): number;
   cpBackend(id: number, family: number, port: number, slot: number): number;
   cpService(slot: number, flags: number, affinity: number, port: number, nodePort: number): number;
   cpServiceSet(slot: number, which: number, n: number): number;

@@ -7,7 +7,7 @@
 import type { Core } from './core.js';
 import type { ClusterState, ServicePortState, Backend } from '../k8s/model.js';
 import { parseIP, parseIPInto, parseCIDR, cidrContains, joinHostPort, canonicalIP, type CIDR } from '../k8s/ip.js';
-import { ciliumBackendIdentity, isKatran } from './maglev-compat.js';
+import { ciliumBackendIdentity, isKatran, CILIUM_TABLE_SIZES, type MaglevCompat } from './maglev-compat.js';
 import { katranRealHash } from './katran-real-hash.js';
 import {
   FE_CLUSTER_IP, FE_EXTERNAL_IP, FE_LOAD_BALANCER, FE_NODE_PORT, FE_CLUSTER_ADDR, SF_INTERNAL_LOCAL, SF_EXTERNAL_LOCAL,
@@ -16,8 +16,8 @@ import {
   SET_WORDS_PER_BACKEND, SCRATCH_CIDRS, CIDR_ENTRY_BYTES, CIDR_FAMILY, CIDR_PREFIX, CIDR_ADDR, SCRATCH_IDENTITY,
   IDENTITY_MAX_BYTES,
 } from './abi.js';
-import { checkNeeds, CAPACITY_OPTIONS, type CapacityName, type TableNeeds } from './capacity.js';
-import { frontendSlots } from '../../assembly/abi/capacity.js';
+import { checkNeeds, smallestPrimeAtLeast, CAPACITY_OPTIONS, MAGLEV_PRIME_MAX, type CapacityName, type TableNeeds } from './capacity.js';
+import { frontendSlots, MAGLEV_SET_MAX } from '../../assembly/abi/capacity.js';
 import { CapacityError } from './errors.js';
 
 /** The node this dataplane runs on, as the CLI's --node-ip, --cluster-cidr, ... give it. */
@@ -41,6 +41,15 @@ export interface SlotChange { service: string; kept: number; orphaned: number; w
 export const PROTOCOL_NUMBERS = { TCP: 6, UDP: 17, SCTP: 132 } as const;
 
 export class TableError extends Error {}
+
+/** Table slots applyAsync() builds between two turns of the event loop: about 40 ms of work (one table when larger). */
+const BUILD_SLICE_SLOTS = 1 << 20;
+
+/** Resolves on the event loop's next turn (setImmediate where there is one: no 1 ms timer clamp). */
+const nextTurn = (): Promise<void> => new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+
+/** An update staged in the core, not committed yet. */
+interface StagedUpdate { st: Staging; staged: StagedNode | null; nodeWritten: boolean }
 
 interface Frontend { family: number; proto: number; port: number; addr: string; kind: number; slot: number; owner: string }
 interface SlotState { unit: string; owner: string; signature: string; sets: [Uint32Array, Uint32Array]; ranges: string; port: ServicePortState }
@@ -142,10 +151,34 @@ export class ServiceTables {
    * The state's ServiceCIDR ranges join the node's own --service-cidr ranges.
    */
   apply(state: ClusterState, opts: UpdateOptions = {}): ApplyStats {
+    return this.commit(this.stageState(state, opts), opts);
+  }
+
+  /**
+   * apply(), with the Maglev tables built a slice at a time and the event loop let run between
+   * slices (a signal can end a long build); stops with `signal.reason`, nothing changed, once
+   * `signal` is aborted. Nothing else may use the core until it settles.
+   */
+  async applyAsync(state: ClusterState, opts: UpdateOptions = {}, signal?: AbortSignal): Promise<ApplyStats> {
+    signal?.throwIfAborted();
+    const update = this.stageState(state, opts);
+    try {
+      while (this.core.exports.cpBuildStaged(BUILD_SLICE_SLOTS) !== 0) {
+        await nextTurn();
+        signal?.throwIfAborted();
+      }
+    } catch (err) {
+      this.abort(update.nodeWritten);
+      throw err;
+    }
+    return this.commit(update, opts);
+  }
+
+  private stageState(state: ClusterState, opts: UpdateOptions): StagedUpdate {
     const units = new Set(state.servicePorts.map((sp) => `${sp.key}|${sp.family}`)).size;
     checkNeeds({ maxServicePorts: this.core.options.maxServicePorts }, { servicePorts: units, backends: 0, frontends: 0 });
     const staged = this.stageNode(opts.node ?? this.node, state.serviceCIDRs ?? []);
-    return this.update(state.servicePorts, null, state.allocatedClusterIPs, opts, staged);
+    return this.stage(state.servicePorts, null, state.allocatedClusterIPs, opts, staged);
   }
 
   /**
@@ -154,11 +187,12 @@ export class ServiceTables {
    * one watch event (see ClusterView).
    */
   applyServices(ports: ServicePortState[], services: Iterable<string>, opts: UpdateOptions = {}): ApplyStats {
-    return this.update(ports, new Set(services), [], opts);
+    return this.commit(this.stage(ports, new Set(services), [], opts), opts);
   }
 
-  private update(ports: ServicePortState[], scope: Set<string> | null, markers: string[], opts: UpdateOptions,
-                 staged: StagedNode | null = null): ApplyStats {
+  /** Stages an update in the core (cpBegin and the cp* calls); aborts it and throws on error. */
+  private stage(ports: ServicePortState[], scope: Set<string> | null, markers: string[], opts: UpdateOptions,
+                staged: StagedNode | null = null): StagedUpdate {
     const e = this.core.exports;
     const st: Staging = {
       nodeIPs: staged ? staged.lists[0]![1] : this.nodeIPs,
@@ -192,12 +226,22 @@ export class ServiceTables {
         this.programNode(staged.lists, staged.node);
       }
     } catch (err) {
-      e.cpAbort();
-      if (nodeWritten) this.programNode(this.nodeLists, this.node);
-      this.core.refresh();
+      this.abort(nodeWritten);
       throw err;
     }
-    e.cpCommit();
+    return { st, staged, nodeWritten };
+  }
+
+  /** Drops a staged update; the node lists (one generation in the core) are put back. */
+  private abort(nodeWritten: boolean): void {
+    this.core.exports.cpAbort();
+    if (nodeWritten) this.programNode(this.nodeLists, this.node);
+    this.core.refresh();
+  }
+
+  /** Commits a staged update (building the tables not built yet) and takes it as what the core holds. */
+  private commit({ st, staged }: StagedUpdate, opts: UpdateOptions): ApplyStats {
+    this.core.exports.cpCommit();
     this.core.refresh();
     if (staged) {
       this.node = staged.node;
@@ -353,7 +397,8 @@ export class ServiceTables {
     const core = this.core;
     core.refresh(); // programming earlier sets may have grown memory: views first
     if ((SCRATCH_IDS + list.length * SET_WORDS_PER_BACKEND) * 4 > core.scratch.byteLength) throw new TableError(`${sp.key}: too many endpoints`);
-    if (list.length > core.exports.maxSetSize()) throw new TableError(`${sp.key}: ${list.length} endpoints exceed the Maglev table size`);
+    const tooLarge = setTooLarge(sp.key, list.length, core.options.maglevSize, core.options.maglevCompat);
+    if (tooLarge !== undefined || list.length > core.exports.maxSetSize()) throw new TableError(tooLarge ?? `${sp.key}: too many endpoints`);
     this.writeIds(list);
     core.scratch32.fill(1, SCRATCH_IDS + list.length, SCRATCH_IDS + list.length * SET_WORDS_PER_BACKEND); // weights
     check(core.exports.cpServiceSet(slot, which, list.length), 'endpoint set');
@@ -546,7 +591,7 @@ export class ServiceTables {
    */
   setNode(node: NodeConfig): void {
     const staged = this.stageNode(node, this.stateCIDRs);
-    if (staged) this.update([], new Set(), [], {}, staged);
+    if (staged) this.commit(this.stage([], new Set(), [], {}, staged), {});
   }
 
   /** The node's configuration as given (without the cluster's ServiceCIDRs). */
@@ -720,6 +765,18 @@ export function tableNeeds(state: ClusterState): TableNeeds {
 }
 
 /** The message when an update needs more of a capacity than the core has. */
+/**
+ * Why a set of n endpoints does not fit: a Maglev table of m slots holds at most m endpoints (and
+ * any table at most MAGLEV_SET_MAX); names the --maglev-size that would hold it. Undefined when it fits.
+ */
+export function setTooLarge(key: string, n: number, m: number, compat: MaglevCompat): string | undefined {
+  if (n <= Math.min(m, MAGLEV_SET_MAX)) return undefined;
+  if (n > MAGLEV_SET_MAX) return `${key}: ${n} endpoints: a Maglev table holds at most ${MAGLEV_SET_MAX} endpoints`;
+  const at = `${key}: ${n} endpoints exceed --maglev-size ${m} (a Maglev table holds at most one endpoint per slot)`;
+  if (compat === 'cilium') return `${at}: give --maglev-size ${CILIUM_TABLE_SIZES.find((c) => c >= n) ?? MAGLEV_PRIME_MAX} (a Cilium table size)`;
+  return `${at}: give --maglev-size a prime from ${smallestPrimeAtLeast(n)} to ${MAGLEV_PRIME_MAX}`;
+}
+
 function tooMany(name: CapacityName, have: number): string {
   const { flag, noun } = CAPACITY_OPTIONS[name];
   return `more than ${have} ${noun} (raise ${flag})`;

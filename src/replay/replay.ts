@@ -124,6 +124,21 @@ interface Prepared {
 }
 
 function prepare(opts: ReplayOptions): Prepared {
+  const inputs = prepareInputs(opts);
+  return prepared(opts, inputs, new Dataplane(inputs.dataplane));
+}
+
+/** prepare(), the tables built a slice at a time: `signal` stops it between slices (Ctrl-C during a long build). */
+async function prepareAsync(opts: ReplayOptions, signal?: AbortSignal): Promise<Prepared> {
+  const inputs = prepareInputs(opts);
+  return prepared(opts, inputs, await Dataplane.create({ ...inputs.dataplane, signal }));
+}
+
+/** What prepare() reads before the dataplane is built. */
+type PreparedInputs = Pick<Prepared, 'events' | 'problems' | 'note' | 'dataplane'>;
+
+/** The objects and --updates events read, and the dataplane's options. */
+function prepareInputs(opts: ReplayOptions): PreparedInputs {
   const problems: string[] = [];
   const note = (p: string): void => {
     problems.push(p);
@@ -144,7 +159,11 @@ function prepare(opts: ReplayOptions): Prepared {
   // Capacities not given are sized from the cluster (room for updates when there are any), and
   // all are checked against it and against memory before the core is created.
   const dataplane: DataplaneOptions = { ...opts, objects, nodeName: opts.node, zone: opts.zone, roomForUpdates: events.length > 0 || opts.live !== undefined };
-  const dp = new Dataplane(dataplane);
+  return { events, problems, note, dataplane };
+}
+
+/** The run around a built dataplane (with the timeline sampler when asked for). */
+function prepared(opts: ReplayOptions, { events, problems, note, dataplane }: PreparedInputs, dp: Dataplane): Prepared {
   const points = typeof opts.timeline === 'number' ? opts.timeline : TIMELINE_POINTS;
   const sampler = opts.timeline ? new TimelineSampler(dp.core, dp.tables, points) : undefined;
   return { dp, events, problems, note, sampler, updates: [], now: () => 0, dataplane };
@@ -225,7 +244,7 @@ export async function replayAsync(opts: ReplayOptions, signal?: AbortSignal): Pr
 }
 
 async function replayAsyncOn(opts: ReplayOptions, pool: WorkerPool | undefined, signal?: AbortSignal): Promise<ReplayReport> {
-  const run = prepare(opts);
+  const run = await prepareAsync(opts, signal);
   startLive(opts, run);
   if (needsPerPacket(opts)) {
     void pool?.stop();

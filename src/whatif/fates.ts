@@ -46,7 +46,8 @@ export type OnBatch = (bytesRead: number, fileSize: number | undefined, packets:
  * fate. The event loop runs between batches (a progress bar, a signal).
  */
 export async function connectionFates(capture: string, opts: DataplaneOptions, onBatch?: OnBatch): Promise<SideResult> {
-  const dp = new Dataplane({ ...opts, roomForUpdates: false });
+  // Built a slice at a time: a signal during a long build ends the command.
+  const dp = await Dataplane.create({ ...opts, roomForUpdates: false });
   const { core, tables } = dp;
   const fates = new Map<string, Fate>();
   const reader = openCaptureReader(capture);

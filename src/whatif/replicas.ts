@@ -13,6 +13,7 @@ import {
 } from '../k8s/objects.js';
 import { slicesByService } from '../k8s/rules.js';
 import { parseIP, formatIP, compareIP, type IPAddress } from '../k8s/ip.js';
+import { MAGLEV_SET_MAX } from '../../assembly/abi/capacity.js';
 
 /** One --next-replicas value: the Service ("namespace/name") and the ready endpoints it should have. */
 export interface ReplicaChange { service: string; replicas: number }
@@ -29,8 +30,8 @@ export interface ReplicaEffect {
   removed: string[];
 }
 
-/** The largest N accepted (one EndpointSlice may hold at most 1000 endpoints; many slices are fine here). */
-export const REPLICAS_MAX = 65536;
+/** The largest N accepted: the most endpoints one Maglev table holds. */
+export const REPLICAS_MAX = MAGLEV_SET_MAX;
 
 /** A --next-replicas value is wrong, or names a Service the state does not hold. */
 export class ReplicasError extends Error {}
