@@ -2,7 +2,7 @@
 // process start to exit, against what a user would otherwise run on the same file, plus the
 // capture reader alone against pcap-parser.
 //
-//   node dist/bench/replay.bench.js [--iterations K] [--only 64b-1k|64b-50k|mixed|read] [--dir DIR]
+//   node dist/bench/replay.bench.js [--iterations K] [--only 64b-1k|64b-50k|mixed|read|workers] [--dir DIR]
 //                                    [--packets N] [--json]
 //
 // --only takes one task or a comma-separated list; --json prints the raw times instead of the table.
@@ -83,7 +83,7 @@ function parseArgs(argv: string[]): Options {
 
 const USAGE = `usage: node dist/bench/replay.bench.js [options]   (or: npm run bench -- replay [options])
   --iterations K   timed iterations per task, after one untimed run of each tool; default 5
-  --only LIST      tasks, comma-separated: 64b-1k, 64b-50k, mixed, read; default all
+  --only LIST      tasks, comma-separated: 64b-1k, 64b-50k, mixed, read, workers; default all
   --dir DIR        where inputs are generated and outputs written; default /dev/shm/svcplane-bench
   --packets N      packets per generated input; default 1000000
   --json           print the raw times as JSON instead of the table
