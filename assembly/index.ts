@@ -229,5 +229,7 @@ export function explainPacket(i: u32): void { noteReset(); run(i, 1); noteAfter(
 
 // Replay: the core walks the records of a capture chunk itself (assembly/capture/walk.ts).
 export { walkInit, walkStatePtr, walkIfacesPtr, walkBufferPtr, walkRun, walkBlockDone, walkShard, walkUnitsPtr } from './capture/walk';
+// --workers: the clients whose connections live on worker 0 (hairpin), given once before the first chunk.
+export { shardHairpinReserve, shardHairpinAdd } from './capture/shard';
 // --workers: the writer merges the workers' outputs in file order.
 export { walkMerge } from './capture/merge';

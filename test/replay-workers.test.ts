@@ -4,8 +4,8 @@
 // public corpus, the capture fixtures, the demo with and without --updates, updates that remove an
 // endpoint connections on every worker use (and those that still take one worker), a 100k-flow capture
 // with pod clients, masqueraded NodePort clients whose source ports clash, and ClientIP affinity
-// (scripts/gen-workers-capture.mjs), captures of fragmented datagrams and of ClientIP-affinity clients
-// (test/helpers/dispatch-captures.ts), and the conformance clusters (test/fixtures/conformance: kube-proxy's
+// (scripts/gen-workers-capture.mjs), captures of fragmented datagrams, of ClientIP-affinity clients
+// and of pods reaching the Services they back (hairpin; test/helpers/dispatch-captures.ts), and the conformance clusters (test/fixtures/conformance: kube-proxy's
 // cases are connections, not captures; here each cluster gets a capture of connections from a pod,
 // an outside client, a blocked outside client and the node to every frontend it programs). A run that needs one worker falls back (onOneWorker says why):
 // the test also checks that the inputs meant to run on several workers did, so that the comparison
@@ -25,9 +25,12 @@ import { opening } from './fixtures/conformance/flow.js';
 import { CORPUS, haveCorpus, requireCorpus } from './helpers/corpus.js';
 import { DEMO, DEMO_CLUSTER, FIXTURES, NODE, normalise, ext, demoWebSlices } from './helpers/replay-cases.js';
 import {
-  DISPATCH_NODE, dispatchCluster, fragmentCapture, affinityCapture, timedCapture, fragment, type FragmentOrder,
+  DISPATCH_NODE, SERVICES, dispatchCluster, fragmentCapture, affinityCapture, hairpinCapture, timedCapture, fragment, type FragmentOrder,
 } from './helpers/dispatch-captures.js';
-import { buildPacket } from './helpers/packets.js';
+import { buildPacket, buildIcmpError } from './helpers/packets.js';
+import { ChunkWalk, runSync } from '../src/replay/chunks.js';
+import { FdInput } from '../src/replay/fd-io.js';
+import { SHARD_HAIRPIN } from '../assembly/abi/walk.js';
 
 
 const dir = tempDir('svcplane-workers-');
@@ -165,9 +168,10 @@ describe('--workers N = one worker', () => {
     expect((want.report as any).packets.reversed).toBeGreaterThan(0);
   });
 
-  it('the demo, with rejects and drops', async () => {
-    const { want } = await expectSame(DEMO, { ...NODE, readBytes: 1024 });
+  it('the demo, with rejects and drops, and its hairpin connection on worker 0', async () => {
+    const { want, parallel } = await expectSame(DEMO, { ...NODE, readBytes: 1024 });
     expect((want.report as any).packets.rejected).toBe(7);
+    expect(parallel).toBe(true);
   });
 
   it('the demo with --updates: every worker programs each update at the same packet', async () => {
@@ -181,8 +185,7 @@ describe('--workers N = one worker', () => {
     const { want, oneWorker } = await expectSame(DEMO, { ...NODE, updates });
     expect((want.report as any).updates.length).toBe(2);
     expect((want.report as any).updates[1].kept).toBeGreaterThan(0);
-    // With two workers the demo's own hairpin connection lands outside worker 0, with or without --updates.
-    expect(oneWorker).toEqual({ 2: ['a masqueraded connection outside worker 0 (hairpin)'], 3: [] });
+    expect(oneWorker).toEqual({ 2: [], 3: [] });
   });
 
   it('--updates removing an endpoint that connections on every worker use: audits and flushes summed, the peak before the flush', async () => {
@@ -357,7 +360,7 @@ describe('--workers N = one worker', () => {
   });
 });
 
-describe('--workers: IP fragments and ClientIP affinity on several workers', () => {
+describe('--workers: IP fragments, ClientIP affinity and hairpin clients on several workers', () => {
   const cluster = path.join(dir, 'dispatch.yaml');
   const shortAffinity = path.join(dir, 'dispatch-3s.yaml');
   beforeAll(() => {
@@ -399,6 +402,73 @@ describe('--workers: IP fragments and ClientIP affinity on several workers', () 
     // Entries of 3 s, connections 100 ms apart: entries expire and their places are taken again.
     const slow = write('affinity-slow.pcap', affinityCapture(60, 20, 4, 0, 3, 100_000));
     expect((await expectSame(slow, opts({ cluster: [shortAffinity], maxAffinity: 1024 }))).parallel).toBe(true);
+  });
+
+  it('hairpin: pods that reach the Services they back, some getting themselves, TCP and UDP, IPv4 and IPv6, with ordinary clients', async () => {
+    const node = { ...opts(), nodeIPs: ['192.168.49.2', 'fd00:1::2'] };
+    const dp = new Dataplane({ ...node, objects: loadClusterObjects([cluster]).objects, nodeName: 'node-a' });
+    const { capture: bytes, counts } = hairpinCapture(dp, 6, 'fd00:1::2');
+    // Each kind of hairpin connection, and backend pods that got another backend.
+    expect(counts.hairpin.TCP).toBeGreaterThan(0);
+    expect(counts.hairpin.UDP).toBeGreaterThan(0);
+    expect(counts.hairpin.UDP6).toBeGreaterThan(0);
+    expect(counts.elsewhere).toBeGreaterThan(counts.hairpin.TCP + counts.hairpin.UDP);
+    const capture = write('hairpin.pcap', bytes);
+    const { want, parallel, oneWorker } = await expectSame(capture, node);
+    const r = want.report as any;
+    // Every answer found its connection, and every ICMP error its own.
+    expect(r.packets.reversed).toBe(counts.answers + counts.errors);
+    expect(oneWorker).toEqual({ 2: [], 3: [] });
+    expect(parallel).toBe(true);
+  });
+
+  it('hairpin clients: the dispatch gives worker 0 every packet of a connection whose client is a backend address; a set refused is flagged', () => {
+    const web = { dst: '10.96.0.80', dport: 80, proto: 'TCP' as const, flags: 0x02 };
+    const pods: Uint8Array[] = [];
+    for (let c = 1; c <= 40; c++) {
+      pods.push(buildPacket({ src: `10.244.30.${c}`, sport: 40000 + c, ...web }));
+      pods.push(buildPacket({ src: '10.244.211.1', dst: `10.244.30.${c}`, sport: 8080, dport: 40000 + c, proto: 'TCP', flags: 0x12 }));
+    }
+    const toWeb = buildPacket({ src: '10.244.210.1', sport: 40000, ...web });
+    const pinned = [
+      toWeb,
+      buildPacket({ src: '10.244.212.2', dst: '10.96.0.44', sport: 40001, dport: 443, proto: 'TCP', flags: 0x02 }),
+      buildPacket({ src: '10.244.211.1', dst: '10.244.210.1', sport: 8080, dport: 40000, proto: 'TCP', flags: 0x12 }),
+      buildPacket({ src: '10.244.210.3', dst: '192.168.49.2', sport: 5353, dport: 40002, proto: 'UDP' }),
+      buildIcmpError('10.244.211.1', '10.244.210.1', 3, 3, toWeb.subarray(14)),
+      buildPacket({ src: 'fd00:10::d1', dst: 'fd00:10:96::53', sport: 40003, dport: 53, proto: 'UDP' }),
+      buildPacket({ src: 'fd00:10::d2', dst: 'fd00:10::d1', sport: 5353, dport: 40003, proto: 'UDP' }),
+    ];
+    const capture = write('hairpin-dispatch.pcap', timedCapture([...pods, ...pinned].map((f, i) => [i, f])));
+    const owners = (clients: string[]) => {
+      const dp = new Dataplane({ ...opts(), objects: loadClusterObjects([cluster]).objects, nodeName: 'node-a' });
+      const walk = new ChunkWalk(dp.core, { capture, input: FdInput.open(capture) });
+      try {
+        expect(walk.shard(2, 2)).toBe(true);
+        const given = walk.hairpinClients(clients);
+        runSync(walk, null);
+        return { given, owners: [...walk.takeUnits()], flags: walk.shardFlags };
+      } finally {
+        walk.close();
+      }
+    };
+    const backends = SERVICES.flatMap((s) => s.backends);
+    const got = owners(backends);
+    expect(got.given).toBe(true);
+    expect(got.flags).toBe(0);
+    const podOwners = got.owners.slice(0, pods.length);
+    expect(got.owners.slice(pods.length)).toEqual(pinned.map(() => 0));
+    // A pod client's packets and the replies to it meet on its worker: a server at a backend address does not move them.
+    for (let c = 0; c < pods.length; c += 2) expect(podOwners[c + 1]).toBe(podOwners[c]);
+    expect(new Set(podOwners)).toEqual(new Set([0, 1]));
+    // Without the set, some of these would be worker 1's.
+    expect(owners([]).owners.slice(pods.length)).toContain(1);
+    // Refused (more addresses than the set takes, or one that is not an address): flagged, the run falls back.
+    for (const clients of [new Array<string>(5_000_000).fill('10.244.210.1'), ['10.244.210.1', 'pod-a']]) {
+      const refused = owners(clients);
+      expect(refused.given).toBe(false);
+      expect(refused.flags & SHARD_HAIRPIN).toBe(SHARD_HAIRPIN);
+    }
   });
 
   it('falls back: a fragment table that displaces an entry', async () => {

@@ -3,7 +3,7 @@
 // Compiled by both sides: plain numeric constants only. Offsets are bytes from the region's
 // start unless a name says words (u32, little-endian).
 
-// ---- one address: cpBackend, cpFrontendAdd, cpFrontendRemove, cpListAdd ----------------------
+// ---- one address: cpBackend, cpFrontendAdd, cpFrontendRemove, cpListAdd, shardHairpinAdd ---------
 /** The address slot: IPv4 in its first 4 bytes and zeros after, or IPv6 in all 16. */
 export const SCRATCH_ADDR = 0;
 export const ADDR_SLOT_BYTES = 16;

@@ -115,6 +115,8 @@ export const SHARD_AFFINITY = 2;
 export const SHARD_NODE_FRONTEND = 4;
 /** More units in a chunk than WALK_UNITS_MAX. */
 export const SHARD_UNITS_FULL = 8;
+/** The hairpin clients did not fit in memory (capture/shard-hairpin.ts). */
+export const SHARD_HAIRPIN = 16;
 
 // Interface table (pcapng), WALK_IFACE_BYTES per interface ID of the current section.
 export const WALK_IFACE_BYTES = 32;

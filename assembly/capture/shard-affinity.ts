@@ -1,9 +1,10 @@
 // --workers: ClientIP affinity (lb/affinity.ts). An entry (service port, client) is read and
 // written only by new connections from that client to the port, which live on one worker when all
-// of them are masqueraded or none is (shard.ts). Each worker's table then decides as the one-worker
-// table does while every table keeps each entry until it expires or its backend leaves: no put finds
-// its probe window full of other live entries (the oldest would be evicted) and no time goes back
-// (a slot reused once its entry expired would hold it again at an earlier time where not reused).
+// of them are masqueraded or none is, or the client is a hairpin one (shard.ts). Each worker's
+// table then decides as the one-worker table does while every table keeps each entry until it
+// expires or its backend leaves: no put finds its probe window full of other live entries (the
+// oldest would be evicted) and no time goes back (a slot reused once its entry expired would hold
+// it again at an earlier time where not reused).
 //
 // The walk that decides owners sees packets, not connections: it takes every packet to an affinity
 // frontend for a put, so the keys it holds live hold every table's live entries. A full window needs

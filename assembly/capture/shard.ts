@@ -1,13 +1,15 @@
 // --workers: which worker owns a packet. Every worker walks every record and runs only its own
 // packets, so this decision must put every packet that can touch a connection's state where that
 // connection lives, in both directions, and keep the few decisions that read everyone's state on
-// one worker. It reads the packet and the Service tables only, and keeps two tables of its own.
+// one worker. It reads the packet and the Service tables only, and keeps three tables of its own.
 //
 // The owner is the connection's client: a packet to a frontend belongs to its source, any other
 // packet (a reply) to its destination. Masqueraded connections, and every connection whose reply
 // is addressed to the node's masquerade address, live on worker 0: their replies carry no client
-// address, and their source ports are chosen against each other. An ICMP error belongs to the
-// packet it quotes, reversed (what related.ts looks up). A later IP fragment belongs to its
+// address, and their source ports are chosen against each other. So does every connection of a
+// client that may be its own backend (hairpin: masqueraded once the backend is chosen;
+// shard-hairpin.ts), replies to it included, as one address decides both. An ICMP error belongs to
+// the packet it quotes, reversed (what related.ts looks up). A later IP fragment belongs to its
 // datagram's first fragment (shard-frag.ts); ClientIP affinity entries are then each on one worker
 // (shard-affinity.ts). What this rule cannot place sets a SHARD_* flag; the host then replays the
 // capture with one worker (README, "How it is built").
@@ -16,7 +18,9 @@ import { FlowKey, FLOW_KEY_BYTES, FRAG_NONE, FRAG_LATER } from '../flow';
 import { parsePacket } from '../parse';
 import { REASON_NONE } from '../abi/reasons';
 import { FE_CLUSTER_ADDR, SF_AFFINITY } from '../abi/tables';
-import { SHARD_FRAGMENT, SHARD_AFFINITY, SHARD_NODE_FRONTEND } from '../abi/walk';
+import { SHARD_FRAGMENT, SHARD_AFFINITY, SHARD_NODE_FRONTEND, SHARD_HAIRPIN } from '../abi/walk';
+import { SCRATCH_ADDR } from '../abi/scratch';
+import { scratchRegion } from '../config';
 import { PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, PROTO_SCTP, ICMP_HLEN, srcPort, dstPort } from '../wire/l4';
 import { IPV4_SRC, IPV4_DST, IPV4_MIN_HLEN, ipv4Version, ipv4HeaderLen, ipv4Proto, ipv4NoOptions, ipv4IsFragment } from '../wire/ipv4';
 import { IPV6_SRC, IPV6_DST, IPV6_HLEN, ipv6Version, ipv6Next } from '../wire/ipv6';
@@ -30,6 +34,7 @@ import { addrEq } from '../flow';
 import { hashAddrWord, hashSeed } from '../hash';
 import { shardFragInit, shardFragAt, shardFragFirst, shardFragOwner } from './shard-frag';
 import { shardAffinityInit, affinityPlaceable } from './shard-affinity';
+import { hairpinReserve, hairpinAdd, hairpinHas, hairpinCount } from './shard-hairpin';
 
 const dkey = changetype<FlowKey>(memory.data(FLOW_KEY_BYTES, 16));
 /** The quoted packet of an ICMP error, reversed: its source and destination slots. */
@@ -43,6 +48,24 @@ export let shardFlags: u32 = 0;
 export function shardInit(): void {
   shardFragInit();
   shardAffinityInit();
+}
+
+/**
+ * Room for `count` hairpin clients (shard-hairpin.ts), given before the first chunk; 0 when it
+ * does not fit (SHARD_HAIRPIN: the run falls back).
+ */
+export function shardHairpinReserve(count: u32): u32 {
+  if (hairpinReserve(count)) return 1;
+  shardFlags |= SHARD_HAIRPIN;
+  return 0;
+}
+
+/** Adds the hairpin client of `family` at the scratch address slot (abi/scratch.ts); 0 (flagged) when refused. */
+export function shardHairpinAdd(family: u32): u32 {
+  let addr = scratchRegion + SCRATCH_ADDR;
+  if (hairpinAdd(family, addr, hashAddrWord(addr, <u64>family, hashSeed))) return 1;
+  shardFlags |= SHARD_HAIRPIN;
+  return 0;
 }
 
 /** The worker (0..n-1) that owns the packet at p, seen at `now` (ns). */
@@ -111,9 +134,12 @@ function ownerOf(family: u32, proto: u32, src: usize, dst: usize, sport: u32, dp
   return clientOwner(family, dst, n);
 }
 
+/** The worker of a connection whose client is at `addr`: worker 0 for a hairpin client, else by its hash. */
 // @ts-ignore: decorator
 @inline function clientOwner(family: u32, addr: usize, n: u32): u32 {
-  return <u32>(hashAddrWord(addr, <u64>family, hashSeed) % <u64>n);
+  let h = hashAddrWord(addr, <u64>family, hashSeed);
+  if (hairpinCount != 0 && hairpinHas(family, addr, h)) return 0;
+  return <u32>(h % <u64>n);
 }
 
 /** An ICMP error: the owner of the quoted packet's reverse, as related.ts looks it up. */

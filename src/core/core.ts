@@ -97,6 +97,8 @@ interface CoreExports {
   walkBlockDone(keep: number): void;
   walkShard(self: number, n: number): number;
   walkUnitsPtr(): number;
+  shardHairpinReserve(count: number): number;
+  shardHairpinAdd(family: number): number;
   walkMerge(n: number, units: number, table: number, out: number): number;
   conntrackMasqueraded(): bigint;
 }

@@ -26,6 +26,8 @@ import {
   PCAP_MAGIC_NSEC_SWAPPED, PCAP_MAGIC_USEC, PCAP_MAGIC_USEC_SWAPPED, PCAP_VERSION_MAJOR, LINKTYPE_MASK,
   TSRESOL_POW2,
 } from '../capture/format.js';
+import { SCRATCH_ADDR, ADDR_SLOT_BYTES } from '../../assembly/abi/scratch.js';
+import { parseIPInto } from '../k8s/ip.js';
 import { CaptureFormatError, displayName } from '../capture/errors.js';
 import { badMagicReason, sectionHeaderBlock } from '../capture/headers.js';
 import { blockOptionsProblem, interfaceClockOptions } from '../capture/options.js';
@@ -352,6 +354,22 @@ export class ChunkWalk {
     // Its tables may have grown linear memory: the views of the walk state are rebuilt.
     this.refresh();
     return ok;
+  }
+
+  /**
+   * --workers: the clients whose connections live on worker 0 (assembly/capture/shard-hairpin.ts),
+   * after shard() and before the first chunk. False when the core refused them (no room): it flags
+   * SHARD_HAIRPIN, which the walk reports with the first chunk.
+   */
+  hairpinClients(ips: readonly string[]): boolean {
+    if (this.e.shardHairpinReserve(ips.length) !== 1) return false;
+    this.refresh();
+    const at = this.e.scratchPtr() + SCRATCH_ADDR;
+    for (const ip of ips) {
+      this.u8.fill(0, at, at + ADDR_SLOT_BYTES);
+      if (this.e.shardHairpinAdd(parseIPInto(ip, this.u8, at)) !== 1) return false;
+    }
+    return true;
   }
 
   /** --workers: the units recorded since the last takeUnits(), copied; starts the next chunk's. */

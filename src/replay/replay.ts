@@ -33,7 +33,7 @@ import { TsharkFrames } from '../capture/frames.js';
 import { buildReport, keepPartial, walkReport, type ReplayReport, type UpdateReport } from './report.js';
 import { TimelineSampler, TIMELINE_POINTS } from './timeline.js';
 import { replayWorkers, WorkerPool, type WorkersResult } from './workers/pool.js';
-import { planUpdates, applyAudited } from './workers/update-plan.js';
+import { planUpdates, applyAudited, backendAddresses } from './workers/update-plan.js';
 import type { DataplaneOptions } from '../dataplane.js';
 
 export interface ReplayOptions extends CoreOptions, NodeConfig {
@@ -336,7 +336,7 @@ async function replayOnWorkers(opts: ReplayOptions, run: Prepared, pool: WorkerP
   try {
     r = await replayWorkers({
       core: run.dp.core, state, node: nodeConfigOf(run.dataplane), pool, outFd, outIsFile: true,
-      progress: opts.progress, signal, updates: plan.updates,
+      progress: opts.progress, signal, updates: plan.updates, hairpin: backendAddresses(state, plan.updates),
       settle: (audits, result) => run.updates.push(...applyAudited(run.events, plan.updates, audits, run.dp, run.note, result)),
     });
   } catch (e) {

@@ -1,11 +1,14 @@
-// Captures for the --workers dispatch of IP fragments and ClientIP affinity
-// (assembly/capture/shard-frag.ts, shard-affinity.ts): a cluster, fragmented datagrams of many
-// clients in and out of order, and connections of many affinity clients. Built from fields by
+// Captures for the --workers dispatch of IP fragments, ClientIP affinity and hairpin clients
+// (assembly/capture/shard-frag.ts, shard-affinity.ts, shard-hairpin.ts): a cluster, fragmented
+// datagrams of many clients in and out of order, connections of many affinity clients, and pods
+// that reach the Services they back. Built from fields by
 // test/helpers/packets.ts; records a microsecond apart unless a test says otherwise.
 
-import { buildPacket } from './packets.js';
+import type { Dataplane } from '../../src/dataplane.js';
+import { buildPacket, buildIcmpError } from './packets.js';
 import { pcapHeader, pcapRecord } from './capture-builders.js';
 import { rng } from './rng.js';
+import { answer, decode } from '../fixtures/conformance/flow.js';
 
 export const DISPATCH_NODE = {
   node: 'node-a', nodeIPs: ['192.168.49.2'], podCIDRs: ['10.244.0.0/16', 'fd00:10::/64'],
@@ -174,4 +177,59 @@ export function affinityCapture(pods: number, outside: number, each: number, bot
 /** Records with these times (µs), in this order: a capture whose times may go back. */
 export function timedCapture(frames: [number, Uint8Array][]): Uint8Array {
   return Buffer.concat([pcapHeader(), ...frames.map(([t, data]) => pcapRecord({ sec: 1 + Math.floor(t / 1e6), frac: t % 1e6, data }))]);
+}
+
+/** What hairpinCapture's connections became on one worker, counted from the dataplane's output. */
+export interface HairpinCounts {
+  /** Connections whose client got itself as the backend, masqueraded, per protocol and family. */
+  hairpin: Record<'TCP' | 'UDP' | 'UDP6', number>;
+  /** Connections of backend pods to their own Service that got another backend (source kept). */
+  elsewhere: number;
+  /** Answers of backends, and ICMP errors about connections. */
+  answers: number;
+  errors: number;
+}
+
+/**
+ * Pods that reach the Services they back (dns, web and sticky over UDP and TCP, dns6 over IPv6;
+ * `each` connections per pod, some of which get the pod itself), dns's pods also reaching web,
+ * ordinary pod clients of every Service and outside clients of sticky's NodePort. In four rounds:
+ * every connection's first packet, the backend's answer, the client's next packet, and for UDP an
+ * ICMP port unreachable from the backend. `dp` (fresh, of dispatchCluster() on the replay's node)
+ * runs each round first, so that every answer and error is addressed as the translated packet says.
+ */
+export function hairpinCapture(dp: Dataplane, each: number, nodeIP6: string): { capture: Uint8Array; counts: HairpinCounts } {
+  const dns = svc('dns'), web = svc('web'), dns6 = svc('dns6'), sticky = svc('sticky');
+  const conns: { src: string; s: Svc; dst: string; dport: number; sport: number }[] = [];
+  for (let k = 0; k < each; k++) {
+    const sport = 50000 + k;
+    for (const s of [dns, web, sticky, dns6]) for (const b of s.backends) conns.push({ src: b, s, dst: s.vip, dport: s.port, sport });
+    for (const b of dns.backends) conns.push({ src: b, s: web, dst: web.vip, dport: web.port, sport });
+    for (let c = 1; c <= 6; c++) {
+      for (const s of [dns, web, sticky]) conns.push({ src: `10.244.30.${c}`, s, dst: s.vip, dport: s.port, sport });
+      conns.push({ src: `fd00:10::30:${c}`, s: dns6, dst: dns6.vip, dport: dns6.port, sport });
+      conns.push({ src: `198.51.100.${c}`, s: sticky, dst: '192.168.49.2', dport: sticky.nodePort!, sport });
+    }
+  }
+  const records: Uint8Array[] = [pcapHeader()];
+  let t = 0;
+  const round = (frames: Uint8Array[]): Uint8Array[] => {
+    const times = frames.map(() => t++);
+    times.forEach((u, i) => records.push(pcapRecord({ sec: 1 + Math.floor(u / 1e6), frac: u % 1e6, data: frames[i]! })));
+    return dp.process(frames.map((data, i) => ({ data, time: 1 + times[i]! / 1e6 }))).map((o) => o.data!);
+  };
+  const first = round(conns.map((c) => p({ src: c.src, dst: c.dst, sport: c.sport, dport: c.dport, proto: c.s.proto, flags: 0x02, payload: 24 })));
+  const counts: HairpinCounts = { hairpin: { TCP: 0, UDP: 0, UDP6: 0 }, elsewhere: 0, answers: conns.length, errors: 0 };
+  conns.forEach((c, i) => {
+    const out = decode(first[i]!);
+    if (out.dst === c.src && (out.src === '192.168.49.2' || out.src === nodeIP6)) counts.hairpin[c.s.family === 6 ? 'UDP6' : c.s.proto]++;
+    else if (c.s.backends.includes(c.src) && out.src === c.src) counts.elsewhere++;
+  });
+  round(first.map(answer));
+  round(conns.map((c) => p({ src: c.src, dst: c.dst, sport: c.sport, dport: c.dport, proto: c.s.proto, flags: 0x10, payload: 40 })));
+  const udp = conns.flatMap((c, i) => (c.s.proto === 'UDP' ? [decode(first[i]!)] : []).map((out) =>
+    buildIcmpError(out.dst, out.src, c.s.family === 6 ? 1 : 3, c.s.family === 6 ? 4 : 3, first[i]!.subarray(14))));
+  round(udp);
+  counts.errors = udp.length;
+  return { capture: Buffer.concat(records), counts };
 }

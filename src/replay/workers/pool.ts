@@ -19,7 +19,7 @@ import { ChunkWalk, IO_DONE, IO_FLUSH, type ChunkWalkResult } from '../chunks.js
 import { FdInput } from '../fd-io.js';
 import { CaptureFormatError } from '../../capture/errors.js';
 import { writeFdFully } from '../../capture/io.js';
-import { WALK_BUFFER_BYTES, SHARD_FRAGMENT, SHARD_AFFINITY, SHARD_NODE_FRONTEND, SHARD_UNITS_FULL } from '../../../assembly/abi/walk.js';
+import { WALK_BUFFER_BYTES, SHARD_FRAGMENT, SHARD_AFFINITY, SHARD_NODE_FRONTEND, SHARD_UNITS_FULL, SHARD_HAIRPIN } from '../../../assembly/abi/walk.js';
 import { VERDICT_SLOTS, REASON_SLOTS, PER_ENTITY, C_CONNS, REASON_CT_FULL } from '../../core/abi.js';
 import {
   CTRL_MERGED, CTRL_STOP, CTRL_WORDS, CTRL_PUBLISHED, CTRL_DISPATCHED, OWNER_SLOTS, OWNER_SLOT_WORDS, ownerSlot,
@@ -88,6 +88,8 @@ export interface WorkersRun {
   node: NodeConfig;
   /** The timed updates, planned (update-plan.ts). */
   updates: PlannedUpdate[];
+  /** Clients whose connections live on worker 0: every backend address of the run (update-plan.ts backendAddresses). */
+  hairpin: string[];
   /**
    * Called once the run stands, before the counters are summed into `core`, with each worker's
    * audit of every update applied, in order: the writer applies them to its own tables.
@@ -105,6 +107,7 @@ const FLAG_REASONS: [number, string][] = [
   [SHARD_AFFINITY, 'ClientIP affinity entries that may share a full probe window, or a client both masqueraded and not'],
   [SHARD_NODE_FRONTEND, "a frontend on the node's masquerade address that keeps the client's source"],
   [SHARD_UNITS_FULL, 'a chunk with too many records'],
+  [SHARD_HAIRPIN, 'the backend addresses (hairpin clients) do not fit in memory'],
 ];
 
 /** Runs the capture over `run.workers` workers. Throws what one worker would (damage, I/O errors). */
@@ -113,7 +116,7 @@ export async function replayWorkers(run: WorkersRun): Promise<WorkersResult | Wo
   const n = pool.workers;
   const ctrl = new Int32Array(pool.control);
   const threads = pool.threads;
-  threads.post({ t: 'go', core: core.options, state: run.state, node: run.node, updates: run.updates });
+  threads.post({ t: 'go', core: core.options, state: run.state, node: run.node, updates: run.updates, hairpin: run.hairpin });
   const merger = new Merger(run.core, n);
   const writer = new ChunkWriter(run.outFd, run.outIsFile, run.core);
   let dispatcher: Dispatcher | undefined;
@@ -212,7 +215,8 @@ function checkChunk(chunks: ChunkMessage[]): string | null {
   for (const c of chunks) flags |= c.flags;
   const why = flagReason(flags);
   if (why) return why;
-  // Masqueraded connections must all be worker 0's (a hairpin connection is decided by its backend).
+  // Masqueraded connections must all be worker 0's. A hairpin one is known only from its backend: the
+  // dispatch places it by its client (a backend address), and this check catches any it missed.
   if (chunks.some((c, w) => w > 0 && c.masqueraded > 0)) return 'a masqueraded connection outside worker 0 (hairpin)';
   // Which removed backend's id is free to take back depends on every worker's connections.
   if (chunks.some((c) => c.updates.some((u) => u.reclaimed > 0))) return 'an update that reclaims backend ids (--max-backends)';
@@ -328,6 +332,7 @@ class Dispatcher {
     new ServiceTables(core).apply(run.state, { node: run.node });
     this.walk = new ChunkWalk(core, { capture: pool.capture, input: FdInput.open(pool.capture), readBytes: pool.readBytes });
     if (!this.walk.shard(pool.workers, pool.workers)) this.flags |= SHARD_UNITS_FULL;
+    else if (!this.walk.hairpinClients(run.hairpin)) this.flags |= SHARD_HAIRPIN;
   }
 
   /** Publishes the owners of every chunk before `upTo` (or to the end of the capture). */

@@ -37,6 +37,8 @@ export interface GoMessage {
   node: NodeConfig;
   /** The --updates events with a time, in order, as the writer's view computed them. */
   updates: PlannedUpdate[];
+  /** Clients whose connections live on worker 0 (update-plan.ts backendAddresses). */
+  hairpin: string[];
 }
 
 /**

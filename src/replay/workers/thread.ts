@@ -158,6 +158,7 @@ function run(go: GoMessage): void {
   const sharded = walk.shard(start.self, start.workers);
   post({ t: 'start', format: walk.format, header: walk.header, sharded });
   if (!sharded) return;
+  walk.hairpinClients(go.hairpin);
   walk.scheduleUpdates();
   let seq = 0;
   const output = new OutputBuffer(start.returns);

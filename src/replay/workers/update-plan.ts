@@ -2,7 +2,8 @@
 // once, on a copy of the dataplane's view, into what every worker programs at its capture time
 // (the tables Dataplane.update would program). Once the run stands, the events the workers
 // applied are applied to the writer's own dataplane, as one worker applies them, and each report's
-// live-connection figures are the sums of the workers' audits of their own connections.
+// live-connection figures are the sums of the workers' audits of their own connections. The
+// addresses a backend may have at any time of the run are known here too (backendAddresses).
 
 import type { Dataplane } from '../../dataplane.js';
 import type { ClusterEvent, ClusterState, ServicePortState } from '../../k8s/index.js';
@@ -30,14 +31,34 @@ export function planUpdates(events: ClusterEvent[], dp: Dataplane, state: Cluste
     let program: UpdateProgram = null;
     if (change.changed) {
       program = change.full ? { state: view.state() } : { ports: change.ports, services: change.services };
-      const ports = 'state' in program ? program.state.servicePorts : program.ports;
-      if (!sameDispatch(dispatch, ports, change.full ? null : new Set(change.services))) {
+      if (!sameDispatch(dispatch, programPorts(program), change.full ? null : new Set(change.services))) {
         return { oneWorker: '--updates that change a Service other than by its endpoints' };
       }
     }
     updates.push({ at: ev.at!, program });
   }
   return { updates };
+}
+
+/** The service ports an update programs. */
+function programPorts(program: UpdateProgram): ServicePortState[] {
+  return program === null ? [] : 'state' in program ? program.state.servicePorts : program.ports;
+}
+
+/**
+ * Every address a backend has at some time of the run: the endpoint sets the tables program
+ * (cluster and local), initially and after each planned update. Such a client may reach itself
+ * through a Service (hairpin), so the dispatch gives its connections to worker 0
+ * (assembly/capture/shard-hairpin.ts).
+ */
+export function backendAddresses(state: ClusterState, updates: PlannedUpdate[]): string[] {
+  const ips = new Set<string>();
+  const add = (ports: ServicePortState[]): void => {
+    for (const sp of ports) for (const b of [...sp.clusterSet, ...sp.localSet]) ips.add(b.ip);
+  };
+  add(state.servicePorts);
+  for (const u of updates) add(programPorts(u.program));
+  return [...ips];
 }
 
 const unitOf = (sp: ServicePortState) => `${sp.key}|${sp.family}`;
@@ -91,8 +112,7 @@ export function applyAudited(events: ClusterEvent[], planned: PlannedUpdate[], a
 /** Slot → the place the tables audit it in (the order of the program's ports). */
 function auditOrder(program: UpdateProgram, dp: Dataplane): Map<number, number> {
   const order = new Map<number, number>();
-  const ports = program === null ? [] : 'state' in program ? program.state.servicePorts : program.ports;
-  for (const sp of ports) {
+  for (const sp of programPorts(program)) {
     const slot = dp.tables.slotFor(sp.key, sp.family);
     if (slot !== undefined && !order.has(slot)) order.set(slot, order.size);
   }
