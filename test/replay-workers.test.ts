@@ -471,6 +471,35 @@ describe('--workers: IP fragments, ClientIP affinity and hairpin clients on seve
     }
   });
 
+  it('hostile fragments: offsets past 64 KiB, every client on one id, duplicated and overlapping fragments', async () => {
+    /** The fragment with its offset field set to `units` (8 bytes each), its header checksum redone. */
+    const at = (f: Uint8Array, units: number): Uint8Array => {
+      const g = Uint8Array.from(f);
+      const ip = new DataView(g.buffer, 14);
+      ip.setUint16(6, (ip.getUint16(6) & 0xe000) | units);
+      ip.setUint16(10, 0);
+      let sum = 0;
+      for (let i = 0; i < 20; i += 2) sum += ip.getUint16(i);
+      while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+      ip.setUint16(10, ~sum & 0xffff);
+      return g;
+    };
+    const frames: [number, Uint8Array][] = [];
+    for (let c = 0; c < 120; c++) {
+      const udp = c % 2 === 1;
+      const datagram = buildPacket({ src: `10.244.${1 + (c >> 6)}.${10 + (c & 63)}`, dst: udp ? '10.96.0.53' : '10.96.0.80', sport: 40000 + c,
+        dport: udp ? 53 : 80, proto: udp ? 'UDP' : 'TCP', flags: 0x18, payload: 1600 });
+      const parts = fragment(datagram, 400, 1);
+      const hostile = c % 3 === 0 ? [parts[0]!, at(parts[1]!, 0x1fff), ...parts.slice(2)]
+        : c % 3 === 1 ? [parts[0]!, parts[1]!, parts[0]!, at(parts[1]!, 20), ...parts.slice(2)]
+          : [...parts.slice(1), parts[0]!];
+      hostile.forEach((f) => frames.push([frames.length, f]));
+    }
+    const { want, parallel } = await expectSame(write('fragments-hostile.pcap', timedCapture(frames)), opts());
+    expect((want.report as any).packets.in).toBe(frames.length);
+    expect(parallel).toBe(true);
+  });
+
   it('falls back: a fragment table that displaces an entry', async () => {
     const capture = write('fragments-full.pcap', fragmentCapture(60));
     const o = opts({ maxFragments: 16 });
