@@ -142,6 +142,14 @@ describe('outputs are put in place only when complete', () => {
     expect(listing(dir)).toEqual(['mixed.pcapng']);
   });
 
+  it.runIf(fs.existsSync('/proc/version'))('a directory that refuses new files (/proc) is not called missing; with workers too', () => {
+    for (const workers of ['1', '2']) {
+      const r = runCli(['replay', DEMO, ...DEMO_ARGS, '--workers', workers, '-w', '/proc/version', '-q']);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toBe('svcplane: /proc/version: cannot write: no file can be created in directory /proc (ENOENT)\n');
+    }
+  });
+
   it('a file already under the output name keeps its bytes when the run fails', () => {
     const dir = freshDir();
     const input = path.join(dir, 'mixed.pcapng');

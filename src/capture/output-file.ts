@@ -105,10 +105,20 @@ function followLinks(file: string): string {
   return p;
 }
 
+/** `dir` exists and is a directory (a file system such as /proc may still refuse new files in it). */
+function isDirectory(dir: string): boolean {
+  try {
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** An error about opening an output, worded about the name given (never the temporary one). */
 function openError(file: string, dir: string, e: NodeJS.ErrnoException, denied = `directory ${dir} is not writable`): NodeJS.ErrnoException {
   const why =
     e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS' ? `${denied} (${e.code})`
+    : (e.code === 'ENOENT' || e.code === 'ENOTDIR') && isDirectory(dir) ? `no file can be created in directory ${dir} (${e.code})`
     : e.code === 'ENOENT' || e.code === 'ENOTDIR' ? `no such directory ${dir} (${e.code})`
     : `${e.code ?? e.message}`;
   const err: NodeJS.ErrnoException = new Error(`${file}: cannot write: ${why}`);
