@@ -169,8 +169,11 @@ export async function replayWorkers(run: WorkersRun): Promise<WorkersResult | Wo
         Atomics.notify(ctrl, CTRL_MERGED);
         Atomics.notify(ctrl, CTRL_PUBLISHED);
         const stopped = await threads.ends();
-        if (stopped.some((m) => m === null)) throw run.signal.reason;
-        return { interrupted: sumRun(run, stopped as EndMessage[], audits, n) };
+        if (stopped.ends.some((m) => m === null)) throw run.signal.reason;
+        const interrupted = sumRun(run, stopped.ends as EndMessage[], audits, n);
+        // Where the workers stopped, which may be past the last merged chunk: the progress the run ends at.
+        run.progress?.(Math.max(stopped.bytesRead, chunks[0]!.bytesRead), chunks[0]!.fileSize, interrupted.result.packets);
+        return { interrupted };
       }
     }
     await writer.flush();
@@ -438,15 +441,21 @@ class Threads {
     for (const w of this.workers) w.postMessage(m);
   }
 
-  /** Every worker's end message, its chunks before it dropped; null for a worker that failed. */
-  ends(): Promise<(EndMessage | null)[]> {
-    return Promise.all(this.workers.map(async (_, w) => {
+  /**
+   * Every worker's end message (null for a worker that failed), its chunks before it dropped, and
+   * the furthest any of those chunks had read.
+   */
+  async ends(): Promise<{ ends: (EndMessage | null)[]; bytesRead: number }> {
+    let bytesRead = 0;
+    const ends = await Promise.all(this.workers.map(async (_, w) => {
       for (;;) {
         const m = await this.next(w);
         if (m.t === 'end') return m;
         if (m.t === 'fail') return null;
+        if (m.t === 'chunk') bytesRead = Math.max(bytesRead, m.bytesRead);
       }
     }));
+    return { ends, bytesRead };
   }
 
   /** The next message of every worker. */
